@@ -1,0 +1,1106 @@
+"""Generate the shipped sample dataset for spacy_ner_plugin.
+
+All texts are original, written for this project (hand-written sentence
+templates combined with hand-picked entity lists), and released under the
+project's MIT licence. The domain is hiking / backpacking trip reports and
+outdoor-gear chatter in an informal forum-comment style, annotated with two
+labels: ``GEAR_BRAND`` and ``TRAIL`` (named trails, peaks, parks and areas).
+
+Running ``python scripts/make_sample.py`` from the repository root writes:
+
+* ``assets/sample/train.jsonl``   - 400 Prodigy ``ner.manual``
+  style records (complete annotations, with ``tokens``).
+* ``assets/sample/binary.jsonl`` - 300 Prodigy ``ner.teach``
+  style binary answers (one span each; accept / reject / ignore).
+* ``assets/sample/raw.jsonl`` - 1,200 raw, unannotated texts.
+* ``assets/sample/patterns.jsonl`` - EntityRuler / Prodigy match patterns (partial
+  coverage on purpose).
+* ``assets/README.md``       - description of the files, with counts.
+
+The generator is deterministic (``random.Random(0)``): every run produces
+byte-identical output. It only needs the standard library and spaCy
+(``murmurhash`` ships as a spaCy dependency). After writing, the files are
+re-read and validated; any problem raises an exception.
+
+Template slots (inside sentence templates):
+
+* ``{BRAND}`` a gear brand (GEAR_BRAND entity); ``{GEAR}`` a generic gear noun
+  that fits the most recently inserted brand (not an entity).
+* ``{TRAIL}`` a named trail, ``{PEAK}`` a peak, ``{PARK}`` a park / area,
+  ``{PLACE}`` any of the three (all TRAIL entities). Names that take a
+  definite article ("the Pacific Crest Trail") get it inserted automatically,
+  outside the entity span.
+* Fillers (never entities): ``{NUM}``, ``{DAYS}``, ``{MILES}``, ``{MONTH}``,
+  ``{SEASON}``, ``{LBS}``, ``{TEMP}``, ``{PRICE}``, ``{SIZE}``, ``{GAIN}``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, List, Sequence, Tuple
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from spacy_ner_plugin.hashing import set_hashes
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSETS = ROOT / "assets"
+GOLD_PATH = ASSETS / "sample" / "train.jsonl"
+BINARY_PATH = ASSETS / "sample" / "binary.jsonl"
+RAW_PATH = ASSETS / "sample" / "raw.jsonl"
+PATTERNS_PATH = ASSETS / "sample" / "patterns.jsonl"
+README_PATH = ASSETS / "README.md"
+
+SEED = 0
+N_GOLD = 400
+N_BINARY = 300
+N_RAW = 1200
+NO_ENTITY_RATE = 0.2
+BINARY_ANSWERS = {"accept": 135, "reject": 150, "ignore": 15}
+MIN_GOLD_SPANS_PER_LABEL = 300
+
+BRAND = "GEAR_BRAND"
+TRAIL = "TRAIL"
+LABELS = (BRAND, TRAIL)
+
+CharSpan = Tuple[int, int, str]
+
+# ---------------------------------------------------------------------------
+# Entity lists
+# ---------------------------------------------------------------------------
+
+# Brand -> gear nouns that plausibly follow it ("my Osprey pack").
+BRANDS: Dict[str, List[str]] = {
+    "Osprey": ["pack", "backpack", "daypack"],
+    "Patagonia": ["rain jacket", "fleece", "puffy", "base layer"],
+    "Salomon": ["trail runners", "boots", "shoes"],
+    "Black Diamond": ["trekking poles", "headlamp", "poles"],
+    "Arc'teryx": ["shell", "hardshell", "rain jacket", "fleece"],
+    "MSR": ["stove", "water filter", "tent", "snowshoes"],
+    "Jetboil": ["stove", "cook system"],
+    "Merrell": ["boots", "hiking shoes"],
+    "Keen": ["sandals", "boots"],
+    "La Sportiva": ["boots", "approach shoes", "trail runners"],
+    "Altra": ["trail runners", "shoes"],
+    "Hoka": ["trail runners", "shoes"],
+    "North Face": ["jacket", "tent", "puffy"],
+    "Marmot": ["rain jacket", "sleeping bag", "tent"],
+    "Mountain Hardwear": ["tent", "puffy", "sleeping bag"],
+    "REI": ["tent", "pack", "rain jacket"],
+    "Big Agnes": ["tent", "sleeping pad"],
+    "Nemo": ["tent", "sleeping pad", "quilt"],
+    "Therm-a-Rest": ["sleeping pad", "pad", "foam pad"],
+    "Sea to Summit": ["sleeping pad", "dry bag", "pillow"],
+    "Gregory": ["pack", "backpack"],
+    "Deuter": ["pack", "daypack"],
+    "Zpacks": ["tent", "pack", "quilt"],
+    "Hyperlite Mountain Gear": ["pack", "tent"],
+    "Gossamer Gear": ["pack", "trekking poles"],
+    "Six Moon Designs": ["tent", "pack"],
+    "Tarptent": ["tent", "shelter"],
+    "Smartwool": ["socks", "base layer"],
+    "Darn Tough": ["socks"],
+    "Icebreaker": ["base layer", "merino shirt"],
+    "Leki": ["trekking poles", "poles"],
+    "Petzl": ["headlamp"],
+    "Sawyer": ["water filter", "filter"],
+    "Katadyn": ["water filter", "filter"],
+    "Outdoor Research": ["gaiters", "sun hoodie", "rain jacket"],
+    "Columbia": ["jacket", "fleece"],
+    "Mammut": ["harness", "jacket", "boots"],
+    "Fjällräven": ["trousers", "pack", "pants"],
+    "Scarpa": ["boots"],
+    "Lowa": ["boots"],
+    "Enlightened Equipment": ["quilt"],
+    "Feathered Friends": ["sleeping bag", "down jacket"],
+    "Western Mountaineering": ["sleeping bag"],
+    "Exped": ["sleeping pad"],
+    "Granite Gear": ["pack"],
+    "Durston": ["tent"],
+    "Vasque": ["boots"],
+    "Kelty": ["tent", "pack"],
+    "Garmin": ["inReach", "GPS watch"],
+    # Fictional brands, invented for this dataset.
+    "Cairnworks": ["pack", "hip belt"],
+    "Ridgeline Outfitters": ["tent", "tarp"],
+    "Kestrel Alpine": ["shell", "wind jacket"],
+    "Talus & Tern": ["fleece", "hoodie"],
+    "Northloft": ["quilt", "down jacket"],
+    "Switchback Supply": ["socks", "gaiters"],
+    "Larchwood": ["trekking poles"],
+}
+
+# (name, takes a definite article)
+TRAILS: List[Tuple[str, bool]] = [
+    ("Pacific Crest Trail", True),
+    ("PCT", True),
+    ("Appalachian Trail", True),
+    ("AT", True),
+    ("John Muir Trail", True),
+    ("JMT", True),
+    ("Continental Divide Trail", True),
+    ("CDT", True),
+    ("Colorado Trail", True),
+    ("Wonderland Trail", True),
+    ("Long Trail", True),
+    ("West Highland Way", True),
+    ("Pennine Way", True),
+    ("Tour du Mont Blanc", True),
+    ("TMB", True),
+    ("Camino de Santiago", True),
+    ("Inca Trail", True),
+    ("Overland Track", True),
+    ("Milford Track", True),
+    ("Kungsleden", True),
+    ("GR20", True),
+    ("Arizona Trail", True),
+    ("Superior Hiking Trail", True),
+    ("Timberline Trail", True),
+    ("Te Araroa", False),
+    ("Laugavegur Trail", True),
+    ("Cotswold Way", True),
+    ("South Downs Way", True),
+    ("Haute Route", True),
+    ("Teton Crest Trail", True),
+    ("Bright Angel Trail", True),
+    # Fictional trails, invented for this dataset.
+    ("Greywater Ridge Trail", True),
+    ("Cinder Fork Loop", True),
+    ("Hollow Pines Traverse", True),
+]
+
+PEAKS: List[Tuple[str, bool]] = [
+    ("Mount Rainier", False),
+    ("Mount Whitney", False),
+    ("Half Dome", False),
+    ("Mount Hood", False),
+    ("Mount Washington", False),
+    ("Longs Peak", False),
+    ("Mount Katahdin", False),
+    ("Katahdin", False),
+    ("Ben Nevis", False),
+    ("Snowdon", False),
+    ("Scafell Pike", False),
+    ("Kilimanjaro", False),
+    ("Mount Kosciuszko", False),
+    ("Grand Teton", False),
+    ("Mount Fuji", False),
+    ("Mont Blanc", False),
+    ("Mount Shasta", False),
+    ("Pikes Peak", False),
+    ("Mount St. Helens", False),
+    ("Angels Landing", False),
+    ("Old Rag", False),
+    ("Mount Marcy", False),
+    ("Humphreys Peak", False),
+    ("Mount Elbert", False),
+    ("Mt. Hood", False),
+    # Fictional peaks.
+    ("Brokenhorn Peak", False),
+    ("Mount Tallow", False),
+]
+
+PARKS: List[Tuple[str, bool]] = [
+    ("Zion", False),
+    ("Yosemite", False),
+    ("Glacier National Park", False),
+    ("Yellowstone", False),
+    ("Grand Canyon", True),
+    ("Rocky Mountain National Park", False),
+    ("Olympic National Park", False),
+    ("Smokies", True),
+    ("Great Smoky Mountains", True),
+    ("Lake District", True),
+    ("Cairngorms", True),
+    ("Dolomites", True),
+    ("Torres del Paine", False),
+    ("Banff", False),
+    ("Jasper", False),
+    ("Joshua Tree", False),
+    ("Acadia", False),
+    ("Sequoia", False),
+    ("Kings Canyon", False),
+    ("North Cascades", True),
+    ("Boundary Waters", True),
+    ("Canyonlands", False),
+    ("Big Bend", False),
+    ("Fiordland", False),
+    ("High Sierra", True),
+    ("Wind River Range", True),
+    # Fictional areas.
+    ("Alder Basin Wilderness", True),
+    ("Copperleaf State Park", False),
+]
+
+PLACES: List[Tuple[str, bool]] = TRAILS + PEAKS + PARKS
+
+# ---------------------------------------------------------------------------
+# Sentence templates (hand-written for this project)
+# ---------------------------------------------------------------------------
+
+ENTITY_TEMPLATES: List[str] = [
+    "Just got back from {DAYS} days on {TRAIL} and my {BRAND} {GEAR} held up great.",
+    "Anyone tried the new {BRAND} {GEAR} on something like {TRAIL}?",
+    "{BRAND} {GEAR} was worth every penny on {PEAK}.",
+    "Did {TRAIL} last {MONTH}, carried a {BRAND} {GEAR} the whole way.",
+    "Honestly the {BRAND} {GEAR} is overrated imo",
+    "Summited {PEAK} yesterday!! legs are toast",
+    "{PARK} in {MONTH} is packed, get your permits early.",
+    "My {BRAND} {GEAR} finally died after {MILES} miles.",
+    "Swapped my {BRAND} {GEAR} for a {BRAND} {GEAR} before {TRAIL} and never looked back.",
+    "Has anyone done {TRAIL} with a dog?",
+    "Trip report: {TRAIL}, {DAYS} days, mostly dry, one nasty hailstorm near the pass.",
+    "Quick question - is {BRAND} still doing the lifetime warranty on their {GEAR}?",
+    "{PEAK} via the standard route is a long day but totally doable.",
+    "We camped below {PEAK} and watched the sunrise hit the summit.",
+    "Went with {BRAND} for the {GEAR} and {BRAND} for the {GEAR}, base weight about {LBS} lb.",
+    "If you're heading to {PARK}, bring bug spray. Seriously.",
+    "Love my {BRAND} {GEAR}, but the zipper on it is garbage.",
+    "{TRAIL} section hike report: rain, rain, more rain.",
+    "The {BRAND} {GEAR} kept me comfy at {TEMP} degrees below {PEAK}.",
+    "Rangers at {PARK} were super helpful about the closures.",
+    "Never buying {BRAND} again after the {GEAR} fell apart on {TRAIL}.",
+    "Is {PEAK} doable in a day from the trailhead?",
+    "Used a {BRAND} {GEAR} on {TRAIL} and a {BRAND} {GEAR} on {PEAK}, both solid.",
+    "My buddy swears by {BRAND}.",
+    "Picked up a used {BRAND} {GEAR} for ${PRICE}, pretty stoked.",
+    "{PARK} was unreal this {SEASON}.",
+    "Hiked {TRAIL} end to end in {DAYS} days, AMA.",
+    "Shoutout to {BRAND} customer service, they replaced my {GEAR} no questions asked.",
+    "Can't decide between {BRAND} and {BRAND} for my first real {GEAR}.",
+    "Planning {TRAIL} for {MONTH}, any resupply tips?",
+    "Got snowed on at {PEAK} in {MONTH}, of all months.",
+    "The views from {PEAK} across {PARK} are ridiculous.",
+    "{BRAND} or {BRAND}? Need a {GEAR} that survives {TRAIL}.",
+    "Ran into a black bear in {PARK}, kept my distance and it wandered off.",
+    "Bought the {BRAND} {GEAR} specifically for {PEAK} and it did not disappoint.",
+    "anyone know if the {GEAR} from {BRAND} runs small?",
+    "Day {NUM} on {TRAIL}: blisters, but happy.",
+    "Pro tip for {TRAIL}: mail your {BRAND} {GEAR} home once it warms up.",
+    "Stove of choice on {TRAIL} was a {BRAND}, boiled water in like three minutes.",
+    "Fog rolled in on {PEAK} so we turned around at the saddle.",
+    "{BRAND} just dropped a lighter version of their {GEAR}.",
+    "I'd pick {PARK} over {PARK} any day for solitude.",
+    "Did a loop around {PEAK} with my {BRAND} {GEAR}, no complaints.",
+    "My knees hated the descent off {PEAK}.",
+    "Wore {BRAND} {GEAR} for all of {TRAIL} with zero blisters.",
+    "Left my {BRAND} {GEAR} at a shelter on {TRAIL}, if anyone finds it pls DM.",
+    "The {BRAND} {GEAR} is the best thing I've bought for trips to {PARK}.",
+    "Thinking {TRAIL} or {TRAIL} next summer, which is better for a first thru?",
+    "{PEAK} at sunrise, no words.",
+    "Tent recommendations? The {BRAND} one I had leaked all night on {TRAIL}.",
+    "Not sponsored but {BRAND} makes the comfiest {GEAR}, period.",
+    "We took the early bus and started {TRAIL} from the south end.",
+    "Permits for {PEAK} sold out in like ten minutes this year.",
+    "Snow was still deep on {PEAK} in {MONTH}, microspikes mandatory.",
+    "Anyone selling a {BRAND} {GEAR}? Preferably size {SIZE}.",
+    "{TRAIL} is more crowded than I expected, but still gorgeous.",
+    "pretty sure {BRAND} and {BRAND} use the same factory lol",
+    "Finished {TRAIL} today!!! {DAYS} days, {MILES} miles, one pair of {BRAND} {GEAR}.",
+    "Water sources on {TRAIL} were mostly dry by {MONTH}.",
+    "The climb up {PEAK} from the {PARK} side is brutal in the heat.",
+    "Gear list for {TRAIL}: {BRAND} {GEAR}, {BRAND} {GEAR}, {BRAND} {GEAR}, too many snacks.",
+    "Returned the {BRAND} {GEAR}, the fit was weird on my hips.",
+    "Hot take: {PARK} is overrated, go somewhere quieter.",
+    "My first overnight was in {PARK} with a borrowed {BRAND} {GEAR}.",
+    "Can confirm the {BRAND} {GEAR} survives a knee-deep river crossing on {TRAIL}.",
+    "Ugh, snapped a pole on {PEAK}. Good thing {BRAND} warranties them.",
+    "Best campsite on {TRAIL}? I'd say the lake just past mile {MILES}.",
+    "Saw someone on {PEAK} in jeans and flip flops, respect.",
+    "Who else is starting {TRAIL} in {MONTH}?",
+    "Just ordered the {BRAND} {GEAR}, hope it shows up before my {PARK} trip.",
+    "{BRAND}'s new {GEAR} looks nice but the price is wild.",
+    "We bailed off {TRAIL} after day {NUM} because of wildfire smoke.",
+    "Trying to get up {PEAK} before the weather turns.",
+    "Nothing beats a hot meal after a long day on {TRAIL}, thanks {BRAND}.",
+    "(used a {BRAND} {GEAR} on {TRAIL}, would recommend)",
+    "Was told {PARK} requires a bear canister, is the {BRAND} one approved?",
+    "{TRAIL} > {TRAIL}, fight me",
+    "Anyone hiking near {PEAK} this weekend? How are conditions?",
+    "Replaced the stock insoles in my {BRAND} {GEAR} and my feet are happy now.",
+    "Hiked {PARK} with my dad, he carried his ancient {BRAND} {GEAR} from the 90s.",
+    "{PLACE} was the highlight of the whole trip.",
+    "Heading to {PLACE} next week with nothing but a {BRAND} {GEAR} and a bag of tortillas.",
+    "If I could only keep one piece of gear it'd be my {BRAND} {GEAR}.",
+    "Does {BRAND} still make that {GEAR}? Mine is held together with tape.",
+    "Gained about {GAIN} feet on the way up {PEAK}, felt every one of them.",
+    "thinking about {PLACE} in {MONTH}. too early?",
+    "{BRAND} sale this weekend btw, {GEAR} is 30% off.",
+    "Camped near {PLACE} and the stars were absurd.",
+    "Second season on my {BRAND} {GEAR} and it's still going strong.",
+    "Headed out from {PARK} toward {PEAK} at 4am, totally worth the alarm.",
+    "{BRAND} {GEAR} vs {BRAND} {GEAR}, go.",
+    "The new {BRAND} {GEAR} is {NUM} ounces lighter than my old one, huge difference.",
+    "Been using {BRAND} for years, never had an issue.",
+    "Warranty claim with {BRAND} took {NUM} weeks but they came through.",
+    "Is the {BRAND} {GEAR} worth the upgrade from my {BRAND} {GEAR}?",
+    "{BRAND} quality has gone downhill lately, my {GEAR} fell apart after one season.",
+    "Got the {BRAND} {GEAR} on clearance, can't beat that.",
+    "My partner uses a {BRAND} {GEAR} and I use a {BRAND} {GEAR}, we each think ours wins.",
+    "Anyone compared {BRAND} and {BRAND} for wide feet?",
+    "Seam-sealed my {BRAND} {GEAR} last night, ready for the weekend.",
+    "that {BRAND} {GEAR} is so comfy i wear it to work now",
+    "Just saw {BRAND} is discontinuing the {GEAR}, ugh.",
+]
+
+NO_ENTITY_TEMPLATES: List[str] = [
+    "Anyone have tips for keeping feet dry on river crossings?",
+    "Woke up to frost on the tent this morning.",
+    "Cowboy camped under the stars and regretted nothing.",
+    "What's everyone's base weight looking like these days?",
+    "Trekking poles saved my knees on the descent.",
+    "Pro tip: bring more snacks than you think you need.",
+    "Rain all day, but the wildflowers were worth it.",
+    "Blister question: tape before or after they show up?",
+    "I always forget how heavy water is until mile three.",
+    "Switchbacks for days.",
+    "Is a bear canister really necessary for a single night?",
+    "Filtered water from a tiny creek and it tasted amazing.",
+    "The trailhead parking lot was full by 6am.",
+    "Lost the trail twice in the snow, downloaded offline maps after that.",
+    "Does anyone actually use a camp pillow?",
+    "Ate cold-soaked ramen for dinner again.",
+    "Thunderstorms rolled in around noon, so we hid below treeline.",
+    "Ultralight is great until it rains sideways.",
+    "My quilt was too warm, which is a good problem to have.",
+    "Watched a marmot steal someone's sandwich.",
+    "Hiker hunger hit hard on day four.",
+    "Anybody else sleep terribly the first night out?",
+    "New to backpacking, what should I buy first?",
+    "Leave no trace, people. Pack out your trash.",
+    "Mosquitoes were absolutely brutal near the lakes.",
+    "Took a zero in town and ate two whole pizzas.",
+    "Fording that river was sketchy, the water was thigh deep.",
+    "Sunrise from the ridge made the early alarm worth it.",
+    "Ditched the stove and went no-cook, saved a pound.",
+    "How do you all keep your phone charged on long trips?",
+    "Cold feet all night, need a better pad.",
+    "The last mile is always the longest.",
+    "Hiked in shorts and regretted it at the pass.",
+    "Someone left trail magic at the road crossing, bless them.",
+    "Still finding sand in my pack a week later.",
+    "Wind almost took the tent away around 2am.",
+    "ok but what do you all do about chafing?",
+    "My dog carried her own food this time!",
+    "Need advice on breaking in new boots.",
+    "Spent way too long reading gear reviews instead of hiking lol",
+    "Tore my rain pants on a branch, duct tape to the rescue.",
+    "Hail, then sun, then hail again. Mountains are weird.",
+    "The descent took longer than the climb, somehow.",
+    "First solo trip done, feeling pretty proud.",
+    "Counted eleven stream crossings before lunch.",
+    "Honestly the best part was the silence.",
+    "Did {MILES} miles today with about {GAIN} feet of gain.",
+    "Base weight is finally under {LBS} lb!",
+    "Day {NUM}: rain. Day {NUM}: more rain.",
+    "Low of {TEMP} degrees last night, slept in every layer I had.",
+    "Spent ${PRICE} on gear this month, send help.",
+    "Edit: forgot to mention the bugs.",
+    "Thanks in advance!",
+    "Happy trails, everyone.",
+    "10/10 would suffer again.",
+    "Update: made it back to the car in one piece.",
+    "Any recs for a good {SEASON} overnighter close to the city?",
+    "Resupply box arrived right on time, felt like Christmas.",
+    "Why does every trail seem to go up both ways?",
+    "Packed {NUM} days of food and ate it in {DAYS}, classic.",
+]
+
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+SEASONS = ["spring", "summer", "fall", "autumn", "winter"]
+SIZES = ["S", "M", "L", "XL", "medium", "large", "10.5", "9"]
+
+FILLERS: Dict[str, Callable[[random.Random], str]] = {
+    "NUM": lambda r: str(r.randint(2, 14)),
+    "DAYS": lambda r: str(r.randint(2, 30)),
+    "MILES": lambda r: str(r.choice([r.randint(8, 95), r.randint(100, 2650)])),
+    "MONTH": lambda r: r.choice(MONTHS),
+    "SEASON": lambda r: r.choice(SEASONS),
+    "LBS": lambda r: str(r.randint(7, 24)),
+    "TEMP": lambda r: str(r.randint(12, 45)),
+    "PRICE": lambda r: str(r.randrange(40, 460, 5)),
+    "SIZE": lambda r: r.choice(SIZES),
+    "GAIN": lambda r: f"{r.randrange(1500, 9000, 100):,}",
+}
+
+SLOT_RE = re.compile(r"\{([A-Z]+)\}")
+INDEF_RE = re.compile(r"(?:^|\s)[Aa]n? $")  # literal ends with "a " / "an "
+DET_RE = re.compile(r"(?:^|\s)(?:[Tt]he|[Mm]y|[Oo]ur) $")  # no extra "the" after these
+
+PLURAL_GEAR = {
+    "trail runners",
+    "boots",
+    "shoes",
+    "hiking shoes",
+    "approach shoes",
+    "sandals",
+    "trekking poles",
+    "poles",
+    "snowshoes",
+    "socks",
+    "gaiters",
+    "trousers",
+    "pants",
+}
+SINGULAR_BRANDS = [b for b, gear in BRANDS.items() if any(g not in PLURAL_GEAR for g in gear)]
+
+# ---------------------------------------------------------------------------
+# Patterns (deliberately partial coverage)
+# ---------------------------------------------------------------------------
+
+PATTERNS: List[Dict[str, Any]] = [
+    {"label": BRAND, "pattern": "Osprey"},
+    {"label": BRAND, "pattern": [{"lower": "patagonia"}]},
+    {"label": BRAND, "pattern": "Salomon"},
+    {"label": BRAND, "pattern": [{"lower": "black"}, {"lower": "diamond"}]},
+    {"label": BRAND, "pattern": [{"lower": "arc'teryx"}], "id": "arcteryx"},
+    {"label": BRAND, "pattern": "MSR"},
+    {"label": BRAND, "pattern": [{"lower": "jetboil"}]},
+    {"label": BRAND, "pattern": [{"lower": "big"}, {"lower": "agnes"}]},
+    {"label": BRAND, "pattern": [{"lower": "sea"}, {"lower": "to"}, {"lower": "summit"}]},
+    {
+        "label": BRAND,
+        "pattern": [
+            {"lower": "therm"},
+            {"orth": "-"},
+            {"lower": "a"},
+            {"orth": "-"},
+            {"lower": "rest"},
+        ],
+        "id": "thermarest",
+    },
+    {"label": BRAND, "pattern": [{"lower": "darn"}, {"lower": "tough"}]},
+    {"label": BRAND, "pattern": "Smartwool"},
+    {"label": BRAND, "pattern": "Petzl"},
+    {"label": BRAND, "pattern": [{"lower": "sawyer"}]},
+    {"label": BRAND, "pattern": "Leki"},
+    {"label": BRAND, "pattern": [{"lower": "zpacks"}]},
+    {"label": BRAND, "pattern": "Gregory"},
+    {"label": BRAND, "pattern": "Hyperlite Mountain Gear"},
+    {"label": BRAND, "pattern": [{"lower": "la"}, {"lower": "sportiva"}]},
+    {"label": BRAND, "pattern": "Altra"},
+    {"label": BRAND, "pattern": "Merrell"},
+    {"label": TRAIL, "pattern": "Pacific Crest Trail", "id": "pacific-crest-trail"},
+    {"label": TRAIL, "pattern": "PCT", "id": "pacific-crest-trail"},
+    {"label": TRAIL, "pattern": "Appalachian Trail"},
+    {"label": TRAIL, "pattern": "John Muir Trail", "id": "john-muir-trail"},
+    {"label": TRAIL, "pattern": "JMT", "id": "john-muir-trail"},
+    {"label": TRAIL, "pattern": [{"lower": "west"}, {"lower": "highland"}, {"lower": "way"}]},
+    {"label": TRAIL, "pattern": "Tour du Mont Blanc"},
+    {"label": TRAIL, "pattern": "Wonderland Trail"},
+    {"label": TRAIL, "pattern": "Colorado Trail"},
+    {"label": TRAIL, "pattern": [{"lower": "mount"}, {"lower": "rainier"}]},
+    {"label": TRAIL, "pattern": "Half Dome"},
+    {"label": TRAIL, "pattern": "Mount Whitney"},
+    {"label": TRAIL, "pattern": "Ben Nevis"},
+    {"label": TRAIL, "pattern": [{"lower": "zion"}]},
+    {"label": TRAIL, "pattern": "Yosemite"},
+    {"label": TRAIL, "pattern": "Glacier National Park"},
+    {"label": TRAIL, "pattern": "Grand Canyon"},
+    {"label": TRAIL, "pattern": "Lake District"},
+    {"label": TRAIL, "pattern": [{"lower": "kilimanjaro"}]},
+]
+
+# ---------------------------------------------------------------------------
+# Text generation
+# ---------------------------------------------------------------------------
+
+
+def _pick_place(rng: random.Random, slot: str) -> Tuple[str, bool]:
+    pool = {"TRAIL": TRAILS, "PEAK": PEAKS, "PARK": PARKS, "PLACE": PLACES}[slot]
+    return rng.choice(pool)
+
+
+def fill_template(template: str, rng: random.Random) -> Tuple[str, List[CharSpan]]:
+    """Fill one sentence template; return the text and its entity char spans."""
+    out: List[str] = []
+    spans: List[CharSpan] = []
+    pos = 0
+    last_brand: str | None = None
+    singular = False
+    cursor = 0
+    for match in SLOT_RE.finditer(template):
+        literal = template[cursor : match.start()]
+        out.append(literal)
+        pos += len(literal)
+        cursor = match.end()
+        slot = match.group(1)
+        if slot == "BRAND":
+            # After "a"/"an", use a brand + gear noun that can be singular and
+            # fix the indefinite article ("an Osprey pack").
+            singular = INDEF_RE.search(literal) is not None
+            last_brand = rng.choice(SINGULAR_BRANDS if singular else list(BRANDS))
+            value = last_brand.lower() if rng.random() < 0.1 else last_brand
+            if singular:
+                article_a = out[-1].rstrip().split(" ")[-1]
+                wanted = "an" if value[0].lower() in "aeiou" else "a"
+                wanted = wanted.capitalize() if article_a[0].isupper() else wanted
+                if wanted != article_a:
+                    fixed = out[-1][: len(out[-1]) - len(article_a) - 1] + wanted + " "
+                    pos += len(fixed) - len(out[-1])
+                    out[-1] = fixed
+            spans.append((pos, pos + len(value), BRAND))
+        elif slot == "GEAR":
+            gear_pool = BRANDS[last_brand] if last_brand else ["pack", "tent", "stove"]
+            if singular or INDEF_RE.search(literal):
+                gear_pool = [g for g in gear_pool if g not in PLURAL_GEAR] or ["pack", "tent"]
+            value = rng.choice(gear_pool)
+        elif slot in ("TRAIL", "PEAK", "PARK", "PLACE"):
+            name, article = _pick_place(rng, slot)
+            if rng.random() < 0.03 and name != "AT":  # "at" would be a trap
+                name = name.lower()
+            if article and not DET_RE.search(literal):
+                prefix = "The " if pos == 0 else "the "
+                out.append(prefix)
+                pos += len(prefix)
+            value = name
+            spans.append((pos, pos + len(value), TRAIL))
+        elif slot in FILLERS:
+            value = FILLERS[slot](rng)
+        else:
+            raise ValueError(f"Unknown slot {{{slot}}} in template: {template!r}")
+        out.append(value)
+        pos += len(value)
+    out.append(template[cursor:])
+    return "".join(out), spans
+
+
+def compose_text(
+    rng: random.Random, n_sents: int, with_entities: bool
+) -> Tuple[str, List[CharSpan]]:
+    """Join ``n_sents`` filled templates into one text (with or without entities)."""
+    if with_entities:
+        flags = [rng.random() < 0.5 for _ in range(n_sents)]
+        flags[rng.randrange(n_sents)] = True
+    else:
+        flags = [False] * n_sents
+    parts: List[str] = []
+    spans: List[CharSpan] = []
+    offset = 0
+    for is_entity in flags:
+        pool = ENTITY_TEMPLATES if is_entity else NO_ENTITY_TEMPLATES
+        sent, sent_spans = fill_template(rng.choice(pool), rng)
+        if parts:
+            offset += 1  # the joining space
+        parts.append(sent)
+        spans.extend((s + offset, e + offset, label) for s, e, label in sent_spans)
+        offset += len(sent)
+    text = " ".join(parts)
+    has_at = any(text[s:e] == "AT" for s, e, _ in spans)
+    if rng.random() < 0.04 and not has_at:  # lazy all-lowercase forum post
+        lowered = text.lower()
+        if len(lowered) == len(text):
+            text = lowered
+    return text, spans
+
+
+def sample_length(rng: random.Random, long_rate: float = 0.0) -> int:
+    """Number of sentences: mostly 1-4, optionally some long 4-8 sentence texts."""
+    if long_rate and rng.random() < long_rate:
+        return rng.randint(4, 8)
+    return rng.choices([1, 2, 3, 4], weights=[35, 30, 22, 13])[0]
+
+
+class TextSource:
+    """Produces globally unique texts (no text is ever returned twice)."""
+
+    def __init__(self, rng: random.Random, nlp: Language) -> None:
+        self.rng = rng
+        self.nlp = nlp
+        self.seen: set = set()
+
+    def next(self, with_entities: bool, long_rate: float = 0.0) -> Tuple[str, List[CharSpan], Doc]:
+        for _ in range(1000):
+            text, spans = compose_text(self.rng, sample_length(self.rng, long_rate), with_entities)
+            if text in self.seen:
+                continue
+            self.seen.add(text)
+            doc = self.nlp.make_doc(text)
+            check_alignment(doc, spans)
+            return text, spans, doc
+        raise RuntimeError("Could not generate a new unique text")
+
+
+def check_alignment(doc: Doc, spans: Sequence[CharSpan]) -> None:
+    """Fail loudly if a span is misaligned with the tokenization or overlaps."""
+    last_end = -1
+    for start, end, label in sorted(spans):
+        if doc.char_span(start, end, label=label) is None:
+            raise ValueError(
+                f"Span {doc.text[start:end]!r} ({start}-{end}) does not align "
+                f"with tokens in: {doc.text!r}"
+            )
+        if start < last_end:
+            raise ValueError(f"Overlapping spans in: {doc.text!r}")
+        last_end = end
+
+
+# ---------------------------------------------------------------------------
+# Record builders
+# ---------------------------------------------------------------------------
+
+
+def token_dicts(doc: Doc) -> List[Dict[str, Any]]:
+    return [
+        {
+            "text": t.text,
+            "start": t.idx,
+            "end": t.idx + len(t.text),
+            "id": t.i,
+            "ws": t.whitespace_ != "",
+        }
+        for t in doc
+    ]
+
+
+def gold_record(idx: int, doc: Doc, spans: Sequence[CharSpan]) -> Dict[str, Any]:
+    span_dicts: List[Dict[str, Any]] = []
+    for start, end, label in sorted(spans):
+        span = doc.char_span(start, end, label=label)
+        assert span is not None  # checked in check_alignment
+        span_dicts.append(
+            {
+                "start": start,
+                "end": end,
+                "token_start": span.start,
+                "token_end": span.end - 1,
+                "label": label,
+            }
+        )
+    record = {
+        "text": doc.text,
+        "meta": {"source": "sample", "id": idx},
+        "tokens": token_dicts(doc),
+        "spans": span_dicts,
+        "answer": "accept",
+    }
+    return set_hashes(record)
+
+
+def _tok_span(doc: Doc, t_start: int, t_end: int, label: str) -> Dict[str, Any]:
+    """Span dict for tokens t_start..t_end (inclusive)."""
+    start = doc[t_start].idx
+    end = doc[t_end].idx + len(doc[t_end].text)
+    return {
+        "start": start,
+        "end": end,
+        "text": doc.text[start:end],
+        "label": label,
+        "token_start": t_start,
+        "token_end": t_end,
+    }
+
+
+def _other_label(label: str) -> str:
+    return TRAIL if label == BRAND else BRAND
+
+
+def _non_entity_tokens(doc: Doc, ents: Sequence[Tuple[int, int, str]]) -> List[int]:
+    inside = {i for s, e, _ in ents for i in range(s, e + 1)}
+    return [t.i for t in doc if t.is_alpha and len(t.text) >= 3 and t.i not in inside]
+
+
+def binary_question(
+    rng: random.Random, doc: Doc, spans: Sequence[CharSpan], answer: str
+) -> Tuple[Dict[str, Any], str] | None:
+    """Build one ner.teach-style question with the given answer, or None."""
+    ents: List[Tuple[int, int, str]] = []
+    for start, end, label in spans:
+        span = doc.char_span(start, end)
+        assert span is not None
+        ents.append((span.start, span.end - 1, label))
+    free = _non_entity_tokens(doc, ents)
+    inside = {i for s, e, _ in ents for i in range(s, e + 1)}
+
+    if answer == "accept":
+        if not ents:
+            return None
+        s, e, label = rng.choice(ents)
+        return _tok_span(doc, s, e, label), "correct"
+
+    if answer == "ignore":
+        if ents and rng.random() < 0.5:
+            s, e, _ = rng.choice(ents)
+            return _tok_span(doc, s, e, rng.choice(LABELS)), "unsure_entity"
+        if not free:
+            return None
+        i = rng.choice(free)
+        return _tok_span(doc, i, i, rng.choice(LABELS)), "unsure_token"
+
+    kinds = ["wrong_label", "partial", "overlong", "non_entity"]
+    kind = rng.choices(kinds, weights=[30, 20, 20, 30])[0]
+    if not ents:
+        kind = "non_entity"
+    if kind == "partial":
+        cuts: List[Tuple[int, int, str]] = []
+        for s, e, label in ents:
+            if e > s and doc[s + 1].is_alpha:
+                cuts.append((s + 1, e, label))
+            if e > s and doc[e - 1].is_alpha:
+                cuts.append((s, e - 1, label))
+        if cuts:
+            s, e, label = rng.choice(cuts)
+            return _tok_span(doc, s, e, label), "partial"
+        kind = "overlong"
+    if kind == "overlong":
+        options: List[Tuple[int, int, str]] = []
+        for s, e, label in ents:
+            if s > 0 and doc[s - 1].is_alpha and s - 1 not in inside:
+                options.append((s - 1, e, label))
+            if e + 1 < len(doc) and doc[e + 1].is_alpha and e + 1 not in inside:
+                options.append((s, e + 1, label))
+        if options:
+            s, e, label = rng.choice(options)
+            return _tok_span(doc, s, e, label), "overlong"
+        kind = "wrong_label"
+    if kind == "wrong_label":
+        s, e, label = rng.choice(ents)
+        return _tok_span(doc, s, e, _other_label(label)), "wrong_label"
+    # non_entity: prefer capitalised words (a typical model false positive)
+    if not free:
+        return None
+    titled = [i for i in free if doc[i].is_title]
+    pool = titled if titled and rng.random() < 0.5 else free
+    i = rng.choice(pool)
+    return _tok_span(doc, i, i, rng.choice(LABELS)), "non_entity"
+
+
+def make_binary(rng: random.Random, source: TextSource) -> Tuple[List[Dict[str, Any]], Counter]:
+    plan = [a for a, n in BINARY_ANSWERS.items() for _ in range(n)]
+    rng.shuffle(plan)
+    records: List[Dict[str, Any]] = []
+    kinds: Counter = Counter()
+    text_idx = 0
+    while plan:
+        with_entities = rng.random() >= 0.1
+        text, spans, doc = source.next(with_entities)
+        n_questions = 2 if rng.random() < 0.2 and len(plan) >= 2 else 1
+        asked: set = set()
+        made: List[Tuple[Dict[str, Any], str]] = []
+        for _ in range(n_questions):
+            answer = plan[-1]
+            result = binary_question(rng, doc, spans, answer)
+            if result is None:
+                break
+            span, kind = result
+            key = (span["start"], span["end"], span["label"])
+            if key in asked:
+                break
+            asked.add(key)
+            plan.pop()
+            made.append((span, answer))
+            kinds[f"{answer}:{kind}"] += 1
+        if not made:
+            continue  # text unused for binary; it still stays out of other files
+        for span, answer in made:
+            records.append(
+                set_hashes(
+                    {
+                        "text": text,
+                        "meta": {"source": "sample", "id": text_idx},
+                        "spans": [span],
+                        "answer": answer,
+                    }
+                )
+            )
+        text_idx += 1
+    return records, kinds
+
+
+# ---------------------------------------------------------------------------
+# Output + validation
+# ---------------------------------------------------------------------------
+
+
+def write_jsonl(path: Path, records: Iterable[Dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf8", newline="\n") as f:
+        for rec in records:
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+def read_jsonl(path: Path) -> List[Dict[str, Any]]:
+    with path.open(encoding="utf8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _fail(msg: str) -> None:
+    raise ValueError(f"make_sample validation failed: {msg}")
+
+
+def validate(nlp: Language) -> Dict[str, Any]:
+    """Re-read the written files and check them; return summary statistics."""
+    gold = read_jsonl(GOLD_PATH)
+    binary = read_jsonl(BINARY_PATH)
+    raw = read_jsonl(RAW_PATH)
+    patterns = read_jsonl(PATTERNS_PATH)
+    if len(gold) != N_GOLD or len(binary) != N_BINARY or len(raw) != N_RAW:
+        _fail(f"counts gold={len(gold)} binary={len(binary)} raw={len(raw)}")
+
+    gold_labels: Counter = Counter()
+    gold_empty = 0
+    for rec in gold:
+        doc = nlp.make_doc(rec["text"])
+        if token_dicts(doc) != rec["tokens"]:
+            _fail(f"tokens differ from spacy.blank('en') for {rec['text']!r}")
+        last_end = -1
+        for s in rec["spans"]:
+            span = doc.char_span(s["start"], s["end"])
+            if span is None or span.start != s["token_start"] or span.end - 1 != s["token_end"]:
+                _fail(f"misaligned span {s} in {rec['text']!r}")
+            if s["start"] < last_end:
+                _fail(f"overlapping spans in {rec['text']!r}")
+            last_end = s["end"]
+            gold_labels[s["label"]] += 1
+        gold_empty += not rec["spans"]
+        if rec != set_hashes(dict(rec), overwrite=True):
+            _fail("bad hashes in gold")
+    for label in LABELS:
+        if gold_labels[label] < MIN_GOLD_SPANS_PER_LABEL:
+            _fail(f"only {gold_labels[label]} gold {label} spans")
+
+    bin_answers: Counter = Counter()
+    bin_labels: Counter = Counter()
+    for rec in binary:
+        if "tokens" in rec or len(rec["spans"]) != 1:
+            _fail(f"binary record must have one span and no tokens: {rec['text']!r}")
+        s = rec["spans"][0]
+        doc = nlp.make_doc(rec["text"])
+        span = doc.char_span(s["start"], s["end"])
+        if (
+            span is None
+            or span.text != s["text"]
+            or span.start != s["token_start"]
+            or span.end - 1 != s["token_end"]
+        ):
+            _fail(f"misaligned binary span {s} in {rec['text']!r}")
+        if rec != set_hashes(dict(rec), overwrite=True):
+            _fail("bad hashes in binary")
+        bin_answers[rec["answer"]] += 1
+        bin_labels[(s["label"], rec["answer"])] += 1
+    if len({r["_task_hash"] for r in binary}) != len(binary):
+        _fail("duplicate _task_hash in binary")
+
+    gold_texts = {r["text"] for r in gold}
+    bin_texts = {r["text"] for r in binary}
+    raw_texts = [r["text"] for r in raw]
+    if len(gold_texts) != len(gold) or len(set(raw_texts)) != len(raw_texts):
+        _fail("duplicate texts within gold or raw")
+    if gold_texts & bin_texts or gold_texts & set(raw_texts) or bin_texts & set(raw_texts):
+        _fail("texts shared between gold / binary / raw")
+
+    raw_sents = Counter(min(len(list(_sentences(t))), 8) for t in raw_texts)
+    return {
+        "gold_labels": gold_labels,
+        "gold_empty": gold_empty,
+        "bin_answers": bin_answers,
+        "bin_labels": bin_labels,
+        "bin_texts": len(bin_texts),
+        "raw_long": sum(n for k, n in raw_sents.items() if k >= 5),
+        "patterns": Counter(p["label"] for p in patterns),
+        "n_patterns": len(patterns),
+        "n_token_patterns": sum(isinstance(p["pattern"], list) for p in patterns),
+    }
+
+
+def _sentences(text: str) -> Iterable[str]:
+    """Rough sentence split, only used for README statistics."""
+    return [s for s in re.split(r"(?<=[.!?)])\s+", text) if s]
+
+
+README_TEMPLATE = """# Sample data: hiking & outdoor-gear NER
+
+Small, **original** sample dataset shipped with `spacy_ner_plugin` so the
+`spacy project` template and the tests run end to end without external data.
+The domain is hiking / backpacking trip reports and outdoor-gear talk in an
+informal forum-comment style. Two labels:
+
+- `GEAR_BRAND` - outdoor gear brands (real ones such as Osprey or
+  Black Diamond, plus a few invented ones such as Cairnworks).
+- `TRAIL` - named trails, peaks, parks and hiking areas (e.g.
+  "Pacific Crest Trail", "Mount Rainier", "Zion", "the Lake District").
+  A leading "the" is never part of the span.
+
+## Provenance and licence
+
+All texts were written for this project: they are generated from hand-written
+sentence templates and hand-picked entity lists in `scripts/make_sample.py`;
+no third-party text was copied. Brand and place names are used only as names.
+The data is released under the **MIT licence**, the same as the project.
+
+Regenerate (deterministic, seeded `random.Random(0)`, identical output on every
+run; the script validates the files after writing them):
+
+```bash
+python scripts/make_sample.py
+```
+
+## Files
+
+| File | Records | Description |
+| --- | ---: | --- |
+| `sample/train.jsonl` | {n_gold} | complete annotations (`ner.manual`) |
+| `sample/binary.jsonl` | {n_binary} | binary answers (`ner.teach`) |
+| `sample/raw.jsonl` | {n_raw} | raw, unannotated texts |
+| `sample/patterns.jsonl` | {n_patterns} | EntityRuler / Prodigy match patterns |
+
+No text appears in more than one of `gold`, `binary` and `raw`, and texts are
+unique within each file (in the binary file a text can carry up to two
+questions, as in a real `ner.teach` session).
+
+### `sample/train.jsonl`
+
+{n_gold} texts (1-4 sentences each), all `"answer": "accept"`. Spans:
+`GEAR_BRAND` {gold_brand}, `TRAIL` {gold_trail}. {gold_empty} texts
+({gold_empty_pct}%) contain no entity at all (`"spans": []`); these are real
+negatives. About 10% of brand mentions are lower-cased ("osprey"), and a few
+texts are entirely lower-case.
+
+One JSON object per line:
+
+- `text`, `meta` (`{{"source": "sample", "id": n}}`), `_input_hash`,
+  `_task_hash`, `answer`
+- `tokens`: `{{"text", "start", "end", "id", "ws"}}` from the `spacy.blank("en")`
+  tokenizer (`ws` is true when the token is followed by whitespace)
+- `spans`: `{{"start", "end", "token_start", "token_end", "label"}}`; character
+  offsets fall on token boundaries and `token_end` is **inclusive**.
+
+### `sample/binary.jsonl`
+
+{n_binary} answers on {bin_texts} texts. Each record has exactly one span
+`{{"start", "end", "text", "label", "token_start", "token_end"}}` (no top-level
+`tokens`, like a `ner.teach` export) and an `answer`:
+
+| answer | GEAR_BRAND | TRAIL | total |
+| --- | ---: | ---: | ---: |
+{binary_table}
+
+`accept` means the span is a true entity with the correct label. `reject`
+covers wrong labels, partial or overlong boundaries ("Pacific Crest",
+"Osprey pack") and plain non-entity words. `ignore` marks questions the
+annotator skipped. A rejected span says nothing about other spans in the text.
+
+### `sample/raw.jsonl`
+
+{n_raw} unannotated texts, `{{"text": ..., "meta": {{"source": "sample"}}}}`, for
+pretraining, `ner.teach` streams or prediction. Mostly 1-4 sentences, with
+{raw_long} longer texts (up to 8 sentences); about 20% mention no entity.
+
+### `sample/patterns.jsonl`
+
+{n_patterns} patterns ({pat_brand} `GEAR_BRAND`, {pat_trail} `TRAIL`;
+{n_token_patterns} token patterns such as
+`{{"label": "GEAR_BRAND", "pattern": [{{"lower": "black"}}, {{"lower": "diamond"}}]}}`,
+the rest exact-string phrase patterns such as
+`{{"label": "TRAIL", "pattern": "Pacific Crest Trail"}}`; a few carry an `id`).
+They deliberately cover only part of the brand and trail lists, so a
+rules-only baseline has clearly incomplete recall.
+
+## Hashes
+
+`_input_hash` and `_task_hash` are computed by `spacy_ner_plugin.hashing`
+(its module docstring documents the definition).
+"""
+
+
+def write_readme(stats: Dict[str, Any]) -> None:
+    rows = []
+    for answer in BINARY_ANSWERS:
+        b = stats["bin_labels"][(BRAND, answer)]
+        t = stats["bin_labels"][(TRAIL, answer)]
+        rows.append(f"| {answer} | {b} | {t} | {b + t} |")
+    text = README_TEMPLATE.format(
+        n_gold=N_GOLD,
+        n_binary=N_BINARY,
+        n_raw=N_RAW,
+        n_patterns=stats["n_patterns"],
+        gold_brand=stats["gold_labels"][BRAND],
+        gold_trail=stats["gold_labels"][TRAIL],
+        gold_empty=stats["gold_empty"],
+        gold_empty_pct=round(100 * stats["gold_empty"] / N_GOLD),
+        bin_texts=stats["bin_texts"],
+        binary_table="\n".join(rows),
+        raw_long=stats["raw_long"],
+        pat_brand=stats["patterns"][BRAND],
+        pat_trail=stats["patterns"][TRAIL],
+        n_token_patterns=stats["n_token_patterns"],
+    )
+    with README_PATH.open("w", encoding="utf8", newline="\n") as f:
+        f.write(text)
+
+
+def check_patterns() -> None:
+    """Every exact-string pattern must name an entity from the lists."""
+    known = set(BRANDS) | {name for name, _ in PLACES}
+    for p in PATTERNS:
+        if isinstance(p["pattern"], str) and p["pattern"] not in known:
+            _fail(f"pattern {p['pattern']!r} is not in the entity lists")
+
+
+def main() -> None:
+    rng = random.Random(SEED)
+    nlp = spacy.blank("en")
+    source = TextSource(rng, nlp)
+    check_patterns()
+
+    gold: List[Dict[str, Any]] = []
+    n_empty = round(N_GOLD * NO_ENTITY_RATE)
+    empty_flags = [True] * n_empty + [False] * (N_GOLD - n_empty)
+    rng.shuffle(empty_flags)
+    for idx, empty in enumerate(empty_flags):
+        _, spans, doc = source.next(with_entities=not empty)
+        gold.append(gold_record(idx, doc, spans))
+
+    binary, kinds = make_binary(rng, source)
+
+    raw: List[Dict[str, Any]] = []
+    for _ in range(N_RAW):
+        text, _, _ = source.next(with_entities=rng.random() >= NO_ENTITY_RATE, long_rate=0.2)
+        raw.append({"text": text, "meta": {"source": "sample"}})
+
+    write_jsonl(GOLD_PATH, gold)
+    write_jsonl(BINARY_PATH, binary)
+    write_jsonl(RAW_PATH, raw)
+    write_jsonl(PATTERNS_PATH, PATTERNS)
+    stats = validate(nlp)
+    write_readme(stats)
+
+    print(
+        f"gold:     {len(gold)} texts, spans {dict(stats['gold_labels'])}, "
+        f"{stats['gold_empty']} without entities"
+    )
+    print(
+        f"binary:   {len(binary)} answers on {stats['bin_texts']} texts, "
+        f"{dict(stats['bin_answers'])}"
+    )
+    print(f"          question kinds: {dict(sorted(kinds.items()))}")
+    print(f"raw:      {len(raw)} texts ({stats['raw_long']} with 5+ sentences)")
+    print(f"patterns: {stats['n_patterns']} ({dict(stats['patterns'])})")
+    print(
+        f"wrote {GOLD_PATH.relative_to(ROOT)}, {BINARY_PATH.relative_to(ROOT)}, "
+        f"{RAW_PATH.relative_to(ROOT)}, {PATTERNS_PATH.relative_to(ROOT)}, "
+        f"{README_PATH.relative_to(ROOT)}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""`evaluate`: score a trained pipeline on a gold eval set, per label."""
+
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import spacy
+import typer
+from spacy.training import Example
+
+from ..corpus import read_gold_docs
+from ..files import write_json_atomic
+from ..records import Reject
+from ._util import app, ensure_inputs_exist, msg
+
+
+@app.command("evaluate")
+def evaluate_cli(
+    # fmt: off
+    model: str = typer.Argument(..., help="Trained pipeline: package name or path"),
+    data_path: Path = typer.Argument(
+        ..., help="Gold eval set: .spacy file or annotation JSONL", exists=True
+    ),
+    output: Optional[Path] = typer.Option(
+        Path("metrics/scores.json"), "--output", "-o", help="Where to write the scores as JSON"
+    ),
+    # fmt: on
+) -> None:
+    """Score a trained pipeline on a gold eval set, per label.
+
+    Reads a .spacy file or Prodigy-style JSONL; prints overall and per-label precision, recall
+    and F-score and writes them as JSON.
+    """
+    evaluate(model, data_path, output)
+
+
+def evaluate(model: str, data_path: Path, output: Optional[Path] = None) -> Dict[str, Any]:
+    """Score `model` on the gold docs in `data_path`; return (and optionally save) the scores."""
+    ensure_inputs_exist(data_path)
+    nlp = spacy.load(model)
+    rejects: List[Reject] = []
+    examples = [
+        Example(nlp.make_doc(doc.text), doc) for doc in read_gold_docs(data_path, nlp, rejects)
+    ]
+    for reject in rejects:
+        msg.warn(str(reject))
+    if not examples:
+        msg.fail("No usable gold examples", str(data_path), exits=1)
+    scores = nlp.evaluate(examples)
+    result = {
+        "model": str(model),
+        "data": str(data_path),
+        "n_examples": len(examples),
+        "n_rejected": len(rejects),
+        "ents_p": scores["ents_p"],
+        "ents_r": scores["ents_r"],
+        "ents_f": scores["ents_f"],
+        "ents_per_type": scores.get("ents_per_type") or {},
+    }
+    _print_scores(result)
+    if output is not None:
+        write_json_atomic(output, result)
+        msg.good("Saved scores", str(output))
+    return result
+
+
+def _print_scores(result: Dict[str, Any]) -> None:
+    def row(name: str, *values: Optional[float]) -> tuple:
+        return (name, *("-" if v is None else f"{v * 100:.2f}" for v in values))
+
+    rows = [
+        row(label, s["p"], s["r"], s["f"]) for label, s in sorted(result["ents_per_type"].items())
+    ]
+    rows.append(row("ALL", result["ents_p"], result["ents_r"], result["ents_f"]))
+    msg.table(
+        rows,
+        header=("label", "P", "R", "F"),
+        aligns=("l", "r", "r", "r"),
+        divider=True,
+        title=f"NER scores on {result['n_examples']} examples",
+    )

@@ -1,0 +1,153 @@
+"""Build spaCy `Doc`s from annotation records, validating text, tokens and spans on the way.
+
+Every problem raises `InvalidRecord` naming the field, so callers can reject the record with a
+precise reason instead of crashing or silently dropping a span.
+"""
+
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from spacy.tokens import Doc, Span
+from spacy.vocab import Vocab
+
+from .records import InvalidRecord, get_text
+
+Tokenizer = Callable[[str], Doc]
+ALIGN_MODES = ("strict", "expand", "contract")
+
+
+def doc_from_tokens(vocab: Vocab, text: str, tokens: Sequence[Dict[str, Any]]) -> Doc:
+    """A Doc whose tokens are exactly the record's `tokens`, checked against its text."""
+    if not isinstance(tokens, list) or not tokens:
+        raise InvalidRecord("tokens", "'tokens' must be a non-empty list")
+    words: List[str] = []
+    spaces: List[bool] = []
+    for i, token in enumerate(tokens):
+        try:
+            word, start, end = token["text"], token["start"], token["end"]
+        except (KeyError, TypeError):
+            raise InvalidRecord("tokens", f"token {i} needs 'text', 'start' and 'end'") from None
+        if not isinstance(start, int) or not isinstance(end, int) or not isinstance(word, str):
+            raise InvalidRecord("tokens", f"token {i} has non-integer offsets or non-string text")
+        if text[start:end] != word:
+            raise InvalidRecord(
+                "tokens",
+                f"token {i} {word!r} disagrees with text[{start}:{end}] = {text[start:end]!r}",
+            )
+        next_start = tokens[i + 1]["start"] if i + 1 < len(tokens) else len(text)
+        gap = text[end:next_start]
+        if gap not in ("", " "):
+            raise InvalidRecord(
+                "tokens", f"text between token {i} and {i + 1} is {gap!r}, not a single space"
+            )
+        words.append(word)
+        spaces.append(gap == " ")
+    if tokens[0]["start"] != 0:
+        raise InvalidRecord("tokens", "tokens do not start at the beginning of the text")
+    return Doc(vocab, words=words, spaces=spaces)
+
+
+def aligned_spans(
+    doc: Doc,
+    raw_spans: Any,
+    align: str = "strict",
+    changes: Optional[List[Dict[str, Any]]] = None,
+) -> List[Optional[Span]]:
+    """Each raw span as a labelled `Span` of `doc` (same order; None where `contract` drops it).
+
+    `align="strict"` rejects a span off token boundaries; `expand`/`contract` snap it to the
+    tokens around/inside it and append a note of every changed or dropped span to `changes`.
+    """
+    if align not in ALIGN_MODES:
+        raise ValueError(f"unknown alignment {align!r} (expected one of {', '.join(ALIGN_MODES)})")
+    if not isinstance(raw_spans, list):
+        raise InvalidRecord("spans", "'spans' must be a list")
+    spans: List[Optional[Span]] = []
+    for i, raw in enumerate(raw_spans):
+        start, end, label = check_span(i, raw, len(doc.text))
+        span = doc.char_span(start, end, label=label)
+        if span is None and align == "strict":
+            raise InvalidRecord(
+                "spans",
+                f"span {i} [{start}:{end}] {doc.text[start:end]!r} is not on token boundaries",
+            )
+        if span is None:
+            span = doc.char_span(start, end, label=label, alignment_mode=align)
+            if span is not None and len(span) == 0:
+                span = None
+            if changes is not None:
+                changes.append(
+                    {
+                        "span": i,
+                        "label": label,
+                        "from": [start, end],
+                        "to": [span.start_char, span.end_char] if span is not None else None,
+                        "text": doc.text[start:end],
+                        "new_text": span.text if span is not None else None,
+                    }
+                )
+        spans.append(span)
+    return spans
+
+
+def check_span(i: int, raw: Any, text_length: int) -> Tuple[int, int, str]:
+    """The `(start, end, label)` of a raw span, which must be in range and well labelled."""
+    if not isinstance(raw, dict):
+        raise InvalidRecord("spans", f"span {i} must be an object")
+    start, end, label = raw.get("start"), raw.get("end"), raw.get("label")
+    if not isinstance(start, int) or not isinstance(end, int):
+        raise InvalidRecord("spans", f"span {i} needs integer 'start' and 'end'")
+    if not isinstance(label, str) or not label.strip():
+        raise InvalidRecord("spans", f"span {i} has no label")
+    if any(ch.isspace() for ch in label):
+        raise InvalidRecord("spans", f"span {i} label {label!r} contains whitespace")
+    if not 0 <= start < end <= text_length:
+        raise InvalidRecord(
+            "spans", f"span {i} [{start}:{end}] is out of range for a text of {text_length}"
+        )
+    return start, end, label
+
+
+def check_no_overlap(spans: List[Span]) -> List[Span]:
+    """The spans sorted by position; overlapping entities make the record unusable."""
+    spans = sorted(spans, key=lambda s: (s.start, s.end))
+    for prev, span in zip(spans, spans[1:]):
+        if span.start < prev.end:
+            raise InvalidRecord(
+                "spans", f"spans {prev.text!r} ({prev.label_}) and {span.text!r} overlap"
+            )
+    return spans
+
+
+def spans_from_record(
+    doc: Doc,
+    record: Dict[str, Any],
+    align: str = "strict",
+    changes: Optional[List[Dict[str, Any]]] = None,
+) -> List[Span]:
+    """The record's `spans` as labelled `Span`s of `doc`, on token boundaries, no overlaps."""
+    spans = aligned_spans(doc, record.get("spans") or [], align, changes)
+    return check_no_overlap([span for span in spans if span is not None])
+
+
+def record_doc(record: Dict[str, Any], vocab: Vocab, tokenizer: Tokenizer) -> Doc:
+    """The record's text as an unannotated Doc: its own `tokens` if it has them, else tokenized."""
+    text = get_text(record)
+    if "tokens" in record:
+        return doc_from_tokens(vocab, text, record["tokens"])
+    return tokenizer(text)
+
+
+def record_to_doc(
+    record: Dict[str, Any],
+    vocab: Vocab,
+    tokenizer: Tokenizer,
+    align: str = "strict",
+    changes: Optional[List[Dict[str, Any]]] = None,
+) -> Doc:
+    """A gold Doc: the record's spans as entities and every other token annotated "O".
+
+    Records with `tokens` keep exactly that tokenization; others use `tokenizer`.
+    """
+    doc = record_doc(record, vocab, tokenizer)
+    doc.set_ents(spans_from_record(doc, record, align, changes), default="outside")
+    return doc

@@ -1,0 +1,44 @@
+"""Atomic file output: write to a temporary file beside the target, then rename."""
+
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Dict, Iterable, Iterator, Union
+
+import srsly
+
+
+@contextmanager
+def atomic_path(path: Union[str, Path]) -> Iterator[Path]:
+    """Yield a temporary path that replaces `path` only if the block finishes without error.
+
+    An interrupted or failing step therefore never leaves a half-written output behind.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_jsonl_atomic(path: Union[str, Path], records: Iterable[Dict[str, Any]]) -> int:
+    """Stream records to a JSONL file atomically; return how many were written."""
+    count = 0
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf8") as file_:
+        for record in records:
+            file_.write(srsly.json_dumps(record) + "\n")
+            count += 1
+    return count
+
+
+def write_json_atomic(path: Union[str, Path], data: Any) -> None:
+    """Write one JSON document atomically."""
+    with atomic_path(path) as tmp:
+        srsly.write_json(tmp, data)

@@ -1,0 +1,71 @@
+"""Shared fixtures: inline annotation records written to temporary JSONL files."""
+
+import json
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Union
+
+import pytest
+import spacy
+
+ROOT = Path(__file__).parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+requires_shared_data = pytest.mark.skipif(
+    not SHARED_DATA.exists(), reason="../shared/data is not available"
+)
+
+
+def task(text: str, *ents: str, label: str = "BRAND", **extra: Any) -> Dict[str, Any]:
+    """A gold record whose spans are the first occurrence of each string in `ents`."""
+    spans = []
+    for ent in ents:
+        start = text.index(ent)
+        spans.append({"start": start, "end": start + len(ent), "label": label})
+    return {"text": text, "spans": spans, "answer": "accept", **extra}
+
+
+@pytest.fixture
+def write_jsonl(tmp_path: Path) -> Callable[..., Path]:
+    """Write records (dicts, or raw strings/bytes taken as literal lines) to a JSONL file."""
+
+    def write(lines: List[Union[Dict[str, Any], str, bytes]], name: str = "data.jsonl") -> Path:
+        path = tmp_path / name
+        with path.open("wb") as file_:
+            for line in lines:
+                if isinstance(line, dict):
+                    line = json.dumps(line)
+                if isinstance(line, str):
+                    line = line.encode("utf8")
+                file_.write(line + b"\n")
+        return path
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def nlp() -> spacy.language.Language:
+    return spacy.blank("en")
+
+
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny NER pipeline that has learned to tag "Osprey" as BRAND (trained in seconds)."""
+    from spacy.training import Example
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("ner")
+    records = [task(f"I took my Osprey pack on trip {i}", "Osprey") for i in range(6)]
+    records += [{"text": f"It rained on day {i} of the hike", "spans": []} for i in range(6)]
+    examples = [
+        Example.from_dict(
+            nlp.make_doc(r["text"]),
+            {"entities": [(s["start"], s["end"], s["label"]) for s in r["spans"]]},
+        )
+        for r in records
+    ]
+    optimizer = nlp.initialize(lambda: examples)
+    for _ in range(30):
+        nlp.update(examples, sgd=optimizer)
+    path = tmp_path_factory.mktemp("model") / "model"
+    nlp.to_disk(path)
+    return path

@@ -1,0 +1,50 @@
+import subprocess
+import sys
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from spacy_ner_plugin.hashing import input_hash, set_hashes, task_hash, text_hash
+
+
+def test_hashes_are_stable_across_processes():
+    record = {
+        "text": "Grüße from the Pacific Crest Trail",
+        "spans": [{"start": 16, "end": 34, "label": "TRAIL"}],
+    }
+    code = (
+        "from spacy_ner_plugin.hashing import input_hash, task_hash;"
+        f"r = {record!r}; print(input_hash(r), task_hash(r))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == [str(input_hash(record)), str(task_hash(record))]
+
+
+@given(st.text(min_size=1), st.integers(0, 5), st.sampled_from(["A", "B"]))
+def test_input_hash_ignores_spans_and_task_hash_does_not(text, start, label):
+    plain = {"text": text}
+    with_span = {"text": text, "spans": [{"start": start, "end": start + 1, "label": label}]}
+    assert input_hash(plain) == input_hash(with_span) == text_hash(text)
+    assert task_hash(plain) != task_hash(with_span)
+
+
+def test_task_hash_ignores_span_order_and_extra_keys():
+    a = {
+        "text": "x y",
+        "spans": [{"start": 0, "end": 1, "label": "A"}, {"start": 2, "end": 3, "label": "B"}],
+    }
+    b = {
+        "text": "x y",
+        "spans": [
+            {"start": 2, "end": 3, "label": "B", "score": 0.3},
+            {"start": 0, "end": 1, "label": "A"},
+        ],
+    }
+    assert task_hash(a) == task_hash(b)
+
+
+def test_set_hashes_keeps_existing_values_unless_overwritten():
+    record = {"text": "x", "_input_hash": 1, "_task_hash": 2}
+    assert set_hashes(dict(record)) == record
+    fresh = set_hashes(dict(record), overwrite=True)
+    assert fresh["_input_hash"] == input_hash({"text": "x"})
