@@ -1,8 +1,10 @@
 """Convert annotation JSONL into training Docs, accounting for every record read.
 
-`RecordConverter` is the streaming core shared by `data-to-spacy`, `evaluate` and the JSONL
-corpus reader: each input line ends up as a Doc, a `Reject` (bad data, with its reason) or a
-skip (a valid record that is deliberately not used, e.g. a rejected answer or a duplicate).
+`ConversionCounts` and `StrictModeError` are shared by every conversion step. `RecordConverter`
+is the record-by-record gold reader behind `evaluate` and the JSONL corpus reader: each input
+line ends up as a Doc, a `Reject` (bad data, with its reason) or a skip (a valid record that is
+deliberately not used, e.g. a rejected answer or a duplicate). `data-to-spacy` instead merges
+all answers per text (`merge.py`), binary answers included.
 """
 
 from collections import Counter

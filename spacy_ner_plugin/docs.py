@@ -51,24 +51,27 @@ def aligned_spans(
     raw_spans: Any,
     align: str = "strict",
     changes: Optional[List[Dict[str, Any]]] = None,
+    text: Optional[str] = None,
 ) -> List[Optional[Span]]:
     """Each raw span as a labelled `Span` of `doc` (same order; None where `contract` drops it).
 
     `align="strict"` rejects a span off token boundaries; `expand`/`contract` snap it to the
     tokens around/inside it and append a note of every changed or dropped span to `changes`.
+    `text` is `doc.text` when the caller has it (`Doc.text` is rebuilt on every access).
     """
     if align not in ALIGN_MODES:
         raise ValueError(f"unknown alignment {align!r} (expected one of {', '.join(ALIGN_MODES)})")
     if not isinstance(raw_spans, list):
         raise InvalidRecord("spans", "'spans' must be a list")
+    text = doc.text if text is None else text
     spans: List[Optional[Span]] = []
     for i, raw in enumerate(raw_spans):
-        start, end, label = check_span(i, raw, len(doc.text))
+        start, end, label = check_span(i, raw, len(text))
         span = doc.char_span(start, end, label=label)
         if span is None and align == "strict":
             raise InvalidRecord(
                 "spans",
-                f"span {i} [{start}:{end}] {doc.text[start:end]!r} is not on token boundaries",
+                f"span {i} [{start}:{end}] {text[start:end]!r} is not on token boundaries",
             )
         if span is None:
             span = doc.char_span(start, end, label=label, alignment_mode=align)
@@ -81,7 +84,7 @@ def aligned_spans(
                         "label": label,
                         "from": [start, end],
                         "to": [span.start_char, span.end_char] if span is not None else None,
-                        "text": doc.text[start:end],
+                        "text": text[start:end],
                         "new_text": span.text if span is not None else None,
                     }
                 )

@@ -22,6 +22,8 @@ def atomic_path(path: Union[str, Path]) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        if tmp.is_file():  # mkstemp makes it private; give it the permissions open() would
+            os.chmod(tmp, 0o666 & ~_current_umask())
         os.replace(tmp, path)
     finally:
         if tmp.exists():
@@ -42,3 +44,9 @@ def write_json_atomic(path: Union[str, Path], data: Any) -> None:
     """Write one JSON document atomically."""
     with atomic_path(path) as tmp:
         srsly.write_json(tmp, data)
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -47,12 +47,17 @@ class Reject:
 
 @dataclass
 class Line:
-    """One non-blank line of an input file: a parsed record or the reason it could not be."""
+    """One non-blank line of an input file: a parsed record or the reason it could not be.
+
+    `raw` is the line's JSON text where the record is exactly that line, so a store can keep
+    it without encoding the record again.
+    """
 
     path: str
     line: int
     record: Optional[Dict[str, Any]] = None
     reject: Optional[Reject] = field(default=None)
+    raw: Optional[str] = None
 
 
 def read_jsonl(path: Union[str, Path]) -> Iterator[Line]:
@@ -66,27 +71,29 @@ def read_jsonl(path: Union[str, Path]) -> Iterator[Line]:
         for line_no, raw in enumerate(file_, start=1):
             if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
-            try:
-                text = raw.decode("utf8").strip()
-            except UnicodeDecodeError as err:
-                reason = f"not valid UTF-8 (byte {err.start})"
-                yield Line(path_str, line_no, reject=Reject(path_str, line_no, None, reason))
-                continue
-            if not text:
-                continue
-            try:
-                record = json.loads(text)
-            except json.JSONDecodeError as err:
-                reason = f"malformed JSON: {err.msg} (column {err.colno})"
-                yield Line(path_str, line_no, reject=Reject(path_str, line_no, None, reason, text))
-                continue
-            if not isinstance(record, dict):
-                reason = f"expected a JSON object, got {type(record).__name__}"
-                yield Line(
-                    path_str, line_no, reject=Reject(path_str, line_no, None, reason, record)
-                )
-                continue
-            yield Line(path_str, line_no, record=record)
+            line = parse_jsonl_line(path_str, line_no, raw)
+            if line is not None:
+                yield line
+
+
+def parse_jsonl_line(path: str, line_no: int, raw: bytes) -> Optional[Line]:
+    """One JSONL line as a record or a located `Reject`; None for a blank line."""
+    try:
+        text = raw.decode("utf8").strip()
+    except UnicodeDecodeError as err:
+        reason = f"not valid UTF-8 (byte {err.start})"
+        return Line(path, line_no, reject=Reject(path, line_no, None, reason))
+    if not text:
+        return None
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as err:
+        reason = f"malformed JSON: {err.msg} (column {err.colno})"
+        return Line(path, line_no, reject=Reject(path, line_no, None, reason, text))
+    if not isinstance(record, dict):
+        reason = f"expected a JSON object, got {type(record).__name__}"
+        return Line(path, line_no, reject=Reject(path, line_no, None, reason, record))
+    return Line(path, line_no, record=record, raw=text)
 
 
 def read_json_array(path: Union[str, Path]) -> Iterator[Line]:
@@ -135,6 +142,11 @@ def _skip_space(text: str, pos: int) -> int:
     while pos < len(text) and text[pos] in " \t\r\n":
         pos += 1
     return pos
+
+
+def json_line(record: Any) -> str:
+    """One record as compact JSON (the stdlib: ujson mangles integers beyond 64 bits)."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
 def get_answer(record: Dict[str, Any]) -> str:

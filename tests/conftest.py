@@ -52,6 +52,7 @@ def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny NER pipeline that has learned to tag "Osprey" as BRAND (trained in seconds)."""
     from spacy.training import Example
 
+    spacy.util.fix_random_seed(0)
     nlp = spacy.blank("en")
     nlp.add_pipe("ner")
     records = [task(f"I took my Osprey pack on trip {i}", "Osprey") for i in range(6)]

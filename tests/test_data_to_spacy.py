@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 import srsly
@@ -92,15 +93,19 @@ def test_failed_run_keeps_previous_outputs(write_jsonl, tmp_path):
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_rejected_and_ignored_answers_are_counted_and_skipped(write_jsonl, tmp_path, nlp):
-    records = [
-        *GOOD,
-        {**GOOD[0], "text": "Nope", "answer": "reject"},
-        {"text": "Skip me", "answer": "ignore"},
-    ]
-    result = data_to_spacy([write_jsonl(records)], tmp_path / "out")
-    assert result.counts.skipped == {"answer reject": 1, "answer ignore": 1}
+def test_rejected_binary_answers_are_merged_and_ignored_ones_skipped(write_jsonl, tmp_path, nlp):
+    # the issue changed this: a rejected binary answer is negative evidence, no longer skipped
+    rejected = {**task("Nope, not Osprey", "Osprey"), "answer": "reject"}
+    records = [*GOOD, rejected, {"text": "Skip me", "answer": "ignore"}]
+    result = data_to_spacy([write_jsonl(records)], tmp_path / "out", eval_split=0.0)
+    assert result.counts.skipped == {"answer ignore": 1}
+    assert result.counts.written == {"train": len(GOOD) + 1}
     assert_reconciles(result, tmp_path / "out" / "rejects.jsonl", 0)
+    (doc,) = [
+        d for d in read_docs(tmp_path / "out" / "train.spacy", nlp) if d.text == "Nope, not Osprey"
+    ]
+    assert [(s.text, s.label_) for s in doc.spans["incorrect_spans"]] == [("Osprey", "BRAND")]
+    assert not doc.ents and all(t.ent_iob_ == "" for t in doc)
 
 
 def test_text_without_spans_is_an_all_outside_example(write_jsonl, tmp_path, nlp):
@@ -115,7 +120,7 @@ def test_text_without_spans_is_an_all_outside_example(write_jsonl, tmp_path, nlp
 def test_split_is_seeded_by_text_and_reproducible(write_jsonl, tmp_path, nlp):
     records = [task(f"Trip {i} with my Osprey pack", "Osprey") for i in range(40)]
     # the same text answered twice (different annotators) must never straddle the split
-    records += [dict(r, meta={"annotator": "b"}, spans=[]) for r in records[:10]]
+    records += [dict(r, meta={"annotator": "b"}) for r in records[:10]]
     path = write_jsonl(records)
     data_to_spacy([path], tmp_path / "a", eval_split=0.25, seed=1)
     data_to_spacy([path], tmp_path / "b", eval_split=0.25, seed=1)
@@ -161,3 +166,68 @@ def test_labels_filter_rejects_unknown_labels(write_jsonl, tmp_path):
 def test_no_usable_records_fails_clearly(write_jsonl, tmp_path):
     with pytest.raises(ValueError, match="No usable training records"):
         data_to_spacy([write_jsonl(["{bad"])], tmp_path / "out")
+
+
+def test_answers_about_one_text_merge_across_files_and_formats(write_jsonl, tmp_path, nlp):
+    text = "Deuter and Osprey on the JMT"
+    gold = write_jsonl([task(text, "Osprey"), *GOOD], "gold.jsonl")
+    doccano = tmp_path / "doccano.jsonl"
+    doccano.write_text(json.dumps({"text": text, "label": [[11, 17, "BRAND"]]}) + "\n")
+    binary = write_jsonl([{**task(text, "JMT", label="BRAND"), "answer": "reject"}], "b.jsonl")
+    result = data_to_spacy([gold, doccano, f"binary:{binary}"], tmp_path / "out", eval_split=0)
+    assert result.counts.skipped == {
+        "merged with other answers on the same text": 1,
+        "duplicate": 1,
+    }
+    (doc,) = [d for d in read_docs(tmp_path / "out" / "train.spacy", nlp) if d.text == text]
+    assert [e.text for e in doc.ents] == ["Osprey"] and doc[0].ent_iob_ == "O"
+    assert [s.text for s in doc.spans["incorrect_spans"]] == ["JMT"]
+
+
+def test_conflicting_gold_versions_are_reported_and_skipped_by_default(write_jsonl, tmp_path):
+    text = "Deuter and Osprey packs"
+    path = write_jsonl([*GOOD, task(text, "Osprey"), task(text, "Deuter")])
+    result = data_to_spacy([path], tmp_path / "out", eval_split=0)
+    assert result.counts.skipped == {"conflict": 2} and result.conflicts == 1
+    (conflict,) = srsly.read_jsonl(tmp_path / "out" / "conflicts.jsonl")
+    assert conflict["text"] == text and [a["line"] for a in conflict["answers"]] == [9, 10]
+    latest = data_to_spacy([path], tmp_path / "latest", eval_split=0, conflicts="latest")
+    assert latest.counts.skipped == {"overruled (--conflicts latest)": 1}
+
+
+def test_eval_prefix_marks_a_dedicated_eval_input(write_jsonl, tmp_path):
+    eval_path = write_jsonl([task("Eval Osprey text", "Osprey")], "eval.jsonl")
+    result = data_to_spacy([write_jsonl(GOOD), f"eval:{eval_path}"], tmp_path / "out")
+    assert result.counts.written == {"train": len(GOOD), "dev": 1}
+
+
+def test_align_expand_reports_every_changed_span(write_jsonl, tmp_path):
+    off = {"text": "Ospreys rock", "spans": [{"start": 0, "end": 6, "label": "BRAND"}]}
+    result = data_to_spacy([write_jsonl([*GOOD, off])], tmp_path / "out", align="expand")
+    assert result.counts.rejected == 0 and result.span_changes == 1
+    (change,) = srsly.read_jsonl(tmp_path / "out" / "span_changes.jsonl")
+    assert change["line"] == 9 and change["to"] == [0, 7]
+
+
+def test_large_output_is_sharded_into_a_directory_that_spacy_reads(write_jsonl, tmp_path, nlp):
+    from spacy.training import Corpus
+
+    records = [task(f"Trip {i} with my Osprey pack", "Osprey") for i in range(25)]
+    result = data_to_spacy([write_jsonl(records)], tmp_path / "out", shard_size=10)
+    train = tmp_path / "out" / "train.spacy"
+    assert train.is_dir() and len(list(train.glob("*.spacy"))) == 2
+    assert (tmp_path / "out" / "dev.spacy").is_file()
+    assert len(list(Corpus(train)(nlp))) == result.counts.written["train"] == 20
+    data_to_spacy([write_jsonl(records[:5])], tmp_path / "out", shard_size=10)
+    assert train.is_file() and len(read_docs(train, nlp)) == 4
+
+
+def test_bad_input_in_every_format_is_rejected_with_location(tmp_path):
+    conll = tmp_path / "a.conll"
+    conll.write_bytes(b"Osprey\tB-BRAND\n\nbad\tI-\n\nfine\tO\n")
+    label_studio = tmp_path / "ls.json"
+    label_studio.write_text('[{"text": "Osprey rocks", "label": [{"labels": ["B"]}]}]')
+    result = data_to_spacy([conll, label_studio], tmp_path / "out", eval_split=0)
+    rejects = list(srsly.read_jsonl(tmp_path / "out" / "rejects.jsonl"))
+    assert [(Path(r["path"]).name, r["line"]) for r in rejects] == [("a.conll", 3), ("ls.json", 1)]
+    assert_reconciles(result, tmp_path / "out" / "rejects.jsonl", 2)

@@ -1,7 +1,31 @@
 """Typer commands, one module per step; importing this package registers them on `app`."""
 
 from ._util import app
+from .check_config import check_config
 from .data_to_spacy import data_to_spacy
+from .db_in import db_in
+from .db_out import db_out
 from .evaluate import evaluate
+from .evaluate_patterns import evaluate_patterns
+from .fill_binary import fill_binary
+from .preannotate import preannotate
+from .pretrain import pretrain
+from .stats import stats
+from .train_curve import train_curve
+from .train_vectors import train_vectors
 
-__all__ = ["app", "data_to_spacy", "evaluate"]
+__all__ = [
+    "app",
+    "check_config",
+    "pretrain",
+    "data_to_spacy",
+    "db_in",
+    "db_out",
+    "evaluate",
+    "stats",
+    "evaluate_patterns",
+    "fill_binary",
+    "preannotate",
+    "train_curve",
+    "train_vectors",
+]

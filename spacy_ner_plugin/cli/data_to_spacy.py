@@ -1,50 +1,59 @@
-"""`data-to-spacy`: annotation JSONL → train.spacy / dev.spacy / labels.json + rejects report."""
+"""`data-to-spacy`: annotations of any format → train.spacy / dev.spacy / labels.json + reports."""
 
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import spacy
 import typer
-from spacy.tokens import Doc, DocBin
 from tqdm import tqdm
 
-from ..convert import ConversionCounts, RecordConverter, StrictModeError, accepted_text_hashes
-from ..files import atomic_path, write_json_atomic, write_jsonl_atomic
-from ..split import choose_dev_texts
+from ..binary import INCORRECT_SPANS_KEY
+from ..convert import ConversionCounts, StrictModeError
+from ..docs import ALIGN_MODES
+from ..files import write_json_atomic
+from ..ingest import InputSpec, JsonlSpool, RejectLog, ingest, parse_input
+from ..merge import CONFLICT_POLICIES, Answer, Merged, merge_answers
+from ..shards import DEFAULT_SHARD_SIZE, ShardedDocBinWriter
+from ..store import AnswerStore
 from ._util import app, ensure_inputs_exist, load_tokenizer_pipeline, msg
 
 SPLITS = ("train", "dev")
-MAX_REJECTS_SHOWN = 20
 
 
 @dataclass
 class DataToSpacyResult:
-    """Counts and label statistics of one conversion run."""
+    """Counts, label statistics, conflicts and alignment changes of one conversion run."""
 
     counts: ConversionCounts
     labels: Dict[str, Counter] = field(default_factory=dict)
     paths: Dict[str, Path] = field(default_factory=dict)
+    conflicts: int = 0
+    span_changes: int = 0
+    shown_rejects: List[str] = field(default_factory=list)
 
 
 @app.command("data-to-spacy")
 def data_to_spacy_cli(
     # fmt: off
-    inputs: List[Path] = typer.Argument(
+    inputs: List[str] = typer.Argument(
         ...,
-        help="Annotation JSONL files (Prodigy ner.manual / ner.correct exports)",
-        exists=True,
-        dir_okay=False,
+        help="Annotation files of any supported format; prefix eval: for a dedicated eval set, "
+        "binary: for yes/no answers without _view_id",
     ),
     output_dir: Path = typer.Argument(
-        ..., help="Directory for train.spacy, dev.spacy, labels.json, rejects.jsonl"
+        ..., help="Directory for train.spacy, dev.spacy, labels.json and the reports"
     ),
     eval_path: str = typer.Option(
-        "", "--eval", help="Dedicated eval JSONL file; empty: split the inputs instead"
+        "", "--eval", help="Dedicated eval file; empty: split the inputs instead"
     ),
     eval_split: float = typer.Option(
-        0.2, "--eval-split", help="Share of distinct texts held out for dev when no --eval is given"
+        0.2,
+        "--eval-split",
+        help="Share of distinct texts held out for dev when no eval set is given",
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the train/dev split"),
     lang: str = typer.Option(
@@ -59,14 +68,29 @@ def data_to_spacy_cli(
         help="Comma-separated labels; a span with any other label rejects its record",
     ),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad record"),
+    input_format: Optional[str] = typer.Option(
+        None, "--format", help="Force the input format (default: detected from content)"
+    ),
+    align: str = typer.Option(
+        "strict", "--align", help="Spans off token boundaries: strict (reject), expand, contract"
+    ),
+    conflicts: str = typer.Option(
+        "report",
+        "--conflicts",
+        help="Contradicting answers: report (skip), first, latest, majority",
+    ),
+    shard_size: int = typer.Option(
+        DEFAULT_SHARD_SIZE, "--shard-size", help="Docs per .spacy shard; more make a directory"
+    ),
     # fmt: on
 ) -> None:
-    """Convert annotation JSONL into train.spacy / dev.spacy / labels.json.
+    """Convert annotations into train.spacy / dev.spacy / labels.json.
 
-    Reads Prodigy JSONL (with or without `tokens`). Accepted answers become training docs (a
-    text with no spans is an all-"O" example), bad records go to rejects.jsonl with file, line
-    and reason, and the split is seeded and by text, so the same text never lands in both train
-    and dev.
+    Reads Prodigy JSONL (manual and binary), doccano, Label Studio, CoNLL/IOB, spaCy v2 JSON
+    and .spacy. All answers about one text are merged into one doc (gold spans with "O"
+    elsewhere, accepted binary spans with the rest missing, rejected ones as incorrect_spans);
+    conflicts go to conflicts.jsonl, bad records to rejects.jsonl with file, line and reason.
+    The split is seeded and by text, keeping each label in dev where the data allows.
     """
     try:
         data_to_spacy(
@@ -79,6 +103,10 @@ def data_to_spacy_cli(
             base_model=base_model,
             strict=strict,
             labels=[label for label in labels.split(",") if label] or None,
+            input_format=input_format,
+            align=align,
+            conflicts=conflicts,
+            shard_size=shard_size,
         )
     except StrictModeError as err:
         msg.fail(
@@ -89,7 +117,7 @@ def data_to_spacy_cli(
 
 
 def data_to_spacy(
-    inputs: List[Path],
+    inputs: Sequence[Union[str, Path]],
     output_dir: Path,
     *,
     eval_path: Optional[Path] = None,
@@ -99,40 +127,102 @@ def data_to_spacy(
     base_model: Optional[str] = None,
     labels: Optional[List[str]] = None,
     strict: bool = False,
+    input_format: Optional[str] = None,
+    align: str = "strict",
+    conflicts: str = "report",
+    shard_size: int = DEFAULT_SHARD_SIZE,
 ) -> DataToSpacyResult:
-    """Convert `inputs` into `output_dir/{train,dev}.spacy`, `labels.json` and `rejects.jsonl`.
+    """Convert `inputs` into `output_dir/{train,dev}.spacy`, `labels.json` and reports.
 
-    All outputs are written atomically once every record has been processed, so a failure
-    (or `strict=True` stopping at a bad record) leaves earlier outputs untouched.
+    Streams: records are grouped by text in a temporary sqlite store, merged one text at a
+    time, and written in shards. All outputs are moved into place only once every record has
+    been processed, so a failure (or `strict=True` stopping at a bad record) leaves earlier
+    outputs untouched.
     """
-    ensure_inputs_exist(*inputs, eval_path)
+    specs = [parse_input(spec) for spec in inputs]
+    if eval_path is not None:
+        specs.append(InputSpec(Path(eval_path), eval=True))
+    ensure_inputs_exist(*(spec.path for spec in specs))
+    if align not in ALIGN_MODES:
+        raise ValueError(f"--align must be one of {', '.join(ALIGN_MODES)}, not {align!r}")
+    if conflicts not in CONFLICT_POLICIES:
+        raise ValueError(f"--conflicts must be one of {', '.join(CONFLICT_POLICIES)}")
     nlp = load_tokenizer_pipeline(lang, base_model)
-    converter = RecordConverter(nlp, strict=strict, labels=set(labels) if labels else None)
-    result = DataToSpacyResult(converter.counts, {split: Counter() for split in SPLITS})
-    bins = {split: DocBin(store_user_data=False) for split in SPLITS}
-    for split, doc in tqdm(
-        _routed_docs(converter, inputs, eval_path, eval_split, seed),
-        desc="Converting",
-        unit=" docs",
-        disable=None,
-    ):
-        bins[split].add(doc)
-        converter.counts.written[split] += 1
-        result.labels[split].update(ent.label_ for ent in doc.ents)
-    if not converter.counts.written["train"]:
-        raise ValueError("No usable training records: see the rejects above")
+    label_set = set(labels) if labels else None
+    counts = ConversionCounts()
+    result = DataToSpacyResult(counts, {split: Counter() for split in SPLITS})
     output_dir = Path(output_dir)
-    for split in SPLITS:
-        result.paths[split] = output_dir / f"{split}.spacy"
-        with atomic_path(result.paths[split]) as tmp:
-            bins[split].to_disk(tmp)
-    labels = sorted(set(result.labels["train"]) | set(result.labels["dev"]))
-    result.paths["labels"] = output_dir / "labels.json"
-    write_json_atomic(result.paths["labels"], ner_label_data(labels))
-    result.paths["rejects"] = output_dir / "rejects.jsonl"
-    write_jsonl_atomic(result.paths["rejects"], (r.to_json() for r in converter.rejects))
-    _print_summary(result, converter)
+    dedicated_eval = any(spec.eval for spec in specs)
+    with ExitStack() as stack:
+        store = stack.enter_context(AnswerStore(seed))
+        rejects = stack.enter_context(RejectLog(counts, strict))
+        conflict_log = stack.enter_context(JsonlSpool())
+        change_log = stack.enter_context(JsonlSpool())
+        ingest(specs, store, counts, rejects, input_format)
+        store.assign_splits(eval_split, dedicated_eval)
+        writers = {s: ShardedDocBinWriter(output_dir / f"{s}.spacy", shard_size) for s in SPLITS}
+        merge = partial(merge_answers, nlp=nlp, align=align, policy=conflicts, labels=label_set)
+        try:
+            _merge_groups(store, writers, result, rejects, conflict_log, change_log, merge)
+            if not counts.written["train"]:
+                raise ValueError("No usable training records: see the rejects above")
+        except BaseException:
+            for writer in writers.values():
+                writer.discard()
+            raise
+        for split in SPLITS:
+            writers[split].close()
+            result.paths[split] = writers[split].path
+        all_labels = sorted(set(result.labels["train"]) | set(result.labels["dev"]))
+        result.paths["labels"] = output_dir / "labels.json"
+        write_json_atomic(result.paths["labels"], ner_label_data(all_labels))
+        result.paths["rejects"] = output_dir / "rejects.jsonl"
+        rejects.save(result.paths["rejects"])
+        result.shown_rejects = [str(r) for r in rejects.shown]
+        result.paths["conflicts"] = output_dir / "conflicts.jsonl"
+        conflict_log.save(result.paths["conflicts"])
+        result.paths["span_changes"] = output_dir / "span_changes.jsonl"
+        change_log.save(result.paths["span_changes"])
+        result.conflicts, result.span_changes = conflict_log.count, change_log.count
+    _print_summary(result)
     return result
+
+
+def _merge_groups(
+    store: AnswerStore,
+    writers: Dict[str, ShardedDocBinWriter],
+    result: DataToSpacyResult,
+    rejects: RejectLog,
+    conflict_log: JsonlSpool,
+    change_log: JsonlSpool,
+    merge: Callable[[List[Answer]], Merged],
+) -> None:
+    """Merge the answers of each text into one doc and write it to its split's shards."""
+    counts = result.counts
+    for _, is_dev, answers, from_eval in tqdm(
+        store.groups(), desc="Merging", unit=" texts", disable=None
+    ):
+        split = "dev" if is_dev else "train"
+        if is_dev and any(from_eval):
+            kept = [a for a, is_eval in zip(answers, from_eval) if is_eval]
+            if len(kept) < len(answers):
+                counts.skipped["text also in eval set"] += len(answers) - len(kept)
+            answers = kept
+        merged = merge(answers)
+        for reject in merged.rejects:
+            rejects.add(reject)
+        counts.skipped.update(merged.skipped)
+        if merged.conflict is not None:
+            conflict_log.write(merged.conflict)
+        for change in merged.changes:
+            change_log.write(change)
+        if merged.doc is not None:
+            writers[split].add(merged.doc)
+            counts.written[split] += 1
+            result.labels[split].update(ent.label_ for ent in merged.doc.ents)
+            # labels seen only in rejected answers must still be registered (count 0)
+            rejected = merged.doc.spans.get(INCORRECT_SPANS_KEY, [])
+            result.labels[split].update({span.label_: 0 for span in rejected})
 
 
 def ner_label_data(labels: List[str]) -> Dict[str, Dict[str, int]]:
@@ -149,34 +239,12 @@ def ner_label_data(labels: List[str]) -> Dict[str, Dict[str, int]]:
     return {str(action): dict(counts) for action, counts in ner.label_data.items()}
 
 
-def _routed_docs(
-    converter: RecordConverter,
-    inputs: List[Path],
-    eval_path: Optional[Path],
-    eval_split: float,
-    seed: int,
-) -> Iterator[Tuple[str, Doc]]:
-    """Every usable doc tagged with its split: a dedicated eval file, or a seeded text split."""
-    if eval_path is not None:
-        eval_texts = accepted_text_hashes([eval_path])
-        for _, doc in converter.docs(eval_path):
-            yield "dev", doc
-        for path in inputs:
-            for _, doc in converter.docs(path, exclude_texts=eval_texts):
-                yield "train", doc
-        return
-    dev_texts = choose_dev_texts(accepted_text_hashes(inputs), eval_split, seed)
-    for path in inputs:
-        for key, doc in converter.docs(path):
-            yield ("dev" if key in dev_texts else "train"), doc
-
-
-def _print_summary(result: DataToSpacyResult, converter: RecordConverter) -> None:
+def _print_summary(result: DataToSpacyResult) -> None:
     counts = result.counts
-    for reject in converter.rejects[:MAX_REJECTS_SHOWN]:
-        msg.warn(str(reject))
-    if len(converter.rejects) > MAX_REJECTS_SHOWN:
-        msg.warn(f"... and {len(converter.rejects) - MAX_REJECTS_SHOWN} more")
+    for reject in result.shown_rejects:
+        msg.warn(reject)
+    if counts.rejected > len(result.shown_rejects):
+        msg.warn(f"... and {counts.rejected - len(result.shown_rejects)} more")
     rows = [("read", counts.read)]
     rows += [(f"written: {split}", counts.written[split]) for split in SPLITS]
     rows += [("rejected", counts.rejected)]
@@ -189,6 +257,15 @@ def _print_summary(result: DataToSpacyResult, converter: RecordConverter) -> Non
     msg.table(table, header=("label", "train", "dev"), aligns=("l", "r", "r"), title="Entities")
     if counts.rejected:
         msg.warn(f"{counts.rejected} records rejected, see {result.paths['rejects']}")
+    if result.conflicts:
+        msg.warn(
+            f"{result.conflicts} texts with conflicting answers, see {result.paths['conflicts']}"
+        )
+    if result.span_changes:
+        msg.warn(
+            f"{result.span_changes} spans moved or dropped to fit tokens, "
+            f"see {result.paths['span_changes']}"
+        )
     if not counts.reconciles:
         msg.fail("Counts do not add up: this is a bug, please report it")
     msg.good(f"Saved {', '.join(str(p) for p in result.paths.values())}")

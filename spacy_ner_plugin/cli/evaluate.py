@@ -5,17 +5,18 @@ from typing import Any, Dict, List, Optional
 
 import spacy
 import typer
+from spacy.scorer import get_ner_prf
 from spacy.training import Example
 
 from ..corpus import read_gold_docs
 from ..files import write_json_atomic
 from ..records import Reject
+from ..scoring import score_ner_with_binary
 from ._util import app, ensure_inputs_exist, msg
 
 
 @app.command("evaluate")
 def evaluate_cli(
-    # fmt: off
     model: str = typer.Argument(..., help="Trained pipeline: package name or path"),
     data_path: Path = typer.Argument(
         ..., help="Gold eval set: .spacy file or annotation JSONL", exists=True
@@ -23,29 +24,35 @@ def evaluate_cli(
     output: Optional[Path] = typer.Option(
         Path("metrics/scores.json"), "--output", "-o", help="Where to write the scores as JSON"
     ),
-    # fmt: on
+    binary: bool = typer.Option(
+        False, "--binary", help="Also score binary accept/reject answers (exact-span P/R/F)"
+    ),
 ) -> None:
     """Score a trained pipeline on a gold eval set, per label.
 
     Reads a .spacy file or Prodigy-style JSONL; prints overall and per-label precision, recall
-    and F-score and writes them as JSON.
+    and F-score and writes them as JSON. With --binary, texts annotated only by binary answers
+    are scored by whether the model predicts each accepted span and avoids each rejected one,
+    and the gold scores come from the fully annotated texts alone.
     """
-    evaluate(model, data_path, output)
+    evaluate(model, data_path, output, binary=binary)
 
 
-def evaluate(model: str, data_path: Path, output: Optional[Path] = None) -> Dict[str, Any]:
+def evaluate(
+    model: str, data_path: Path, output: Optional[Path] = None, binary: bool = False
+) -> Dict[str, Any]:
     """Score `model` on the gold docs in `data_path`; return (and optionally save) the scores."""
     ensure_inputs_exist(data_path)
     nlp = spacy.load(model)
     rejects: List[Reject] = []
-    examples = [
-        Example(nlp.make_doc(doc.text), doc) for doc in read_gold_docs(data_path, nlp, rejects)
-    ]
+    references = list(read_gold_docs(data_path, nlp, rejects))
     for reject in rejects:
         msg.warn(str(reject))
-    if not examples:
+    if not references:
         msg.fail("No usable gold examples", str(data_path), exits=1)
-    scores = nlp.evaluate(examples)
+    predicted = nlp.pipe(nlp.make_doc(doc.text) for doc in references)
+    examples = [Example(pred, ref) for pred, ref in zip(predicted, references)]
+    scores = score_ner_with_binary(examples) if binary else get_ner_prf(examples)
     result = {
         "model": str(model),
         "data": str(data_path),
@@ -55,6 +62,7 @@ def evaluate(model: str, data_path: Path, output: Optional[Path] = None) -> Dict
         "ents_r": scores["ents_r"],
         "ents_f": scores["ents_f"],
         "ents_per_type": scores.get("ents_per_type") or {},
+        **{key: value for key, value in scores.items() if key.startswith("binary_")},
     }
     _print_scores(result)
     if output is not None:
@@ -78,3 +86,15 @@ def _print_scores(result: Dict[str, Any]) -> None:
         divider=True,
         title=f"NER scores on {result['n_examples']} examples",
     )
+    if result.get("binary_n"):
+        binary = [
+            ("answers", result["binary_n"]),
+            ("accuracy", f"{result['binary_acc'] * 100:.2f}"),
+            (
+                "P / R / F",
+                "{} / {} / {}".format(
+                    *row("", result["binary_p"], result["binary_r"], result["binary_f"])[1:]
+                ),
+            ),
+        ]
+        msg.table(binary, aligns=("l", "r"), title="Binary answers (exact span predicted?)")

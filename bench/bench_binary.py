@@ -1,0 +1,168 @@
+"""Binary-answer training on fashion_brands with a simulated annotator (issue: binary training).
+
+A seed model trained on 100 gold texts proposes its top-scored span for each other training
+text; an oracle accepts it when it exactly matches a gold span, else rejects. Then the same
+config is trained on the seed texts plus those answers:
+  (a) binary-aware: accepted -> ents, rejected -> incorrect_spans, rest filled by a strategy;
+  (b) naive: accepted spans as gold, everything else "O", rejected answers ignored;
+  (c) gold: full annotations of the same texts (ceiling);  (d) seed texts only.
+Every variant is scored on the fashion_brands eval set (500 texts).
+
+    python bench/bench_binary.py --out bench/results/binary --max-steps 1500
+"""
+
+import json
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import spacy
+import typer
+from spacy.tokens import Doc, DocBin, Span, SpanGroup
+
+from spacy_ner_plugin.binary import (
+    INCORRECT_SPANS_KEY,
+    answer_matcher,
+    beam_parses,
+    fill_constrained,
+    fill_outside,
+    is_partial,
+    propagate_answers,
+)
+from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
+
+ROOT = Path(__file__).parent.parent
+DATA = ROOT.parent / "shared" / "data" / "fashion_brands"
+CONFIG = ROOT / "configs" / "ner.cfg"
+
+
+def train(
+    name: str, docs: List[Doc], out: Path, dev: Path, labels: Path, steps: int, seed: int
+) -> Path:
+    """Train configs/ner.cfg on `docs` with a fixed step budget; return model-best."""
+    corpus = out / name / "train.spacy"
+    corpus.parent.mkdir(parents=True, exist_ok=True)
+    DocBin(docs=docs).to_disk(corpus)
+    cmd = [
+        sys.executable, "-m", "spacy", "train", str(CONFIG), "--output", str(out / name / "model"),
+        "--paths.train", str(corpus), "--paths.dev", str(dev), "--paths.labels", str(labels),
+        "--training.max_steps", str(steps), "--training.eval_frequency", "200",
+        "--training.patience", "0", "--system.seed", str(seed),
+    ]  # fmt: skip
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return out / name / "model" / "model-best"
+
+
+def evaluate(model: Path, dev_docs: List[Doc]) -> Dict[str, float]:
+    from spacy.training import Example
+
+    nlp = spacy.load(model)
+    scores = nlp.evaluate([Example(nlp.make_doc(d.text), d) for d in dev_docs])
+    return {k: round(scores[k] * 100, 2) for k in ("ents_p", "ents_r", "ents_f")}
+
+
+def simulate_answers(
+    nlp: spacy.Language, docs: List[Doc], beam_width: int
+) -> List[Tuple[Doc, Tuple[int, int, str], bool]]:
+    """The seed model's top-scored span per text, answered by the gold-annotation oracle."""
+    answers = []
+    for doc, parses in zip(docs, beam_parses(nlp, docs, beam_width)):
+        marginals: Dict[Tuple[int, int, str], float] = {}
+        for prob, ents in parses:
+            for ent in ents:
+                marginals[ent] = marginals.get(ent, 0.0) + prob
+        if not marginals:
+            continue
+        span = max(sorted(marginals), key=lambda key: marginals[key])
+        gold = {(e.start, e.end, e.label_) for e in doc.ents}
+        answers.append((doc, span, span in gold))
+    return answers
+
+
+def binary_doc(
+    doc: Doc, accepted: List[Tuple[int, int, str]], rejected: List[Tuple[int, int, str]]
+) -> Doc:
+    """The merged representation: accepted -> ents (rest missing), rejected -> incorrect_spans."""
+    out = Doc(doc.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc])
+    out.set_ents([Span(out, s, e, label) for s, e, label in accepted], default="missing")
+    out.spans[INCORRECT_SPANS_KEY] = SpanGroup(
+        out, spans=[Span(out, s, e, label) for s, e, label in rejected]
+    )
+    return out
+
+
+def main(
+    out: Path = typer.Option(Path("bench/results/binary"), help="Working and result directory"),
+    max_steps: int = typer.Option(1500, help="Training steps for every variant"),
+    n_seed: int = typer.Option(100, help="Gold seed texts"),
+    n_answers: int = typer.Option(1000, help="Simulated binary answers"),
+    beam_width: int = typer.Option(16, help="Beam for proposals and constrained filling"),
+    seed: int = typer.Option(0, help="Seed for the text order and training"),
+    strategies: str = typer.Option(
+        "missing,outside,constrained,propagate+missing,propagate+outside,propagate+constrained",
+        help="Fill strategies for (a); 'propagate+X' propagates answered strings first",
+    ),
+) -> None:
+    start = time.time()
+    out.mkdir(parents=True, exist_ok=True)
+    corpus = out / "corpus"
+    data_to_spacy(
+        [DATA / "fashion_brands_training.jsonl"],
+        corpus,
+        eval_path=DATA / "fashion_brands_eval.jsonl",
+    )
+    nlp = spacy.blank("en")
+    train_docs = list(DocBin().from_disk(corpus / "train.spacy").get_docs(nlp.vocab))
+    dev_docs = list(DocBin().from_disk(corpus / "dev.spacy").get_docs(nlp.vocab))
+    random.Random(seed).shuffle(train_docs)
+    seed_docs, rest = train_docs[:n_seed], train_docs[n_seed:]
+    args = (out, corpus / "dev.spacy", corpus / "labels.json", max_steps, seed)
+    results: Dict[str, Dict] = {}
+
+    seed_model = train("d_seed_only", seed_docs, *args)
+    results["d_seed_only"] = evaluate(seed_model, dev_docs)
+    base = spacy.load(seed_model)
+    answers = simulate_answers(base, rest, beam_width)[:n_answers]
+    answered = [doc for doc, _, _ in answers]
+    n_accept = sum(ok for _, _, ok in answers)
+    binary = [
+        binary_doc(doc, [span] if ok else [], [] if ok else [span]) for doc, span, ok in answers
+    ]
+    naive = [binary_doc(doc, [span], []) for doc, span, ok in answers if ok]
+    naive = [fill_outside(doc) for doc in naive]  # accepted spans, everything else "O"
+
+    results["c_gold"] = evaluate(train("c_gold", seed_docs + answered, *args), dev_docs)
+    results["b_naive"] = evaluate(train("b_naive", seed_docs + naive, *args), dev_docs)
+    fills = {
+        "constrained": lambda docs: list(fill_constrained(docs, base, beam_width=beam_width)),
+        "outside": lambda docs: [fill_outside(doc) if is_partial(doc) else doc for doc in docs],
+        "missing": lambda docs: docs,
+    }
+    for name in strategies.split(","):
+        key = f"a_binary_{name}"
+        docs = seed_docs + binary
+        if name.startswith("propagate+"):
+            matcher = answer_matcher(docs, nlp.vocab)
+            docs = [propagate_answers(doc, matcher) for doc in docs]
+        docs = fills[name.split("+")[-1]](docs)
+        results[key] = evaluate(train(key, docs, *args), dev_docs)
+    summary = {
+        "dataset": "fashion_brands eval (500)",
+        "config": str(CONFIG.relative_to(ROOT)),
+        "max_steps": max_steps,
+        "seed": seed,
+        "n_seed": n_seed,
+        "n_answers": len(answers),
+        "n_accept": n_accept,
+        "scores": results,
+        "wall_s": round(time.time() - start),
+    }
+    (out / "results.json").write_text(json.dumps(summary, indent=2))
+    print(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -1,0 +1,201 @@
+"""Binary (accept/reject) answers inside training docs, and filling the tokens they leave unknown.
+
+A merged binary doc keeps accepted spans as `doc.ents`, every other token *missing*, and
+rejected spans in `doc.spans[INCORRECT_SPANS_KEY]` (what the `ner` component's
+`incorrect_spans_key` reads). Trained on as is, such docs give the model no reason to predict
+"O"; the fill strategies here decide what the unknown tokens become.
+"""
+
+from collections import defaultdict
+from typing import Dict, Iterable, List, Set, Tuple
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span, SpanGroup
+from spacy.util import filter_spans
+from spacy.vocab import Vocab
+
+INCORRECT_SPANS_KEY = "incorrect_spans"
+
+SpanKey = Tuple[int, int, str]
+Parse = Tuple[float, List[SpanKey]]
+
+
+def is_partial(doc: Doc) -> bool:
+    """Whether some tokens have no entity annotation (neither an entity nor "O")."""
+    return any(token.ent_iob == 0 for token in doc)
+
+
+def accepted_spans(doc: Doc) -> Set[SpanKey]:
+    """The accepted answers of a binary doc: its entities, as token offsets and label."""
+    return {(ent.start, ent.end, ent.label_) for ent in doc.ents}
+
+
+def rejected_spans(doc: Doc) -> Set[SpanKey]:
+    """The rejected answers: the spans the model must not predict."""
+    group = doc.spans[INCORRECT_SPANS_KEY] if INCORRECT_SPANS_KEY in doc.spans else []
+    return {(span.start, span.end, span.label_) for span in group}
+
+
+def best_consistent_analysis(
+    parses: List[Parse], accepted: Set[SpanKey], rejected: Set[SpanKey]
+) -> Tuple[List[SpanKey], List[float]]:
+    """The most probable parse that keeps every accept and avoids every reject.
+
+    Returns its entities and, per token, the probability (over the consistent parses) that the
+    token is inside an entity — what the fill uses to leave uncertain tokens missing. When no
+    parse in the beam is consistent, the accepted spans alone are the analysis.
+    """
+    consistent = [
+        (prob, ents) for prob, ents in parses if accepted <= set(ents) and not rejected & set(ents)
+    ]
+    n_tokens = max((end for _, ents in parses for _, end, _ in ents), default=0)
+    if not consistent:
+        return sorted(accepted), [0.0] * n_tokens
+    total = sum(prob for prob, _ in consistent) or 1.0
+    inside = [0.0] * n_tokens
+    for prob, ents in consistent:
+        for start, end, _ in ents:
+            for i in range(start, end):
+                inside[i] += prob / total
+    best = max(consistent, key=lambda parse: parse[0])[1]
+    return sorted(best), inside
+
+
+def fill_doc(doc: Doc, ents: List[SpanKey], inside: List[float], uncertain: float) -> Doc:
+    """A copy of `doc` with `ents` as entities, "O" elsewhere, except tokens left missing.
+
+    Missing stay: tokens of rejected spans not covered by an entity (a reject says the span is
+    wrong, not what its tokens are) and tokens the analysis calls "O" although the consistent
+    parses put them inside an entity with probability >= `uncertain`.
+    """
+    filled = doc.copy()
+    spans = [Span(filled, start, end, label) for start, end, label in ents]
+    covered = {i for span in spans for i in range(span.start, span.end)}
+    unknown = {i for start, end, _ in rejected_spans(doc) for i in range(start, end)}
+    unknown |= {i for i, p in enumerate(inside) if p >= uncertain}
+    missing = [filled[i : i + 1] for i in sorted(unknown - covered)]
+    filled.set_ents(spans, missing=missing, default="outside")
+    return filled
+
+
+def fill_outside(doc: Doc) -> Doc:
+    """Every unknown token becomes "O", except the tokens of rejected spans."""
+    return fill_doc(doc, sorted(accepted_spans(doc)), [], uncertain=1.0)
+
+
+def answered_strings(docs: Iterable[Doc]) -> Dict[str, List[Tuple[str, Doc]]]:
+    """Entity strings answered with one clear label, as `(label, pattern)` per answer kind.
+
+    "accept": annotated in gold or accepted and never rejected; "reject": only ever rejected.
+    Strings are compared lower-cased; those with contradicting labels or answers are left out.
+    """
+    labels: Dict[str, Dict[str, Set[str]]] = {
+        "accept": defaultdict(set),
+        "reject": defaultdict(set),
+    }
+    patterns: Dict[str, Doc] = {}
+    for doc in docs:
+        answered = [("accept", ent) for ent in doc.ents]
+        answered += [("reject", Span(doc, s, e, label)) for s, e, label in rejected_spans(doc)]
+        for kind, span in answered:
+            key = span.text.lower()
+            labels[kind][key].add(span.label_)
+            patterns.setdefault(key, span.as_doc())
+    accepted, rejected = labels["accept"], labels["reject"]
+    return {
+        kind: [
+            (next(iter(found)), patterns[key])
+            for key, found in table.items()
+            if len(found) == 1 and key not in other
+        ]
+        for kind, table, other in (("accept", accepted, rejected), ("reject", rejected, accepted))
+    }
+
+
+def answer_matcher(docs: Iterable[Doc], vocab: Vocab) -> PhraseMatcher:
+    """A case-insensitive matcher for every clearly answered string of `docs`."""
+    matcher = PhraseMatcher(vocab, attr="LOWER")
+    for kind, found in answered_strings(docs).items():
+        for label, pattern in found:
+            matcher.add(f"{kind}:{label}", [pattern])
+    return matcher
+
+
+def propagate_answers(doc: Doc, matcher: PhraseMatcher) -> Doc:
+    """Label the unknown tokens of a partial doc wherever an answered string occurs.
+
+    One sense per collection: a string accepted (or annotated in gold) as a label is that
+    label elsewhere too, and a string only ever rejected becomes an incorrect span there.
+    Only unknown tokens are labelled, so no answer is overridden; gold docs pass unchanged.
+    """
+    return _propagate(doc, matcher) if is_partial(doc) else doc
+
+
+def _propagate(doc: Doc, matcher: PhraseMatcher) -> Doc:
+    filled = doc.copy()
+    matches = [m for m in matcher(filled, as_spans=True) if all(t.ent_iob == 0 for t in m)]
+    found = {kind: [] for kind in ("accept", "reject")}
+    for match in matches:
+        kind, label = match.label_.split(":", 1)
+        found[kind].append(Span(filled, match.start, match.end, label))
+    filled.set_ents(filter_spans(found["accept"]), default="unmodified")
+    taken = {i for ent in filled.ents for i in range(ent.start, ent.end)}
+    known = rejected_spans(filled)
+    wrong = [
+        span
+        for span in found["reject"]
+        if not taken.intersection(range(span.start, span.end))
+        and (span.start, span.end, span.label_) not in known
+    ]
+    if wrong:
+        group = list(filled.spans[INCORRECT_SPANS_KEY]) if known else []
+        filled.spans[INCORRECT_SPANS_KEY] = SpanGroup(filled, spans=group + wrong)
+    return filled
+
+
+def beam_parses(nlp: Language, docs: List[Doc], beam_width: int) -> List[List[Parse]]:
+    """The base model's beam of entity analyses for each doc (greedy `ner` models too)."""
+    ner_name = next(name for name, pipe in nlp.pipeline if hasattr(pipe, "beam_parse"))
+    ner = nlp.get_pipe(ner_name)
+    # rebuild the docs in the model's vocab with the corpus tokenization, so offsets agree
+    copies = (
+        Doc(nlp.vocab, words=[t.text for t in d], spaces=[bool(t.whitespace_) for t in d])
+        for d in docs
+    )
+    processed = list(nlp.pipe(copies, disable=[ner_name]))
+    beams = ner.beam_parse(processed, beam_width=beam_width)
+    return [ner.moves.get_beam_parses(beam) for beam in beams]
+
+
+def fill_constrained(
+    docs: Iterable[Doc],
+    nlp: Language,
+    beam_width: int = 16,
+    uncertain: float = 0.3,
+    batch_size: int = 64,
+) -> Iterable[Doc]:
+    """Fill each partial doc with the base model's best analysis consistent with its answers.
+
+    Docs with complete annotation pass through unchanged.
+    """
+    batch: List[Doc] = []
+    for doc in docs:
+        batch.append(doc)
+        if len(batch) >= batch_size:
+            yield from _fill_batch(batch, nlp, beam_width, uncertain)
+            batch = []
+    yield from _fill_batch(batch, nlp, beam_width, uncertain)
+
+
+def _fill_batch(docs: List[Doc], nlp: Language, beam_width: int, uncertain: float) -> Iterable[Doc]:
+    partial = [doc for doc in docs if is_partial(doc)]
+    parses = dict(zip(map(id, partial), beam_parses(nlp, partial, beam_width))) if partial else {}
+    for doc in docs:
+        if id(doc) not in parses:
+            yield doc
+            continue
+        ents, inside = best_consistent_analysis(
+            parses[id(doc)], accepted_spans(doc), rejected_spans(doc)
+        )
+        yield fill_doc(doc, ents, inside, uncertain)

@@ -1,0 +1,140 @@
+"""`db-out`: annotations of any supported format → Prodigy JSONL, CoNLL IOB2 or `.spacy`."""
+
+from pathlib import Path
+from typing import Any, Dict, Iterator, Optional, Tuple
+
+import typer
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from ..convert import ConversionCounts
+from ..docs import ALIGN_MODES, record_doc
+from ..formats import OUTPUT_FORMATS, READERS, conll, docbin, prodigy, read_records
+from ..ingest import RejectLog
+from ..merge import Answer, answer_kind, merge_answers
+from ..normalize import normalize_record
+from ..records import InvalidRecord, Reject
+from ._util import app, ensure_inputs_exist, load_tokenizer_pipeline, msg
+from .db_in import rejects_path, report_counts
+
+SUFFIXES = {".jsonl": "prodigy", ".spacy": "spacy"}
+
+
+@app.command("db-out")
+def db_out_cli(
+    # fmt: off
+    input_path: Path = typer.Argument(..., help="Annotation file of any supported format"),
+    output: Path = typer.Argument(..., help="File to write (.jsonl, .spacy, or CoNLL)"),
+    output_format: Optional[str] = typer.Option(
+        None, "--format", help=f"Output format: {', '.join(OUTPUT_FORMATS)} (default: by suffix)"
+    ),
+    input_format: Optional[str] = typer.Option(
+        None, "--input-format", help=f"Force the input format: {', '.join(READERS)}"
+    ),
+    lang: str = typer.Option("en", "--lang", help="Blank tokenizer for records without tokens"),
+    base_model: Optional[str] = typer.Option(
+        None, "--base-model", help="Pipeline whose tokenizer is used instead of a blank --lang"
+    ),
+    align: str = typer.Option(
+        "strict", "--align", help="Spans off token boundaries: strict (reject), expand, contract"
+    ),
+    # fmt: on
+) -> None:
+    """Export annotations as Prodigy JSONL, CoNLL IOB2 or .spacy, one record per answer.
+
+    .spacy keeps answers, meta and hashes in each doc's user data, so JSONL → .spacy → JSONL
+    is lossless. CoNLL holds complete (gold, accepted) annotations only; other answers go to
+    OUTPUT's .rejects.jsonl with the reason.
+    """
+    try:
+        db_out(
+            input_path,
+            output,
+            output_format=output_format,
+            input_format=input_format,
+            lang=lang,
+            base_model=base_model,
+            align=align,
+        )
+    except ValueError as err:
+        msg.fail(str(err), exits=1)
+
+
+def db_out(
+    input_path: Path,
+    output: Path,
+    *,
+    output_format: Optional[str] = None,
+    input_format: Optional[str] = None,
+    lang: str = "en",
+    base_model: Optional[str] = None,
+    align: str = "strict",
+) -> ConversionCounts:
+    """Write the records of `input_path` to `output` in `output_format`; return the counts."""
+    ensure_inputs_exist(input_path)
+    output = Path(output)
+    name = output_format or SUFFIXES.get(output.suffix, "conll")
+    if name not in OUTPUT_FORMATS:
+        raise ValueError(f"--format must be one of {', '.join(OUTPUT_FORMATS)}, not {name!r}")
+    if align not in ALIGN_MODES:
+        raise ValueError(f"--align must be one of {', '.join(ALIGN_MODES)}, not {align!r}")
+    nlp = load_tokenizer_pipeline(lang, base_model)
+    counts = ConversionCounts()
+    with RejectLog(counts) as rejects:
+        pairs = _pairs(input_path, input_format, nlp, align, counts, rejects, name)
+        if name == "prodigy":
+            prodigy.write(output, (record for record, _ in pairs))
+        elif name == "spacy":
+            docbin.write(output, pairs)
+        else:
+            conll.write(output, (doc for _, doc in pairs))
+        rejects.save(rejects_path(output))
+        report_counts(counts, rejects, output)
+    return counts
+
+
+def _pairs(
+    input_path: Path,
+    input_format: Optional[str],
+    nlp: Language,
+    align: str,
+    counts: ConversionCounts,
+    rejects: RejectLog,
+    output_format: str,
+) -> Iterator[Tuple[Dict[str, Any], Optional[Doc]]]:
+    """Every usable `(record, doc)`; docs are only built for formats that need them."""
+    for line in read_records(input_path, input_format):
+        counts.read += 1
+        if line.reject is not None:
+            rejects.add(line.reject)
+            continue
+        try:
+            record = normalize_record(line.record, nlp.vocab)
+            doc = None
+            if output_format != "prodigy":
+                doc = record_to_output_doc(line.path, line.line, record, nlp, align)
+            if output_format == "conll" and any(t.ent_iob_ == "" for t in doc):
+                raise InvalidRecord(
+                    "answer", "only accepted gold annotations can be IOB (not binary or ignored)"
+                )
+        except InvalidRecord as err:
+            rejects.add(Reject(line.path, line.line, err.field, err.reason, line.record))
+            continue
+        counts.written[output_format] += 1
+        yield record, doc
+
+
+def record_to_output_doc(
+    path: str, line: int, record: Dict[str, Any], nlp: Language, align: str
+) -> Doc:
+    """One record as a Doc annotated like `data-to-spacy` would (unannotated if not used)."""
+    merged = merge_answers([Answer(path, line, record, answer_kind(record))], nlp, align=align)
+    if merged.rejects:
+        raise InvalidRecord(merged.rejects[0].field, merged.rejects[0].reason)
+    if merged.conflict is not None:
+        raise InvalidRecord("spans", "; ".join(merged.conflict["reasons"]))
+    for change in merged.changes:
+        msg.warn(f"{path}:{line} span {change['span']} {change['from']} -> {change['to']}")
+    if merged.doc is not None:
+        return merged.doc
+    return record_doc(record, nlp.vocab, nlp.make_doc)

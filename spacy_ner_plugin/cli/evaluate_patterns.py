@@ -1,0 +1,111 @@
+"""`evaluate-patterns`: score the patterns alone on a gold set — do rules get > 90%?"""
+
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import spacy
+import typer
+from spacy.scorer import get_ner_prf
+from spacy.tokens import Span
+from spacy.training import Example
+
+from ..corpus import read_gold_docs
+from ..files import write_json_atomic
+from ..preannotator import Preannotator
+from ..records import Reject
+from ..suggesters import create_pattern_suggester
+from ._util import app, ensure_inputs_exist, msg
+from .evaluate import _print_scores
+
+DEFAULT_THRESHOLD = 0.9
+
+
+@app.command("evaluate-patterns")
+def evaluate_patterns_cli(
+    # fmt: off
+    patterns: Path = typer.Argument(..., help="Pattern JSONL", exists=True, dir_okay=False),
+    data_path: Path = typer.Argument(
+        ..., help="Gold eval set: .spacy file or annotation JSONL", exists=True
+    ),
+    lang: str = typer.Option("en", "--lang", help="Language of the blank tokenizer"),
+    threshold: float = typer.Option(
+        DEFAULT_THRESHOLD, "--threshold", help="F-score (0-1) at which rules alone may do"
+    ),
+    output: Optional[Path] = typer.Option(
+        None, "--output", "-o", help="Where to write the scores and advice as JSON"
+    ),
+    # fmt: on
+) -> None:
+    """Score the patterns alone against a gold eval set: the rules-only baseline.
+
+    Matches the patterns like `preannotate` does (EntityRuler semantics: longest match wins),
+    prints per-label precision, recall and F-score and the workflow flowchart's advice: do rules
+    alone get above the threshold, or is a model needed?
+    """
+    try:
+        evaluate_patterns(patterns, data_path, lang=lang, threshold=threshold, output=output)
+    except ValueError as err:
+        msg.fail(str(err), exits=1)
+
+
+def evaluate_patterns(
+    patterns: Path,
+    data_path: Path,
+    *,
+    lang: str = "en",
+    threshold: float = DEFAULT_THRESHOLD,
+    output: Optional[Path] = None,
+) -> Dict[str, Any]:
+    """Scores (overall and per label) of the patterns' matches on the gold docs, plus advice."""
+    ensure_inputs_exist(patterns, data_path)
+    nlp = spacy.blank(lang)
+    suggest = create_pattern_suggester(str(patterns))(nlp)
+    preannotator = Preannotator(nlp, {"patterns": suggest}, segment=False)
+    rejects: List[Reject] = []
+    examples = []
+    for reference in read_gold_docs(data_path, nlp, rejects):
+        predicted = nlp.make_doc(reference.text)
+        predicted.ents = [
+            Span(predicted, s.start, s.end, label=s.label) for s in preannotator.suggest(predicted)
+        ]
+        examples.append(Example(predicted, reference))
+    for reject in rejects:
+        msg.warn(str(reject))
+    if not examples:
+        raise ValueError(f"No usable gold examples in {data_path}")
+    scores = get_ner_prf(examples)
+    result = {
+        "patterns": str(patterns),
+        "data": str(data_path),
+        "n_examples": len(examples),
+        "n_rejected": len(rejects),
+        "ents_p": scores["ents_p"],
+        "ents_r": scores["ents_r"],
+        "ents_f": scores["ents_f"],
+        "ents_per_type": scores.get("ents_per_type") or {},
+    }
+    result["advice"] = advise(result["ents_p"], result["ents_r"], result["ents_f"], threshold)
+    _print_scores(result)
+    msg.info(result["advice"])
+    if output is not None:
+        write_json_atomic(output, result)
+        msg.good("Saved scores", str(output))
+    return result
+
+
+def advise(precision: float, recall: float, fscore: float, threshold: float) -> str:
+    """The flowchart's answer to "do rules alone get > threshold?", with the next step."""
+    if fscore > threshold:
+        return (
+            f"Rules alone get F {fscore * 100:.1f} > {threshold * 100:.0f}: they may be all you "
+            "need; confirm on more data before training a model."
+        )
+    advice = (
+        f"Rules alone get F {fscore * 100:.1f} <= {threshold * 100:.0f}: train a model. "
+        "Pre-annotate with the patterns (`preannotate --patterns`) and correct the suggestions."
+    )
+    if precision >= threshold > recall:
+        advice += " The patterns are precise but miss most entities: annotate the misses."
+    elif precision < threshold:
+        advice += " The patterns over-match: reject their false positives as you annotate."
+    return advice

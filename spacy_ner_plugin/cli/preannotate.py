@@ -1,0 +1,272 @@
+"""`preannotate`: raw texts → annotation tasks with tokens and pre-highlighted suggestions."""
+
+import shutil
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import srsly
+import typer
+from spacy.cli._util import import_code, parse_config_overrides, show_validation_error
+from thinc.api import Config
+from tqdm import tqdm
+
+from ..files import atomic_path
+from ..input_shards import Shard, plan_shards, read_raw
+from ..preannotator import Counts, Preannotator, read_config
+from ..preview import write_preview
+from ..records import Reject, read_jsonl
+from ._util import app, ensure_inputs_exist, msg
+
+MAX_REJECTS_SHOWN = 20
+
+
+@dataclass
+class PreannotateResult:
+    """Counts of one run and the files it wrote."""
+
+    counts: Counts
+    paths: Dict[str, Path] = field(default_factory=dict)
+
+
+@app.command(
+    "preannotate",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def preannotate_cli(
+    # fmt: off
+    ctx: typer.Context,
+    input_path: Path = typer.Argument(
+        ...,
+        help="Raw texts: JSONL with 'text' (+ 'meta'), or .txt with one text per line",
+        exists=True,
+        dir_okay=False,
+    ),
+    output: Path = typer.Argument(..., help="Task JSONL with tokens and pre-highlighted spans"),
+    patterns: Optional[Path] = typer.Option(
+        None,
+        "--patterns",
+        "-p",
+        help="Pattern JSONL (Prodigy / EntityRuler format)",
+        exists=True,
+        dir_okay=False,
+    ),
+    model: Optional[str] = typer.Option(
+        None, "--model", "-m", help="Pipeline whose entities are suggested: package name or path"
+    ),
+    config_path: Optional[Path] = typer.Option(
+        None,
+        "--config",
+        "-c",
+        help="Pre-annotation config; default: the built-in one",
+        exists=True,
+        dir_okay=False,
+    ),
+    labels: str = typer.Option(
+        "", "--label", "-l", help="Comma-separated labels to keep; default: all"
+    ),
+    overlaps: Optional[str] = typer.Option(
+        None, "--overlaps", help="'longest', or suggester names that win overlaps, e.g. 'patterns'"
+    ),
+    unsegmented: bool = typer.Option(
+        False, "--unsegmented", help="One task per text instead of one per sentence"
+    ),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Language of the blank tokenizer"),
+    n_process: int = typer.Option(1, "--n-process", "-n", help="Worker processes (input shards)"),
+    preview: Optional[Path] = typer.Option(
+        None, "--preview", help="HTML file showing tasks with suggestions, rendered by displaCy"
+    ),
+    preview_n: int = typer.Option(100, "--preview-n", help="How many tasks the preview shows"),
+    rejects: Optional[Path] = typer.Option(
+        None, "--rejects", help="Rejects report; default: OUTPUT with .rejects.jsonl"
+    ),
+    code_path: Optional[Path] = typer.Option(
+        None, "--code", help="Python file with registered functions the config names"
+    ),
+    # fmt: on
+) -> None:
+    """Pre-annotate raw texts with pattern matches and/or a model's entities.
+
+    Writes one task per sentence (or per text with --unsegmented) with `tokens` and `spans`
+    (`source`, and the pattern's id and line), texts without suggestions included. Patterns are
+    all validated before any text is read. Extra `--section.key value` arguments override the
+    config (suggesters are registered functions named in it). Bad input lines go to the rejects
+    report with file, line and reason; outputs are written atomically.
+    """
+    overrides = parse_config_overrides(ctx.args)
+    options = {
+        "paths.patterns": str(patterns) if patterns else None,
+        "paths.model": model,
+        "preannotate.labels": [label for label in labels.split(",") if label] or None,
+        "preannotate.overlaps": overlaps,
+        "preannotate.segment": False if unsegmented else None,
+        "preannotate.lang": lang,
+    }
+    overrides.update({key: value for key, value in options.items() if value is not None})
+    try:
+        with show_validation_error(config_path, hint_fill=False):
+            preannotate(
+                input_path,
+                output,
+                config_path=config_path,
+                overrides=overrides,
+                n_process=n_process,
+                preview=preview,
+                preview_n=preview_n,
+                rejects_path=rejects,
+                code_path=code_path,
+            )
+    except (ValueError, OSError) as err:
+        msg.fail("Pre-annotation failed", str(err), exits=1)
+
+
+def preannotate(
+    input_path: Path,
+    output: Path,
+    *,
+    config_path: Optional[Path] = None,
+    overrides: Optional[Dict[str, Any]] = None,
+    n_process: int = 1,
+    preview: Optional[Path] = None,
+    preview_n: int = 100,
+    rejects_path: Optional[Path] = None,
+    code_path: Optional[Path] = None,
+) -> PreannotateResult:
+    """Pre-annotate `input_path` into `output` (+ rejects report, optional HTML preview).
+
+    The suggesters are built (and every pattern validated) before any text is read. With
+    `n_process` > 1 the input is split into byte-range shards that workers read and write
+    themselves; their parts are joined in order, so the output equals a one-process run.
+    """
+    ensure_inputs_exist(input_path, config_path, code_path)
+    import_code(code_path)
+    config = read_config(config_path, overrides)
+    preannotator = Preannotator.from_config(config)
+    output = Path(output)
+    rejects_path = Path(rejects_path or output.with_name(f"{output.stem}.rejects.jsonl"))
+    _print_setup(preannotator)
+    shards = plan_shards(input_path, max(1, n_process))
+    result = PreannotateResult(Counts(), {"output": output, "rejects": rejects_path})
+    with atomic_path(output) as out_tmp, atomic_path(rejects_path) as rejects_tmp:
+        if len(shards) == 1:
+            result.counts = write_shard(preannotator, input_path, shards[0], out_tmp, rejects_tmp)
+        else:
+            config_str = config.to_str()
+            result.counts = _run_workers(
+                config_str, code_path, input_path, shards, out_tmp, rejects_tmp
+            )
+    if preview is not None:
+        n_shown = write_preview(output, preview, preview_n)
+        result.paths["preview"] = Path(preview)
+        msg.info(f"Preview of {n_shown} tasks with suggestions: {preview}")
+    _print_summary(result, preannotator)
+    return result
+
+
+def write_shard(
+    preannotator: Preannotator,
+    input_path: Path,
+    shard: Shard,
+    out_path: Path,
+    rejects_path: Path,
+    progress: bool = True,
+) -> Counts:
+    """Process one shard of the input into a task file and a rejects file; return its counts."""
+    preannotator.counts = Counts()
+    lines = tqdm(
+        read_raw(input_path, shard), unit=" texts", disable=None if progress else True, leave=False
+    )
+    with out_path.open("w", encoding="utf8") as out, rejects_path.open("w", encoding="utf8") as rej:
+        for _, result in preannotator.process(lines):
+            if isinstance(result, Reject):
+                rej.write(srsly.json_dumps(result.to_json()) + "\n")
+                continue
+            for task in result:
+                out.write(srsly.json_dumps(task) + "\n")
+    return preannotator.counts
+
+
+_worker: Dict[str, Preannotator] = {}
+
+
+def _init_worker(config_str: str, code_path: Optional[Path]) -> None:
+    import_code(code_path)
+    config = Config().from_str(config_str, interpolate=False)
+    _worker["preannotator"] = Preannotator.from_config(config)
+
+
+def _worker_shard(input_path: Path, shard: Shard, out_path: Path, rejects_path: Path) -> Counts:
+    return write_shard(_worker["preannotator"], input_path, shard, out_path, rejects_path, False)
+
+
+def _run_workers(
+    config_str: str,
+    code_path: Optional[Path],
+    input_path: Path,
+    shards: List[Shard],
+    out_path: Path,
+    rejects_path: Path,
+) -> Counts:
+    """Run each shard in its own worker process, then join the parts in input order."""
+    counts = Counts()
+    msg.info(f"Processing {len(shards)} shards in {len(shards)} worker processes")
+    with tempfile.TemporaryDirectory(prefix=".preannotate-", dir=out_path.parent) as tmp_dir:
+        parts = [
+            (Path(tmp_dir) / f"{i}.jsonl", Path(tmp_dir) / f"{i}.rejects.jsonl")
+            for i in range(len(shards))
+        ]
+        with ProcessPoolExecutor(
+            len(shards), initializer=_init_worker, initargs=(config_str, code_path)
+        ) as pool:
+            futures = [
+                pool.submit(_worker_shard, input_path, shard, part, part_rejects)
+                for shard, (part, part_rejects) in zip(shards, parts)
+            ]
+            for future in futures:
+                counts.add(future.result())
+        for target, index in ((out_path, 0), (rejects_path, 1)):
+            with target.open("wb") as out:
+                for part in parts:
+                    with part[index].open("rb") as file_:
+                        shutil.copyfileobj(file_, out)
+    return counts
+
+
+def _print_setup(preannotator: Preannotator) -> None:
+    names = ", ".join(preannotator.suggesters) or "none (tokens only)"
+    segment = "one per sentence" if preannotator.segment else "one per text"
+    msg.info(f"Suggesters: {names}; tasks: {segment}; pipeline: {preannotator.nlp.pipe_names}")
+    if not preannotator.suggesters:
+        msg.warn("No suggester is active: give --patterns and/or --model")
+
+
+def _print_summary(result: PreannotateResult, preannotator: Preannotator) -> None:
+    counts = result.counts
+    for line in islice(read_jsonl(result.paths["rejects"]), MAX_REJECTS_SHOWN):
+        msg.warn(str(Reject(**line.record)))
+    if counts.rejected > MAX_REJECTS_SHOWN:
+        msg.warn(f"... and {counts.rejected - MAX_REJECTS_SHOWN} more")
+    rows = [
+        ("read", counts.read),
+        ("texts written", counts.texts),
+        ("rejected", counts.rejected),
+        ("texts with suggestions", counts.texts_with_spans),
+        ("tasks written", counts.tasks),
+    ]
+    msg.table(rows, title="Texts", aligns=("l", "r"))
+    spans = sorted(counts.spans.items())
+    if spans:
+        table = [(source, label, n) for (source, label), n in spans]
+        msg.table(table, header=("source", "label", "spans"), aligns=("l", "l", "r"))
+    if preannotator.labels:
+        seen = {label for _, label in counts.spans}
+        for label in sorted(preannotator.labels - seen):
+            msg.warn(f"No suggestion has the label {label!r}")
+    if counts.rejected:
+        msg.warn(f"{counts.rejected} lines rejected, see {result.paths['rejects']}")
+    if not counts.reconciles:
+        msg.fail("Counts do not add up: this is a bug, please report it")
+    msg.good(f"Saved {', '.join(str(p) for p in result.paths.values())}")

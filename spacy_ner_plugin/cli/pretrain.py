@@ -1,0 +1,172 @@
+"""`pretrain`: resumable `spacy pretrain` of the tok2vec on raw text, ending in `model-last.bin`."""
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import typer
+from spacy import util
+from spacy.cli._util import (
+    import_code,
+    parse_config_overrides,
+    setup_gpu,
+    show_validation_error,
+)
+from spacy.training.pretrain import pretrain as spacy_pretrain
+from thinc.api import Config
+
+from ..config_checks import check_pretraining, check_static_vectors
+from ..files import atomic_path
+from ..raw_text import RawTextCorpus
+from ._util import app, ensure_inputs_exist, msg
+
+CHECKPOINT = re.compile(r"model(\d+)\.bin")
+LAST = "model-last.bin"
+
+
+@app.command(
+    "pretrain", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+)
+def pretrain_cli(
+    # fmt: off
+    ctx: typer.Context,
+    config_path: Path = typer.Argument(
+        ..., help="Config with a [pretraining] block", exists=True, dir_okay=False
+    ),
+    output_dir: Path = typer.Argument(
+        ..., help="Directory for the per-epoch weights and model-last.bin"
+    ),
+    code_path: Optional[Path] = typer.Option(
+        None, "--code", "-c", help="Python file with registered functions to import"
+    ),
+    use_gpu: int = typer.Option(-1, "--gpu-id", "-g", help="GPU id, or -1 for CPU"),
+    fresh: bool = typer.Option(
+        False, "--fresh", help="Delete earlier checkpoints instead of resuming"
+    ),
+    # fmt: on
+) -> None:
+    """Pretrain the tok2vec on raw text with `spacy pretrain`, resuming where a run stopped.
+
+    Reads the config's [pretraining] block and corpus (e.g. --paths.raw_text FILE), resumes
+    from the newest modelN.bin in OUTPUT_DIR, and writes OUTPUT_DIR/model-last.bin for
+    `spacy train --paths.init_tok2vec` only once all epochs are done.
+    """
+    import_code(code_path)
+    overrides = parse_config_overrides(ctx.args)
+    setup_gpu(use_gpu)
+    pretrain(config_path, output_dir, overrides, use_gpu=use_gpu, fresh=fresh)
+
+
+def pretrain(
+    config_path: Path,
+    output_dir: Path,
+    overrides: Optional[Dict[str, Any]] = None,
+    use_gpu: int = -1,
+    fresh: bool = False,
+) -> Path:
+    """Run (or resume) pretraining; return the path of the final `model-last.bin`."""
+    ensure_inputs_exist(config_path)
+    with show_validation_error(config_path):
+        raw_config = util.load_config(config_path, overrides=overrides or {}, interpolate=False)
+        config = raw_config.interpolate()
+    if not config.get("pretraining"):
+        msg.fail(f"The [pretraining] block of {config_path} is empty", exits=1)
+    problems = check_pretraining(config) + check_static_vectors(config)
+    for problem in problems:
+        msg.fail(problem)
+    if problems:
+        msg.fail(f"Cannot pretrain with {config_path}", exits=1)
+    # Pretraining initializes no component (spaCy selects none), so their initialize settings,
+    # e.g. a labels file that only exists after data-to-spacy, must not be required here.
+    config["initialize"]["components"] = {}
+    _report_corpus(config)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    if fresh:
+        _remove_checkpoints(output_dir)
+    resume = latest_checkpoint(output_dir)
+    if resume is not None:
+        _ensure_same_model(config, output_dir)
+        msg.info(f"Resuming from {resume[1]} (epoch {resume[0] + 1})")
+    with atomic_path(output_dir / "config.cfg") as tmp:
+        raw_config.to_disk(tmp)
+    spacy_pretrain(
+        config,
+        output_dir,
+        resume_path=resume[1] if resume else None,
+        use_gpu=use_gpu,
+        silent=False,
+        skip_last=True,
+    )
+    final = latest_checkpoint(output_dir)
+    if final is None:
+        msg.fail(f"Pretraining wrote no weights to {output_dir}", exits=1)
+    last = output_dir / LAST
+    with atomic_path(last) as tmp:
+        shutil.copyfile(final[1], tmp)
+    msg.good(f"Pretrained tok2vec: {last} (from {final[1].name})")
+    return last
+
+
+def latest_checkpoint(output_dir: Path) -> Optional[Tuple[int, Path]]:
+    """The `(epoch, path)` of the newest complete `model{epoch}.bin`, if any."""
+    found = [
+        (int(match.group(1)), path)
+        for path in output_dir.glob("model*.bin")
+        if (match := CHECKPOINT.fullmatch(path.name))
+    ]
+    return max(found) if found else None
+
+
+def _remove_checkpoints(output_dir: Path) -> None:
+    for path in output_dir.glob("model*.bin"):
+        path.unlink()
+    (output_dir / "log.jsonl").unlink(missing_ok=True)
+
+
+def _model_signature(config: Config) -> Dict[str, Any]:
+    """The config parts that decide the shape of the saved tok2vec weights."""
+    pretraining = config["pretraining"]
+    return {
+        "nlp": {k: v for k, v in config["nlp"].items() if k in ("lang", "pipeline")},
+        "components": config["components"],
+        "pretraining": {k: pretraining.get(k) for k in ("component", "layer", "objective")},
+        "vectors": config["initialize"].get("vectors"),
+    }
+
+
+def _ensure_same_model(config: Config, output_dir: Path) -> None:
+    """Refuse to resume from checkpoints that a different model config wrote."""
+    saved_path = output_dir / "config.cfg"
+    if not saved_path.exists():
+        return
+    saved = util.load_config(saved_path, interpolate=True)
+    if _model_signature(saved) != _model_signature(config):
+        msg.fail(
+            f"The checkpoints in {output_dir} come from a different model config",
+            "Pretrain into another directory, or pass --fresh to delete them.",
+            exits=1,
+        )
+
+
+def _report_corpus(config: Config) -> None:
+    """Read the pretraining corpus once: print what was used and why the rest was skipped."""
+    corpus_config = util.dot_to_object(config, config["pretraining"]["corpus"])
+    corpus = util.registry.resolve({"corpus": corpus_config})["corpus"]
+    nlp = util.load_model_from_config(config, auto_fill=True, validate=False)
+    n_examples = sum(1 for _ in corpus(nlp))
+    if isinstance(corpus, RawTextCorpus):
+        c = corpus.counts
+        rows: List[Tuple[str, int]] = [
+            ("read", c.read),
+            ("used", c.used),
+            ("duplicate", c.duplicate),
+            ("excluded", c.excluded),
+            ("too short", c.too_short),
+            ("too long", c.too_long),
+            ("rejected", len(c.rejects)),
+        ]
+        msg.table(rows, header=("raw texts", "count"), aligns=("l", "r"), divider=True)
+    if not n_examples:
+        msg.fail("The pretraining corpus yields no texts", exits=1)
+    msg.info(f"Pretraining on {n_examples} texts")

@@ -1,0 +1,85 @@
+"""`stats`: label, answer and span statistics of annotation files, with advice."""
+
+from pathlib import Path
+from typing import List, Optional
+
+import srsly
+import typer
+
+from ..formats import READERS
+from ..ingest import parse_input
+from ..stats import CorpusStats, advice, corpus_stats
+from ._util import app, ensure_inputs_exist, load_tokenizer_pipeline, msg
+
+
+@app.command("stats")
+def stats_cli(
+    # fmt: off
+    inputs: List[str] = typer.Argument(..., help="Annotation files of any supported format"),
+    input_format: Optional[str] = typer.Option(
+        None, "--format", help=f"Force the input format: {', '.join(READERS)}"
+    ),
+    lang: str = typer.Option("en", "--lang", help="Blank tokenizer for records without tokens"),
+    base_model: Optional[str] = typer.Option(
+        None, "--base-model", help="Pipeline whose tokenizer is used instead of a blank --lang"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the statistics as JSON only"),
+    # fmt: on
+) -> None:
+    """Show label, answer and span statistics of annotation files, and what they suggest.
+
+    Counts per label, answer and source file, span lengths in tokens, texts with no entities,
+    overlapping/nested and multi-line spans, duplicates and conflicting answers (merged per
+    text as data-to-spacy does). --json prints the same numbers for machines.
+    """
+    try:
+        result = stats(inputs, input_format=input_format, lang=lang, base_model=base_model)
+    except ValueError as err:
+        msg.fail(str(err), exits=1)
+    if as_json:
+        typer.echo(srsly.json_dumps({**result.to_json(), "advice": advice(result)}, indent=2))
+    else:
+        print_stats(result)
+
+
+def stats(
+    inputs: List[str],
+    *,
+    input_format: Optional[str] = None,
+    lang: str = "en",
+    base_model: Optional[str] = None,
+) -> CorpusStats:
+    """Statistics of `inputs` (paths, optionally with `binary:` prefixes)."""
+    specs = [parse_input(spec) for spec in inputs]
+    ensure_inputs_exist(*(spec.path for spec in specs))
+    return corpus_stats(specs, load_tokenizer_pipeline(lang, base_model), input_format)
+
+
+def print_stats(result: CorpusStats) -> None:
+    """The statistics as wasabi tables."""
+    overview = [
+        ("records", result.records),
+        ("rejected", result.rejected),
+        ("distinct texts", result.texts),
+        ("training docs after merging", result.docs),
+        ("texts with no entities", result.texts_without_entities),
+        ("duplicates", result.duplicates),
+        ("conflicting texts", result.conflicts),
+        ("overlapping spans", result.overlapping_spans),
+        ("nested spans", result.nested_spans),
+        ("spans containing newlines", result.newline_spans),
+    ]
+    msg.table(overview, title="Overview", aligns=("l", "r"))
+    answers = [(a, result.answers[a]) for a in sorted(result.answers)]
+    answers += [(f"kind: {k}", n) for k, n in sorted(result.kinds.items())]
+    msg.table(answers, title="Answers", aligns=("l", "r"))
+    names = sorted({a for c in result.labels.values() for a in c})
+    rows = [(label, *(c[a] for a in names)) for label, c in sorted(result.labels.items())]
+    msg.table(rows, header=("label", *names), title="Spans per label and answer")
+    msg.table(result.length_buckets(), header=("tokens", "entities"), title="Entity lengths")
+    sources = [(Path(p).name, n) for p, n in result.sources.items()]
+    msg.table(sources, header=("file", "records"), title="Sources", aligns=("l", "r"))
+    for reject in result.reject_examples:
+        msg.warn(reject)
+    for note in advice(result):
+        msg.info(note)

@@ -1,0 +1,82 @@
+"""Label Studio JSON exports: the full export (`annotations[].result[].value`) and JSON-MIN."""
+
+from pathlib import Path
+from typing import Any, Dict, Iterator, List
+
+from ..merge import MANUAL_VIEW
+from ..records import InvalidRecord, Line, Reject, read_json_array
+
+
+def read(path: Path) -> Iterator[Line]:
+    """One gold record per annotation (cancelled ones answer "ignore"); tasks with none reject."""
+    for line in read_json_array(path):
+        if line.record is None:
+            yield line
+            continue
+        try:
+            records = from_task(line.record)
+        except InvalidRecord as err:
+            reject = Reject(line.path, line.line, err.field, err.reason, line.record)
+            yield Line(line.path, line.line, reject=reject)
+            continue
+        for record in records:
+            yield Line(line.path, line.line, record=record)
+
+
+def from_task(item: Any) -> List[Dict[str, Any]]:
+    """The normalized records of one exported task (full or JSON-MIN)."""
+    if not isinstance(item, dict):
+        raise InvalidRecord(None, f"expected a task object, got {type(item).__name__}")
+    if "annotations" in item or "data" in item:
+        return _from_full(item)
+    return [_from_min(item)]
+
+
+def _from_full(item: Dict[str, Any]) -> List[Dict[str, Any]]:
+    data = item.get("data")
+    if not isinstance(data, dict):
+        raise InvalidRecord("data", "missing 'data' object")
+    strings = [v for v in data.values() if isinstance(v, str)]
+    # the text field is named by the labelling config; "text" unless the task has one string
+    text = data.get("text", strings[0] if len(strings) == 1 else None)
+    annotations = item.get("annotations") or []
+    if not annotations:
+        raise InvalidRecord("annotations", "task has no annotations (unlabelled)")
+    records = []
+    for annotation in annotations:
+        results = annotation.get("result") or []
+        if not isinstance(results, list):
+            raise InvalidRecord("result", "'result' must be a list")
+        values = [r.get("value") for r in results if r.get("type") in ("labels", None)]
+        meta = {"id": item.get("id"), "annotation_id": annotation.get("id")}
+        meta["annotator"] = annotation.get("completed_by")
+        answer = "ignore" if annotation.get("was_cancelled") else "accept"
+        record = {"text": text, "spans": _spans(values, "result"), "answer": answer}
+        records.append({**record, "meta": meta, "_view_id": MANUAL_VIEW})
+    return records
+
+
+def _from_min(item: Dict[str, Any]) -> Dict[str, Any]:
+    key = next((k for k, v in item.items() if _is_label_list(v)), None)
+    values = item.get(key, []) if key else []
+    meta = {k: v for k, v in item.items() if k not in ("text", key)}
+    record = {"text": item.get("text"), "spans": _spans(values, key or "label")}
+    return {**record, "answer": "accept", "meta": meta, "_view_id": MANUAL_VIEW}
+
+
+def _is_label_list(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(v, dict) and "labels" in v for v in value)
+    )
+
+
+def _spans(values: List[Any], field: str) -> List[Dict[str, Any]]:
+    spans = []
+    for i, value in enumerate(values):
+        if not isinstance(value, dict) or not isinstance(value.get("labels"), list):
+            raise InvalidRecord(field, f"region {i} needs 'start', 'end' and a 'labels' list")
+        for label in value["labels"]:
+            spans.append({"start": value.get("start"), "end": value.get("end"), "label": label})
+    return spans

@@ -1,0 +1,123 @@
+"""Read annotation inputs of any format into an `AnswerStore`, rejecting bad records on the way.
+
+Inputs are paths, optionally prefixed like Prodigy dataset names: `eval:PATH` marks a dedicated
+eval set, `binary:PATH` (or `gold:PATH`) says what kind of answers a file holds when its records
+do not say so themselves (no `_view_id`). Prefixes combine: `eval:binary:PATH`.
+"""
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, List, Optional, Sequence, Union
+
+from .convert import ConversionCounts, StrictModeError
+from .files import atomic_path
+from .formats import read_records
+from .hashing import text_hash
+from .merge import BINARY, GOLD, answer_kind
+from .records import InvalidRecord, Reject, get_text, json_line
+from .store import AnswerStore
+
+PREFIXES = {"eval": ("eval", True), "binary": ("kind", BINARY), "gold": ("kind", GOLD)}
+MAX_REJECTS_SHOWN = 20
+
+
+@dataclass
+class InputSpec:
+    """One input file and what its prefix says about it."""
+
+    path: Path
+    eval: bool = False
+    kind: Optional[str] = None
+
+
+def parse_input(spec: Union[str, Path]) -> InputSpec:
+    """`eval:binary:data.jsonl` → InputSpec(Path("data.jsonl"), eval=True, kind="binary")."""
+    text = str(spec)
+    fields = {"eval": False, "kind": None}
+    while not Path(text).exists():
+        prefix, sep, rest = text.partition(":")
+        if not sep or prefix not in PREFIXES:
+            break
+        name, value = PREFIXES[prefix]
+        fields[name] = value
+        text = rest
+    return InputSpec(Path(text), eval=bool(fields["eval"]), kind=fields["kind"])
+
+
+class JsonlSpool:
+    """Records streamed to a temporary JSONL file and saved atomically at the end.
+
+    Reports (rejects, conflicts, span changes) can be as long as the input, so they are
+    never held in memory.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._file = tempfile.NamedTemporaryFile(
+            "w", encoding="utf8", suffix=".jsonl", delete=False
+        )
+
+    def write(self, record: Any) -> None:
+        self._file.write(json_line(record) + "\n")
+        self.count += 1
+
+    def save(self, path: Path) -> None:
+        """Write everything spooled to `path` (atomically)."""
+        self._file.flush()
+        with atomic_path(path) as tmp:
+            shutil.copyfile(self._file.name, tmp)
+
+    def close(self) -> None:
+        """Remove the temporary file."""
+        self._file.close()
+        Path(self._file.name).unlink(missing_ok=True)
+
+    def __enter__(self) -> "JsonlSpool":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class RejectLog(JsonlSpool):
+    """Rejects, counted in `counts`, spooled to disk; the first few kept to show."""
+
+    def __init__(self, counts: ConversionCounts, strict: bool = False) -> None:
+        super().__init__()
+        self.counts = counts
+        self.strict = strict
+        self.shown: List[Reject] = []
+
+    def add(self, reject: Reject) -> None:
+        self.counts.rejected += 1
+        if self.strict:
+            raise StrictModeError(reject)
+        if len(self.shown) < MAX_REJECTS_SHOWN:
+            self.shown.append(reject)
+        self.write(reject.to_json())
+
+
+def ingest(
+    specs: Sequence[InputSpec],
+    store: AnswerStore,
+    counts: ConversionCounts,
+    rejects: RejectLog,
+    input_format: Optional[str] = None,
+) -> None:
+    """Stream every record of `specs` into `store`; bad lines and texts go to `rejects`."""
+    for spec in specs:
+        for line in read_records(spec.path, input_format):
+            counts.read += 1
+            if line.reject is not None:
+                rejects.add(line.reject)
+                continue
+            record = line.record
+            try:
+                h = text_hash(get_text(record))
+            except InvalidRecord as err:
+                rejects.add(Reject(line.path, line.line, err.field, err.reason, record))
+                continue
+            kind = answer_kind(record, spec.kind)
+            store.add(h, line.path, line.line, kind, record, eval=spec.eval, raw=line.raw)

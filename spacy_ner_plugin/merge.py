@@ -1,0 +1,321 @@
+"""Merge every answer about one text into one training Doc (the rules of DESIGN.md).
+
+- accepted gold (manual) spans → `doc.ents`, every other token "O";
+- accepted binary spans → `doc.ents`, other tokens missing (unknown), not "O";
+- rejected binary spans → `doc.spans["incorrect_spans"]`, negative evidence for `ner`;
+- `ignore` answers (and ignored spans) are dropped; exact duplicates collapse.
+
+Answers that contradict each other (two different gold versions; the same span accepted and
+rejected; overlapping accepted binary spans; a binary answer that disagrees with the gold
+version) are a conflict. The `policy` decides: `report` skips the text and reports it, `first`
+or `latest` keeps the earliest or latest answer in input order, `majority` keeps the version
+most answers agree on (a tie is reported). A complete gold annotation always outranks a yes/no
+answer that disagrees with it under `first`/`latest`/`majority`.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Set, Tuple
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from .binary import INCORRECT_SPANS_KEY
+from .docs import aligned_spans, check_no_overlap, doc_from_tokens, record_doc
+from .hashing import text_hash
+from .records import InvalidRecord, Reject, get_answer, get_text
+
+GOLD, BINARY = "gold", "binary"
+CONFLICT_POLICIES = ("report", "first", "latest", "majority")
+
+BINARY_VIEW, MANUAL_VIEW = "ner", "ner_manual"
+BINARY_VIEWS = (BINARY_VIEW, "binary")
+MANUAL_VIEWS = (MANUAL_VIEW, "spans_manual")
+SpanKey = Tuple[int, int, str]
+
+
+def answer_kind(record: Dict[str, Any], default: Optional[str] = None) -> str:
+    """Whether a record is a complete (gold) annotation or a binary yes/no answer.
+
+    Prodigy's `_view_id` decides where present (`ner` is binary, `ner_manual` gold); otherwise
+    `default` (an input marked `binary:`); otherwise spans with their own `answer`, or a rejected
+    record without tokens, are binary; everything else is gold.
+    """
+    view = record.get("_view_id")
+    if view in BINARY_VIEWS:
+        return BINARY
+    if view in MANUAL_VIEWS:
+        return GOLD
+    if default is not None:
+        return default
+    spans = record.get("spans")
+    if isinstance(spans, list) and any(isinstance(s, dict) and "answer" in s for s in spans):
+        return BINARY
+    if record.get("answer") == "reject" and spans and "tokens" not in record:
+        return BINARY
+    return GOLD
+
+
+@dataclass
+class Answer:
+    """One input record about a text, with where it came from and its kind."""
+
+    path: str
+    line: int
+    record: Dict[str, Any]
+    kind: str = GOLD
+
+
+@dataclass
+class _Version:
+    """One distinct answer (exact duplicates share it) and the answers that gave it."""
+
+    kind: str
+    claims: Tuple[Tuple[SpanKey, str], ...]
+    answers: List[int] = field(default_factory=list)
+
+
+@dataclass
+class Merged:
+    """The outcome for one text: the doc (or none), and what happened to every answer."""
+
+    doc: Optional[Doc] = None
+    used: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    rejects: List[Reject] = field(default_factory=list)
+    conflict: Optional[Dict[str, Any]] = None
+    changes: List[Dict[str, Any]] = field(default_factory=list)
+
+
+def merge_answers(
+    answers: List[Answer],
+    nlp: Language,
+    *,
+    align: str = "strict",
+    policy: str = "report",
+    labels: Optional[Set[str]] = None,
+) -> Merged:
+    """Merge the answers about one text into one Doc, accounting for every answer."""
+    if policy not in CONFLICT_POLICIES:
+        raise ValueError(f"unknown conflict policy {policy!r} (expected {CONFLICT_POLICIES})")
+    merged = Merged()
+    doc, doc_text, token_source = _base_doc(answers, nlp)
+    versions: Dict[Tuple[str, Tuple], _Version] = {}
+    spans: Dict[SpanKey, Span] = {}
+    for i, answer in enumerate(answers):
+        try:
+            claims = _claims(answer, doc, doc_text, token_source, nlp, align, labels, merged, spans)
+        except InvalidRecord as err:
+            record = answer.record
+            merged.rejects.append(Reject(answer.path, answer.line, err.field, err.reason, record))
+            continue
+        if claims is None:
+            continue
+        key = (answer.kind, claims)
+        versions.setdefault(key, _Version(answer.kind, claims)).answers.append(i)
+    if not versions:
+        return merged
+    assert doc is not None
+    ents, rejected, conflicts, kept = _resolve(list(versions.values()), policy)
+    if conflicts:
+        merged.conflict = _conflict_report(answers, versions.values(), conflicts)
+        merged.skipped["conflict"] += sum(len(v.answers) for v in versions.values())
+        return merged
+    has_gold = any(v.kind == GOLD for v in kept)
+    _account(merged, versions.values(), kept, policy)
+    if not kept:
+        return merged
+    doc.set_ents([spans[k] for k in ents], default="outside" if has_gold else "missing")
+    if rejected:  # an empty span group would still cost a msgpack call per doc in DocBin
+        doc.spans[INCORRECT_SPANS_KEY] = [spans[k] for k in rejected]
+    merged.doc = doc
+    return merged
+
+
+def _base_doc(
+    answers: List[Answer], nlp: Language
+) -> Tuple[Optional[Doc], Optional[str], Optional[Answer]]:
+    """The text's Doc, its text, and the answer whose `tokens` built it (None: tokenizer).
+
+    The first answer with valid `tokens` decides the tokenization; without one, the tokenizer.
+    """
+    for answer in answers:
+        if "tokens" in answer.record:
+            try:
+                doc = record_doc(answer.record, nlp.vocab, nlp.make_doc)
+            except InvalidRecord:
+                continue
+            return doc, answer.record["text"], answer
+    for answer in answers:
+        try:
+            text = get_text(answer.record)
+        except InvalidRecord:
+            continue
+        return nlp.make_doc(text), text, None
+    return None, None, None
+
+
+def _claims(
+    answer: Answer,
+    doc: Optional[Doc],
+    doc_text: Optional[str],
+    token_source: Optional[Answer],
+    nlp: Language,
+    align: str,
+    labels: Optional[Set[str]],
+    merged: Merged,
+    spans: Dict[SpanKey, Span],
+) -> Optional[Tuple[Tuple[SpanKey, str], ...]]:
+    """The `(span, answer)` claims of one answer; None when it is deliberately not used."""
+    record = answer.record
+    text = get_text(record)
+    decision = get_answer(record)
+    if doc is None or text != doc_text:
+        raise InvalidRecord("text", "text differs from the other answers with its hash")
+    tokens = record.get("tokens")
+    if tokens is not None and answer is not token_source:
+        if token_source is None or tokens != token_source.record["tokens"]:
+            doc_from_tokens(nlp.vocab, text, tokens)  # only to reject invalid tokens
+    raw_spans = record.get("spans") or []
+    changes: List[Dict[str, Any]] = []
+    aligned = aligned_spans(doc, raw_spans, align, changes, text)
+    if labels is not None:
+        for span in aligned:
+            if span is not None and span.label_ not in labels:
+                expected = ", ".join(sorted(labels))
+                raise InvalidRecord("spans", f"unknown label {span.label_!r} (expected {expected})")
+    if decision == "ignore":
+        merged.skipped["answer ignore"] += 1
+        return None
+    if answer.kind == GOLD:
+        if decision == "reject":
+            merged.skipped["gold answer reject"] += 1
+            return None
+        kept = check_no_overlap([s for s in aligned if s is not None])
+        claims = [(_key(s), "accept") for s in kept]
+    else:
+        claims = [
+            (_key(span), raw.get("answer", decision) if isinstance(raw, dict) else decision)
+            for span, raw in zip(aligned, raw_spans)
+            if span is not None
+        ]
+        claims = [c for c in claims if c[1] != "ignore"]
+        if not claims:
+            merged.skipped["answer ignore"] += 1
+            return None
+        for _, claim in claims:
+            if claim not in ("accept", "reject"):
+                raise InvalidRecord("spans", f"unknown span answer {claim!r}")
+    for span in aligned:
+        if span is not None:
+            spans.setdefault(_key(span), span)
+    merged.changes += [{"path": answer.path, "line": answer.line, **c} for c in changes]
+    return tuple(sorted(set(claims)))
+
+
+def _key(span: Span) -> SpanKey:
+    return (span.start_char, span.end_char, span.label_)
+
+
+def _order(version: _Version, policy: str) -> Tuple:
+    """Sort key: the version this policy prefers comes first."""
+    if policy == "latest":
+        return (-version.answers[-1],)
+    if policy == "majority":
+        return (-len(version.answers), version.answers[0])
+    return (version.answers[0],)
+
+
+def _tied(a: _Version, b: _Version, policy: str) -> bool:
+    """Whether `policy` cannot choose between two contradicting versions."""
+    return policy == "report" or (policy == "majority" and len(a.answers) == len(b.answers))
+
+
+def _resolve(
+    versions: List[_Version], policy: str
+) -> Tuple[List[SpanKey], List[SpanKey], List[str], List[_Version]]:
+    """Entities, rejected spans, conflicts found, and the versions that were kept."""
+    conflicts: List[str] = []
+    golds = sorted((v for v in versions if v.kind == GOLD), key=lambda v: _order(v, policy))
+    kept: List[_Version] = []
+    gold: Optional[Set[SpanKey]] = None
+    if golds:
+        if len(golds) > 1 and _tied(golds[0], golds[1], policy):
+            conflicts.append(f"{len(golds)} different gold annotations")
+        kept.append(golds[0])
+        gold = {span for span, _ in golds[0].claims}
+    accepted: Dict[SpanKey, _Version] = {}
+    rejected: Dict[SpanKey, _Version] = {}
+    binaries = sorted((v for v in versions if v.kind == BINARY), key=lambda v: _order(v, policy))
+    for version in binaries:
+        problems = [
+            _contradiction(span, claim, gold, accepted, rejected) for span, claim in version.claims
+        ]
+        problems = [p for p in problems if p is not None]
+        for reason, other in problems:
+            against_gold = other is None and policy == "report"
+            if against_gold or (other is not None and _tied(other, version, policy)):
+                conflicts.append(reason)
+        if not problems:
+            kept.append(version)
+            for span, claim in version.claims:
+                (accepted if claim == "accept" else rejected)[span] = version
+    ents = sorted(gold) if gold is not None else sorted(accepted)
+    return ents, sorted(rejected), conflicts, kept
+
+
+def _contradiction(
+    span: SpanKey,
+    claim: str,
+    gold: Optional[Set[SpanKey]],
+    accepted: Dict[SpanKey, _Version],
+    rejected: Dict[SpanKey, _Version],
+) -> Optional[Tuple[str, Optional[_Version]]]:
+    """How a claim contradicts what is kept so far, and the version it contradicts (None: gold)."""
+    label = f"{span[2]} [{span[0]}:{span[1]}]"
+    if gold is not None and (claim == "accept") != (span in gold):
+        return f"binary {claim} of {label} disagrees with the gold annotation", None
+    if claim == "accept" and span in rejected:
+        return f"{label} both accepted and rejected", rejected[span]
+    if claim == "reject" and span in accepted:
+        return f"{label} both accepted and rejected", accepted[span]
+    if claim == "accept" and gold is None:
+        for other_span, other in accepted.items():
+            if other_span != span and other_span[0] < span[1] and span[0] < other_span[1]:
+                return f"accepted {label} overlaps accepted {other_span[2]}", other
+    return None
+
+
+def _account(merged: Merged, versions: Any, kept: List[_Version], policy: str) -> None:
+    """Count every valid answer: one per doc is used, the rest merged, duplicate or overruled."""
+    first = True
+    for version in versions:
+        if not any(version is k for k in kept):
+            merged.skipped[f"overruled (--conflicts {policy})"] += len(version.answers)
+            continue
+        if len(version.answers) > 1:
+            merged.skipped["duplicate"] += len(version.answers) - 1
+        if first:
+            merged.used += 1
+            first = False
+        else:
+            merged.skipped["merged with other answers on the same text"] += 1
+
+
+def _conflict_report(answers: List[Answer], versions: Any, reasons: List[str]) -> Dict[str, Any]:
+    text = answers[0].record.get("text")
+    return {
+        "text": text,
+        "_input_hash": text_hash(text) if isinstance(text, str) else None,
+        "reasons": sorted(set(reasons)),
+        "answers": [
+            {
+                "path": answers[i].path,
+                "line": answers[i].line,
+                "kind": version.kind,
+                "claims": [[*span, claim] for span, claim in version.claims],
+            }
+            for version in versions
+            for i in version.answers
+        ],
+    }

@@ -1,0 +1,34 @@
+"""Check one record and bring it to normalized Prodigy form (hashes, optional `_view_id`)."""
+
+from typing import Any, Dict, Optional
+
+from spacy.vocab import Vocab
+
+from .docs import check_span, doc_from_tokens
+from .hashing import set_hashes
+from .merge import BINARY, BINARY_VIEW, GOLD, MANUAL_VIEW
+from .records import InvalidRecord, get_answer, get_text
+
+VIEW_IDS = {GOLD: MANUAL_VIEW, BINARY: BINARY_VIEW}
+
+
+def normalize_record(
+    record: Dict[str, Any], vocab: Vocab, kind: Optional[str] = None
+) -> Dict[str, Any]:
+    """The record with hashes (and `_view_id` when `kind` is given); raises `InvalidRecord`.
+
+    Checks what can be checked without a tokenizer: text, answer, tokens against the text,
+    and every span's offsets and label.
+    """
+    text = get_text(record)
+    get_answer(record)
+    if "tokens" in record:
+        doc_from_tokens(vocab, text, record["tokens"])
+    spans = record.get("spans") or []
+    if not isinstance(spans, list):
+        raise InvalidRecord("spans", "'spans' must be a list")
+    for i, span in enumerate(spans):
+        check_span(i, span, len(text))
+    if kind is not None:
+        record["_view_id"] = VIEW_IDS[kind]
+    return set_hashes(record)

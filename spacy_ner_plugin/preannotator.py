@@ -1,0 +1,349 @@
+"""Turn raw texts into annotation tasks with pre-highlighted spans, as the config says.
+
+`Preannotator.from_config` builds the pipeline (a model, or a blank tokenizer) and the
+configured suggesters; `process` streams input lines to `(line, tasks)` or `(line, reject)` in
+input order. Every text is kept, with or without suggestions, so annotators see negatives too.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import (
+    Any,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
+
+import spacy
+from spacy.attrs import IDX, IS_SPACE, LENGTH, SPACY
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.util import load_config, load_config_from_str, registry
+from thinc.api import Config
+
+from .hashing import set_hashes
+from .records import InvalidRecord, Line, Reject, get_text
+from .suggesters import Suggest, Suggestion, parse_overlap_policy, resolve_overlaps, trim_whitespace
+
+# The same as configs/preannotate.cfg, used when no --config is given (tests keep them equal).
+DEFAULT_CONFIG = """
+[paths]
+patterns = null
+model = null
+
+[preannotate]
+model = ${paths.model}
+lang = "en"
+segment = true
+overlaps = "longest"
+labels = null
+batch_size = 1000
+max_block_chars = 100000
+
+[suggesters]
+
+[suggesters.patterns]
+@misc = "spacy_ner_plugin.pattern_suggester.v1"
+path = ${paths.patterns}
+
+[suggesters.model]
+@misc = "spacy_ner_plugin.model_suggester.v1"
+source = ${paths.model}
+"""
+
+
+SETTINGS = ("overlaps", "labels", "segment", "batch_size", "max_block_chars")
+
+
+def read_config(
+    config_path: Optional[Union[str, Path]] = None, overrides: Optional[Dict[str, Any]] = None
+) -> Config:
+    """The pre-annotation config (the built-in default without a path), overrides applied."""
+    if config_path is None:
+        return load_config_from_str(DEFAULT_CONFIG, overrides=overrides or {})
+    return load_config(config_path, overrides=overrides or {})
+
+
+@dataclass
+class Counts:
+    """What happened to every input line: read = texts + rejected."""
+
+    read: int = 0
+    texts: int = 0
+    rejected: int = 0
+    tasks: int = 0
+    texts_with_spans: int = 0
+    spans: Counter = field(default_factory=Counter)
+
+    def add(self, other: "Counts") -> None:
+        self.read += other.read
+        self.texts += other.texts
+        self.rejected += other.rejected
+        self.tasks += other.tasks
+        self.texts_with_spans += other.texts_with_spans
+        self.spans.update(other.spans)
+
+    @property
+    def reconciles(self) -> bool:
+        return self.read == self.texts + self.rejected
+
+
+class Preannotator:
+    """A pipeline plus suggesters that turns each text into one task per sentence (or text)."""
+
+    def __init__(
+        self,
+        nlp: Language,
+        suggesters: Dict[str, Suggest],
+        *,
+        overlaps: str = "longest",
+        labels: Optional[Iterable[str]] = None,
+        segment: bool = True,
+        batch_size: int = 1000,
+        max_block_chars: int = 100_000,
+        configured: Optional[Sequence[str]] = None,
+    ) -> None:
+        self.nlp = nlp
+        self.suggesters = suggesters
+        # Validated against every configured suggester, also those inactive in this run.
+        self.ranks = parse_overlap_policy(overlaps, list(configured or suggesters))
+        if isinstance(labels, str):
+            labels = [label for label in labels.split(",") if label]
+        self.labels = set(labels) if labels is not None else None
+        self.segment = segment
+        self.batch_size = batch_size
+        self.max_block_chars = min(max_block_chars, nlp.max_length)
+        self.counts = Counts()
+        if segment and not any(
+            "token.is_sent_start" in nlp.get_pipe_meta(name).assigns for name in nlp.pipe_names
+        ):
+            nlp.add_pipe("sentencizer", first=True)
+
+    @classmethod
+    def from_config(cls, config: Config) -> "Preannotator":
+        """Load the pipeline and build every configured suggester (validating the patterns)."""
+        resolved = registry.resolve(config.interpolate())
+        settings = dict(resolved["preannotate"])
+        model = settings.pop("model", None)
+        lang = settings.pop("lang", "en")
+        unknown = sorted(set(settings) - set(SETTINGS))
+        if unknown:
+            raise ValueError(f"unknown [preannotate] setting(s) {unknown} (expected {SETTINGS})")
+        nlp = spacy.load(model) if model else spacy.blank(lang)
+        suggesters = {}
+        for name, factory in resolved["suggesters"].items():
+            suggest = factory(nlp)
+            if suggest is not None:
+                suggesters[name] = suggest
+        return cls(nlp, suggesters, configured=list(resolved["suggesters"]), **settings)
+
+    def suggest(self, doc: Doc) -> List[Suggestion]:
+        """Every suggester's suggestions, label-filtered, trimmed and without overlaps."""
+        groups = []
+        for name, suggest in self.suggesters.items():
+            suggestions = suggest(doc)
+            if self.labels is not None:
+                suggestions = [s for s in suggestions if s.label in self.labels]
+            groups.append((name, trim_whitespace(doc, suggestions)))
+        return resolve_overlaps(groups, self.ranks)
+
+    def process(self, lines: Iterable[Line]) -> Iterator[Tuple[Line, Union[List[dict], Reject]]]:
+        """`(line, tasks)` for every usable text and `(line, reject)` for every bad line."""
+        stream = self.nlp.pipe(self._blocks(lines), as_tuples=True, batch_size=self.batch_size)
+        blocks: List[Doc] = []
+        for doc, (line, last) in stream:
+            self.counts.read += last
+            if line.reject is not None:
+                self.counts.rejected += 1
+                yield line, line.reject
+                continue
+            blocks.append(doc)
+            if not last:
+                continue
+            if len(blocks) > 1:
+                doc = Doc.from_docs(blocks, ensure_whitespace=False, exclude=["tensor"])
+            blocks = []
+            tasks = self.tasks(doc, line.record)
+            self.counts.texts += 1
+            yield line, tasks
+
+    def _blocks(self, lines: Iterable[Line]) -> Iterator[Tuple[str, Tuple[Line, bool]]]:
+        """Each text (in blocks if long) with its line; a bad line as an empty text."""
+        for line in lines:
+            if line.reject is None:
+                try:
+                    blocks = self._text_blocks(get_text(line.record))
+                except InvalidRecord as err:
+                    reject = Reject(line.path, line.line, err.field, err.reason, line.record)
+                    line = Line(line.path, line.line, reject=reject)
+            if line.reject is not None:
+                yield "", (line, True)
+                continue
+            for i, block in enumerate(blocks):
+                yield block, (line, i == len(blocks) - 1)
+
+    def _text_blocks(self, text: str) -> List[str]:
+        blocks = text_blocks(text, self.max_block_chars)
+        longest = max(len(block) for block in blocks)
+        if longest > self.nlp.max_length:
+            raise InvalidRecord(
+                "text",
+                f"a run of {longest} characters without whitespace exceeds the pipeline's "
+                f"max_length ({self.nlp.max_length})",
+            )
+        return blocks
+
+    def tasks(self, doc: Doc, record: Dict[str, Any]) -> List[Dict[str, Any]]:
+        """One task per sentence (or for the whole text), suggestions highlighted, hashed."""
+        # The record's text is the doc's (tokenization is lossless); `doc.text` rebuilds it.
+        text = record["text"]
+        spans = self.suggest(doc)
+        # Columns, not rows: one Python list per attribute is much cheaper than one per token.
+        columns = Columns(*doc.to_array([IDX, LENGTH, SPACY, IS_SPACE]).T.tolist())
+        if self.segment:
+            ranges = sentence_ranges(doc, spans, columns.is_space)
+        else:
+            ranges = [(0, len(doc))]
+        if spans:
+            self.counts.texts_with_spans += 1
+        tasks = []
+        next_span = 0
+        for start, end in ranges:
+            text_start = columns.idx[start] if self.segment else 0
+            text_end = columns.end(end - 1) if self.segment else len(text)
+            task: Dict[str, Any] = {"text": text[text_start:text_end]}
+            if "meta" in record:
+                task["meta"] = record["meta"]
+            task["tokens"] = _tokens(task["text"], columns, start, end, text_start)
+            task_spans = []
+            while next_span < len(spans) and spans[next_span].start < end:
+                task_spans.append(_span(spans[next_span], columns, start, text_start))
+                self.counts.spans[(spans[next_span].source, spans[next_span].label)] += 1
+                next_span += 1
+            task["spans"] = task_spans
+            tasks.append(set_hashes(task, overwrite=True))
+        self.counts.tasks += len(tasks)
+        return tasks
+
+
+class Columns(NamedTuple):
+    """Per-token character offset, length, trailing space and whitespace flag of a Doc."""
+
+    idx: List[int]
+    length: List[int]
+    space: List[int]
+    is_space: List[int]
+
+    def end(self, i: int) -> int:
+        return self.idx[i] + self.length[i]
+
+
+def _tokens(text: str, columns: Columns, start: int, end: int, offset: int) -> List[Dict[str, Any]]:
+    """Prodigy-style tokens `start:end`, with offsets relative to `offset`."""
+    n_chars = len(text)
+    tokens = []
+    rows = zip(columns.idx[start:end], columns.length[start:end], columns.space[start:end])
+    for i, (idx, length, space) in enumerate(rows):
+        token_start = idx - offset
+        token_end = token_start + length
+        tokens.append(
+            {
+                "text": text[token_start:token_end],
+                "start": token_start,
+                "end": token_end,
+                "id": i,
+                "ws": bool(space) and token_end < n_chars,
+            }
+        )
+    return tokens
+
+
+def _span(s: Suggestion, columns: Columns, first_token: int, offset: int) -> Dict[str, Any]:
+    span: Dict[str, Any] = {
+        "start": columns.idx[s.start] - offset,
+        "end": columns.end(s.end - 1) - offset,
+        "token_start": s.start - first_token,
+        "token_end": s.end - 1 - first_token,
+        "label": s.label,
+        "source": s.source,
+    }
+    if s.pattern_id is not None:
+        span["pattern_id"] = s.pattern_id
+    if s.pattern_line is not None:
+        span["pattern_line"] = s.pattern_line
+    return span
+
+
+def sentence_ranges(
+    doc: Doc, spans: List[Suggestion], is_space: List[int]
+) -> List[Tuple[int, int]]:
+    """Token ranges of the doc's sentences, trimmed of whitespace tokens, in one linear pass.
+
+    A sentence boundary inside a suggested span is ignored (the sentences are merged), so no
+    suggestion is cut; whitespace-only sentences are dropped.
+    """
+    edges = [0]
+    next_span = 0
+    for sent in doc.sents:
+        boundary = sent.start
+        if boundary == 0:
+            continue
+        while next_span < len(spans) and spans[next_span].end <= boundary:
+            next_span += 1
+        if next_span < len(spans) and spans[next_span].start < boundary:
+            continue
+        edges.append(boundary)
+    edges.append(len(doc))
+    ranges = []
+    for start, end in zip(edges, edges[1:]):
+        while start < end and is_space[start]:
+            start += 1
+        while end > start and is_space[end - 1]:
+            end -= 1
+        if start < end:
+            ranges.append((start, end))
+    return ranges
+
+
+def text_blocks(text: str, size: int) -> List[str]:
+    """`text` cut into blocks of about `size` characters, each cut just before a non-space
+    character that follows whitespace (a line break where one is near), so that tokenizing
+    the blocks gives the same tokens as tokenizing the whole text."""
+    blocks = []
+    start = 0
+    while len(text) - start > size:
+        limit = start + size
+        cut = text.rfind("\n", start + size // 2, limit)
+        if cut == -1:
+            cut = _last_space(text, start + 1, limit)
+        if cut == -1:
+            cut = _first_space(text, limit)
+        while cut < len(text) and text[cut].isspace():
+            cut += 1
+        if cut >= len(text):
+            break
+        blocks.append(text[start:cut])
+        start = cut
+    blocks.append(text[start:])
+    return blocks
+
+
+def _last_space(text: str, start: int, end: int) -> int:
+    for i in range(end - 1, start - 1, -1):
+        if text[i].isspace():
+            return i
+    return -1
+
+
+def _first_space(text: str, start: int) -> int:
+    for i in range(start, len(text)):
+        if text[i].isspace():
+            return i
+    return len(text)

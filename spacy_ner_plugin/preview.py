@@ -1,0 +1,35 @@
+"""An HTML preview of pre-annotated tasks rendered with displaCy, to eyeball the patterns."""
+
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Union
+
+from spacy import displacy
+
+from .files import atomic_path
+from .records import read_jsonl
+
+
+def preview_examples(tasks: Iterable[Dict[str, Any]], n: int) -> List[Dict[str, Any]]:
+    """displaCy's manual format for the first `n` tasks that have at least one suggestion."""
+    examples = []
+    for task in tasks:
+        if len(examples) >= n:
+            break
+        spans = task.get("spans") or []
+        if not spans:
+            continue
+        sources = ", ".join(sorted({span.get("source", "") for span in spans}))
+        ents = [{"start": s["start"], "end": s["end"], "label": s["label"]} for s in spans]
+        title = f"{len(spans)} suggestion(s) from {sources}"
+        examples.append({"text": task["text"], "ents": ents, "title": title})
+    return examples
+
+
+def write_preview(tasks_path: Union[str, Path], output: Union[str, Path], n: int = 100) -> int:
+    """Render the first `n` tasks with suggestions of a task JSONL file; return how many."""
+    records = (line.record for line in read_jsonl(tasks_path) if line.record is not None)
+    examples = preview_examples(records, n)
+    html = displacy.render(examples, style="ent", manual=True, page=True, jupyter=False)
+    with atomic_path(output) as tmp:
+        tmp.write_text(html, encoding="utf8")
+    return len(examples)

@@ -1,0 +1,177 @@
+"""Registered raw-text reader for `spacy pretrain`: JSONL or plain text, deduplicated, by length.
+
+Like spaCy's `spacy.JsonlCorpus.v1`, but it also reads plain text (one text per line), skips
+repeated texts (by `text_hash`), can exclude texts (an eval set must never be pretrained on),
+and reports bad lines with file and line instead of failing on the first.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator, List, Optional, Set, Union
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, DocBin
+from spacy.training import Example
+from wasabi import msg
+
+from .hashing import text_hash
+from .records import InvalidRecord, Reject, get_text, read_jsonl
+
+TEXT_SUFFIXES = (".txt", ".text")
+RAW_SUFFIXES = (".jsonl", *TEXT_SUFFIXES)
+
+
+@dataclass
+class RawTextCounts:
+    """What one pass over the raw text did with each line: read = used + skipped + rejected."""
+
+    read: int = 0
+    used: int = 0
+    duplicate: int = 0
+    excluded: int = 0
+    too_short: int = 0
+    too_long: int = 0
+    rejects: List[Reject] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> int:
+        return self.duplicate + self.excluded + self.too_short + self.too_long
+
+
+def raw_text_files(path: Union[str, Path]) -> List[Path]:
+    """The files behind `path`: the file itself, or a directory's `*.jsonl`/`*.txt`, sorted."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"Raw text not found: {path}")
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.suffix in RAW_SUFFIXES)
+    return [path]
+
+
+def read_texts(path: Path, rejects: List[Reject]) -> Iterator[str]:
+    """Yield the texts of one JSONL file (field "text") or plain text file (one per line)."""
+    if path.suffix in TEXT_SUFFIXES:
+        yield from _read_plain_text(path, rejects)
+        return
+    for line in read_jsonl(path):
+        if line.reject is not None:
+            rejects.append(line.reject)
+            continue
+        try:
+            yield get_text(line.record)
+        except InvalidRecord as err:
+            rejects.append(Reject(line.path, line.line, err.field, err.reason, line.record))
+
+
+def _read_plain_text(path: Path, rejects: List[Reject]) -> Iterator[str]:
+    with path.open("rb") as file_:
+        for line_no, raw in enumerate(file_, start=1):
+            if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                text = raw.decode("utf8").strip()
+            except UnicodeDecodeError as err:
+                reason = f"not valid UTF-8 (byte {err.start})"
+                rejects.append(Reject(str(path), line_no, None, reason))
+                continue
+            if text:
+                yield text
+
+
+def read_text_hashes(path: Union[str, Path]) -> Set[int]:
+    """`text_hash` of every text in a `.spacy` file, or in raw-text/annotation files."""
+    path = Path(path)
+    if path.suffix == ".spacy":
+        vocab = spacy.blank("xx").vocab
+        return {text_hash(doc.text.strip()) for doc in DocBin().from_disk(path).get_docs(vocab)}
+    rejects: List[Reject] = []
+    return {
+        text_hash(text.strip()) for p in raw_text_files(path) for text in read_texts(p, rejects)
+    }
+
+
+class RawTextCorpus:
+    """Iterate unannotated Examples (reference = predicted tokens) for pretraining.
+
+    Lengths are counted in tokens of `nlp`'s tokenizer; 0 means no limit. `counts` holds the
+    tallies of the latest pass, and bad lines are warned about once.
+    """
+
+    def __init__(
+        self,
+        path: Union[str, Path],
+        min_length: int = 0,
+        max_length: int = 0,
+        limit: int = 0,
+        exclude: Optional[Union[str, Path]] = None,
+    ) -> None:
+        self.paths = raw_text_files(path)
+        self.min_length = min_length
+        self.max_length = max_length
+        self.limit = limit
+        self.excluded_hashes = read_text_hashes(exclude) if exclude else set()
+        self.counts = RawTextCounts()
+        self._warned = False
+
+    def __call__(self, nlp: Language) -> Iterator[Example]:
+        counts = self.counts = RawTextCounts()
+        seen: Set[int] = set()
+        texts = (text for path in self.paths for text in read_texts(path, counts.rejects))
+        for text in texts:
+            if self.limit and counts.used >= self.limit:
+                break
+            counts.read += 1
+            key = text_hash(text.strip())
+            if key in self.excluded_hashes:
+                counts.excluded += 1
+                continue
+            if key in seen:
+                counts.duplicate += 1
+                continue
+            seen.add(key)
+            doc = nlp.make_doc(text)
+            if len(doc) < self.min_length:
+                counts.too_short += 1
+            elif self.max_length and len(doc) > self.max_length:
+                counts.too_long += 1
+            else:
+                counts.used += 1
+                words = [token.text for token in doc]
+                spaces = [bool(token.whitespace_) for token in doc]
+                yield Example(doc, Doc(nlp.vocab, words=words, spaces=spaces))
+        counts.read += len(counts.rejects)
+        if counts.rejects and not self._warned:
+            self._warned = True
+            _warn_rejects(counts.rejects, "raw text")
+
+
+def _warn_rejects(rejects: List[Reject], what: str) -> None:
+    shown = "; ".join(str(r) for r in rejects[:3])
+    msg.warn(f"{len(rejects)} bad lines skipped in {what}: {shown}")
+
+
+@spacy.registry.readers("spacy_ner_plugin.RawTextCorpus.v1")
+def create_raw_text_reader(
+    path: Optional[Path],
+    min_length: int = 0,
+    max_length: int = 0,
+    limit: int = 0,
+    exclude: Optional[Path] = None,
+) -> Callable[[Language], Iterator[Example]]:
+    """Raw text for pretraining: a JSONL/plain-text file or a directory of them.
+
+    `exclude`: a `.spacy`, JSONL or text file whose texts are never read (e.g. the dev set).
+    """
+    if path is None:
+        # `spacy train` resolves every corpus, so only fail once pretraining actually reads it
+        def no_raw_text(nlp: Language) -> Iterator[Example]:
+            raise ValueError(
+                "spacy_ner_plugin.RawTextCorpus.v1 needs a path: set [paths] raw_text "
+                "(e.g. --paths.raw_text assets/raw.jsonl)"
+            )
+
+        return no_raw_text
+    return RawTextCorpus(
+        path, min_length=min_length, max_length=max_length, limit=limit, exclude=exclude
+    )

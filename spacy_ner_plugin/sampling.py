@@ -1,0 +1,90 @@
+"""Seeded, nested sampling of a training corpus: the data behind each train-curve point.
+
+Every example gets a rank, the MurmurHash3 of its text seeded with `seed`, and a sample of
+`fraction` is the first `round(fraction * n)` examples in rank order (ties keep the corpus
+order). The order does not depend on the fraction, so with the same seed the 25% sample is
+part of the 50% sample, which is part of the 75% one: a curve point adds data, it never swaps
+it. Ranking by text, not by position, keeps a sample stable when the corpus file is reordered.
+"""
+
+import math
+from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Tuple
+
+import murmurhash
+import spacy
+from spacy.language import Language
+from spacy.training import Example
+
+CorpusReader = Callable[[Language], Iterable[Example]]
+
+
+def sample_size(n_examples: int, fraction: float) -> int:
+    """How many of `n_examples` a sample of `fraction` holds (rounded half up)."""
+    return math.floor(n_examples * fraction + 0.5)
+
+
+def rank_key(text: str, position: int, seed: int) -> Tuple[int, int]:
+    """Where an example falls in the sampling order: its seeded text hash, then its position."""
+    return murmurhash.hash(text, seed=seed), position
+
+
+def sample_order(texts: Sequence[str], seed: int) -> List[int]:
+    """Indices of `texts` in sampling order."""
+    return sorted(range(len(texts)), key=lambda i: rank_key(texts[i], i, seed))
+
+
+def sample_cutoff(texts: Sequence[str], fraction: float, seed: int) -> Optional[Tuple[int, int]]:
+    """The rank key of the last example in the sample (None if the sample is empty)."""
+    order = sample_order(texts, seed)
+    size = sample_size(len(texts), fraction)
+    return rank_key(texts[order[size - 1]], order[size - 1], seed) if size else None
+
+
+def take_sample(examples: Sequence[Example], fraction: float, seed: int) -> List[Example]:
+    """The seeded, nested sample of `fraction` of `examples`, in corpus order."""
+    texts = [eg.reference.text for eg in examples]
+    cutoff = sample_cutoff(texts, fraction, seed)
+    if cutoff is None:
+        return []
+    return [eg for i, eg in enumerate(examples) if rank_key(texts[i], i, seed) <= cutoff]
+
+
+class SampledCorpus:
+    """Yield the seeded, nested `fraction` sample of the Examples of another corpus reader.
+
+    The first call reads the whole wrapped corpus to find the sample's cutoff rank; later
+    calls stream it lazily, so spaCy's initialization, which reads only the first few examples
+    several times, does not pay for a full pass each time. The wrapped reader must yield the
+    same examples on every call (an augmenter that rewrites texts changes the sample).
+    """
+
+    def __init__(self, corpus: CorpusReader, fraction: float, seed: int) -> None:
+        if not 0 < fraction <= 1:
+            raise ValueError(f"fraction must be in (0, 1], got {fraction}")
+        self.corpus = corpus
+        self.fraction = fraction
+        self.seed = seed
+        self.cutoff: Optional[Tuple[int, int]] = None
+
+    def __call__(self, nlp: Language) -> Iterator[Example]:
+        if self.cutoff is None:
+            examples = list(self.corpus(nlp))
+            self.cutoff = sample_cutoff(
+                [eg.reference.text for eg in examples], self.fraction, self.seed
+            )
+            if self.cutoff is None:
+                raise ValueError(
+                    f"A {self.fraction:.0%} sample of {len(examples)} examples is empty: "
+                    "use a larger fraction or more data"
+                )
+            yield from take_sample(examples, self.fraction, self.seed)
+            return
+        for i, eg in enumerate(self.corpus(nlp)):
+            if rank_key(eg.reference.text, i, self.seed) <= self.cutoff:
+                yield eg
+
+
+@spacy.registry.readers("spacy_ner_plugin.SampledCorpus.v1")
+def create_sampled_reader(corpus: CorpusReader, fraction: float, seed: int = 0) -> SampledCorpus:
+    """Wrap any corpus reader (`[corpora.train.corpus]`) to read a seeded, nested sample."""
+    return SampledCorpus(corpus, fraction, seed)

@@ -1,0 +1,102 @@
+"""Sharded, atomic `.spacy` output: one file for small data, a directory of shards above that.
+
+A `DocBin` holds every doc it is given until it is saved, so large conversions flush one
+every `shard_size` docs. Output that fits in one shard stays a single `NAME.spacy` file (what
+`spacy train` configs and small projects expect); larger output becomes a directory
+`NAME.spacy/` of numbered shards, which `spacy.Corpus.v1` reads as one corpus.
+"""
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterator, Optional, Union
+
+from spacy.tokens import Doc, DocBin
+from spacy.vocab import Vocab
+
+from .files import atomic_path
+
+DEFAULT_SHARD_SIZE = 10_000
+
+
+class ShardedDocBinWriter:
+    """Collect docs into `path`, flushing a shard every `shard_size` docs; atomic on `close`."""
+
+    def __init__(
+        self,
+        path: Union[str, Path],
+        shard_size: int = DEFAULT_SHARD_SIZE,
+        store_user_data: bool = False,
+    ) -> None:
+        if shard_size < 1:
+            raise ValueError(f"shard_size must be at least 1, got {shard_size}")
+        self.path = Path(path)
+        self.shard_size = shard_size
+        self.store_user_data = store_user_data
+        self.count = 0
+        self.n_shards = 0
+        self._bin = self._new_bin()
+        self._tmp_dir: Optional[Path] = None
+
+    def _new_bin(self) -> DocBin:
+        return DocBin(store_user_data=self.store_user_data)
+
+    def add(self, doc: Doc) -> None:
+        self._bin.add(doc)
+        self.count += 1
+        if len(self._bin) >= self.shard_size:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._tmp_dir is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            prefix = f".{self.path.name}."
+            self._tmp_dir = Path(tempfile.mkdtemp(prefix=prefix, dir=self.path.parent))
+        self._bin.to_disk(self._tmp_dir / f"{self.n_shards:06d}.spacy")
+        self.n_shards += 1
+        self._bin = self._new_bin()
+
+    def close(self) -> None:
+        """Move the finished output into place (a file, or a directory of shards)."""
+        if self._tmp_dir is None:
+            _remove(self.path)
+            with atomic_path(self.path) as tmp:
+                self._bin.to_disk(tmp)
+            return
+        if len(self._bin):
+            self._flush()
+        trash = self.path.with_name(f".{self.path.name}.old")
+        _remove(trash)
+        if self.path.exists():
+            self.path.rename(trash)
+        self._tmp_dir.rename(self.path)
+        self._tmp_dir = None
+        _remove(trash)
+
+    def discard(self) -> None:
+        """Drop everything written so far, leaving any previous output untouched."""
+        if self._tmp_dir is not None:
+            shutil.rmtree(self._tmp_dir, ignore_errors=True)
+            self._tmp_dir = None
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+
+
+def docbin_paths(path: Union[str, Path]) -> Iterator[Path]:
+    """The `.spacy` files of a file or a directory of shards, in order."""
+    path = Path(path)
+    if path.is_dir():
+        yield from sorted(path.rglob("*.spacy"))
+    else:
+        yield path
+
+
+def read_docbin_docs(path: Union[str, Path], vocab: Vocab) -> Iterator[Doc]:
+    """Every doc of a `.spacy` file or shard directory, one shard in memory at a time."""
+    for shard in docbin_paths(path):
+        yield from DocBin().from_disk(shard).get_docs(vocab)

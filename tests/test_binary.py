@@ -1,0 +1,199 @@
+import json
+import random
+
+import pytest
+import spacy
+from spacy.tokens import Doc, DocBin, Span, SpanGroup
+from spacy.training import Example
+
+from spacy_ner_plugin.binary import (
+    INCORRECT_SPANS_KEY,
+    answer_matcher,
+    best_consistent_analysis,
+    fill_constrained,
+    fill_outside,
+    is_partial,
+    propagate_answers,
+)
+from spacy_ner_plugin.cli.fill_binary import choose_strategy, fill_binary
+
+
+def binary_doc(nlp, text, accepted=(), rejected=()):
+    """A merged binary doc: accepted spans as ents (rest missing), rejected in the span group."""
+    doc = nlp.make_doc(text)
+    doc.set_ents([Span(doc, s, e, label) for s, e, label in accepted], default="missing")
+    doc.spans[INCORRECT_SPANS_KEY] = SpanGroup(
+        doc, spans=[Span(doc, s, e, label) for s, e, label in rejected]
+    )
+    return doc
+
+
+def test_best_consistent_analysis_keeps_accepts_and_avoids_rejects():
+    parses = [
+        (0.5, [(0, 1, "B")]),  # violates the reject
+        (0.3, [(2, 3, "B"), (4, 5, "B")]),  # consistent
+        (0.2, [(2, 3, "B")]),  # consistent
+    ]
+    ents, inside = best_consistent_analysis(parses, accepted={(2, 3, "B")}, rejected={(0, 1, "B")})
+    assert ents == [(2, 3, "B"), (4, 5, "B")]
+    assert inside[2] == pytest.approx(1.0) and inside[4] == pytest.approx(0.6) and inside[0] == 0.0
+
+
+def test_best_consistent_analysis_falls_back_to_the_accepts():
+    ents, _ = best_consistent_analysis([(1.0, [(0, 1, "B")])], {(3, 4, "B")}, {(0, 1, "B")})
+    assert ents == [(3, 4, "B")]
+
+
+def test_fill_outside_makes_unknown_tokens_outside_but_keeps_rejects_unknown(nlp):
+    doc = binary_doc(
+        nlp, "My Osprey pack and Zion trip", accepted=[(1, 2, "B")], rejected=[(4, 5, "B")]
+    )
+    filled = fill_outside(doc)
+    assert [t.ent_iob_ for t in filled] == ["O", "B", "O", "O", "", "O"]
+    assert [s.text for s in filled.spans[INCORRECT_SPANS_KEY]] == ["Zion"]
+    assert is_partial(doc) and not is_partial(fill_outside(binary_doc(nlp, "a b", [(0, 1, "B")])))
+
+
+def test_fill_constrained_uses_the_base_model_and_respects_answers(trained_model, nlp):
+    base = spacy.load(trained_model)
+    rejected = binary_doc(nlp, "I took my Osprey pack on trip 9", rejected=[(3, 4, "BRAND")])
+    gold = nlp.make_doc("Osprey is fine")
+    gold.set_ents([Span(gold, 0, 1, "BRAND")], default="outside")
+    filled_rejected, filled_gold = fill_constrained(
+        [rejected, gold], base, beam_width=8, uncertain=0.99
+    )
+    assert filled_gold is gold
+    assert "Osprey" not in [e.text for e in filled_rejected.ents]
+    # the rejected token stays unknown; with no uncertainty allowed every other token is decided
+    assert [i for i, t in enumerate(filled_rejected) if t.ent_iob == 0] == [3]
+
+
+def test_choose_strategy_says_why_and_refuses_constrained_without_a_model():
+    assert choose_strategy("auto", "my_model")[0] == choose_strategy("auto", None)[0] == "outside"
+    assert "measured best" in choose_strategy("auto", None)[1]
+    assert choose_strategy("constrained", "my_model") == ("constrained", "chosen explicitly")
+    with pytest.raises(ValueError, match="needs the base model"):
+        choose_strategy("constrained", None)
+
+
+def test_fill_binary_step_writes_a_filled_corpus(tmp_path, nlp):
+    docs = [binary_doc(nlp, f"Trip {i} with Osprey gear", accepted=[(3, 4, "B")]) for i in range(3)]
+    DocBin(docs=docs).to_disk(tmp_path / "train.spacy")
+    result = fill_binary(tmp_path / "train.spacy", tmp_path / "filled.spacy", strategy="auto")
+    assert (result.strategy, result.n_partial, result.missing_after) == ("outside", 3, 0)
+    filled = list(DocBin().from_disk(tmp_path / "filled.spacy").get_docs(nlp.vocab))
+    assert [e.text for d in filled for e in d.ents] == ["Osprey"] * 3
+
+
+BRANDS = ["Osprey", "Salomon", "Patagonia", "Arcteryx", "Deuter", "Rab", "Mammut", "Vaude"]
+FRAMES = ["I bought {} boots on sale", "The {} jacket kept me dry", "Trail day with my {} pack",
+          "Never had issues with {} gear", "Swapped to {} poles this year"]  # fmt: skip
+PLAIN = ["Rain all day on the ridge", "We camped by the lake again", "Long climb but worth it",
+         "Cold night and a late start", "The view from the top was great"]  # fmt: skip
+
+
+def toy_answers(n, seed):
+    """ner.teach-like answers: a brand text with its brand accepted, or a plain text whose
+    suggested token was rejected. Returns (text, accepted, rejected) triples."""
+    rng = random.Random(seed)
+    nlp = spacy.blank("en")
+    answers = []
+    for i in range(n):
+        if i % 2:
+            brand = rng.choice(BRANDS)
+            doc = nlp.make_doc(rng.choice(FRAMES).format(brand))
+            j = [t.text for t in doc].index(brand)
+            answers.append((doc.text, [(j, j + 1, "BRAND")], []))
+        else:
+            doc = nlp.make_doc(rng.choice(PLAIN))
+            j = rng.randrange(len(doc))
+            answers.append((doc.text, [], [(j, j + 1, "BRAND")]))
+    return answers
+
+
+def train_binary(fill, n_iter=25):
+    spacy.util.fix_random_seed(0)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("ner", config={"incorrect_spans_key": INCORRECT_SPANS_KEY})
+    docs = [binary_doc(nlp, text, acc, rej) for text, acc, rej in toy_answers(40, 0)]
+    examples = [Example(nlp.make_doc(d.text), fill(d)) for d in docs]
+    optimizer = nlp.initialize(lambda: examples)
+    rng = random.Random(0)
+    for _ in range(n_iter):
+        rng.shuffle(examples)
+        nlp.update(examples, sgd=optimizer, drop=0.1)
+    return nlp, docs
+
+
+def predict_held_out(nlp):
+    """Entities predicted per held-out text (half of them name one brand), and the share of
+    brands found."""
+    held_out = toy_answers(40, 1)
+    predicted = list(nlp.pipe(text for text, _, _ in held_out))
+    found = [
+        (acc[0][0], acc[0][1]) in {(e.start, e.end) for e in doc.ents}
+        for doc, (_, acc, _) in zip(predicted, held_out)
+        if acc
+    ]
+    return sum(len(doc.ents) for doc in predicted) / len(predicted), sum(found) / len(found)
+
+
+def test_binary_only_training_with_the_fill_does_not_over_predict():
+    nlp, _ = train_binary(fill_outside)
+    ents_per_text, brands_found = predict_held_out(nlp)
+    assert ents_per_text <= 0.55 and brands_found >= 0.8
+
+
+def test_rejected_spans_are_not_predicted_after_training():
+    nlp, docs = train_binary(fill_outside)
+    for doc, predicted in zip(docs, nlp.pipe(d.text for d in docs)):
+        rejected = {(s.start, s.end) for s in doc.spans[INCORRECT_SPANS_KEY]}
+        assert not rejected & {(e.start, e.end) for e in predicted.ents}
+
+
+def test_docs_keep_tokenization_when_filled(nlp):
+    doc = Doc(nlp.vocab, words=["gore-tex", "rocks"], spaces=[True, False])
+    doc.set_ents([Span(doc, 0, 1, "B")], default="missing")
+    assert [t.text for t in fill_outside(doc)] == ["gore-tex", "rocks"]
+
+
+def test_propagate_labels_other_occurrences_of_answered_strings(nlp):
+    gold = nlp.make_doc("Osprey makes packs")
+    gold.set_ents([Span(gold, 0, 1, "B")], default="outside")
+    answered = binary_doc(nlp, "my osprey and Zion", accepted=[(1, 2, "B")], rejected=[(3, 4, "B")])
+    other = binary_doc(nlp, "Zion trip with an Osprey", rejected=[(2, 3, "B")])
+    matcher = answer_matcher([gold, answered, other], nlp.vocab)
+    _, answered_out, other_out = [propagate_answers(d, matcher) for d in (gold, answered, other)]
+    assert [(e.text, e.label_) for e in other_out.ents] == [("Osprey", "B")]
+    assert {s.text for s in other_out.spans[INCORRECT_SPANS_KEY]} == {"with", "Zion"}
+    assert [t.ent_iob_ for t in other_out][:4] == ["", "", "", ""]  # the rest stays unknown
+    assert [e.text for e in answered_out.ents] == ["osprey"]  # answers themselves unchanged
+
+
+def test_propagate_skips_strings_with_contradicting_answers(nlp):
+    accepted = binary_doc(nlp, "Rab jackets", accepted=[(0, 1, "B")])
+    rejected = binary_doc(nlp, "Rab again", rejected=[(0, 1, "B")])
+    target = binary_doc(nlp, "I like Rab", rejected=[(1, 2, "B")])
+    out = propagate_answers(target, answer_matcher([accepted, rejected, target], nlp.vocab))
+    assert not out.ents and [s.text for s in out.spans[INCORRECT_SPANS_KEY]] == ["like"]
+
+
+def test_reject_only_answers_still_register_their_labels(write_jsonl, tmp_path):
+    from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
+
+    rejects = [
+        {
+            "text": f"Zion trip number {i}",
+            "spans": [{"start": 0, "end": 4, "label": "TRAIL"}],
+            "answer": "reject",
+        }
+        for i in range(3)
+    ]
+    path = write_jsonl(rejects)
+    data_to_spacy([f"binary:{path}"], tmp_path / "out", eval_split=0.0)
+    label_data = json.loads((tmp_path / "out" / "labels.json").read_text())
+    assert {label for counts in label_data.values() for label in counts if label} == {"TRAIL"}
+    docs = list(
+        DocBin().from_disk(tmp_path / "out" / "train.spacy").get_docs(spacy.blank("en").vocab)
+    )
+    assert all(doc.spans[INCORRECT_SPANS_KEY][0].text == "Zion" for doc in docs)

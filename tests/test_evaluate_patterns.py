@@ -1,0 +1,65 @@
+import json
+
+import pytest
+
+from spacy_ner_plugin.cli.evaluate_patterns import advise, evaluate_patterns
+
+from .conftest import SHARED_DATA, requires_shared_data, task
+
+PATTERNS = [
+    {"label": "BRAND", "pattern": [{"lower": "osprey"}]},
+    {"label": "BRAND", "pattern": "Kelty"},
+    {"label": "TRAIL", "pattern": [{"lower": "pct"}]},
+]
+
+
+def test_scores_per_label_against_the_gold_spans(write_jsonl, tmp_path):
+    gold = write_jsonl(
+        [
+            task("My osprey pack", "osprey"),
+            task("A Kelty tent and a Rab jacket", "Kelty", "Rab"),
+            task("Walked the PCT", "PCT", label="TRAIL"),
+            {"text": "The pct gear list", "spans": []},
+            {"text": "Bad", "spans": [{"start": 0, "end": 9, "label": "X"}]},
+        ],
+        name="gold.jsonl",
+    )
+    patterns = write_jsonl(PATTERNS, name="patterns.jsonl")
+    result = evaluate_patterns(patterns, gold, output=tmp_path / "scores.json")
+    brand, trail = result["ents_per_type"]["BRAND"], result["ents_per_type"]["TRAIL"]
+    assert (brand["p"], brand["r"]) == (1.0, 2 / 3)
+    assert (trail["p"], trail["r"]) == (0.5, 1.0)
+    assert result["ents_p"] == 3 / 4 and result["ents_r"] == 3 / 4
+    assert result["n_examples"] == 4 and result["n_rejected"] == 1
+    assert json.loads((tmp_path / "scores.json").read_text())["advice"] == result["advice"]
+
+
+@pytest.mark.parametrize(
+    "p,r,f,expected",
+    [
+        (0.95, 0.93, 0.94, "may be all you need"),
+        (0.96, 0.32, 0.48, "precise but miss most entities"),
+        (0.5, 0.95, 0.66, "over-match"),
+    ],
+)
+def test_advice_follows_the_flowchart(p, r, f, expected):
+    assert expected in advise(p, r, f, threshold=0.9)
+    assert ("train a model" in advise(p, r, f, threshold=0.9)) == (f <= 0.9)
+
+
+def test_invalid_patterns_fail(write_jsonl):
+    gold = write_jsonl([task("My osprey pack", "osprey")], name="gold.jsonl")
+    patterns = write_jsonl([{"label": "BRAND", "pattern": []}], name="patterns.jsonl")
+    with pytest.raises(ValueError, match="patterns.jsonl:1 .*empty pattern"):
+        evaluate_patterns(patterns, gold)
+
+
+@requires_shared_data
+def test_fashion_rules_are_precise_but_miss_most_brands():
+    result = evaluate_patterns(
+        SHARED_DATA / "fashion_brands" / "fashion_brands_patterns.jsonl",
+        SHARED_DATA / "fashion_brands" / "fashion_brands_eval.jsonl",
+    )
+    assert result["n_examples"] == 500
+    assert result["ents_p"] > 0.9 > result["ents_f"] and result["ents_r"] < 0.5
+    assert "train a model" in result["advice"]

@@ -1,0 +1,276 @@
+import json
+
+import pytest
+import spacy
+from spacy.tokens import DocBin
+
+from spacy_ner_plugin.formats import read_records
+from spacy_ner_plugin.formats.conll import tags_to_entities
+from spacy_ner_plugin.formats.detect import detect_format
+from spacy_ner_plugin.records import InvalidRecord
+
+
+def write(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf8"))
+    return path
+
+
+def records(path, **options):
+    lines = list(read_records(path, **options))
+    return [line.record for line in lines if line.record], [
+        line.reject for line in lines if line.reject
+    ]
+
+
+def ents(record):
+    return [(record["text"][s["start"] : s["end"]], s["label"]) for s in record["spans"]]
+
+
+DOCCANO = '{"id": 1, "text": "Osprey and Deuter", "label": [[0, 6, "BRAND"], [11, 17, "BRAND"]]}\n'
+DOCCANO_ENTITIES = (
+    '{"text": "Osprey packs", "entities": '
+    '[{"id": 3, "label": "BRAND", "start_offset": 0, "end_offset": 6}]}\n'
+)
+LABEL_STUDIO = json.dumps(
+    [
+        {
+            "id": 7,
+            "data": {"text": "Hiked the JMT with Osprey"},
+            "annotations": [
+                {
+                    "id": 1,
+                    "completed_by": 2,
+                    "was_cancelled": False,
+                    "result": [
+                        {"type": "labels", "value": {"start": 10, "end": 13, "labels": ["TRAIL"]}},
+                        {"type": "labels", "value": {"start": 19, "end": 25, "labels": ["BRAND"]}},
+                    ],
+                },
+                {"id": 2, "completed_by": 3, "was_cancelled": True, "result": []},
+            ],
+        }
+    ],
+    indent=2,
+)
+LABEL_STUDIO_MIN = json.dumps(
+    [
+        {
+            "id": 7,
+            "text": "Hiked the JMT",
+            "annotator": 2,
+            "label": [{"start": 10, "end": 13, "text": "JMT", "labels": ["TRAIL"]}],
+        },
+        {"id": 8, "text": "Nothing here"},
+    ]
+)
+SPACY_V2 = json.dumps(
+    [["Osprey rules", {"entities": [[0, 6, "BRAND"]]}], ["No ents", {"entities": []}]]
+)
+CONLL_2COL = "Osprey\tB-BRAND\npacks\tO\n\nthe\tO\nJohn\tB-TRAIL\nMuir\tI-TRAIL\n"
+CONLL_4COL = (
+    "-DOCSTART- -X- -X- O\n\nEU NNP B-NP B-ORG\nrejects VBZ B-VP O\n\n"
+    "-DOCSTART- -X- O O\n\nPeter NNP B-NP B-PER\nBlackburn NNP I-NP I-PER\n"
+)
+
+
+@pytest.mark.parametrize(
+    "name,content,expected",
+    [
+        ("a.jsonl", '{"text": "x", "spans": []}\n', "prodigy"),
+        ("a.jsonl", DOCCANO, "doccano"),
+        ("a.jsonl", DOCCANO_ENTITIES, "doccano"),
+        ("a.json", LABEL_STUDIO, "label-studio"),
+        ("a.json", LABEL_STUDIO_MIN, "label-studio"),
+        ("a.json", SPACY_V2, "spacy-v2"),
+        ("a.txt", CONLL_2COL, "conll"),
+        ("a.iob", "\ufeff" + CONLL_4COL, "conll"),
+    ],
+)
+def test_format_is_detected_from_content(tmp_path, name, content, expected):
+    assert detect_format(write(tmp_path, name, content)) == expected
+
+
+def test_doccano_both_forms(tmp_path):
+    (a,), _ = records(write(tmp_path, "a.jsonl", DOCCANO))
+    assert ents(a) == [("Osprey", "BRAND"), ("Deuter", "BRAND")] and a["meta"] == {"id": 1}
+    (b,), _ = records(write(tmp_path, "b.jsonl", DOCCANO_ENTITIES))
+    assert ents(b) == [("Osprey", "BRAND")]
+
+
+def test_label_studio_full_export_gives_one_record_per_annotation(tmp_path):
+    (done, cancelled), rejects = records(write(tmp_path, "a.json", LABEL_STUDIO))
+    assert not rejects
+    assert ents(done) == [("JMT", "TRAIL"), ("Osprey", "BRAND")]
+    assert done["meta"]["annotator"] == 2 and cancelled["answer"] == "ignore"
+
+
+def test_label_studio_text_field_with_another_name(tmp_path):
+    content = LABEL_STUDIO.replace('"text": "Hiked', '"sentence": "Hiked')
+    (done, _), rejects = records(write(tmp_path, "a.json", content))
+    assert not rejects and ents(done) == [("JMT", "TRAIL"), ("Osprey", "BRAND")]
+
+
+def test_label_studio_json_min(tmp_path):
+    (a, b), _ = records(write(tmp_path, "a.json", LABEL_STUDIO_MIN))
+    assert ents(a) == [("JMT", "TRAIL")] and b["spans"] == [] and a["meta"]["annotator"] == 2
+
+
+def test_label_studio_task_without_annotations_is_rejected_on_its_line(tmp_path):
+    content = '[\n  {"data": {"text": "a"}, "annotations": []},\n  {"data": {"text": "b"}}\n]'
+    recs, rejects = records(write(tmp_path, "a.json", content))
+    assert not recs and [r.line for r in rejects] == [2, 3]
+    assert all("no annotations" in r.reason for r in rejects)
+
+
+def test_spacy_v2_train_data(tmp_path):
+    (a, b), _ = records(write(tmp_path, "a.json", SPACY_V2))
+    assert ents(a) == [("Osprey", "BRAND")] and b["spans"] == []
+
+
+def test_conll_two_columns_tab(tmp_path):
+    (a, b), rejects = records(write(tmp_path, "a.conll", CONLL_2COL))
+    assert not rejects and a["text"] == "Osprey packs" and ents(a) == [("Osprey", "BRAND")]
+    assert ents(b) == [("John Muir", "TRAIL")] and b["meta"]["line"] == 4
+    assert [t["text"] for t in b["tokens"]] == ["the", "John", "Muir"]
+
+
+def test_conll_docstart_variants_are_never_tokens(tmp_path):
+    recs, rejects = records(write(tmp_path, "a.conll", CONLL_4COL))
+    assert not rejects and [r["text"] for r in recs] == ["EU rejects", "Peter Blackburn"]
+    assert ents(recs[1]) == [("Peter Blackburn", "PER")]
+
+
+def test_conll_sentences_group_into_documents(tmp_path):
+    path = write(
+        tmp_path,
+        "a.conll",
+        CONLL_4COL.replace("rejects VBZ B-VP O\n", "rejects VBZ B-VP O\n\nit PRP B-NP O\n"),
+    )
+    recs, _ = records(path, n_sents=0)
+    assert [r["text"] for r in recs] == ["EU rejects it", "Peter Blackburn"]
+    assert recs[0]["meta"]["sentences"] == 2 and ents(recs[0]) == [("EU", "ORG")]
+
+
+@pytest.mark.parametrize(
+    "tags,scheme,expected",
+    [
+        (["B-A", "I-A", "O", "B-B"], "auto", [("A", 0, 1), ("B", 3, 3)]),
+        (["I-A", "I-A", "O", "I-B", "B-B"], "auto", [("A", 0, 1), ("B", 3, 3), ("B", 4, 4)]),
+        (["I-A", "O"], "iob1", [("A", 0, 0)]),
+        (["U-A", "B-B", "L-B", "O"], "auto", [("A", 0, 0), ("B", 1, 2)]),
+        (["S-A", "B-B", "E-B"], "auto", [("A", 0, 0), ("B", 1, 2)]),
+    ],
+)
+def test_tag_schemes(tags, scheme, expected):
+    assert tags_to_entities(tags, scheme) == expected
+
+
+@pytest.mark.parametrize(
+    "tags,scheme,reason",
+    [
+        (["O", "I-A"], "iob2", "not valid IOB2"),
+        (["B-A", "I-B"], "iob2", "not valid IOB2"),
+        (["O", "L-A"], "biluo", "without a preceding"),
+        (["B-A", "O", "L-A"], "biluo", "inside an open"),
+        (["B-A", "I-A"], "biluo", "never ends"),
+        (["B-"], "auto", "empty label"),
+        (["X-A"], "auto", "is not O or"),
+        (["B-my label"], "auto", "whitespace"),
+    ],
+)
+def test_bad_tag_sequences_raise(tags, scheme, reason):
+    with pytest.raises(InvalidRecord, match=reason):
+        tags_to_entities(tags, scheme)
+
+
+def test_conll_bad_sentences_reject_only_themselves_with_their_line(tmp_path):
+    content = (
+        b"ok\tO\n\n"
+        b"bad\tO\tX\n\n"  # 3 columns where the file has 2
+        b"x\tB-\n\n"  # empty label
+        b"caf\xe9\tO\n\n"  # not UTF-8
+        b"y\tB-two words\n\n"  # label with a space
+        b"z\r\n\n"  # one column
+        b"last\tO\r\n"
+    )
+    recs, rejects = records(write(tmp_path, "a.conll", content))
+    assert [r["text"] for r in recs] == ["ok", "last"]
+    assert [r.line for r in rejects] == [3, 5, 7, 9, 11]
+    reasons = [r.reason for r in rejects]
+    assert "3 columns" in reasons[0] and "empty label" in reasons[1] and "UTF-8" in reasons[2]
+    assert "whitespace" in reasons[3] and "token and a tag" in reasons[4]
+
+
+def test_conll_iob2_scheme_rejects_i_after_o(tmp_path):
+    path = write(tmp_path, "a.conll", "a\tO\nb\tI-X\n")
+    assert records(path, scheme="iob2")[1][0].line == 1
+    assert ents(records(path, scheme="iob1")[0][0]) == [("b", "X")]
+
+
+@pytest.mark.parametrize("fmt", ["a.jsonl", "a.json", "a.conll"])
+def test_empty_files_give_nothing(tmp_path, fmt):
+    assert records(write(tmp_path, fmt, b"")) == ([], [])
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "\ufeff" + DOCCANO.replace("\n", "\r\n"),
+        "\ufeff" + LABEL_STUDIO_MIN.replace("\n", "\r\n"),
+        "\ufeff" + SPACY_V2,
+        "\ufeff" + CONLL_2COL.replace("\n", "\r\n"),
+    ],
+)
+def test_bom_and_crlf_are_handled_in_every_format(tmp_path, content):
+    recs, rejects = records(write(tmp_path, "a.txt", content))
+    assert recs and not rejects
+    assert all("\r" not in r["text"] and not r["text"].startswith("\ufeff") for r in recs)
+
+
+def test_malformed_json_array_rejects_the_rest_at_its_line(tmp_path):
+    content = '[\n["ok", {"entities": []}],\n["broken", {"entities": [}\n]'
+    recs, rejects = records(write(tmp_path, "a.json", content))
+    assert len(recs) == 1 and rejects[0].line == 3 and "malformed JSON" in rejects[0].reason
+
+
+def test_non_utf8_item_in_json_array_is_rejected(tmp_path):
+    content = b'[["ok", {"entities": []}],\n["caf\xe9", {"entities": []}]]'
+    recs, rejects = records(write(tmp_path, "a.json", content))
+    assert len(recs) == 1 and rejects[0].line == 2 and "UTF-8" in rejects[0].reason
+
+
+@pytest.mark.parametrize(
+    "name,content,field",
+    [
+        ("doccano", '{"text": "a b", "label": [[0, 1]]}', "label"),
+        ("doccano", '{"text": "a b", "label": "X"}', "label"),
+        ("spacy-v2", '[["a b"]]', None),
+        ("spacy-v2", '[["a b", {"entities": [[0, 1]]}]]', "entities"),
+        (
+            "label-studio",
+            '[{"data": {"text": "a"}, "annotations": [{"result": [{"value": {"start": 0}}]}]}]',
+            "result",
+        ),
+        ("label-studio", '[{"annotations": [{"result": []}]}]', "data"),
+    ],
+)
+def test_missing_keys_reject_with_the_field(tmp_path, name, content, field):
+    _, (reject,) = records(write(tmp_path, "a.txt", content), format=name)
+    assert reject.field == field and reject.line == 1
+
+
+def test_docbin_without_stored_records_is_read_from_annotations(tmp_path):
+    nlp = spacy.blank("en")
+    gold = nlp("Osprey packs")
+    gold.set_ents([gold.char_span(0, 6, "BRAND")], default="outside")
+    binary = nlp("Deuter and Osprey")
+    binary.set_ents([binary.char_span(0, 6, "BRAND")], default="missing")
+    binary.spans["incorrect_spans"] = [binary.char_span(11, 17, "TRAIL")]
+    DocBin(docs=[gold, binary]).to_disk(tmp_path / "a.spacy")
+    recs, _ = records(tmp_path / "a.spacy")
+    assert [(r["_view_id"], r["answer"], ents(r)) for r in recs] == [
+        ("ner_manual", "accept", [("Osprey", "BRAND")]),
+        ("ner", "accept", [("Deuter", "BRAND")]),
+        ("ner", "reject", [("Osprey", "TRAIL")]),
+    ]
