@@ -65,6 +65,21 @@ def score_ner_with_binary(examples: Iterable[Example], **kwargs: Any) -> Dict[st
     return {**get_ner_prf(gold), **score_binary_answers(examples)}
 
 
+def score_report(examples: List[Example], n_rejected: int, binary: bool = False) -> Dict[str, Any]:
+    """The scores `evaluate` and `evaluate-patterns` print and save: overall, per label and,
+    with `binary`, on the binary answers."""
+    scores = score_ner_with_binary(examples) if binary else get_ner_prf(examples)
+    return {
+        "n_examples": len(examples),
+        "n_rejected": n_rejected,
+        "ents_p": scores["ents_p"],
+        "ents_r": scores["ents_r"],
+        "ents_f": scores["ents_f"],
+        "ents_per_type": scores.get("ents_per_type") or {},
+        **{key: value for key, value in scores.items() if key.startswith("binary_")},
+    }
+
+
 @spacy.registry.scorers("spacy_ner_plugin.ner_binary_scorer.v1")
 def make_ner_binary_scorer() -> Callable[..., Dict[str, Any]]:
     """Scorer for the `ner` component: gold P/R/F plus `binary_*` scores on binary answers."""

@@ -5,13 +5,12 @@ from typing import Any, Dict, List, Optional
 
 import spacy
 import typer
-from spacy.scorer import get_ner_prf
 from spacy.training import Example
 
 from ..corpus import read_gold_docs
 from ..files import write_json_atomic
 from ..records import Reject
-from ..scoring import score_ner_with_binary
+from ..scoring import score_report
 from ._util import app, ensure_inputs_exist, msg
 
 
@@ -52,26 +51,20 @@ def evaluate(
         msg.fail("No usable gold examples", str(data_path), exits=1)
     predicted = nlp.pipe(nlp.make_doc(doc.text) for doc in references)
     examples = [Example(pred, ref) for pred, ref in zip(predicted, references)]
-    scores = score_ner_with_binary(examples) if binary else get_ner_prf(examples)
     result = {
         "model": str(model),
         "data": str(data_path),
-        "n_examples": len(examples),
-        "n_rejected": len(rejects),
-        "ents_p": scores["ents_p"],
-        "ents_r": scores["ents_r"],
-        "ents_f": scores["ents_f"],
-        "ents_per_type": scores.get("ents_per_type") or {},
-        **{key: value for key, value in scores.items() if key.startswith("binary_")},
+        **score_report(examples, len(rejects), binary=binary),
     }
-    _print_scores(result)
+    print_scores(result)
     if output is not None:
         write_json_atomic(output, result)
         msg.good("Saved scores", str(output))
     return result
 
 
-def _print_scores(result: Dict[str, Any]) -> None:
+def print_scores(result: Dict[str, Any]) -> None:
+    """The per-label P/R/F table (and binary-answer scores, when present)."""
     def row(name: str, *values: Optional[float]) -> tuple:
         return (name, *("-" if v is None else f"{v * 100:.2f}" for v in values))
 

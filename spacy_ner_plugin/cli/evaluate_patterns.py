@@ -5,7 +5,6 @@ from typing import Any, Dict, List, Optional
 
 import spacy
 import typer
-from spacy.scorer import get_ner_prf
 from spacy.tokens import Span
 from spacy.training import Example
 
@@ -13,9 +12,10 @@ from ..corpus import read_gold_docs
 from ..files import write_json_atomic
 from ..preannotator import Preannotator
 from ..records import Reject
+from ..scoring import score_report
 from ..suggesters import create_pattern_suggester
 from ._util import app, ensure_inputs_exist, msg
-from .evaluate import _print_scores
+from .evaluate import print_scores
 
 DEFAULT_THRESHOLD = 0.9
 
@@ -73,19 +73,13 @@ def evaluate_patterns(
         msg.warn(str(reject))
     if not examples:
         raise ValueError(f"No usable gold examples in {data_path}")
-    scores = get_ner_prf(examples)
     result = {
         "patterns": str(patterns),
         "data": str(data_path),
-        "n_examples": len(examples),
-        "n_rejected": len(rejects),
-        "ents_p": scores["ents_p"],
-        "ents_r": scores["ents_r"],
-        "ents_f": scores["ents_f"],
-        "ents_per_type": scores.get("ents_per_type") or {},
+        **score_report(examples, len(rejects)),
     }
     result["advice"] = advise(result["ents_p"], result["ents_r"], result["ents_f"], threshold)
-    _print_scores(result)
+    print_scores(result)
     msg.info(result["advice"])
     if output is not None:
         write_json_atomic(output, result)
