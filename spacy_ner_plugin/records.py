@@ -7,7 +7,7 @@ naming file, line, field and reason, so a step can report it and go on with the 
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, Optional, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Union
 
 ANSWERS = ("accept", "reject", "ignore")
 
@@ -167,3 +167,21 @@ def get_text(record: Dict[str, Any]) -> str:
     if not text.strip():
         raise InvalidRecord("text", "empty 'text'")
     return text
+
+
+def convert_lines(
+    lines: Iterable[Line], convert: Callable[[Any], List[Dict[str, Any]]]
+) -> Iterator[Line]:
+    """Turn each parsed item into records with `convert`; an `InvalidRecord` rejects its line."""
+    for line in lines:
+        if line.record is None:
+            yield line
+            continue
+        try:
+            records = convert(line.record)
+        except InvalidRecord as err:
+            reject = Reject(line.path, line.line, err.field, err.reason, line.record)
+            yield Line(line.path, line.line, reject=reject)
+            continue
+        for record in records:
+            yield Line(line.path, line.line, record=record)

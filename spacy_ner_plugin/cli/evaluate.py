@@ -65,6 +65,7 @@ def evaluate(
 
 def print_scores(result: Dict[str, Any]) -> None:
     """The per-label P/R/F table (and binary-answer scores, when present)."""
+
     def row(name: str, *values: Optional[float]) -> tuple:
         return (name, *("-" if v is None else f"{v * 100:.2f}" for v in values))
 

@@ -4,24 +4,14 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
 from ..merge import MANUAL_VIEW
-from ..records import InvalidRecord, Line, Reject, read_jsonl
+from ..records import InvalidRecord, Line, convert_lines, read_jsonl
 
 ENTITY_KEYS = ("label", "labels", "entities")
 
 
 def read(path: Path) -> Iterator[Line]:
     """Each doccano line as a gold record; other keys (id, comments, ...) go to `meta`."""
-    for line in read_jsonl(path):
-        if line.record is None:
-            yield line
-            continue
-        try:
-            record = from_doccano(line.record)
-        except InvalidRecord as err:
-            reject = Reject(line.path, line.line, err.field, err.reason, line.record)
-            yield Line(line.path, line.line, reject=reject)
-            continue
-        yield Line(line.path, line.line, record=record)
+    return convert_lines(read_jsonl(path), lambda record: [from_doccano(record)])
 
 
 def from_doccano(item: Dict[str, Any]) -> Dict[str, Any]:

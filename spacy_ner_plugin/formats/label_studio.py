@@ -4,23 +4,12 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
 from ..merge import MANUAL_VIEW
-from ..records import InvalidRecord, Line, Reject, read_json_array
+from ..records import InvalidRecord, Line, convert_lines, read_json_array
 
 
 def read(path: Path) -> Iterator[Line]:
     """One gold record per annotation (cancelled ones answer "ignore"); tasks with none reject."""
-    for line in read_json_array(path):
-        if line.record is None:
-            yield line
-            continue
-        try:
-            records = from_task(line.record)
-        except InvalidRecord as err:
-            reject = Reject(line.path, line.line, err.field, err.reason, line.record)
-            yield Line(line.path, line.line, reject=reject)
-            continue
-        for record in records:
-            yield Line(line.path, line.line, record=record)
+    return convert_lines(read_json_array(path), from_task)
 
 
 def from_task(item: Any) -> List[Dict[str, Any]]:

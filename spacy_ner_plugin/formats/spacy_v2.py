@@ -4,22 +4,12 @@ from pathlib import Path
 from typing import Any, Dict, Iterator
 
 from ..merge import MANUAL_VIEW
-from ..records import InvalidRecord, Line, Reject, read_json_array
+from ..records import InvalidRecord, Line, convert_lines, read_json_array
 
 
 def read(path: Path) -> Iterator[Line]:
     """Each `(text, annotations)` pair of the array as a gold record."""
-    for line in read_json_array(path):
-        if line.record is None:
-            yield line
-            continue
-        try:
-            record = from_train_data(line.record)
-        except InvalidRecord as err:
-            reject = Reject(line.path, line.line, err.field, err.reason, line.record)
-            yield Line(line.path, line.line, reject=reject)
-            continue
-        yield Line(line.path, line.line, record=record)
+    return convert_lines(read_json_array(path), lambda item: [from_train_data(item)])
 
 
 def from_train_data(item: Any) -> Dict[str, Any]:
