@@ -39,6 +39,27 @@ DATA = ROOT.parent / "shared" / "data" / "fashion_brands"
 CONFIG = ROOT / "configs" / "ner.cfg"
 
 
+def spacy_train(
+    train_path: Path,
+    dev: Path,
+    labels: Path,
+    output: Path,
+    steps: int,
+    seed: int,
+    eval_frequency: int,
+    extra: Tuple[str, ...] = (),
+) -> Path:
+    """Plain `spacy train configs/ner.cfg` with a fixed step budget; return model-best."""
+    cmd = [
+        sys.executable, "-m", "spacy", "train", str(CONFIG), "--output", str(output),
+        "--paths.train", str(train_path), "--paths.dev", str(dev), "--paths.labels", str(labels),
+        "--training.max_steps", str(steps), "--training.eval_frequency", str(eval_frequency),
+        "--training.patience", "0", "--system.seed", str(seed), *extra,
+    ]  # fmt: skip
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return output / "model-best"
+
+
 def train(
     name: str, docs: List[Doc], out: Path, dev: Path, labels: Path, steps: int, seed: int
 ) -> Path:
@@ -46,14 +67,7 @@ def train(
     corpus = out / name / "train.spacy"
     corpus.parent.mkdir(parents=True, exist_ok=True)
     DocBin(docs=docs).to_disk(corpus)
-    cmd = [
-        sys.executable, "-m", "spacy", "train", str(CONFIG), "--output", str(out / name / "model"),
-        "--paths.train", str(corpus), "--paths.dev", str(dev), "--paths.labels", str(labels),
-        "--training.max_steps", str(steps), "--training.eval_frequency", "200",
-        "--training.patience", "0", "--system.seed", str(seed),
-    ]  # fmt: skip
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    return out / name / "model" / "model-best"
+    return spacy_train(corpus, dev, labels, out / name / "model", steps, seed, eval_frequency=200)
 
 
 def evaluate(model: Path, dev_docs: List[Doc]) -> Dict[str, float]:

@@ -9,13 +9,12 @@ the 'outside' fill, then refill with that model ('constrained') and train again.
 """
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Dict
 
 import typer
+from bench_binary import spacy_train
 
 from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
 from spacy_ner_plugin.cli.evaluate import evaluate
@@ -31,17 +30,12 @@ CONFIG = ROOT / "configs" / "ner.cfg"
 
 def train(train_path: Path, corpus: Path, out: Path, steps: int, seed: int) -> Path:
     """configs/ner.cfg with a fixed step budget, choosing the best checkpoint by binary F."""
-    cmd = [
-        sys.executable, "-m", "spacy", "train", str(CONFIG), "--output", str(out),
-        "--paths.train", str(train_path), "--paths.dev", str(corpus / "dev.spacy"),
-        "--paths.labels", str(corpus / "labels.json"),
+    binary_scoring = (
         "--components.ner.scorer.@scorers", "spacy_ner_plugin.ner_binary_scorer.v1",
         "--training.score_weights", '{"binary_f": 1.0}',
-        "--training.max_steps", str(steps), "--training.eval_frequency", "100",
-        "--training.patience", "0", "--system.seed", str(seed),
-    ]  # fmt: skip
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    return out / "model-best"
+    )  # fmt: skip
+    dev, labels = corpus / "dev.spacy", corpus / "labels.json"
+    return spacy_train(train_path, dev, labels, out, steps, seed, 100, binary_scoring)
 
 
 def main(
