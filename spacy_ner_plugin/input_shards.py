@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterator, List, Optional, Union
 
 from .raw_text import TEXT_SUFFIXES
-from .records import Line, Reject, parse_jsonl_line
+from .records import Line, decode_line, parse_jsonl_line
 
 BOM = b"\xef\xbb\xbf"
 COUNT_CHUNK = 1 << 20
@@ -89,9 +89,7 @@ def read_raw(path: Union[str, Path], shard: Optional[Shard] = None) -> Iterator[
 
 
 def _plain_line(path: str, line_no: int, raw: bytes) -> Optional[Line]:
-    try:
-        text = raw.decode("utf8").strip()
-    except UnicodeDecodeError as err:
-        reason = f"not valid UTF-8 (byte {err.start})"
-        return Line(path, line_no, reject=Reject(path, line_no, None, reason))
+    text = decode_line(path, line_no, raw)
+    if isinstance(text, Line):
+        return text
     return Line(path, line_no, record={"text": text}) if text else None

@@ -76,13 +76,20 @@ def read_jsonl(path: Union[str, Path]) -> Iterator[Line]:
                 yield line
 
 
-def parse_jsonl_line(path: str, line_no: int, raw: bytes) -> Optional[Line]:
-    """One JSONL line as a record or a located `Reject`; None for a blank line."""
+def decode_line(path: str, line_no: int, raw: bytes) -> Union[str, Line]:
+    """The stripped text of a raw line, or a `Line` rejecting it as undecodable."""
     try:
-        text = raw.decode("utf8").strip()
+        return raw.decode("utf8").strip()
     except UnicodeDecodeError as err:
         reason = f"not valid UTF-8 (byte {err.start})"
         return Line(path, line_no, reject=Reject(path, line_no, None, reason))
+
+
+def parse_jsonl_line(path: str, line_no: int, raw: bytes) -> Optional[Line]:
+    """One JSONL line as a record or a located `Reject`; None for a blank line."""
+    text = decode_line(path, line_no, raw)
+    if isinstance(text, Line):
+        return text
     if not text:
         return None
     try:
