@@ -3,7 +3,8 @@
 A seed model trained on 100 gold texts proposes its top-scored span for each other training
 text; an oracle accepts it when it exactly matches a gold span, else rejects. Then the same
 config is trained on the seed texts plus those answers:
-  (a) binary-aware: accepted -> ents, rejected -> incorrect_spans, rest filled by a strategy;
+  (a) binary-aware: accepted -> ents, rejected -> incorrect_spans, rest filled by a strategy
+      ("self": propagate, train on the 'outside' fill, refill constrained by that model, train);
   (b) naive: accepted spans as gold, everything else "O", rejected answers ignored;
   (c) gold: full annotations of the same texts (ceiling);  (d) seed texts only.
 Every variant is scored on the fashion_brands eval set (500 texts).
@@ -116,7 +117,7 @@ def main(
     beam_width: int = typer.Option(16, help="Beam for proposals and constrained filling"),
     seed: int = typer.Option(0, help="Seed for the text order and training"),
     strategies: str = typer.Option(
-        "missing,outside,constrained,propagate+missing,propagate+outside,propagate+constrained",
+        "missing,outside,constrained,propagate+missing,propagate+outside,propagate+constrained,self",
         help="Fill strategies for (a); 'propagate+X' propagates answered strings first",
     ),
 ) -> None:
@@ -158,10 +159,14 @@ def main(
     for name in strategies.split(","):
         key = f"a_binary_{name}"
         docs = seed_docs + binary
-        if name.startswith("propagate+"):
+        if name.startswith("propagate+") or name == "self":
             matcher = answer_matcher(docs, nlp.vocab)
             docs = [propagate_answers(doc, matcher) for doc in docs]
-        docs = fills[name.split("+")[-1]](docs)
+        if name == "self":  # refill with a model trained on the 'outside' fill, train again
+            first = spacy.load(train(f"{key}_round1", fills["outside"](docs), *args))
+            docs = list(fill_constrained(docs, first, beam_width=beam_width))
+        else:
+            docs = fills[name.split("+")[-1]](docs)
         results[key] = evaluate(train(key, docs, *args), dev_docs)
     summary = {
         "dataset": "fashion_brands eval (500)",

@@ -17,6 +17,7 @@ from spacy.tokens import Doc
 
 from .docs import record_to_doc
 from .hashing import task_hash, text_hash
+from .merge import BINARY, answer_kind, detect_kind
 from .records import InvalidRecord, Reject, get_answer, get_text, read_jsonl
 
 PathLike = Union[str, Path]
@@ -73,7 +74,12 @@ class RecordConverter:
     def docs(
         self, path: PathLike, exclude_texts: Optional[Set[int]] = None
     ) -> Iterator[Tuple[int, Doc]]:
-        """Yield `(text_hash, doc)` for every usable accepted record of a JSONL file."""
+        """Yield `(text_hash, doc)` for every usable accepted gold record of a JSONL file.
+
+        Yes/no answers are skipped: on their own they are not complete annotations (train from
+        them through `data-to-spacy`, score them with `evaluate --binary`).
+        """
+        default_kind, _ = detect_kind(line.record for line in read_jsonl(path) if line.record)
         for line in read_jsonl(path):
             self.counts.read += 1
             if line.reject is not None:
@@ -85,6 +91,9 @@ class RecordConverter:
                 key = text_hash(get_text(record))
                 if answer != "accept":
                     self.counts.skipped[f"answer {answer}"] += 1
+                    continue
+                if answer_kind(record, default_kind) == BINARY:
+                    self.counts.skipped["binary answer"] += 1
                     continue
                 if exclude_texts is not None and key in exclude_texts:
                     self.counts.skipped["text also in eval set"] += 1

@@ -15,7 +15,7 @@ from .convert import ConversionCounts, StrictModeError
 from .files import atomic_path
 from .formats import read_records
 from .hashing import text_hash
-from .merge import BINARY, GOLD, answer_kind
+from .merge import BINARY, GOLD, answer_kind, detect_kind
 from .records import InvalidRecord, Reject, get_text, json_line
 from .store import AnswerStore
 
@@ -99,6 +99,32 @@ class RejectLog(JsonlSpool):
         self.write(reject.to_json())
 
 
+def detect_input_kinds(
+    specs: Sequence[InputSpec], input_format: Optional[str] = None, binary: Optional[bool] = None
+) -> List[str]:
+    """Give every input without a `binary:`/`gold:` prefix its kind; return what was detected.
+
+    `binary` True/False forces the kind (`--binary/--no-binary`); None detects it from the
+    file's first records (`merge.detect_kind`). Records that declare their
+    kind (`_is_binary`, `_view_id`) keep it either way.
+    """
+    notes = []
+    for spec in specs:
+        if spec.kind is not None:
+            continue
+        if binary is not None:
+            spec.kind = BINARY if binary else GOLD
+            continue
+        lines = read_records(spec.path, input_format)
+        kind, evidence = detect_kind(line.record for line in lines if line.record is not None)
+        if kind is not None:
+            spec.kind = kind
+            notes.append(
+                f"{spec.path}: read as {kind} answers ({evidence}); --no-binary forces gold"
+            )
+    return notes
+
+
 def ingest(
     specs: Sequence[InputSpec],
     store: AnswerStore,
@@ -120,4 +146,4 @@ def ingest(
                 rejects.add(Reject(line.path, line.line, err.field, err.reason, record))
                 continue
             kind = answer_kind(record, spec.kind)
-            store.add(h, line.path, line.line, kind, record, eval=spec.eval, raw=line.raw)
+            store.add(h, line.path, line.line, kind, record, eval=spec.eval)

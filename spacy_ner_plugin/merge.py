@@ -15,7 +15,8 @@ answer that disagrees with it under `first`/`latest`/`majority`.
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Set, Tuple
+from itertools import islice
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -27,6 +28,8 @@ from .records import InvalidRecord, Reject, get_answer, get_text
 
 GOLD, BINARY = "gold", "binary"
 CONFLICT_POLICIES = ("report", "first", "latest", "majority")
+ONE_SPAN_SHARE, REJECTED_SHARE = 0.8, 0.2
+DETECT_SAMPLE = 1000
 
 BINARY_VIEW, MANUAL_VIEW = "ner", "ner_manual"
 BINARY_VIEWS = (BINARY_VIEW, "binary")
@@ -37,10 +40,14 @@ SpanKey = Tuple[int, int, str]
 def answer_kind(record: Dict[str, Any], default: Optional[str] = None) -> str:
     """Whether a record is a complete (gold) annotation or a binary yes/no answer.
 
-    Prodigy's `_view_id` decides where present (`ner` is binary, `ner_manual` gold); otherwise
-    `default` (an input marked `binary:`); otherwise spans with their own `answer`, or a rejected
+    A boolean `_is_binary` decides first, then Prodigy's `_view_id` (`ner` is binary,
+    `ner_manual` gold); otherwise `default` (an input marked `binary:`, `--binary`, or what
+    `detect_kind` found for its file); otherwise spans with their own `answer`, or a rejected
     record without tokens, are binary; everything else is gold.
     """
+    is_binary = record.get("_is_binary")
+    if isinstance(is_binary, bool):
+        return BINARY if is_binary else GOLD
     view = record.get("_view_id")
     if view in BINARY_VIEWS:
         return BINARY
@@ -54,6 +61,33 @@ def answer_kind(record: Dict[str, Any], default: Optional[str] = None) -> str:
     if record.get("answer") == "reject" and spans and "tokens" not in record:
         return BINARY
     return GOLD
+
+
+def detect_kind(records: Iterable[Dict[str, Any]]) -> Tuple[Optional[str], str]:
+    """The kind of a file's undeclared records, from its first `DETECT_SAMPLE`, and the evidence.
+
+    Records without `_is_binary` or `_view_id` (older Prodigy exports, other tools) are yes/no
+    answers when they look like `ner.teach` output: of the records with spans, nearly all
+    (`ONE_SPAN_SHARE`) hold exactly one and many (`REJECTED_SHARE`) are rejected. Complete
+    annotations are rarely rejected and hold any number of spans. None: decide record by record.
+    """
+    with_spans = one_span = rejected = 0
+    for record in islice(records, DETECT_SAMPLE):
+        spans = record.get("spans")
+        if "_is_binary" in record or "_view_id" in record or not isinstance(spans, list):
+            continue
+        if spans:
+            with_spans += 1
+            one_span += len(spans) == 1
+            rejected += record.get("answer") == "reject"
+    evidence = f"{one_span} of {with_spans} records with spans hold one, {rejected} rejected"
+    if (
+        with_spans
+        and one_span >= ONE_SPAN_SHARE * with_spans
+        and rejected >= REJECTED_SHARE * with_spans
+    ):
+        return BINARY, evidence
+    return None, evidence
 
 
 @dataclass
@@ -77,9 +111,14 @@ class _Version:
 
 @dataclass
 class Merged:
-    """The outcome for one text: the doc (or none), and what happened to every answer."""
+    """The outcome for one text: the doc (or none), and what happened to every answer.
+
+    `labels` counts the doc's entity labels, with 0 for labels seen only in rejected spans
+    (they must still be registered), without building `doc.ents` again.
+    """
 
     doc: Optional[Doc] = None
+    labels: Counter = field(default_factory=Counter)
     used: int = 0
     skipped: Counter = field(default_factory=Counter)
     rejects: List[Reject] = field(default_factory=list)
@@ -129,6 +168,8 @@ def merge_answers(
     if rejected:  # an empty span group would still cost a msgpack call per doc in DocBin
         doc.spans[INCORRECT_SPANS_KEY] = [spans[k] for k in rejected]
     merged.doc = doc
+    merged.labels.update({label: 0 for _, _, label in rejected})
+    merged.labels.update(label for _, _, label in ents)
     return merged
 
 

@@ -47,17 +47,12 @@ class Reject:
 
 @dataclass
 class Line:
-    """One non-blank line of an input file: a parsed record or the reason it could not be.
-
-    `raw` is the line's JSON text where the record is exactly that line, so a store can keep
-    it without encoding the record again.
-    """
+    """One non-blank line of an input file: a parsed record or the reason it could not be."""
 
     path: str
     line: int
     record: Optional[Dict[str, Any]] = None
     reject: Optional[Reject] = field(default=None)
-    raw: Optional[str] = None
 
 
 def read_jsonl(path: Union[str, Path]) -> Iterator[Line]:
@@ -100,7 +95,7 @@ def parse_jsonl_line(path: str, line_no: int, raw: bytes) -> Optional[Line]:
     if not isinstance(record, dict):
         reason = f"expected a JSON object, got {type(record).__name__}"
         return Line(path, line_no, reject=Reject(path, line_no, None, reason, record))
-    return Line(path, line_no, record=record, raw=text)
+    return Line(path, line_no, record=record)
 
 
 def read_json_array(path: Union[str, Path]) -> Iterator[Line]:

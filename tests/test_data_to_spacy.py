@@ -108,6 +108,41 @@ def test_rejected_binary_answers_are_merged_and_ignored_ones_skipped(write_jsonl
     assert not doc.ents and all(t.ent_iob_ == "" for t in doc)
 
 
+def binary_answers(n):
+    """ner.teach-like answers without _view_id: one span each, every other one rejected."""
+    texts = [f"Answer {i} about Osprey packs" for i in range(n)]
+    return [
+        {**task(t, "Osprey"), "answer": "reject" if i % 2 else "accept"}
+        for i, t in enumerate(texts)
+    ]
+
+
+@pytest.mark.parametrize("binary,missing", [(None, True), (True, True), (False, False)])
+def test_binary_answers_are_detected_per_file_or_forced(
+    write_jsonl, tmp_path, nlp, binary, missing
+):
+    answers = write_jsonl(binary_answers(6), "teach.jsonl")
+    gold = write_jsonl(GOOD, "gold.jsonl")
+    data_to_spacy([gold, answers], tmp_path / "out", eval_split=0.0, binary=binary)
+    docs = {d.text: d for d in read_docs(tmp_path / "out" / "train.spacy", nlp)}
+    accepted = docs["Answer 0 about Osprey packs"]
+    assert [e.text for e in accepted.ents] == ["Osprey"]
+    assert all(t.ent_iob_ == ("" if missing else "O") for t in accepted if not t.ent_type_)
+    gold_doc = docs[GOOD[0]["text"]]
+    expected = "" if binary else "O"  # --binary also marks the gold file's undeclared records
+    assert {t.ent_iob_ for t in gold_doc if not t.ent_type_} == {expected}
+
+
+def test_declared_kinds_win_over_detection_and_flags(write_jsonl, tmp_path, nlp):
+    records = [
+        {**r, "_view_id": "ner_manual"} for r in binary_answers(4) if r["answer"] == "accept"
+    ]
+    path = write_jsonl(records + binary_answers(4)[1::2])
+    data_to_spacy([path], tmp_path / "out", eval_split=0.0, binary=True)
+    docs = {d.text: d for d in read_docs(tmp_path / "out" / "train.spacy", nlp)}
+    assert all(t.ent_iob_ in "BIO" for t in docs["Answer 0 about Osprey packs"])
+
+
 def test_text_without_spans_is_an_all_outside_example(write_jsonl, tmp_path, nlp):
     records = [{"text": f"Nothing here number {i}."} for i in range(3)] + GOOD[:1]
     data_to_spacy([write_jsonl(records)], tmp_path / "out", eval_split=0.0)

@@ -2,7 +2,7 @@ import pytest
 import spacy
 from spacy.training import Example
 
-from spacy_ner_plugin.merge import BINARY, GOLD, Answer, answer_kind, merge_answers
+from spacy_ner_plugin.merge import BINARY, GOLD, Answer, answer_kind, detect_kind, merge_answers
 
 from .conftest import task
 
@@ -170,6 +170,8 @@ def test_contract_drops_a_span_inside_one_token_and_reports_it(nlp):
     "record,default,kind",
     [
         ({"text": "x", "_view_id": "ner"}, GOLD, BINARY),
+        ({"text": "x", "_view_id": "ner_manual", "_is_binary": True}, GOLD, BINARY),
+        ({"text": "x", "_view_id": "ner", "_is_binary": False}, BINARY, GOLD),
         ({"text": "x", "_view_id": "ner_manual"}, BINARY, GOLD),
         ({"text": "x", "spans": [{"label": "A"}]}, BINARY, BINARY),
         ({"text": "x", "spans": [{"label": "A", "answer": "accept"}]}, None, BINARY),
@@ -180,3 +182,31 @@ def test_contract_drops_a_span_inside_one_token_and_reports_it(nlp):
 )
 def test_answer_kind(record, default, kind):
     assert answer_kind(record, default) == kind
+
+
+def one_span(answer, **extra):
+    return {**task(TEXT, "Osprey"), "answer": answer, **extra}
+
+
+@pytest.mark.parametrize(
+    "records,kind",
+    [
+        # ner.teach-like: one span each, many rejected
+        ([one_span("accept"), one_span("reject"), one_span("reject")], BINARY),
+        # complete annotations: any number of spans, (almost) never rejected
+        ([task(TEXT, "Deuter", "Osprey"), one_span("accept"), one_span("accept")], None),
+        ([one_span("accept")] * 9 + [one_span("reject")], None),
+        ([task(TEXT, "Deuter", "Osprey", answer="reject")] * 3 + [one_span("reject")], None),
+        # records that declare their kind are not evidence
+        ([one_span("reject", _view_id="ner_manual")] * 3, None),
+        ([{"text": TEXT, "answer": "reject"}] * 3, None),
+    ],
+)
+def test_detect_kind_from_what_the_records_look_like(records, kind):
+    assert detect_kind(iter(records))[0] == kind
+
+
+def test_detect_kind_reads_only_a_bounded_sample():
+    records = (one_span("reject" if i % 2 else "accept") for i in range(10**9))
+    kind, evidence = detect_kind(records)
+    assert kind == BINARY and "1000 records" in evidence

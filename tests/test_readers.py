@@ -17,3 +17,15 @@ def test_jsonl_corpus_reader_reads_a_directory_with_limit(write_jsonl, nlp):
     path = write_jsonl([task(f"More Osprey {i}", "Osprey") for i in range(3)], "b.jsonl")
     reader = spacy.registry.readers.get("spacy_ner_plugin.JsonlCorpus.v1")(path.parent, limit=4)
     assert len(list(reader(nlp))) == 4
+
+
+def test_jsonl_corpus_reader_skips_yes_no_answers_instead_of_reading_them_as_gold(write_jsonl, nlp):
+    teach = [
+        {**task(f"Answer {i} on Osprey", "Osprey"), "answer": "reject" if i % 2 else "accept"}
+        for i in range(4)
+    ]
+    declared = {**task("Gold Osprey text", "Osprey"), "_view_id": "ner_manual"}
+    flagged = task("Flagged Osprey", "Osprey", _is_binary=True)
+    path = write_jsonl([*teach, declared, flagged])
+    reader = spacy.registry.readers.get("spacy_ner_plugin.JsonlCorpus.v1")(path)
+    assert [ex.reference.text for ex in reader(nlp)] == ["Gold Osprey text"]

@@ -11,11 +11,10 @@ import spacy
 import typer
 from tqdm import tqdm
 
-from ..binary import INCORRECT_SPANS_KEY
 from ..convert import ConversionCounts, StrictModeError
 from ..docs import ALIGN_MODES
 from ..files import write_json_atomic
-from ..ingest import InputSpec, JsonlSpool, RejectLog, ingest, parse_input
+from ..ingest import InputSpec, JsonlSpool, RejectLog, detect_input_kinds, ingest, parse_input
 from ..merge import CONFLICT_POLICIES, Answer, Merged, merge_answers
 from ..shards import DEFAULT_SHARD_SIZE, ShardedDocBinWriter
 from ..store import AnswerStore
@@ -82,6 +81,12 @@ def data_to_spacy_cli(
     shard_size: int = typer.Option(
         DEFAULT_SHARD_SIZE, "--shard-size", help="Docs per .spacy shard; more make a directory"
     ),
+    binary: Optional[bool] = typer.Option(
+        None,
+        "--binary/--no-binary",
+        help="Read records that do not declare their kind as yes/no answers (or gold); "
+        "default: detected per file",
+    ),
     # fmt: on
 ) -> None:
     """Convert annotations into train.spacy / dev.spacy / labels.json.
@@ -107,6 +112,7 @@ def data_to_spacy_cli(
             align=align,
             conflicts=conflicts,
             shard_size=shard_size,
+            binary=binary,
         )
     except StrictModeError as err:
         msg.fail(
@@ -131,6 +137,7 @@ def data_to_spacy(
     align: str = "strict",
     conflicts: str = "report",
     shard_size: int = DEFAULT_SHARD_SIZE,
+    binary: Optional[bool] = None,
 ) -> DataToSpacyResult:
     """Convert `inputs` into `output_dir/{train,dev}.spacy`, `labels.json` and reports.
 
@@ -147,6 +154,8 @@ def data_to_spacy(
         raise ValueError(f"--align must be one of {', '.join(ALIGN_MODES)}, not {align!r}")
     if conflicts not in CONFLICT_POLICIES:
         raise ValueError(f"--conflicts must be one of {', '.join(CONFLICT_POLICIES)}")
+    for note in detect_input_kinds(specs, input_format, binary):
+        msg.info(note)
     nlp = load_tokenizer_pipeline(lang, base_model)
     label_set = set(labels) if labels else None
     counts = ConversionCounts()
@@ -219,10 +228,7 @@ def _merge_groups(
         if merged.doc is not None:
             writers[split].add(merged.doc)
             counts.written[split] += 1
-            result.labels[split].update(ent.label_ for ent in merged.doc.ents)
-            # labels seen only in rejected answers must still be registered (count 0)
-            rejected = merged.doc.spans.get(INCORRECT_SPANS_KEY, [])
-            result.labels[split].update({span.label_: 0 for span in rejected})
+            result.labels[split].update(merged.labels)
 
 
 def ner_label_data(labels: List[str]) -> Dict[str, Dict[str, int]]:

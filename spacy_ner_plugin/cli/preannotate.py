@@ -156,7 +156,7 @@ def preannotate(
         else:
             config_str = config.to_str()
             result.counts = _run_workers(
-                config_str, code_path, input_path, shards, out_tmp, rejects_tmp
+                preannotator, config_str, code_path, input_path, shards, out_tmp, rejects_tmp
             )
     if preview is not None:
         n_shown = write_preview(output, preview, preview_n)
@@ -193,6 +193,8 @@ _worker: Dict[str, Preannotator] = {}
 
 
 def _init_worker(config_str: str, code_path: Optional[Path]) -> None:
+    if "preannotator" in _worker:  # forked: inherited from the parent, ready to use
+        return
     import_code(code_path)
     config = Config().from_str(config_str, interpolate=False)
     _worker["preannotator"] = Preannotator.from_config(config)
@@ -203,6 +205,7 @@ def _worker_shard(input_path: Path, shard: Shard, out_path: Path, rejects_path: 
 
 
 def _run_workers(
+    preannotator: Preannotator,
     config_str: str,
     code_path: Optional[Path],
     input_path: Path,
@@ -210,28 +213,39 @@ def _run_workers(
     out_path: Path,
     rejects_path: Path,
 ) -> Counts:
-    """Run each shard in its own worker process, then join the parts in input order."""
+    """Run the first shard here and each other one in a worker process; join them in order.
+
+    This process works on a shard too, so n shards take n - 1 extra processes, and forked
+    workers inherit its pipeline instead of building their own (spawned ones build it).
+    """
     counts = Counts()
-    msg.info(f"Processing {len(shards)} shards in {len(shards)} worker processes")
-    with tempfile.TemporaryDirectory(prefix=".preannotate-", dir=out_path.parent) as tmp_dir:
-        parts = [
-            (Path(tmp_dir) / f"{i}.jsonl", Path(tmp_dir) / f"{i}.rejects.jsonl")
-            for i in range(len(shards))
-        ]
-        with ProcessPoolExecutor(
-            len(shards), initializer=_init_worker, initargs=(config_str, code_path)
-        ) as pool:
-            futures = [
-                pool.submit(_worker_shard, input_path, shard, part, part_rejects)
-                for shard, (part, part_rejects) in zip(shards, parts)
+    msg.info(f"Processing {len(shards)} shards: this process and {len(shards) - 1} workers")
+    _worker["preannotator"] = preannotator
+    try:
+        with tempfile.TemporaryDirectory(prefix=".preannotate-", dir=out_path.parent) as tmp_dir:
+            parts = [
+                (Path(tmp_dir) / f"{i}.jsonl", Path(tmp_dir) / f"{i}.rejects.jsonl")
+                for i in range(1, len(shards))
             ]
-            for future in futures:
-                counts.add(future.result())
-        for target, index in ((out_path, 0), (rejects_path, 1)):
-            with target.open("wb") as out:
-                for part in parts:
-                    with part[index].open("rb") as file_:
-                        shutil.copyfileobj(file_, out)
+            with ProcessPoolExecutor(
+                len(parts), initializer=_init_worker, initargs=(config_str, code_path)
+            ) as pool:
+                futures = [
+                    pool.submit(_worker_shard, input_path, shard, part, part_rejects)
+                    for shard, (part, part_rejects) in zip(shards[1:], parts)
+                ]
+                counts.add(
+                    write_shard(preannotator, input_path, shards[0], out_path, rejects_path, False)
+                )
+                for future in futures:
+                    counts.add(future.result())
+            for target, index in ((out_path, 0), (rejects_path, 1)):
+                with target.open("ab") as out:
+                    for part in parts:
+                        with part[index].open("rb") as file_:
+                            shutil.copyfileobj(file_, out)
+    finally:
+        _worker.clear()
     return counts
 
 

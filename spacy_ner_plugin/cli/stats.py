@@ -7,7 +7,7 @@ import srsly
 import typer
 
 from ..formats import READERS
-from ..ingest import parse_input
+from ..ingest import detect_input_kinds, parse_input
 from ..stats import CorpusStats, advice, corpus_stats
 from ._util import app, ensure_inputs_exist, load_tokenizer_pipeline, msg
 
@@ -52,6 +52,7 @@ def stats(
     """Statistics of `inputs` (paths, optionally with `binary:` prefixes)."""
     specs = [parse_input(spec) for spec in inputs]
     ensure_inputs_exist(*(spec.path for spec in specs))
+    detect_input_kinds(specs, input_format)
     return corpus_stats(specs, load_tokenizer_pipeline(lang, base_model), input_format)
 
 
