@@ -177,11 +177,19 @@ class PatternMatcher:
         if problems:
             raise PatternError(self.path, problems)
 
-    def __call__(self, doc: Doc) -> List[Tuple[int, int, int]]:
+    def raw_matches(self, doc: Doc) -> List[Tuple[int, int, int]]:
+        """`(match key, start, end)` from every matcher; `keys` maps a key to its pattern.
+
+        May include empty matches (start == end) of token patterns that are all optional.
+        """
         matches: List[Tuple[int, int, int]] = []
         if self.n_token:
             matches.extend(self.matcher(doc))
         for matcher in self.phrase_matchers.values():
             matches.extend(matcher(doc))
+        return matches
+
+    def __call__(self, doc: Doc) -> List[Tuple[int, int, int]]:
+        """`(pattern index, start, end)` of every non-empty match."""
         keys = self.keys
-        return [(keys[key], start, end) for key, start, end in matches if start < end]
+        return [(keys[key], start, end) for key, start, end in self.raw_matches(doc) if start < end]

@@ -15,10 +15,10 @@ begins or ends on one), then overlaps are resolved greedily by a policy:
 """
 
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from spacy.attrs import IS_SPACE
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import registry
@@ -26,6 +26,7 @@ from spacy.util import registry
 from .patterns import PatternMatcher, load_patterns
 
 LONGEST = "longest"
+START = attrgetter("start")
 
 
 @dataclass(slots=True)
@@ -50,14 +51,19 @@ class PatternSuggester:
     def __init__(self, matcher: PatternMatcher, source: str) -> None:
         self.matcher = matcher
         self.source = source
-        self._origins = [(p.label, p.id, p.line) for p in matcher.patterns]
+        patterns = matcher.patterns
+        self._origins = {
+            key: (patterns[i].label, patterns[i].id, patterns[i].line)
+            for key, i in matcher.keys.items()
+        }
 
     def __call__(self, doc: Doc) -> List[Suggestion]:
         origins, source = self._origins, self.source
         return [
             Suggestion(start, end, label, source, pattern_id, line)
-            for index, start, end in self.matcher(doc)
-            for label, pattern_id, line in (origins[index],)
+            for key, start, end in self.matcher.raw_matches(doc)
+            if start < end
+            for label, pattern_id, line in (origins[key],)
         ]
 
 
@@ -97,21 +103,16 @@ def create_model_suggester(source: Optional[str] = None) -> SuggesterFactory:
 
 def trim_whitespace(doc: Doc, suggestions: List[Suggestion]) -> List[Suggestion]:
     """Suggestions with whitespace tokens cut off both ends; whitespace-only ones dropped."""
-    if not suggestions:
-        return suggestions
-    is_space = doc.to_array(IS_SPACE)
-    if not is_space.any():  # the common case: nothing to trim
-        return suggestions
     trimmed = []
     for suggestion in suggestions:
         start, end = suggestion.start, suggestion.end
-        while start < end and is_space[start]:
-            start += 1
-        while end > start and is_space[end - 1]:
-            end -= 1
-        if start == end:
-            continue
-        if (start, end) != (suggestion.start, suggestion.end):
+        if doc[start].is_space or doc[end - 1].is_space:
+            while start < end and doc[start].is_space:
+                start += 1
+            while end > start and doc[end - 1].is_space:
+                end -= 1
+            if start == end:
+                continue
             suggestion = replace(suggestion, start=start, end=end)
         trimmed.append(suggestion)
     return trimmed
@@ -137,8 +138,13 @@ def resolve_overlaps(
     `groups` holds each suggester's name and suggestions in config order; ties keep that order
     (and a suggester's own order), so the result is deterministic. Sorted by start.
     """
-    by_start = sorted((s for _, suggestions in groups for s in suggestions), key=_start)
-    if all(a.end <= b.start for a, b in zip(by_start, by_start[1:])):
+    by_start = sorted((s for _, suggestions in groups for s in suggestions), key=START)
+    previous_end = 0
+    for suggestion in by_start:
+        if suggestion.start < previous_end:
+            break
+        previous_end = suggestion.end
+    else:
         return by_start  # no overlaps (the common case): every suggestion is kept
     candidates = [
         (ranks[name], -(s.end - s.start), s.start, group_index, index, s)
@@ -154,9 +160,5 @@ def resolve_overlaps(
             continue
         taken.update(tokens)
         chosen.append(s)
-    chosen.sort(key=_start)
+    chosen.sort(key=START)
     return chosen
-
-
-def _start(suggestion: Suggestion) -> int:
-    return suggestion.start

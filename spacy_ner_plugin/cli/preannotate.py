@@ -219,7 +219,7 @@ def _run_workers(
     workers inherit its pipeline instead of building their own (spawned ones build it).
     """
     counts = Counts()
-    msg.info(f"Processing {len(shards)} shards: this process and {len(shards) - 1} workers")
+    msg.info(f"Processing {len(shards)} shards: 1 in this process, {len(shards) - 1} in workers")
     _worker["preannotator"] = preannotator
     try:
         with tempfile.TemporaryDirectory(prefix=".preannotate-", dir=out_path.parent) as tmp_dir:
