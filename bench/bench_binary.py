@@ -1,8 +1,8 @@
 """Binary-answer training on fashion_brands with a simulated annotator (issue: binary training).
 
-A seed model trained on 100 gold texts proposes its top-scored span for each other training
-text; an oracle accepts it when it exactly matches a gold span, else rejects. Then the same
-config is trained on the seed texts plus those answers:
+A seed model trained on 100 gold texts proposes its top-scored (or most uncertain, --proposal
+uncertain) span for each other training text; an oracle accepts it when it exactly matches a
+gold span, else rejects. Then the same config is trained on the seed texts plus those answers:
   (a) binary-aware: accepted -> ents, rejected -> incorrect_spans, rest filled by a strategy
       ("self": propagate, train on the 'outside' fill, refill constrained by that model, train);
   (b) naive: accepted spans as gold, everything else "O", rejected answers ignored;
@@ -80,9 +80,13 @@ def evaluate(model: Path, dev_docs: List[Doc]) -> Dict[str, float]:
 
 
 def simulate_answers(
-    nlp: spacy.Language, docs: List[Doc], beam_width: int
+    nlp: spacy.Language, docs: List[Doc], beam_width: int, proposal: str = "top"
 ) -> List[Tuple[Doc, Tuple[int, int, str], bool]]:
-    """The seed model's top-scored span per text, answered by the gold-annotation oracle."""
+    """The seed model's proposed span per text, answered by the gold-annotation oracle.
+
+    `proposal`: "top" proposes the span with the highest beam probability, "uncertain" the
+    one whose probability is closest to 0.5 (ner.teach's default sorter).
+    """
     answers = []
     for doc, parses in zip(docs, beam_parses(nlp, docs, beam_width)):
         marginals: Dict[Tuple[int, int, str], float] = {}
@@ -91,7 +95,10 @@ def simulate_answers(
                 marginals[ent] = marginals.get(ent, 0.0) + prob
         if not marginals:
             continue
-        span = max(sorted(marginals), key=lambda key: marginals[key])
+        if proposal == "uncertain":
+            span = min(sorted(marginals), key=lambda key: abs(marginals[key] - 0.5))
+        else:
+            span = max(sorted(marginals), key=lambda key: marginals[key])
         gold = {(e.start, e.end, e.label_) for e in doc.ents}
         answers.append((doc, span, span in gold))
     return answers
@@ -116,6 +123,7 @@ def main(
     n_answers: int = typer.Option(1000, help="Simulated binary answers"),
     beam_width: int = typer.Option(16, help="Beam for proposals and constrained filling"),
     seed: int = typer.Option(0, help="Seed for the text order and training"),
+    proposal: str = typer.Option("top", help="Span proposed per text: top or uncertain"),
     strategies: str = typer.Option(
         "missing,outside,constrained,propagate+missing,propagate+outside,propagate+constrained,self",
         help="Fill strategies for (a); 'propagate+X' propagates answered strings first",
@@ -140,7 +148,7 @@ def main(
     seed_model = train("d_seed_only", seed_docs, *args)
     results["d_seed_only"] = evaluate(seed_model, dev_docs)
     base = spacy.load(seed_model)
-    answers = simulate_answers(base, rest, beam_width)[:n_answers]
+    answers = simulate_answers(base, rest, beam_width, proposal)[:n_answers]
     answered = [doc for doc, _, _ in answers]
     n_accept = sum(ok for _, _, ok in answers)
     binary = [
@@ -176,6 +184,7 @@ def main(
         "n_seed": n_seed,
         "n_answers": len(answers),
         "n_accept": n_accept,
+        "proposal": proposal,
         "scores": results,
         "wall_s": round(time.time() - start),
     }
