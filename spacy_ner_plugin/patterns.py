@@ -131,7 +131,7 @@ def annotated_attrs(pattern: Pattern) -> List[str]:
 
 
 class PatternMatcher:
-    """All patterns on spaCy's matchers: `(pattern index, start, end)` for every match."""
+    """All patterns on spaCy's matchers: `(match key, start, end)` for every match."""
 
     def __init__(self, nlp: Language, patterns: List[Pattern], path: str = "patterns") -> None:
         self.patterns = patterns
@@ -177,7 +177,7 @@ class PatternMatcher:
         if problems:
             raise PatternError(self.path, problems)
 
-    def raw_matches(self, doc: Doc) -> List[Tuple[int, int, int]]:
+    def __call__(self, doc: Doc) -> List[Tuple[int, int, int]]:
         """`(match key, start, end)` from every matcher; `keys` maps a key to its pattern.
 
         May include empty matches (start == end) of token patterns that are all optional.
@@ -188,8 +188,3 @@ class PatternMatcher:
         for matcher in self.phrase_matchers.values():
             matches.extend(matcher(doc))
         return matches
-
-    def __call__(self, doc: Doc) -> List[Tuple[int, int, int]]:
-        """`(pattern index, start, end)` of every non-empty match."""
-        keys = self.keys
-        return [(keys[key], start, end) for key, start, end in self.raw_matches(doc) if start < end]

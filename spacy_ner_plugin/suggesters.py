@@ -61,7 +61,7 @@ class PatternSuggester:
         origins, source = self._origins, self.source
         return [
             Suggestion(start, end, label, source, pattern_id, line)
-            for key, start, end in self.matcher.raw_matches(doc)
+            for key, start, end in self.matcher(doc)
             if start < end
             for label, pattern_id, line in (origins[key],)
         ]
