@@ -61,6 +61,12 @@ def spacy_train(
     return output / "model-best"
 
 
+def save_summary(out: Path, summary: Dict) -> None:
+    """Write a bench's summary to OUT/results.json and print it."""
+    (out / "results.json").write_text(json.dumps(summary, indent=2))
+    print(json.dumps(summary, indent=2))
+
+
 def train(
     name: str, docs: List[Doc], out: Path, dev: Path, labels: Path, steps: int, seed: int
 ) -> Path:
@@ -188,8 +194,7 @@ def main(
         "scores": results,
         "wall_s": round(time.time() - start),
     }
-    (out / "results.json").write_text(json.dumps(summary, indent=2))
-    print(json.dumps(summary, indent=2))
+    save_summary(out, summary)
 
 
 if __name__ == "__main__":

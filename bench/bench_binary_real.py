@@ -8,13 +8,12 @@ the 'outside' fill, then refill with that model ('constrained') and train again.
     python bench/bench_binary_real.py --out bench/results/binary_real --max-steps 1000
 """
 
-import json
 import time
 from pathlib import Path
 from typing import Dict
 
 import typer
-from bench_binary import spacy_train
+from bench_binary import save_summary, spacy_train
 
 from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
 from spacy_ner_plugin.cli.evaluate import evaluate
@@ -66,8 +65,7 @@ def main(
         "scores": results,
         "wall_s": round(time.time() - start),
     }
-    (out / "results.json").write_text(json.dumps(summary, indent=2))
-    print(json.dumps(summary, indent=2))
+    save_summary(out, summary)
 
 
 if __name__ == "__main__":
