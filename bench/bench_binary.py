@@ -68,9 +68,20 @@ def save_summary(out: Path, summary: Dict) -> None:
 
 
 def train(
-    name: str, docs: List[Doc], out: Path, dev: Path, labels: Path, steps: int, seed: int
+    name: str,
+    docs: List[Doc],
+    out: Path,
+    dev: Path,
+    labels: Path,
+    steps: int,
+    seed: int,
+    resume: bool = False,
 ) -> Path:
-    """Train configs/ner.cfg on `docs` with a fixed step budget; return model-best."""
+    """Train configs/ner.cfg on `docs` with a fixed step budget (or, with `resume`, reuse the
+    model already trained for this variant); return model-best."""
+    best = out / name / "model" / "model-best"
+    if resume and (best / "meta.json").exists():
+        return best
     corpus = out / name / "train.spacy"
     corpus.parent.mkdir(parents=True, exist_ok=True)
     DocBin(docs=docs).to_disk(corpus)
@@ -130,6 +141,12 @@ def main(
     beam_width: int = typer.Option(16, help="Beam for proposals and constrained filling"),
     seed: int = typer.Option(0, help="Seed for the text order and training"),
     proposal: str = typer.Option("top", help="Span proposed per text: top or uncertain"),
+    uncertain: float = typer.Option(
+        0.3, help="'constrained', 'confident': tokens inside an entity this likely stay missing"
+    ),
+    resume: bool = typer.Option(
+        False, help="Reuse a variant's model already in OUT (same options and data only)"
+    ),
     strategies: str = typer.Option(
         "missing,outside,constrained,propagate+missing,propagate+outside,propagate+constrained,self",
         help="Fill strategies for (a); 'propagate+X' propagates answered strings first",
@@ -148,7 +165,7 @@ def main(
     dev_docs = list(DocBin().from_disk(corpus / "dev.spacy").get_docs(nlp.vocab))
     random.Random(seed).shuffle(train_docs)
     seed_docs, rest = train_docs[:n_seed], train_docs[n_seed:]
-    args = (out, corpus / "dev.spacy", corpus / "labels.json", max_steps, seed)
+    args = (out, corpus / "dev.spacy", corpus / "labels.json", max_steps, seed, resume)
     results: Dict[str, Dict] = {}
 
     seed_model = train("d_seed_only", seed_docs, *args)
@@ -166,9 +183,12 @@ def main(
     results["c_gold"] = evaluate(train("c_gold", seed_docs + answered, *args), dev_docs)
     results["b_naive"] = evaluate(train("b_naive", seed_docs + naive, *args), dev_docs)
     fills = {
-        "constrained": lambda docs: list(fill_constrained(docs, base, beam_width=beam_width)),
+        "constrained": lambda docs: list(fill_constrained(docs, base, beam_width, uncertain)),
         "outside": lambda docs: [fill_outside(doc) if is_partial(doc) else doc for doc in docs],
         "missing": lambda docs: docs,
+        "confident": lambda docs: list(
+            fill_constrained(docs, base, beam_width, uncertain, add_entities=False)
+        ),
     }
     for name in strategies.split(","):
         key = f"a_binary_{name}"
@@ -191,6 +211,7 @@ def main(
         "n_answers": len(answers),
         "n_accept": n_accept,
         "proposal": proposal,
+        "uncertain": uncertain,
         "scores": results,
         "wall_s": round(time.time() - start),
     }

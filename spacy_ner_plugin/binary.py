@@ -174,28 +174,32 @@ def fill_constrained(
     beam_width: int = 16,
     uncertain: float = 0.3,
     batch_size: int = 64,
+    add_entities: bool = True,
 ) -> Iterable[Doc]:
     """Fill each partial doc with the base model's best analysis consistent with its answers.
 
+    With `add_entities=False` only the accepted spans become entities: the base model decides
+    just which unknown tokens are confidently "O" (below `uncertain`) and which stay missing.
     Docs with complete annotation pass through unchanged.
     """
     batch: List[Doc] = []
     for doc in docs:
         batch.append(doc)
         if len(batch) >= batch_size:
-            yield from _fill_batch(batch, nlp, beam_width, uncertain)
+            yield from _fill_batch(batch, nlp, beam_width, uncertain, add_entities)
             batch = []
-    yield from _fill_batch(batch, nlp, beam_width, uncertain)
+    yield from _fill_batch(batch, nlp, beam_width, uncertain, add_entities)
 
 
-def _fill_batch(docs: List[Doc], nlp: Language, beam_width: int, uncertain: float) -> Iterable[Doc]:
+def _fill_batch(
+    docs: List[Doc], nlp: Language, beam_width: int, uncertain: float, add_entities: bool
+) -> Iterable[Doc]:
     partial = [doc for doc in docs if is_partial(doc)]
     parses = dict(zip(map(id, partial), beam_parses(nlp, partial, beam_width))) if partial else {}
     for doc in docs:
         if id(doc) not in parses:
             yield doc
             continue
-        ents, inside = best_consistent_analysis(
-            parses[id(doc)], accepted_spans(doc), rejected_spans(doc)
-        )
-        yield fill_doc(doc, ents, inside, uncertain)
+        accepted = accepted_spans(doc)
+        ents, inside = best_consistent_analysis(parses[id(doc)], accepted, rejected_spans(doc))
+        yield fill_doc(doc, ents if add_entities else sorted(accepted), inside, uncertain)

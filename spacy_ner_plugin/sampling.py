@@ -1,4 +1,5 @@
-"""Seeded, nested sampling of a training corpus: the data behind each train-curve point.
+"""The data behind each train-curve point: a seeded, nested sample of the training corpus,
+and the dev corpus read once for all of the point's evaluations.
 
 Every example gets a rank, the MurmurHash3 of its text seeded with `seed`, and a sample of
 `fraction` is the first `round(fraction * n)` examples in rank order (ties keep the corpus
@@ -52,10 +53,11 @@ def take_sample(examples: Sequence[Example], fraction: float, seed: int) -> List
 class SampledCorpus:
     """Yield the seeded, nested `fraction` sample of the Examples of another corpus reader.
 
-    The first call reads the whole wrapped corpus to find the sample's cutoff rank; later
-    calls stream it lazily, so spaCy's initialization, which reads only the first few examples
-    several times, does not pay for a full pass each time. The wrapped reader must yield the
-    same examples on every call (an augmenter that rewrites texts changes the sample).
+    The first call reads the whole wrapped corpus and keeps the sample; later calls yield
+    copies of it, as fresh as a re-read, so spaCy's initialization, which reads the training
+    corpus once per component, and the training loop do not pay for a full pass each. The
+    wrapped reader must yield the same examples on every call (an augmenter that varies them
+    per epoch varies only the first).
     """
 
     def __init__(self, corpus: CorpusReader, fraction: float, seed: int) -> None:
@@ -64,27 +66,51 @@ class SampledCorpus:
         self.corpus = corpus
         self.fraction = fraction
         self.seed = seed
-        self.cutoff: Optional[Tuple[int, int]] = None
+        self.sample: Optional[List[Example]] = None
 
     def __call__(self, nlp: Language) -> Iterator[Example]:
-        if self.cutoff is None:
+        if self.sample is None:
             examples = list(self.corpus(nlp))
-            self.cutoff = sample_cutoff(
-                [eg.reference.text for eg in examples], self.fraction, self.seed
-            )
-            if self.cutoff is None:
+            self.sample = take_sample(examples, self.fraction, self.seed)
+            if not self.sample:
                 raise ValueError(
                     f"A {self.fraction:.0%} sample of {len(examples)} examples is empty: "
                     "use a larger fraction or more data"
                 )
-            yield from take_sample(examples, self.fraction, self.seed)
-            return
-        for i, eg in enumerate(self.corpus(nlp)):
-            if rank_key(eg.reference.text, i, self.seed) <= self.cutoff:
-                yield eg
+        return (eg.copy() for eg in self.sample)
 
 
 @spacy.registry.readers("spacy_ner_plugin.SampledCorpus.v1")
 def create_sampled_reader(corpus: CorpusReader, fraction: float, seed: int = 0) -> SampledCorpus:
     """Wrap any corpus reader (`[corpora.train.corpus]`) to read a seeded, nested sample."""
     return SampledCorpus(corpus, fraction, seed)
+
+
+class EvaluationCorpus:
+    """Yield the Examples of a dev corpus reader, read once, at every evaluation.
+
+    spaCy's training loop reads its dev corpus again for each evaluation, and
+    `Language.evaluate` scores copies of what it is given, so one read serves them all. spaCy
+    also evaluates right after the first update (step 0), a model no curve point keeps as its
+    best: with `skip_first`, the first call yields nothing, so that evaluation costs nothing and
+    scores 0.
+    """
+
+    def __init__(self, corpus: CorpusReader, skip_first: bool = False) -> None:
+        self.corpus = corpus
+        self.skip_first = skip_first
+        self.examples: Optional[List[Example]] = None
+
+    def __call__(self, nlp: Language) -> Iterator[Example]:
+        if self.skip_first:
+            self.skip_first = False
+            return iter(())
+        if self.examples is None:
+            self.examples = list(self.corpus(nlp))
+        return iter(self.examples)
+
+
+@spacy.registry.readers("spacy_ner_plugin.EvaluationCorpus.v1")
+def create_evaluation_reader(corpus: CorpusReader, skip_first: bool = False) -> EvaluationCorpus:
+    """Wrap a dev corpus reader (`[corpora.dev.corpus]`) so it is read once for all evaluations."""
+    return EvaluationCorpus(corpus, skip_first)

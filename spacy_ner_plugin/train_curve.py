@@ -2,11 +2,12 @@
 
 Each point trains the project's own config with `[corpora.train]` wrapped in
 `spacy_ner_plugin.SampledCorpus.v1`, so any reader (`.spacy`, JSONL, binary answers) can be
-sampled. A point's step budget scales with its fraction: with `max_steps = S` and
-`eval_frequency = E`, the point of fraction f trains about f·S steps and evaluates about f·S/E
-times (rounded so that its last step is evaluated); with `max_steps = 0` its epochs over the
-smaller sample are already proportionally shorter. A point's score is its best dev score, as
-in `model-best`.
+sampled, and `[corpora.dev]` in `spacy_ner_plugin.EvaluationCorpus.v1`, which reads the dev
+set once and skips spaCy's evaluation at step 0. A point's step budget scales with its fraction:
+with `max_steps = S` and `eval_frequency = E`, the point of fraction f trains about f·S steps
+and evaluates about f·S/E times (at least once, and so that its last step is evaluated); with
+`max_steps = 0` its epochs over the smaller sample are already proportionally shorter. A point's
+score is its best dev score, as in `model-best`.
 
 Points are cached under `training_dir/<key>/`, where the key hashes the point's full config
 (fraction, seed and overrides included), the bytes of every data file the config names, and the
@@ -37,6 +38,7 @@ from .files import write_json_atomic
 from .sampling import take_sample
 
 SAMPLER = "spacy_ner_plugin.SampledCorpus.v1"
+DEV_READER = "spacy_ner_plugin.EvaluationCorpus.v1"
 RESULT_FILE = "result.json"
 CONFIG_FILE = "config.cfg"
 LOG_FILE = "train.log"
@@ -86,13 +88,15 @@ def curve_fractions(n_samples: int) -> List[float]:
 def scaled_schedule(max_steps: int, eval_frequency: int, fraction: float) -> Tuple[int, int]:
     """`(max_steps, eval_frequency)` for a point: about `fraction` of the steps and evaluations.
 
-    The interval is shrunk to divide the step count evenly, so the point's last step is
-    evaluated; that adds fewer steps than the point has evaluations.
+    The evaluation count is rounded to the nearest whole number, halves down (at least 1:
+    every evaluation of a point adds to its fixed cost), and the interval
+    set to divide the step count evenly, so the point's last step is evaluated; that adds fewer
+    steps than the point has evaluations.
     """
     if max_steps <= 0:
         return max_steps, eval_frequency
     steps = math.ceil(max_steps * fraction)
-    n_evals = math.ceil(steps / eval_frequency)
+    n_evals = max(1, math.ceil(steps / eval_frequency - 0.5))
     frequency = math.ceil(steps / n_evals)
     return frequency * n_evals, frequency
 
@@ -117,10 +121,13 @@ def corpus_block(config: Config, config_path: Path, setting: str) -> Tuple[Dict[
 def point_config(
     config: Config, config_path: Path, fraction: float, seed: int, schedule: Tuple[int, int]
 ) -> Config:
-    """The config of one point: training corpus wrapped in the sampler, seed and steps set."""
+    """The config of one point: training corpus wrapped in the sampler, dev corpus read once,
+    seed and steps set."""
     config = config.copy()
     section, key = corpus_block(config, config_path, "train_corpus")
     section[key] = {"@readers": SAMPLER, "fraction": fraction, "seed": seed, "corpus": section[key]}
+    section, key = corpus_block(config, config_path, "dev_corpus")
+    section[key] = {"@readers": DEV_READER, "skip_first": True, "corpus": section[key]}
     config["training"]["seed"] = seed
     config["training"]["max_steps"], config["training"]["eval_frequency"] = schedule
     return config

@@ -68,6 +68,20 @@ def test_fill_constrained_uses_the_base_model_and_respects_answers(trained_model
     assert [i for i, t in enumerate(filled_rejected) if t.ent_iob == 0] == [3]
 
 
+def test_fill_constrained_without_entities_keeps_likely_entity_tokens_missing(trained_model, nlp):
+    """The base model only decides which unknown tokens are confidently "O"."""
+    base = spacy.load(trained_model)
+    doc = binary_doc(nlp, "I took my Osprey pack on trip 9", rejected=[(6, 7, "BRAND")])
+    (with_ents,) = fill_constrained([doc], base, beam_width=8, uncertain=0.5)
+    (without,) = fill_constrained([doc], base, beam_width=8, uncertain=0.5, add_entities=False)
+    assert [e.text for e in with_ents.ents] == ["Osprey"]
+    assert not without.ents
+    # the base model is sure "Osprey" is an entity: not an entity here, but not "O" either;
+    # the rejected "trip" stays unknown, every other token is confidently "O"
+    assert [t.text for t in without if t.ent_iob == 0] == ["Osprey", "trip"]
+    assert all(t.ent_iob_ == "O" for t in without if t.text not in ("Osprey", "trip"))
+
+
 def test_choose_strategy_says_why_and_refuses_constrained_without_a_model():
     assert choose_strategy("auto", "my_model")[0] == choose_strategy("auto", None)[0] == "outside"
     assert "measured best" in choose_strategy("auto", None)[1]

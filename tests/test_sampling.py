@@ -1,5 +1,4 @@
 import random
-from itertools import islice
 
 import pytest
 import spacy
@@ -7,7 +6,7 @@ from spacy.tokens import DocBin, Span
 from spacy.training import Example
 from thinc.api import Config
 
-from spacy_ner_plugin.sampling import SampledCorpus, sample_size, take_sample
+from spacy_ner_plugin.sampling import EvaluationCorpus, SampledCorpus, sample_size, take_sample
 
 from .conftest import task
 
@@ -97,7 +96,7 @@ def test_config_block_wraps_the_jsonl_reader(nlp, write_jsonl):
     assert all([e.text for e in eg.reference.ents] == ["Osprey"] for eg in sample)
 
 
-def test_later_calls_stream_the_same_sample_lazily(nlp):
+def test_later_calls_yield_fresh_copies_of_the_sample_without_reading_again(nlp):
     read = []
 
     def corpus(nlp):
@@ -106,8 +105,41 @@ def test_later_calls_stream_the_same_sample_lazily(nlp):
             yield eg
 
     reader = SampledCorpus(corpus, 0.5, 0)
-    first = texts_of(reader(nlp))
-    assert texts_of(reader(nlp)) == first
-    read.clear()
-    assert texts_of(islice(reader(nlp), 2)) == first[:2]
-    assert len(read) < len(TEXTS)
+    first = list(reader(nlp))
+    assert len(read) == len(TEXTS)
+    again = list(reader(nlp))
+    assert len(read) == len(TEXTS)  # the wrapped corpus was read once
+    assert texts_of(again) == texts_of(first) == texts_of(take_sample(examples(nlp), 0.5, 0))
+    # a copy, as fresh as a re-read: changing one call's docs leaves the next call's alone
+    again[0].predicted.ents = [Span(again[0].predicted, 0, 1, "X")]
+    assert not next(reader(nlp)).predicted.ents
+
+
+def test_evaluation_corpus_reads_once_and_can_skip_the_first_call(nlp):
+    reads = []
+
+    def corpus(nlp):
+        reads.append(1)
+        yield from examples(nlp, TEXTS[:3])
+
+    reader = EvaluationCorpus(corpus, skip_first=True)
+    assert list(reader(nlp)) == [] and not reads
+    first = list(reader(nlp))
+    assert texts_of(first) == TEXTS[:3]
+    assert list(reader(nlp)) == first and len(reads) == 1
+    assert texts_of(EvaluationCorpus(corpus)(nlp)) == TEXTS[:3]  # no skip by default
+
+
+def test_evaluation_corpus_survives_language_evaluate(nlp):
+    """`Language.evaluate` scores copies, so the examples read once stay as they were read."""
+
+    def gold(nlp):
+        for eg in examples(nlp, TEXTS[:3]):
+            eg.reference.ents = [Span(eg.reference, 6, 7, "X")]
+            yield eg
+
+    ruler = spacy.blank("en")
+    ruler.add_pipe("entity_ruler").add_patterns([{"label": "X", "pattern": "Osprey"}])
+    reader = EvaluationCorpus(gold)
+    assert [ruler.evaluate(reader(ruler))["ents_f"] for _ in range(2)] == [1.0, 1.0]
+    assert all(not eg.predicted.ents for eg in reader(ruler))

@@ -4,6 +4,8 @@ import xml.etree.ElementTree as ET
 import pytest
 import spacy
 import srsly
+from spacy.cli.train import train
+from spacy.language import Language
 from spacy.tokens import DocBin, Span
 from spacy.util import load_config
 from typer.testing import CliRunner
@@ -13,6 +15,7 @@ from spacy_ner_plugin.cli.train_curve import train_curve
 from spacy_ner_plugin.plot import curve_svg, nice_ticks
 from spacy_ner_plugin.sampling import sample_order
 from spacy_ner_plugin.train_curve import (
+    DEV_READER,
     SAMPLER,
     CurveInputError,
     advise,
@@ -118,7 +121,9 @@ def test_point_budget_scales_with_the_fraction(max_steps, eval_frequency, fracti
     steps, frequency = scaled_schedule(max_steps, eval_frequency, fraction)
     n_evals = steps // frequency
     assert steps % frequency == 0  # the last step is evaluated
-    assert n_evals == math.ceil(max_steps * fraction / eval_frequency)
+    # as many evaluations as the fraction of the full run's, at least one
+    target = max(1, math.ceil(max_steps * fraction) / eval_frequency)
+    assert n_evals >= 1 and abs(n_evals - target) <= 0.5
     assert max_steps * fraction <= steps < max_steps * fraction + n_evals
     if fraction == 1.0 and max_steps % eval_frequency == 0:
         assert (steps, frequency) == (max_steps, eval_frequency)
@@ -140,6 +145,9 @@ def test_point_config_wraps_the_train_corpus(corpus):
     block = point["corpora"]["train"]
     assert (block["@readers"], block["fraction"], block["seed"]) == (SAMPLER, 0.5, 3)
     assert block["corpus"] == config["corpora"]["train"]
+    dev = point["corpora"]["dev"]
+    assert (dev["@readers"], dev["skip_first"]) == (DEV_READER, True)
+    assert dev["corpus"] == config["corpora"]["dev"]
     assert point.interpolate()["training"]["seed"] == 3
     assert (point["training"]["max_steps"], point["training"]["eval_frequency"]) == (2, 1)
 
@@ -155,6 +163,42 @@ def test_cache_key_follows_config_seed_and_data(corpus, nlp, tmp_path):
     assert set(keys(**{"training.dropout": 0.2})).isdisjoint(first)
     write_docs(nlp, corpus["paths.train"], TRAIN[:-1])
     assert set(keys()).isdisjoint(first)
+
+
+DEV_READS = []
+
+
+@spacy.registry.readers("test_counted_corpus.v1")
+def counted_corpus(path: str):
+    corpus = spacy.training.Corpus(path)
+
+    def read(nlp):
+        DEV_READS.append(1)
+        return corpus(nlp)
+
+    return read
+
+
+def test_a_point_reads_its_dev_set_once_and_skips_the_step_0_evaluation(
+    corpus, tmp_path, monkeypatch
+):
+    """spaCy evaluates at steps 0, 10 and 20: step 0 gets no examples, one read serves both."""
+    evaluated = []
+    evaluate = Language.evaluate
+
+    def counting_evaluate(self, examples, **kwargs):
+        examples = list(examples)
+        evaluated.append(len(examples))
+        return evaluate(self, examples, **kwargs)
+
+    monkeypatch.setattr(Language, "evaluate", counting_evaluate)
+    config = load_config(CONFIG, overrides=corpus, interpolate=False)
+    config["corpora"]["dev"] = {"@readers": "test_counted_corpus.v1", "path": "${paths.dev}"}
+    point_config(config, CONFIG, 1.0, 0, (20, 10)).to_disk(tmp_path / "point.cfg")
+    DEV_READS.clear()
+    train(tmp_path / "point.cfg", tmp_path / "point")
+    assert evaluated == [0, len(DEV), len(DEV)]
+    assert len(DEV_READS) == 1
 
 
 def run_curve(corpus, tmp_path, **kwargs):
