@@ -86,6 +86,8 @@ def test_choose_strategy_says_why_and_refuses_constrained_without_a_model():
     assert choose_strategy("auto", "my_model")[0] == choose_strategy("auto", None)[0] == "outside"
     assert "measured best" in choose_strategy("auto", None)[1]
     assert choose_strategy("constrained", "my_model") == ("constrained", "chosen explicitly")
+    with pytest.raises(ValueError, match="'confident' strategy needs the base model"):
+        choose_strategy("confident", None)
     with pytest.raises(ValueError, match="needs the base model"):
         choose_strategy("constrained", None)
 
@@ -97,6 +99,24 @@ def test_fill_binary_step_writes_a_filled_corpus(tmp_path, nlp):
     assert (result.strategy, result.n_partial, result.missing_after) == ("outside", 3, 0)
     filled = list(DocBin().from_disk(tmp_path / "filled.spacy").get_docs(nlp.vocab))
     assert [e.text for d in filled for e in d.ents] == ["Osprey"] * 3
+
+
+def test_fill_binary_confident_step_adds_no_entities(tmp_path, nlp, trained_model):
+    docs = [binary_doc(nlp, f"I took my Osprey pack on trip {i}", rejected=[(6, 7, "BRAND")])
+            for i in range(3)]  # fmt: skip
+    DocBin(docs=docs, store_user_data=True).to_disk(tmp_path / "train.spacy")
+    result = fill_binary(
+        tmp_path / "train.spacy",
+        tmp_path / "filled.spacy",
+        model=str(trained_model),
+        strategy="confident",
+        uncertain=0.5,
+        propagate=False,
+    )
+    assert (result.strategy, result.n_partial) == ("confident", 3)
+    assert result.missing_before == 3 * 8 and result.missing_after == 3 * 2  # Osprey, trip
+    filled = list(DocBin().from_disk(tmp_path / "filled.spacy").get_docs(nlp.vocab))
+    assert not any(d.ents for d in filled)
 
 
 BRANDS = ["Osprey", "Salomon", "Patagonia", "Arcteryx", "Deuter", "Rab", "Mammut", "Vaude"]

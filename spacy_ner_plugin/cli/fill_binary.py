@@ -12,7 +12,8 @@ from ..binary import answer_matcher, fill_constrained, fill_outside, is_partial,
 from ..shards import ShardedDocBinWriter, read_docbin_docs
 from ._util import app, ensure_inputs_exist, msg
 
-STRATEGIES = ("auto", "constrained", "outside", "missing")
+STRATEGIES = ("auto", "constrained", "confident", "outside", "missing")
+MODEL_STRATEGIES = ("constrained", "confident")
 
 
 @dataclass
@@ -34,7 +35,7 @@ def fill_binary_cli(
     ),
     output_path: Path = typer.Argument(..., help="Where to write the filled corpus (.spacy)"),
     model: Optional[str] = typer.Option(
-        None, "--model", "-m", help="Base model that made the suggestions (for 'constrained')"
+        None, "--model", "-m", help="Base model ('constrained', 'confident')"
     ),
     strategy: str = typer.Option(
         "auto", "--strategy", "-s", help=f"One of {', '.join(STRATEGIES)}"
@@ -55,9 +56,11 @@ def fill_binary_cli(
 
     Without this, a model trained on binary answers has no reason to predict "O". 'constrained'
     fills each text with the base model's most probable analysis that keeps every accept and
-    avoids every reject (leaving uncertain tokens missing); 'outside' makes every unknown token
-    "O" except those of rejected spans; 'missing' leaves them unknown. 'auto' is 'outside',
-    which measured best. Answered strings are first propagated to their other occurrences.
+    avoids every reject (leaving uncertain tokens missing); 'confident' adds no entities, the
+    base model only decides which unknown tokens are surely "O" (the rest stay missing);
+    'outside' makes every unknown token "O" except those of rejected spans; 'missing' leaves
+    them unknown. 'auto' is 'outside', which measured best. Answered strings are first
+    propagated to their other occurrences.
     """
     if strategy not in STRATEGIES:
         msg.fail(
@@ -78,7 +81,7 @@ def fill_binary(
     """Fill the partial docs of `input_path` and write all docs to `output_path` atomically."""
     ensure_inputs_exist(input_path)
     strategy, reason = choose_strategy(strategy, model)
-    nlp = spacy.load(model) if strategy == "constrained" else spacy.blank("xx")
+    nlp = spacy.load(model) if strategy in MODEL_STRATEGIES else spacy.blank("xx")
     result = FillResult(strategy, reason, 0, 0, 0, 0)
     matcher = answer_matcher(read_docbin_docs(input_path, nlp.vocab), nlp.vocab)
 
@@ -116,8 +119,8 @@ def fill_binary(
 
 def choose_strategy(strategy: str, model: Optional[str]) -> Tuple[str, str]:
     """Resolve 'auto' and check the strategy can run; return it with the reason."""
-    if strategy == "constrained" and not model:
-        raise ValueError("the 'constrained' strategy needs the base model (--model)")
+    if strategy in MODEL_STRATEGIES and not model:
+        raise ValueError(f"the {strategy!r} strategy needs the base model (--model)")
     if strategy != "auto":
         return strategy, "chosen explicitly"
     return "outside", (
@@ -129,8 +132,9 @@ def choose_strategy(strategy: str, model: Optional[str]) -> Tuple[str, str]:
 def _apply(
     strategy: str, docs: Iterable[Doc], nlp: spacy.Language, beam_width: int, uncertain: float
 ) -> Iterable[Doc]:
-    if strategy == "constrained":
-        return fill_constrained(docs, nlp, beam_width=beam_width, uncertain=uncertain)
+    if strategy in MODEL_STRATEGIES:
+        add_entities = strategy == "constrained"
+        return fill_constrained(docs, nlp, beam_width, uncertain, add_entities=add_entities)
     if strategy == "outside":
         return (fill_outside(doc) if is_partial(doc) else doc for doc in docs)
     return docs
