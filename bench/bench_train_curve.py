@@ -45,6 +45,7 @@ def timed(command: List[str], log: Path) -> float:
 
 
 def curve_name(workers: int) -> str:
+    """The row name of a curve run on `workers` workers."""
     return f"curve, {workers} worker{'s' if workers > 1 else ''}"
 
 
@@ -79,7 +80,8 @@ def main(
     ]
     python = sys.executable
     msg.info(f"{dataset}, {max_steps} steps, eval every {eval_frequency}; work in {tmp}")
-    runs = {"full training": 0, **{curve_name(w): w for w in ([n_workers, 1][: 1 + sequential])}}
+    curves = [n_workers, 1] if sequential else [n_workers]
+    runs = {"full training": 0, **{curve_name(w): w for w in curves}}
 
     def command(workers: int, i: int) -> List[str]:
         """The baseline (workers = 0) or the curve on `workers`, writing into round i's dirs."""

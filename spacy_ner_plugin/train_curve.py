@@ -89,9 +89,9 @@ def scaled_schedule(max_steps: int, eval_frequency: int, fraction: float) -> Tup
     """`(max_steps, eval_frequency)` for a point: about `fraction` of the steps and evaluations.
 
     The evaluation count is rounded to the nearest whole number, halves down (at least 1:
-    every evaluation of a point adds to its fixed cost), and the interval
-    set to divide the step count evenly, so the point's last step is evaluated; that adds fewer
-    steps than the point has evaluations.
+    every evaluation of a point adds to its fixed cost), and the interval set to divide the
+    step count evenly, so the point's last step is evaluated; that adds fewer steps than the
+    point has evaluations.
     """
     if max_steps <= 0:
         return max_steps, eval_frequency
