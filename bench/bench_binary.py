@@ -4,10 +4,17 @@ A seed model trained on 100 gold texts proposes its top-scored (or most uncertai
 uncertain) span for each other training text; an oracle accepts it when it exactly matches a
 gold span, else rejects. Then the same config is trained on the seed texts plus those answers:
   (a) binary-aware: accepted -> ents, rejected -> incorrect_spans, rest filled by a strategy
-      ("self": propagate, train on the 'outside' fill, refill constrained by that model, train);
-  (b) naive: accepted spans as gold, everything else "O", rejected answers ignored;
+      ("self": propagate, train on the 'outside' fill, refill constrained by that model, train;
+      "self+confident": propagate, train on the 'missing' fill, let that recall-oriented model
+      pick the tokens that are confidently "O", train; "sample": a random share of the unknown
+      tokens "O", the rest missing);
+  (b) naive: accepted spans as gold, everything else "O", rejected answers ignored -- read two
+      ways: b_naive trains on the accepted texts only (rejected tasks dropped, as a non-binary
+      `prodigy train` does), b_naive_all on every answered text (a rejected text is all "O");
   (c) gold: full annotations of the same texts (ceiling);  (d) seed texts only.
-Every variant is scored on the fashion_brands eval set (500 texts).
+Every variant is scored on the fashion_brands eval set (500 texts). With --teach-rounds N the
+answers are collected ner.teach style, in N batches, the proposer retrained (default fill) after
+each; bench/binary_seeds.py averages runs made with different --seed.
 
     python bench/bench_binary.py --out bench/results/binary --max-steps 1500
 """
@@ -17,8 +24,10 @@ import random
 import subprocess
 import sys
 import time
+import zlib
+from math import ceil
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Callable, Dict, List, Tuple
 
 import spacy
 import typer
@@ -26,9 +35,11 @@ from spacy.tokens import Doc, DocBin, Span, SpanGroup
 
 from spacy_ner_plugin.binary import (
     INCORRECT_SPANS_KEY,
+    accepted_spans,
     answer_matcher,
     beam_parses,
     fill_constrained,
+    fill_doc,
     fill_outside,
     is_partial,
     propagate_answers,
@@ -38,6 +49,10 @@ from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
 ROOT = Path(__file__).parent.parent
 DATA = ROOT.parent / "shared" / "data" / "fashion_brands"
 CONFIG = ROOT / "configs" / "ner.cfg"
+Answer = Tuple[Doc, Tuple[int, int, str], bool]  # the text, the proposed span, accepted?
+PROPOSALS = ("top", "uncertain")
+FILLS = ("constrained", "outside", "missing", "confident", "sample")
+STRATEGIES = (*FILLS, *(f"propagate+{fill}" for fill in FILLS), "self", "self+confident")
 
 
 def spacy_train(
@@ -98,8 +113,8 @@ def evaluate(model: Path, dev_docs: List[Doc]) -> Dict[str, float]:
 
 def simulate_answers(
     nlp: spacy.Language, docs: List[Doc], beam_width: int, proposal: str = "top"
-) -> List[Tuple[Doc, Tuple[int, int, str], bool]]:
-    """The seed model's proposed span per text, answered by the gold-annotation oracle.
+) -> List[Answer]:
+    """The proposer's span for each text, answered by the gold-annotation oracle.
 
     `proposal`: "top" proposes the span with the highest beam probability, "uncertain" the
     one whose probability is closest to 0.5 (ner.teach's default sorter).
@@ -133,6 +148,46 @@ def binary_doc(
     return out
 
 
+def answer_doc(answer: Answer) -> Doc:
+    """One simulated answer as a merged binary doc."""
+    doc, span, ok = answer
+    return binary_doc(doc, [span] if ok else [], [] if ok else [span])
+
+
+def teach_answers(
+    base: spacy.Language,
+    docs: List[Doc],
+    n_answers: int,
+    rounds: int,
+    retrain: Callable[[List[Answer], int], spacy.Language],
+    beam_width: int,
+    proposal: str,
+) -> Tuple[List[Answer], spacy.Language]:
+    """Collect `n_answers` in `rounds` equal batches, ner.teach style: after each batch but the
+    last, `retrain` makes the model that proposes the next batch's spans. Returns the answers
+    and the model that proposed the last batch (with one round: the seed model, no retraining).
+    """
+    answers: List[Answer] = []
+    position = 0
+    for round_ in range(1, rounds + 1):
+        if round_ > 1:
+            base = retrain(answers, round_ - 1)
+        target = min(n_answers, ceil(n_answers * round_ / rounds))
+        while len(answers) < target and position < len(docs):
+            chunk = docs[position : position + target - len(answers)]
+            position += len(chunk)
+            answers += simulate_answers(base, chunk, beam_width, proposal)
+    return answers, base
+
+
+def fill_sampled(doc: Doc, rate: float, seed: int) -> Doc:
+    """Negative sampling: a seeded random share `rate` of the unknown tokens become "O", the
+    rest stay missing (a token-level take on Li et al. 2021's remedy for unlabeled entities)."""
+    rng = random.Random(zlib.crc32(doc.text.encode()) + seed)
+    draws = [rng.random() for _ in doc]  # a token stays missing when its draw is >= rate
+    return fill_doc(doc, sorted(accepted_spans(doc)), draws, uncertain=rate)
+
+
 def main(
     out: Path = typer.Option(Path("bench/results/binary"), help="Working and result directory"),
     max_steps: int = typer.Option(1500, help="Training steps for every variant"),
@@ -140,18 +195,28 @@ def main(
     n_answers: int = typer.Option(1000, help="Simulated binary answers"),
     beam_width: int = typer.Option(16, help="Beam for proposals and constrained filling"),
     seed: int = typer.Option(0, help="Seed for the text order and training"),
-    proposal: str = typer.Option("top", help="Span proposed per text: top or uncertain"),
+    proposal: str = typer.Option("top", help=f"Span proposed per text: {' or '.join(PROPOSALS)}"),
     uncertain: float = typer.Option(
         0.3, help="'constrained', 'confident': tokens inside an entity this likely stay missing"
     ),
     resume: bool = typer.Option(
         False, help="Reuse a variant's model already in OUT (same options and data only)"
     ),
+    teach_rounds: int = typer.Option(
+        1, help="Collect the answers in this many batches, retraining the proposer after each"
+    ),
+    sample_rate: float = typer.Option(0.3, help="'sample': share of unknown tokens made 'O'"),
     strategies: str = typer.Option(
         "missing,outside,constrained,propagate+missing,propagate+outside,propagate+constrained,self",
         help="Fill strategies for (a); 'propagate+X' propagates answered strings first",
     ),
 ) -> None:
+    unknown = [name for name in strategies.split(",") if name not in STRATEGIES]
+    if proposal not in PROPOSALS or unknown:  # fail before hours of training, not after
+        raise typer.BadParameter(
+            f"unknown {'strategies ' + ', '.join(unknown) if unknown else 'proposal ' + proposal}"
+            f"; proposals: {', '.join(PROPOSALS)}; strategies: {', '.join(STRATEGIES)}"
+        )
     start = time.time()
     out.mkdir(parents=True, exist_ok=True)
     corpus = out / "corpus"
@@ -170,22 +235,35 @@ def main(
 
     seed_model = train("d_seed_only", seed_docs, *args)
     results["d_seed_only"] = evaluate(seed_model, dev_docs)
+
+    def retrain(answers: List[Answer], round_: int) -> spacy.Language:
+        """The proposer for the next teach round: seed + answers so far, default fill."""
+        docs = seed_docs + [answer_doc(answer) for answer in answers]
+        matcher = answer_matcher(docs, nlp.vocab)
+        docs = [fill_outside(propagate_answers(doc, matcher)) for doc in docs]
+        return spacy.load(train(f"teach_round{round_}", docs, *args))
+
     base = spacy.load(seed_model)
-    answers = simulate_answers(base, rest, beam_width, proposal)[:n_answers]
+    answers, base = teach_answers(
+        base, rest, n_answers, teach_rounds, retrain, beam_width, proposal
+    )
     answered = [doc for doc, _, _ in answers]
     n_accept = sum(ok for _, _, ok in answers)
-    binary = [
-        binary_doc(doc, [span] if ok else [], [] if ok else [span]) for doc, span, ok in answers
-    ]
-    naive = [binary_doc(doc, [span], []) for doc, span, ok in answers if ok]
-    naive = [fill_outside(doc) for doc in naive]  # accepted spans, everything else "O"
+    binary = [answer_doc(answer) for answer in answers]
+    # (b): accepted spans as gold, everything else "O", rejects ignored (or their texts dropped)
+    every = [fill_outside(binary_doc(doc, [span] if ok else [], [])) for doc, span, ok in answers]
+    naive = [doc for doc, (_, _, ok) in zip(every, answers) if ok]
 
     results["c_gold"] = evaluate(train("c_gold", seed_docs + answered, *args), dev_docs)
     results["b_naive"] = evaluate(train("b_naive", seed_docs + naive, *args), dev_docs)
+    results["b_naive_all"] = evaluate(train("b_naive_all", seed_docs + every, *args), dev_docs)
     fills = {
         "constrained": lambda docs: list(fill_constrained(docs, base, beam_width, uncertain)),
         "outside": lambda docs: [fill_outside(doc) if is_partial(doc) else doc for doc in docs],
         "missing": lambda docs: docs,
+        "sample": lambda docs: [
+            fill_sampled(doc, sample_rate, seed) if is_partial(doc) else doc for doc in docs
+        ],
         "confident": lambda docs: list(
             fill_constrained(docs, base, beam_width, uncertain, add_entities=False)
         ),
@@ -193,10 +271,13 @@ def main(
     for name in strategies.split(","):
         key = f"a_binary_{name}"
         docs = seed_docs + binary
-        if name.startswith("propagate+") or name == "self":
+        if name.startswith("propagate+") or name.startswith("self"):
             matcher = answer_matcher(docs, nlp.vocab)
             docs = [propagate_answers(doc, matcher) for doc in docs]
-        if name == "self":  # refill with a model trained on the 'outside' fill, train again
+        if name == "self+confident":  # a recall-oriented model picks the surely-"O" tokens
+            first = spacy.load(train("a_binary_propagate+missing", docs, *args))
+            docs = list(fill_constrained(docs, first, beam_width, uncertain, add_entities=False))
+        elif name == "self":  # refill with a model trained on the 'outside' fill, train again
             first = spacy.load(train(f"{key}_round1", fills["outside"](docs), *args))
             docs = list(fill_constrained(docs, first, beam_width=beam_width))
         else:
@@ -211,6 +292,7 @@ def main(
         "n_answers": len(answers),
         "n_accept": n_accept,
         "proposal": proposal,
+        "teach_rounds": teach_rounds,
         "uncertain": uncertain,
         "scores": results,
         "wall_s": round(time.time() - start),
