@@ -34,20 +34,10 @@ def sample_order(texts: Sequence[str], seed: int) -> List[int]:
     return sorted(range(len(texts)), key=lambda i: rank_key(texts[i], i, seed))
 
 
-def sample_cutoff(texts: Sequence[str], fraction: float, seed: int) -> Optional[Tuple[int, int]]:
-    """The rank key of the last example in the sample (None if the sample is empty)."""
-    order = sample_order(texts, seed)
-    size = sample_size(len(texts), fraction)
-    return rank_key(texts[order[size - 1]], order[size - 1], seed) if size else None
-
-
 def take_sample(examples: Sequence[Example], fraction: float, seed: int) -> List[Example]:
     """The seeded, nested sample of `fraction` of `examples`, in corpus order."""
-    texts = [eg.reference.text for eg in examples]
-    cutoff = sample_cutoff(texts, fraction, seed)
-    if cutoff is None:
-        return []
-    return [eg for i, eg in enumerate(examples) if rank_key(texts[i], i, seed) <= cutoff]
+    order = sample_order([eg.reference.text for eg in examples], seed)
+    return [examples[i] for i in sorted(order[: sample_size(len(examples), fraction)])]
 
 
 class SampledCorpus:
