@@ -180,6 +180,17 @@ def teach_answers(
     return answers, base
 
 
+def propagated(docs: List[Doc]) -> List[Doc]:
+    """The docs with every clearly answered string propagated to its unknown occurrences."""
+    matcher = answer_matcher(docs, docs[0].vocab)
+    return [propagate_answers(doc, matcher) for doc in docs]
+
+
+def outside(docs: List[Doc]) -> List[Doc]:
+    """The 'outside' fill of the partial docs; complete docs pass unchanged."""
+    return [fill_outside(doc) if is_partial(doc) else doc for doc in docs]
+
+
 def fill_sampled(doc: Doc, rate: float, seed: int) -> Doc:
     """Negative sampling: a seeded random share `rate` of the unknown tokens become "O", the
     rest stay missing (a token-level take on Li et al. 2021's remedy for unlabeled entities)."""
@@ -238,9 +249,7 @@ def main(
 
     def retrain(answers: List[Answer], round_: int) -> spacy.Language:
         """The proposer for the next teach round: seed + answers so far, default fill."""
-        docs = seed_docs + [answer_doc(answer) for answer in answers]
-        matcher = answer_matcher(docs, nlp.vocab)
-        docs = [fill_outside(propagate_answers(doc, matcher)) for doc in docs]
+        docs = outside(propagated(seed_docs + [answer_doc(answer) for answer in answers]))
         return spacy.load(train(f"teach_round{round_}", docs, *args))
 
     base = spacy.load(seed_model)
@@ -259,7 +268,7 @@ def main(
     results["b_naive_all"] = evaluate(train("b_naive_all", seed_docs + every, *args), dev_docs)
     fills = {
         "constrained": lambda docs: list(fill_constrained(docs, base, beam_width, uncertain)),
-        "outside": lambda docs: [fill_outside(doc) if is_partial(doc) else doc for doc in docs],
+        "outside": outside,
         "missing": lambda docs: docs,
         "sample": lambda docs: [
             fill_sampled(doc, sample_rate, seed) if is_partial(doc) else doc for doc in docs
@@ -272,13 +281,12 @@ def main(
         key = f"a_binary_{name}"
         docs = seed_docs + binary
         if name.startswith("propagate+") or name.startswith("self"):
-            matcher = answer_matcher(docs, nlp.vocab)
-            docs = [propagate_answers(doc, matcher) for doc in docs]
+            docs = propagated(docs)
         if name == "self+confident":  # a recall-oriented model picks the surely-"O" tokens
             first = spacy.load(train("a_binary_propagate+missing", docs, *args))
             docs = list(fill_constrained(docs, first, beam_width, uncertain, add_entities=False))
         elif name == "self":  # refill with a model trained on the 'outside' fill, train again
-            first = spacy.load(train(f"{key}_round1", fills["outside"](docs), *args))
+            first = spacy.load(train(f"{key}_round1", outside(docs), *args))
             docs = list(fill_constrained(docs, first, beam_width=beam_width))
         else:
             docs = fills[name.split("+")[-1]](docs)
