@@ -12,6 +12,9 @@ gold span, else rejects. Then the same config is trained on the seed texts plus 
       ways: b_naive trains on the accepted texts only (rejected tasks dropped, as a non-binary
       `prodigy train` does), b_naive_all on every answered text (a rejected text is all "O");
   (c) gold: full annotations of the same texts (ceiling);  (d) seed texts only.
+With --patterns, 'propagate+patterns+X' labels pattern matches over still-unknown tokens before
+fill X, and b_naive_patterns / b_naive_all_patterns give the naive baselines the same matches
+as gold, so that what the patterns add is told apart from what binary-awareness adds.
 Every variant is scored on the fashion_brands eval set (500 texts). With --teach-rounds N the
 answers are collected ner.teach style, in N batches, the proposer retrained (default fill) after
 each; bench/binary_seeds.py averages runs made with different --seed.
@@ -36,6 +39,7 @@ from spacy.tokens import Doc, DocBin, Span, SpanGroup
 from spacy_ner_plugin.binary import (
     INCORRECT_SPANS_KEY,
     accepted_spans,
+    add_pattern_entities,
     answer_matcher,
     beam_parses,
     fill_constrained,
@@ -45,6 +49,7 @@ from spacy_ner_plugin.binary import (
     propagate_answers,
 )
 from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
+from spacy_ner_plugin.patterns import PatternMatcher, load_patterns
 
 ROOT = Path(__file__).parent.parent
 DATA = ROOT.parent / "shared" / "data" / "fashion_brands"
@@ -52,7 +57,8 @@ CONFIG = ROOT / "configs" / "ner.cfg"
 Answer = Tuple[Doc, Tuple[int, int, str], bool]  # the text, the proposed span, accepted?
 PROPOSALS = ("top", "uncertain")
 FILLS = ("constrained", "outside", "missing", "confident", "sample")
-STRATEGIES = (*FILLS, *(f"propagate+{fill}" for fill in FILLS), "self", "self+confident")
+PREFIXES = ("", "propagate+", "propagate+patterns+")
+STRATEGIES = (*(prefix + fill for prefix in PREFIXES for fill in FILLS), "self", "self+confident")
 
 
 def spacy_train(
@@ -217,12 +223,17 @@ def main(
         1, help="Collect the answers in this many batches, retraining the proposer after each"
     ),
     sample_rate: float = typer.Option(0.3, help="'sample': share of unknown tokens made 'O'"),
+    patterns: Path = typer.Option(
+        None, help="Pattern JSONL: 'propagate+patterns+X' labels its matches; adds b_*_patterns"
+    ),
     strategies: str = typer.Option(
         "missing,outside,constrained,propagate+missing,propagate+outside,propagate+constrained,self",
         help="Fill strategies for (a); 'propagate+X' propagates answered strings first",
     ),
 ) -> None:
     unknown = [name for name in strategies.split(",") if name not in STRATEGIES]
+    if not patterns and "+patterns+" in strategies:
+        raise typer.BadParameter("the '+patterns+' strategies need --patterns")
     if proposal not in PROPOSALS or unknown:  # fail before hours of training, not after
         raise typer.BadParameter(
             f"unknown {'strategies ' + ', '.join(unknown) if unknown else 'proposal ' + proposal}"
@@ -266,6 +277,15 @@ def main(
     results["c_gold"] = evaluate(train("c_gold", seed_docs + answered, *args), dev_docs)
     results["b_naive"] = evaluate(train("b_naive", seed_docs + naive, *args), dev_docs)
     results["b_naive_all"] = evaluate(train("b_naive_all", seed_docs + every, *args), dev_docs)
+    matcher = PatternMatcher(nlp, load_patterns(patterns), str(patterns)) if patterns else None
+    if matcher:  # the same pattern labels given to the naive baselines
+        with_patterns = [
+            fill_outside(add_pattern_entities(binary_doc(doc, [span] if ok else [], []), matcher))
+            for doc, span, ok in answers
+        ]
+        kept = [doc for doc, (_, _, ok) in zip(with_patterns, answers) if ok]
+        for key, docs in (("b_naive_patterns", kept), ("b_naive_all_patterns", with_patterns)):
+            results[key] = evaluate(train(key, seed_docs + docs, *args), dev_docs)
     fills = {
         "constrained": lambda docs: list(fill_constrained(docs, base, beam_width, uncertain)),
         "outside": outside,
@@ -282,6 +302,8 @@ def main(
         docs = seed_docs + binary
         if name.startswith("propagate+") or name.startswith("self"):
             docs = propagated(docs)
+        if "+patterns+" in name:
+            docs = [add_pattern_entities(doc, matcher) for doc in docs]
         if name == "self+confident":  # a recall-oriented model picks the surely-"O" tokens
             first = spacy.load(train("a_binary_propagate+missing", docs, *args))
             docs = list(fill_constrained(docs, first, beam_width, uncertain, add_entities=False))

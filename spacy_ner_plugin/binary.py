@@ -15,6 +15,8 @@ from spacy.tokens import Doc, Span, SpanGroup
 from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
+from .patterns import PatternMatcher
+
 INCORRECT_SPANS_KEY = "incorrect_spans"
 
 SpanKey = Tuple[int, int, str]
@@ -151,6 +153,31 @@ def _propagate(doc: Doc, matcher: PhraseMatcher) -> Doc:
     if wrong:
         group = list(filled.spans[INCORRECT_SPANS_KEY]) if known else []
         filled.spans[INCORRECT_SPANS_KEY] = SpanGroup(filled, spans=group + wrong)
+    return filled
+
+
+def add_pattern_entities(doc: Doc, matcher: PatternMatcher) -> Doc:
+    """Label the unknown tokens of a partial doc where a pattern matches: weak positives.
+
+    Answers outrank patterns: a match is used only when all its tokens are unknown and it is not
+    a rejected span; overlapping matches resolve to the longest. Gold docs pass unchanged.
+    """
+    if not is_partial(doc):
+        return doc
+    filled = doc.copy()
+    rejected = rejected_spans(filled)
+    matches = [
+        Span(filled, start, end, matcher.patterns[matcher.keys[key]].label)
+        for key, start, end in matcher(filled)
+        if end > start
+    ]
+    free = [
+        span
+        for span in matches
+        if all(token.ent_iob == 0 for token in span)
+        and (span.start, span.end, span.label_) not in rejected
+    ]
+    filled.set_ents(filter_spans(free), default="unmodified")
     return filled
 
 

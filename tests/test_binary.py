@@ -5,9 +5,11 @@ import pytest
 import spacy
 from spacy.tokens import Doc, DocBin, Span, SpanGroup
 from spacy.training import Example
+from typer.testing import CliRunner
 
 from spacy_ner_plugin.binary import (
     INCORRECT_SPANS_KEY,
+    add_pattern_entities,
     answer_matcher,
     best_consistent_analysis,
     fill_constrained,
@@ -15,7 +17,9 @@ from spacy_ner_plugin.binary import (
     is_partial,
     propagate_answers,
 )
+from spacy_ner_plugin.cli import app
 from spacy_ner_plugin.cli.fill_binary import choose_strategy, fill_binary
+from spacy_ner_plugin.patterns import PatternError, PatternMatcher, load_patterns
 
 
 def binary_doc(nlp, text, accepted=(), rejected=()):
@@ -231,3 +235,66 @@ def test_reject_only_answers_still_register_their_labels(write_jsonl, tmp_path):
         DocBin().from_disk(tmp_path / "out" / "train.spacy").get_docs(spacy.blank("en").vocab)
     )
     assert all(doc.spans[INCORRECT_SPANS_KEY][0].text == "Zion" for doc in docs)
+
+
+BRAND_PATTERNS = [
+    {"label": "B", "pattern": [{"lower": "osprey"}]},
+    {"label": "B", "pattern": [{"lower": "rab"}]},
+    {"label": "B", "pattern": "Zion"},
+    {"label": "B", "pattern": [{"lower": "deuter"}, {"lower": "pack"}]},
+]
+
+
+def test_patterns_label_only_unknown_tokens_and_never_a_rejected_span(nlp, write_jsonl):
+    matcher = PatternMatcher(nlp, load_patterns(write_jsonl(BRAND_PATTERNS)))
+    doc = binary_doc(
+        nlp,
+        "osprey or Rab , Zion and a Deuter pack",
+        accepted=[(2, 3, "OTHER")],  # the accept outranks the "rab" pattern
+        rejected=[(4, 5, "B")],  # so does the reject of "Zion"
+    )
+    out = add_pattern_entities(doc, matcher)
+    assert [(e.text, e.label_) for e in out.ents] == [
+        ("osprey", "B"), ("Rab", "OTHER"), ("Deuter pack", "B")
+    ]  # fmt: skip
+    assert [t.ent_iob_ for t in out][3:6] == ["", "", ""]  # everything else stays unknown
+    assert [s.text for s in out.spans[INCORRECT_SPANS_KEY]] == ["Zion"]
+    gold = nlp.make_doc("osprey packs")
+    gold.set_ents([], default="outside")
+    assert add_pattern_entities(gold, matcher) is gold  # gold docs pass unchanged
+
+
+def test_fill_binary_with_patterns_adds_their_matches_before_the_fill(tmp_path, nlp, write_jsonl):
+    docs = [
+        binary_doc(nlp, "Rab and Osprey gear", accepted=[(2, 3, "B")]),
+        binary_doc(nlp, "my rab jacket", rejected=[(2, 3, "B")]),
+        binary_doc(nlp, "Deuter pack , osprey pack", rejected=[(0, 1, "B")]),
+        binary_doc(nlp, "Deuter , Zion", rejected=[(0, 1, "B"), (2, 3, "B")]),
+    ]
+    DocBin(docs=docs, store_user_data=True).to_disk(tmp_path / "train.spacy")
+    result = fill_binary(
+        tmp_path / "train.spacy", tmp_path / "filled.spacy", patterns=write_jsonl(BRAND_PATTERNS)
+    )
+    filled = list(DocBin().from_disk(tmp_path / "filled.spacy").get_docs(nlp.vocab))
+    # "Osprey" was accepted, so its lower-cased form propagates before any pattern runs; a
+    # reject of "Deuter" does not rule out the longer "Deuter pack", but a rejected "Zion" stays
+    assert [[e.text for e in d.ents] for d in filled] == [
+        ["Rab", "Osprey"], ["rab"], ["Deuter pack", "osprey"], []
+    ]  # fmt: skip
+    assert result.pattern_ents == 3  # "Rab", "rab", "Deuter pack"
+    assert (result.strategy, result.missing_after) == ("outside", 3)  # jacket, Deuter, Zion
+
+
+def test_fill_binary_refuses_invalid_patterns_and_writes_nothing(tmp_path, nlp, write_jsonl):
+    DocBin(docs=[binary_doc(nlp, "Rab gear", accepted=[(0, 1, "B")])]).to_disk(
+        tmp_path / "train.spacy"
+    )
+    bad = write_jsonl([BRAND_PATTERNS[0], {"label": "B"}, "{not json"], name="patterns.jsonl")
+    with pytest.raises(PatternError) as err:
+        fill_binary(tmp_path / "train.spacy", tmp_path / "filled.spacy", patterns=bad)
+    assert f"{bad}:2" in str(err.value) and f"{bad}:3" in str(err.value)
+    assert not (tmp_path / "filled.spacy").exists()
+    args = ["fill-binary", str(tmp_path / "train.spacy"), str(tmp_path / "filled.spacy")]
+    out = CliRunner().invoke(app, [*args, "--patterns", str(bad)])
+    assert out.exit_code == 1 and "Invalid patterns" in out.output and f"{bad}:2" in out.output
+    assert not (tmp_path / "filled.spacy").exists()

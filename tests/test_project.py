@@ -32,6 +32,7 @@ def test_all_workflow_runs_on_a_copy_of_the_template(tmp_path):
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert (project / "training" / "sample" / "model-best" / "meta.json").exists()
     assert (project / "training" / "sample" / "pretrain" / "model-last.bin").exists()
+    assert "Pattern matches made entities" in out.stdout  # fill-binary used the sample's patterns
     scores = json.loads((project / "metrics" / "sample" / "scores.json").read_text())
     assert 0.0 <= scores["ents_f"] <= 1.0
     assert set(scores["ents_per_type"]) == {"GEAR_BRAND", "TRAIL"}

@@ -8,7 +8,15 @@ import spacy
 import typer
 from spacy.tokens import Doc
 
-from ..binary import answer_matcher, fill_constrained, fill_outside, is_partial, propagate_answers
+from ..binary import (
+    add_pattern_entities,
+    answer_matcher,
+    fill_constrained,
+    fill_outside,
+    is_partial,
+    propagate_answers,
+)
+from ..patterns import PatternError, PatternMatcher, load_patterns
 from ..shards import ShardedDocBinWriter, read_docbin_docs
 from ._util import app, ensure_inputs_exist, msg
 
@@ -18,7 +26,7 @@ MODEL_STRATEGIES = ("constrained", "confident")
 
 @dataclass
 class FillResult:
-    """What the fill did: the strategy, why, and token counts before and after."""
+    """What the fill did: the strategy, why, token counts before and after, pattern entities."""
 
     strategy: str
     reason: str
@@ -26,6 +34,7 @@ class FillResult:
     n_partial: int
     missing_before: int
     missing_after: int
+    pattern_ents: int = 0
 
 
 @app.command("fill-binary")
@@ -51,6 +60,10 @@ def fill_binary_cli(
     propagate: bool = typer.Option(
         True, "--propagate/--no-propagate", help="First label other occurrences of answered strings"
     ),
+    patterns: str = typer.Option(
+        "", "--patterns", "-p", help="Pattern JSONL whose matches label unknown tokens; '': none"
+    ),
+    lang: str = typer.Option("en", "--lang", help="Tokenizer for string patterns (no --model)"),
 ) -> None:
     """Fill the unknown tokens of binary (accept/reject) answers before training.
 
@@ -60,13 +73,27 @@ def fill_binary_cli(
     base model only decides which unknown tokens are surely "O" (the rest stay missing);
     'outside' makes every unknown token "O" except those of rejected spans; 'missing' leaves
     them unknown. 'auto' is 'outside', which measured best. Answered strings are first
-    propagated to their other occurrences.
+    propagated to their other occurrences; with --patterns, pattern matches over tokens that are
+    still unknown then become entities (answers outrank patterns).
     """
     if strategy not in STRATEGIES:
         msg.fail(
             f"Unknown strategy {strategy!r}", f"Choose one of {', '.join(STRATEGIES)}", exits=1
         )
-    fill_binary(input_path, output_path, model, strategy, beam_width, uncertain, propagate)
+    try:
+        fill_binary(
+            input_path,
+            output_path,
+            model,
+            strategy,
+            beam_width,
+            uncertain,
+            propagate,
+            Path(patterns) if patterns else None,
+            lang,
+        )
+    except PatternError as err:
+        msg.fail("Invalid patterns, nothing written", str(err), exits=1)
 
 
 def fill_binary(
@@ -77,12 +104,20 @@ def fill_binary(
     beam_width: int = 16,
     uncertain: float = 0.3,
     propagate: bool = True,
+    patterns: Optional[Path] = None,
+    lang: str = "en",
 ) -> FillResult:
-    """Fill the partial docs of `input_path` and write all docs to `output_path` atomically."""
-    ensure_inputs_exist(input_path)
+    """Fill the partial docs of `input_path` and write all docs to `output_path` atomically.
+
+    Raises `PatternError` (every invalid line named) before any doc is read or written.
+    """
+    ensure_inputs_exist(input_path, patterns)
     strategy, reason = choose_strategy(strategy, model)
-    nlp = spacy.load(model) if strategy in MODEL_STRATEGIES else spacy.blank("xx")
+    nlp = spacy.load(model) if strategy in MODEL_STRATEGIES else spacy.blank(lang)
     result = FillResult(strategy, reason, 0, 0, 0, 0)
+    pattern_matcher = (
+        PatternMatcher(nlp, load_patterns(patterns), str(patterns)) if patterns else None
+    )
     matcher = answer_matcher(read_docbin_docs(input_path, nlp.vocab), nlp.vocab)
 
     def docs_in() -> Iterator[Doc]:
@@ -90,7 +125,12 @@ def fill_binary(
             result.n_docs += 1
             result.n_partial += is_partial(doc)
             result.missing_before += _count_missing(doc)
-            yield propagate_answers(doc, matcher) if propagate else doc
+            doc = propagate_answers(doc, matcher) if propagate else doc
+            if pattern_matcher is not None:
+                before = len(doc.ents)
+                doc = add_pattern_entities(doc, pattern_matcher)
+                result.pattern_ents += len(doc.ents) - before
+            yield doc
 
     writer = ShardedDocBinWriter(output_path)
     try:
@@ -104,11 +144,14 @@ def fill_binary(
     msg.info(f"Strategy: {result.strategy} ({result.reason})")
     if propagate:
         msg.info("Answered strings propagated to their other occurrences first")
+    if patterns:
+        msg.info(f"Pattern matches made entities where no answer covers them: {patterns}")
     msg.table(
         [
             ("docs", result.n_docs),
             ("docs with unknown tokens", result.n_partial),
             ("unknown tokens before", result.missing_before),
+            ("entities from patterns", result.pattern_ents),
             ("unknown tokens after", result.missing_after),
         ],
         aligns=("l", "r"),
