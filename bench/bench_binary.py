@@ -270,22 +270,20 @@ def main(
     answered = [doc for doc, _, _ in answers]
     n_accept = sum(ok for _, _, ok in answers)
     binary = [answer_doc(answer) for answer in answers]
-    # (b): accepted spans as gold, everything else "O", rejects ignored (or their texts dropped)
-    every = [fill_outside(binary_doc(doc, [span] if ok else [], [])) for doc, span, ok in answers]
-    naive = [doc for doc, (_, _, ok) in zip(every, answers) if ok]
+    matcher = PatternMatcher(nlp, load_patterns(patterns), str(patterns)) if patterns else None
 
     results["c_gold"] = evaluate(train("c_gold", seed_docs + answered, *args), dev_docs)
-    results["b_naive"] = evaluate(train("b_naive", seed_docs + naive, *args), dev_docs)
-    results["b_naive_all"] = evaluate(train("b_naive_all", seed_docs + every, *args), dev_docs)
-    matcher = PatternMatcher(nlp, load_patterns(patterns), str(patterns)) if patterns else None
-    if matcher:  # the same pattern labels given to the naive baselines
-        with_patterns = [
-            fill_outside(add_pattern_entities(binary_doc(doc, [span] if ok else [], []), matcher))
-            for doc, span, ok in answers
-        ]
-        kept = [doc for doc, (_, _, ok) in zip(with_patterns, answers) if ok]
-        for key, docs in (("b_naive_patterns", kept), ("b_naive_all_patterns", with_patterns)):
-            results[key] = evaluate(train(key, seed_docs + docs, *args), dev_docs)
+    # (b): accepted spans as gold, everything else "O", rejects ignored (or their texts dropped);
+    # with --patterns also given the pattern matches as gold
+    accepts_only = [binary_doc(doc, [span] if ok else [], []) for doc, span, ok in answers]
+    naive_inputs = {"": accepts_only}
+    if matcher:
+        naive_inputs["_patterns"] = [add_pattern_entities(doc, matcher) for doc in accepts_only]
+    for suffix, docs in naive_inputs.items():
+        every = [fill_outside(doc) for doc in docs]
+        kept = [doc for doc, (_, _, ok) in zip(every, answers) if ok]
+        for key, naive in ((f"b_naive{suffix}", kept), (f"b_naive_all{suffix}", every)):
+            results[key] = evaluate(train(key, seed_docs + naive, *args), dev_docs)
     fills = {
         "constrained": lambda docs: list(fill_constrained(docs, base, beam_width, uncertain)),
         "outside": outside,
