@@ -36,7 +36,7 @@ from wasabi import msg
 
 from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
 from spacy_ner_plugin.cli.evaluate import evaluate
-from spacy_ner_plugin.files import atomic_path, write_json_atomic
+from spacy_ner_plugin.io.files import atomic_path, write_json_atomic
 
 ROOT = Path(__file__).parent.parent
 SHARED = ROOT.parent / "shared" / "data"

@@ -36,20 +36,19 @@ import spacy
 import typer
 from spacy.tokens import Doc, DocBin, Span, SpanGroup
 
-from spacy_ner_plugin.binary import (
-    INCORRECT_SPANS_KEY,
-    accepted_spans,
+from spacy_ner_plugin.annotations.partial import accepted_spans, is_partial
+from spacy_ner_plugin.binary.fill import (
     add_pattern_entities,
     answer_matcher,
     beam_parses,
     fill_constrained,
     fill_doc,
     fill_outside,
-    is_partial,
     propagate_answers,
 )
 from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
-from spacy_ner_plugin.patterns import PatternMatcher, load_patterns
+from spacy_ner_plugin.constants import INCORRECT_SPANS_KEY
+from spacy_ner_plugin.patterns.matcher import PatternMatcher, load_patterns
 
 ROOT = Path(__file__).parent.parent
 DATA = ROOT.parent / "shared" / "data" / "fashion_brands"

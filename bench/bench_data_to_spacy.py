@@ -80,7 +80,7 @@ def run_bare(path: Path, out: Path) -> int:
     import spacy
     from spacy.tokens import DocBin
 
-    from spacy_ner_plugin.docs import record_to_doc
+    from spacy_ner_plugin.annotations.docs import record_to_doc
 
     nlp = spacy.blank("en")
     docbin = DocBin(store_user_data=False)

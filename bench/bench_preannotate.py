@@ -35,9 +35,9 @@ import typer
 from wasabi import msg
 
 from spacy_ner_plugin.cli.preannotate import preannotate
-from spacy_ner_plugin.preannotator import Preannotator
-from spacy_ner_plugin.records import Line
-from spacy_ner_plugin.suggesters import create_pattern_suggester
+from spacy_ner_plugin.io.records import Line
+from spacy_ner_plugin.preannotate.preannotator import Preannotator
+from spacy_ner_plugin.preannotate.suggesters import create_pattern_suggester
 
 ROOT = Path(__file__).parent.parent
 SHARED = ROOT.parent / "shared" / "data"

@@ -47,7 +47,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from spacy_ner_plugin.hashing import set_hashes
+from spacy_ner_plugin.io.hashing import set_hashes
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"
@@ -1017,7 +1017,7 @@ rules-only baseline has clearly incomplete recall.
 
 ## Hashes
 
-`_input_hash` and `_task_hash` are computed by `spacy_ner_plugin.hashing`
+`_input_hash` and `_task_hash` are computed by `spacy_ner_plugin.io.hashing`
 (its module docstring documents the definition).
 """
 

@@ -7,19 +7,19 @@ from spacy.tokens import Doc, DocBin, Span, SpanGroup
 from spacy.training import Example
 from typer.testing import CliRunner
 
-from spacy_ner_plugin.binary import (
-    INCORRECT_SPANS_KEY,
+from spacy_ner_plugin.annotations.partial import is_partial
+from spacy_ner_plugin.binary.fill import (
     add_pattern_entities,
     answer_matcher,
     best_consistent_analysis,
     fill_constrained,
     fill_outside,
-    is_partial,
     propagate_answers,
 )
 from spacy_ner_plugin.cli import app
 from spacy_ner_plugin.cli.fill_binary import choose_strategy, fill_binary
-from spacy_ner_plugin.patterns import PatternError, PatternMatcher, load_patterns
+from spacy_ner_plugin.constants import INCORRECT_SPANS_KEY
+from spacy_ner_plugin.patterns.matcher import PatternError, PatternMatcher, load_patterns
 
 
 def binary_doc(nlp, text, accepted=(), rejected=()):

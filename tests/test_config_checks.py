@@ -6,7 +6,7 @@ from typer.testing import CliRunner, Result
 
 from spacy_ner_plugin.cli import app
 from spacy_ner_plugin.cli.check_config import check_config
-from spacy_ner_plugin.config_checks import check_training_config
+from spacy_ner_plugin.training.config_checks import check_training_config
 
 from .conftest import ROOT
 

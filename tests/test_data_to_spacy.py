@@ -6,7 +6,7 @@ import srsly
 from spacy.tokens import DocBin
 
 from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
-from spacy_ner_plugin.convert import StrictModeError
+from spacy_ner_plugin.errors import StrictModeError
 
 from .conftest import task
 

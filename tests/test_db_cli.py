@@ -4,13 +4,13 @@ import pytest
 import srsly
 from typer.testing import CliRunner
 
+from spacy_ner_plugin.annotations.formats import read_records
 from spacy_ner_plugin.cli import app
 from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
 from spacy_ner_plugin.cli.db_in import db_in
 from spacy_ner_plugin.cli.db_out import db_out
 from spacy_ner_plugin.cli.stats import stats
-from spacy_ner_plugin.formats import read_records
-from spacy_ner_plugin.hashing import input_hash, task_hash
+from spacy_ner_plugin.io.hashing import input_hash, task_hash
 
 from .conftest import SHARED_DATA, requires_shared_data, task
 

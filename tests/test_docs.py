@@ -1,7 +1,7 @@
 import pytest
 
-from spacy_ner_plugin.docs import record_to_doc
-from spacy_ner_plugin.records import InvalidRecord
+from spacy_ner_plugin.annotations.docs import record_to_doc
+from spacy_ner_plugin.io.records import InvalidRecord
 
 from .conftest import task
 

@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from spacy_ner_plugin.files import atomic_path, write_jsonl_atomic
+from spacy_ner_plugin.io.files import atomic_path, write_jsonl_atomic
 
 
 def test_atomic_write_replaces_only_on_success(tmp_path):

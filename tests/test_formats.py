@@ -4,10 +4,10 @@ import pytest
 import spacy
 from spacy.tokens import DocBin
 
-from spacy_ner_plugin.formats import read_records
-from spacy_ner_plugin.formats.conll import tags_to_entities
-from spacy_ner_plugin.formats.detect import detect_format
-from spacy_ner_plugin.records import InvalidRecord
+from spacy_ner_plugin.annotations.formats import read_records
+from spacy_ner_plugin.annotations.formats.conll import tags_to_entities
+from spacy_ner_plugin.annotations.formats.detect import detect_format
+from spacy_ner_plugin.io.records import InvalidRecord
 
 
 def write(tmp_path, name, content):

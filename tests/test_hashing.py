@@ -4,7 +4,7 @@ import sys
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spacy_ner_plugin.hashing import input_hash, set_hashes, task_hash, text_hash
+from spacy_ner_plugin.io.hashing import input_hash, set_hashes, task_hash, text_hash
 
 
 def test_hashes_are_stable_across_processes():
@@ -13,7 +13,7 @@ def test_hashes_are_stable_across_processes():
         "spans": [{"start": 16, "end": 34, "label": "TRAIL"}],
     }
     code = (
-        "from spacy_ner_plugin.hashing import input_hash, task_hash;"
+        "from spacy_ner_plugin.io.hashing import input_hash, task_hash;"
         f"r = {record!r}; print(input_hash(r), task_hash(r))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

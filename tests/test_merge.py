@@ -2,7 +2,9 @@ import pytest
 import spacy
 from spacy.training import Example
 
-from spacy_ner_plugin.merge import BINARY, GOLD, Answer, answer_kind, detect_kind, merge_answers
+from spacy_ner_plugin.annotations.kinds import answer_kind, detect_kind
+from spacy_ner_plugin.annotations.merge import Answer, merge_answers
+from spacy_ner_plugin.constants import BINARY, GOLD
 
 from .conftest import task
 

@@ -1,6 +1,6 @@
 import pytest
 
-from spacy_ner_plugin.input_shards import plan_shards, read_raw
+from spacy_ner_plugin.io.partitions import plan_shards, read_raw
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 7, 50])

@@ -4,15 +4,15 @@ import random
 import pytest
 import spacy
 
-from spacy_ner_plugin.patterns import (
+from spacy_ner_plugin.patterns.matcher import (
     PatternError,
     PatternMatcher,
     load_patterns,
     parse_pattern,
     phrase_form,
 )
-from spacy_ner_plugin.preannotator import Preannotator
-from spacy_ner_plugin.suggesters import PatternSuggester
+from spacy_ner_plugin.preannotate.preannotator import Preannotator
+from spacy_ner_plugin.preannotate.suggesters import PatternSuggester
 
 from .conftest import SHARED_DATA, requires_shared_data
 
@@ -73,7 +73,7 @@ def ruler_ents(nlp, patterns, texts):
 
 
 def our_ents(nlp, patterns_path, texts):
-    from spacy_ner_plugin.patterns import load_patterns
+    from spacy_ner_plugin.patterns.matcher import load_patterns
 
     suggest = PatternSuggester(PatternMatcher(nlp, load_patterns(patterns_path)), "p")
     preannotator = Preannotator(nlp, {"patterns": suggest}, segment=False)

@@ -6,13 +6,13 @@ import pytest
 import spacy
 from spacy.util import load_config
 
+from spacy_ner_plugin.annotations.docs import record_to_doc
 from spacy_ner_plugin.cli.preannotate import preannotate
-from spacy_ner_plugin.docs import record_to_doc
-from spacy_ner_plugin.hashing import input_hash, task_hash
-from spacy_ner_plugin.patterns import PatternError
-from spacy_ner_plugin.preannotator import DEFAULT_CONFIG, Preannotator, read_config
-from spacy_ner_plugin.records import Line, Reject
-from spacy_ner_plugin.suggesters import create_pattern_suggester
+from spacy_ner_plugin.io.hashing import input_hash, task_hash
+from spacy_ner_plugin.io.records import Line, Reject
+from spacy_ner_plugin.patterns.matcher import PatternError
+from spacy_ner_plugin.preannotate.preannotator import DEFAULT_CONFIG, Preannotator, read_config
+from spacy_ner_plugin.preannotate.suggesters import create_pattern_suggester
 
 from .conftest import ROOT
 
@@ -280,7 +280,7 @@ def test_preview_renders_tasks_with_suggestions(files, tmp_path):
 
 CUSTOM_CODE = """
 import spacy
-from spacy_ner_plugin.suggesters import Suggestion
+from spacy_ner_plugin.preannotate.suggesters import Suggestion
 
 
 @spacy.registry.misc("test.numbers.v1")

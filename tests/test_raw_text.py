@@ -2,7 +2,7 @@ import pytest
 import spacy
 from spacy.tokens import DocBin
 
-from spacy_ner_plugin.raw_text import RawTextCorpus
+from spacy_ner_plugin.readers.raw_text import RawTextCorpus
 
 READER = "spacy_ner_plugin.RawTextCorpus.v1"
 

@@ -1,6 +1,6 @@
 import pytest
 
-from spacy_ner_plugin.records import InvalidRecord, get_answer, get_text, read_jsonl
+from spacy_ner_plugin.io.records import InvalidRecord, get_answer, get_text, read_jsonl
 
 
 def test_read_jsonl_locates_every_bad_line(write_jsonl):

@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from spacy.tokens import Doc, Span
 
+from spacy_ner_plugin.annotations.formats import conll, docbin
 from spacy_ner_plugin.cli.db_out import db_out, record_to_output_doc
-from spacy_ner_plugin.formats import conll, docbin
-from spacy_ner_plugin.hashing import set_hashes
+from spacy_ner_plugin.io.hashing import set_hashes
 
 WORDS = st.text(st.characters(whitelist_categories=("Lu", "Ll", "Nd")), min_size=1, max_size=8)
 CONLL_WORDS = st.text(

@@ -6,7 +6,12 @@ from spacy.tokens import DocBin, Span
 from spacy.training import Example
 from thinc.api import Config
 
-from spacy_ner_plugin.sampling import EvaluationCorpus, SampledCorpus, sample_size, take_sample
+from spacy_ner_plugin.readers.sampling import (
+    EvaluationCorpus,
+    SampledCorpus,
+    sample_size,
+    take_sample,
+)
 
 from .conftest import task
 

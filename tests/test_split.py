@@ -1,6 +1,6 @@
-from spacy_ner_plugin.hashing import text_hash
-from spacy_ner_plugin.split import choose_dev_texts, dev_size
-from spacy_ner_plugin.store import AnswerStore
+from spacy_ner_plugin.annotations.split import choose_dev_texts, dev_size
+from spacy_ner_plugin.annotations.store import AnswerStore
+from spacy_ner_plugin.io.hashing import text_hash
 
 
 def record(i, label="COMMON"):

@@ -1,7 +1,7 @@
 import pytest
 import spacy
 
-from spacy_ner_plugin.suggesters import (
+from spacy_ner_plugin.preannotate.suggesters import (
     Suggestion,
     create_model_suggester,
     create_pattern_suggester,

@@ -12,9 +12,8 @@ from typer.testing import CliRunner
 
 from spacy_ner_plugin.cli import app
 from spacy_ner_plugin.cli.train_curve import train_curve
-from spacy_ner_plugin.plot import curve_svg, nice_ticks
-from spacy_ner_plugin.sampling import sample_order
-from spacy_ner_plugin.train_curve import (
+from spacy_ner_plugin.curve.plot import curve_svg, nice_ticks
+from spacy_ner_plugin.curve.points import (
     DEV_READER,
     SAMPLER,
     CurveInputError,
@@ -25,6 +24,7 @@ from spacy_ner_plugin.train_curve import (
     scaled_schedule,
     summarize,
 )
+from spacy_ner_plugin.readers.sampling import sample_order
 
 from .conftest import ROOT
 

@@ -8,7 +8,7 @@ import srsly
 
 from spacy_ner_plugin.cli.pretrain import pretrain
 from spacy_ner_plugin.cli.train_vectors import train_vectors
-from spacy_ner_plugin.config_checks import check_training_config
+from spacy_ner_plugin.training.config_checks import check_training_config
 
 from .conftest import ROOT
 

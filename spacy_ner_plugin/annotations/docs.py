@@ -9,7 +9,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
-from .records import InvalidRecord, get_text
+from ..io.records import InvalidRecord, get_text
 
 Tokenizer = Callable[[str], Doc]
 ALIGN_MODES = ("strict", "expand", "contract")

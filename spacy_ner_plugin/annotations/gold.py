@@ -1,125 +1,105 @@
-"""Convert annotation JSONL into training Docs, accounting for every record read.
+"""The one path from annotation records to gold Docs, behind every step that needs gold.
 
-`ConversionCounts` and `StrictModeError` are shared by every conversion step. `RecordConverter`
-is the record-by-record gold reader behind `evaluate` and the JSONL corpus reader: each input
-line ends up as a Doc, a `Reject` (bad data, with its reason) or a skip (a valid record that is
-deliberately not used, e.g. a rejected answer or a duplicate). `data-to-spacy` instead merges
-all answers per text (`merge.py`), binary answers included.
+`merged_groups` streams the records of some inputs into an `AnswerStore`, then merges the
+answers about each text into one Doc (`merge.merge_answers`, the rules of DESIGN.md).
+`data-to-spacy` writes those docs; `read_gold_docs` yields them to `evaluate`,
+`evaluate-patterns` and the registered annotation corpus reader, so the three agree on the gold
+of any file: duplicates collapse, conflicts are skipped (and counted), binary answers become
+partial docs.
 """
 
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, List, Optional, Set, Tuple, Union
+from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .docs import record_to_doc
-from .hashing import task_hash, text_hash
-from .merge import BINARY, answer_kind, detect_kind
-from .records import InvalidRecord, Reject, get_answer, get_text, read_jsonl
+from ..io.records import Reject
+from ..io.shards import read_docbin_docs
+from .counts import ConversionCounts
+from .ingest import InputSpec, detect_input_kinds, ingest, parse_input
+from .merge import Merged, merge_answers
+from .partial import is_partial
+from .store import AnswerStore
 
 PathLike = Union[str, Path]
 
 
-@dataclass
-class ConversionCounts:
-    """What happened to every record read: read = written + rejected + skipped."""
+def merged_groups(
+    store: AnswerStore,
+    specs: Sequence[InputSpec],
+    nlp: Language,
+    counts: ConversionCounts,
+    reject: Callable[[Reject], None],
+    *,
+    input_format: Optional[str] = None,
+    align: str = "strict",
+    policy: str = "report",
+    labels: Optional[Set[str]] = None,
+    eval_split: float = 0.0,
+) -> Iterator[Tuple[bool, Merged]]:
+    """`(is_dev, merged)` per text of `specs`, in first-seen order; rejects go to `reject`.
 
-    read: int = 0
-    written: Counter = field(default_factory=Counter)
-    rejected: int = 0
-    skipped: Counter = field(default_factory=Counter)
-
-    @property
-    def reconciles(self) -> bool:
-        return self.read == sum(self.written.values()) + self.rejected + sum(self.skipped.values())
-
-
-class StrictModeError(ValueError):
-    """Raised on the first bad record when converting with `strict=True`."""
-
-    def __init__(self, reject: Reject) -> None:
-        super().__init__(str(reject))
-        self.reject = reject
-
-
-@dataclass
-class RecordConverter:
-    """Turns annotation records into gold Docs, collecting rejects and skip reasons."""
-
-    nlp: Language
-    strict: bool = False
-    labels: Optional[Set[str]] = None
-    counts: ConversionCounts = field(default_factory=ConversionCounts)
-    rejects: List[Reject] = field(default_factory=list)
-    seen_tasks: Set[Tuple[int, int]] = field(default_factory=set)
-
-    def reject(self, reject: Reject) -> None:
-        self.counts.rejected += 1
-        self.rejects.append(reject)
-        if self.strict:
-            raise StrictModeError(reject)
-
-    def check_labels(self, doc: Doc) -> None:
-        """Reject entities whose label is not in the declared label set (typos, stale labels)."""
-        if self.labels is None:
-            return
-        for ent in doc.ents:
-            if ent.label_ not in self.labels:
-                expected = ", ".join(sorted(self.labels))
-                raise InvalidRecord("spans", f"unknown label {ent.label_!r} (expected {expected})")
-
-    def docs(
-        self, path: PathLike, exclude_texts: Optional[Set[int]] = None
-    ) -> Iterator[Tuple[int, Doc]]:
-        """Yield `(text_hash, doc)` for every usable accepted gold record of a JSONL file.
-
-        Yes/no answers are skipped: on their own they are not complete annotations (train from
-        them through `data-to-spacy`, score them with `evaluate --binary`).
-        """
-        default_kind, _ = detect_kind(line.record for line in read_jsonl(path) if line.record)
-        for line in read_jsonl(path):
-            self.counts.read += 1
-            if line.reject is not None:
-                self.reject(line.reject)
-                continue
-            record = line.record
-            try:
-                answer = get_answer(record)
-                key = text_hash(get_text(record))
-                if answer != "accept":
-                    self.counts.skipped[f"answer {answer}"] += 1
-                    continue
-                if answer_kind(record, default_kind) == BINARY:
-                    self.counts.skipped["binary answer"] += 1
-                    continue
-                if exclude_texts is not None and key in exclude_texts:
-                    self.counts.skipped["text also in eval set"] += 1
-                    continue
-                task = (key, task_hash(record))
-                if task in self.seen_tasks:
-                    self.counts.skipped["duplicate"] += 1
-                    continue
-                doc = record_to_doc(record, self.nlp.vocab, self.nlp.make_doc)
-                self.check_labels(doc)
-            except InvalidRecord as err:
-                self.reject(Reject(line.path, line.line, err.field, err.reason, record))
-                continue
-            self.seen_tasks.add(task)
-            yield key, doc
+    With a dedicated eval input (`eval:`), a dev text keeps only the eval input's answers;
+    otherwise `eval_split` of the texts are drawn for dev (seeded by the store's seed).
+    """
+    ingest(specs, store, counts, reject, input_format)
+    store.assign_splits(eval_split, any(spec.eval for spec in specs))
+    for _, is_dev, answers, from_eval in store.groups():
+        if is_dev and any(from_eval):
+            kept = [a for a, is_eval in zip(answers, from_eval) if is_eval]
+            if len(kept) < len(answers):
+                counts.skipped["text also in eval set"] += len(answers) - len(kept)
+            answers = kept
+        merged = merge_answers(answers, nlp, align=align, policy=policy, labels=labels)
+        for bad in merged.rejects:
+            reject(bad)
+        counts.skipped.update(merged.skipped)
+        yield is_dev, merged
 
 
-def accepted_text_hashes(paths: Iterable[PathLike]) -> Set[int]:
-    """Text hashes of the accepted records in `paths` (a cheap first pass for splitting)."""
-    hashes: Set[int] = set()
-    for path in paths:
-        for line in read_jsonl(path):
-            record = line.record
-            if record is None or record.get("answer", "accept") != "accept":
-                continue
-            text = record.get("text")
-            if isinstance(text, str) and text.strip():
-                hashes.add(text_hash(text))
-    return hashes
+def read_gold_docs(
+    paths: Union[PathLike, Iterable[PathLike]],
+    nlp: Language,
+    rejects: List[Reject],
+    counts: Optional[ConversionCounts] = None,
+    *,
+    binary: bool = False,
+) -> Iterator[Doc]:
+    """One gold Doc per text of `paths`: `.spacy` files as they are, annotation files merged.
+
+    Annotation files of any supported format are read together, so answers about one text in
+    two files merge into one doc, exactly as `data-to-spacy` merges them. A doc that only
+    binary answers annotate is partial (tokens missing); it is yielded with `binary`, else
+    skipped and counted. Bad records are appended to `rejects`; `counts` (if given) accounts
+    for every record read.
+    """
+    paths = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
+    counts = counts if counts is not None else ConversionCounts()
+    for path in [p for p in paths if p.suffix == ".spacy"]:
+        for doc in read_docbin_docs(path, nlp.vocab):
+            counts.read += 1
+            if _keep(doc, binary, counts):
+                yield doc
+    specs = [parse_input(p) for p in paths if p.suffix != ".spacy"]
+    if not specs:
+        return
+    detect_input_kinds(specs)
+
+    def reject(bad: Reject) -> None:
+        counts.rejected += 1
+        rejects.append(bad)
+
+    with AnswerStore() as store:
+        for _, merged in merged_groups(store, specs, nlp, counts, reject):
+            if merged.doc is not None and _keep(merged.doc, binary, counts):
+                yield merged.doc
+
+
+def _keep(doc: Doc, binary: bool, counts: ConversionCounts) -> bool:
+    """Count `doc` as written, or as skipped when it is partial and `binary` is off."""
+    if binary or not is_partial(doc):
+        counts.written["docs"] += 1
+        return True
+    counts.skipped["binary answers only (partial annotation)"] += 1
+    return False

@@ -9,14 +9,16 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, List, Optional, Sequence, Union
+from typing import Any, Callable, List, Optional, Sequence, Union
 
-from .convert import ConversionCounts, StrictModeError
-from .files import atomic_path
+from ..constants import BINARY, GOLD
+from ..errors import StrictModeError
+from ..io.files import atomic_path
+from ..io.hashing import text_hash
+from ..io.records import InvalidRecord, Reject, get_text, json_line
+from .counts import ConversionCounts
 from .formats import read_records
-from .hashing import text_hash
-from .merge import BINARY, GOLD, answer_kind, detect_kind
-from .records import InvalidRecord, Reject, get_text, json_line
+from .kinds import answer_kind, detect_kind
 from .store import AnswerStore
 
 PREFIXES = {"eval": ("eval", True), "binary": ("kind", BINARY), "gold": ("kind", GOLD)}
@@ -129,21 +131,21 @@ def ingest(
     specs: Sequence[InputSpec],
     store: AnswerStore,
     counts: ConversionCounts,
-    rejects: RejectLog,
+    reject: Callable[[Reject], None],
     input_format: Optional[str] = None,
 ) -> None:
-    """Stream every record of `specs` into `store`; bad lines and texts go to `rejects`."""
+    """Stream every record of `specs` into `store`; bad lines and texts go to `reject`."""
     for spec in specs:
         for line in read_records(spec.path, input_format):
             counts.read += 1
             if line.reject is not None:
-                rejects.add(line.reject)
+                reject(line.reject)
                 continue
             record = line.record
             try:
                 h = text_hash(get_text(record))
             except InvalidRecord as err:
-                rejects.add(Reject(line.path, line.line, err.field, err.reason, record))
+                reject(Reject(line.path, line.line, err.field, err.reason, record))
                 continue
             kind = answer_kind(record, spec.kind)
             store.add(h, line.path, line.line, kind, record, eval=spec.eval)

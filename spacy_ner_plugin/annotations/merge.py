@@ -15,79 +15,19 @@ answer that disagrees with it under `first`/`latest`/`majority`.
 
 from collections import Counter
 from dataclasses import dataclass, field
-from itertools import islice
-from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .binary import INCORRECT_SPANS_KEY
+from ..constants import BINARY, GOLD, INCORRECT_SPANS_KEY
+from ..io.hashing import text_hash
+from ..io.records import InvalidRecord, Reject, get_answer, get_text
 from .docs import aligned_spans, check_no_overlap, doc_from_tokens, record_doc
-from .hashing import text_hash
-from .records import InvalidRecord, Reject, get_answer, get_text
 
-GOLD, BINARY = "gold", "binary"
 CONFLICT_POLICIES = ("report", "first", "latest", "majority")
-ONE_SPAN_SHARE, REJECTED_SHARE = 0.8, 0.2
-DETECT_SAMPLE = 1000
 
-BINARY_VIEW, MANUAL_VIEW = "ner", "ner_manual"
-BINARY_VIEWS = (BINARY_VIEW, "binary")
-MANUAL_VIEWS = (MANUAL_VIEW, "spans_manual")
 SpanKey = Tuple[int, int, str]
-
-
-def answer_kind(record: Dict[str, Any], default: Optional[str] = None) -> str:
-    """Whether a record is a complete (gold) annotation or a binary yes/no answer.
-
-    A boolean `_is_binary` decides first, then Prodigy's `_view_id` (`ner` is binary,
-    `ner_manual` gold); otherwise `default` (an input marked `binary:`, `--binary`, or what
-    `detect_kind` found for its file); otherwise spans with their own `answer`, or a rejected
-    record without tokens, are binary; everything else is gold.
-    """
-    is_binary = record.get("_is_binary")
-    if isinstance(is_binary, bool):
-        return BINARY if is_binary else GOLD
-    view = record.get("_view_id")
-    if view in BINARY_VIEWS:
-        return BINARY
-    if view in MANUAL_VIEWS:
-        return GOLD
-    if default is not None:
-        return default
-    spans = record.get("spans")
-    if isinstance(spans, list) and any(isinstance(s, dict) and "answer" in s for s in spans):
-        return BINARY
-    if record.get("answer") == "reject" and spans and "tokens" not in record:
-        return BINARY
-    return GOLD
-
-
-def detect_kind(records: Iterable[Dict[str, Any]]) -> Tuple[Optional[str], str]:
-    """The kind of a file's undeclared records, from its first `DETECT_SAMPLE`, and the evidence.
-
-    Records without `_is_binary` or `_view_id` (older Prodigy exports, other tools) are yes/no
-    answers when they look like `ner.teach` output: of the records with spans, nearly all
-    (`ONE_SPAN_SHARE`) hold exactly one and many (`REJECTED_SHARE`) are rejected. Complete
-    annotations are rarely rejected and hold any number of spans. None: decide record by record.
-    """
-    with_spans = one_span = rejected = 0
-    for record in islice(records, DETECT_SAMPLE):
-        spans = record.get("spans")
-        if "_is_binary" in record or "_view_id" in record or not isinstance(spans, list):
-            continue
-        if spans:
-            with_spans += 1
-            one_span += len(spans) == 1
-            rejected += record.get("answer") == "reject"
-    evidence = f"{one_span} of {with_spans} records with spans hold one, {rejected} rejected"
-    if (
-        with_spans
-        and one_span >= ONE_SPAN_SHARE * with_spans
-        and rejected >= REJECTED_SHARE * with_spans
-    ):
-        return BINARY, evidence
-    return None, evidence
 
 
 @dataclass

@@ -4,12 +4,10 @@ from typing import Any, Dict, Optional
 
 from spacy.vocab import Vocab
 
+from ..constants import VIEW_IDS
+from ..io.hashing import set_hashes
+from ..io.records import InvalidRecord, get_answer, get_text
 from .docs import check_span, doc_from_tokens
-from .hashing import set_hashes
-from .merge import BINARY, BINARY_VIEW, GOLD, MANUAL_VIEW
-from .records import InvalidRecord, get_answer, get_text
-
-VIEW_IDS = {GOLD: MANUAL_VIEW, BINARY: BINARY_VIEW}
 
 
 def normalize_record(

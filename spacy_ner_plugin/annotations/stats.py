@@ -12,12 +12,13 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from spacy.language import Language
 
-from .convert import ConversionCounts
+from ..io.hashing import text_hash
+from ..io.records import InvalidRecord, Reject, get_answer, get_text
+from .counts import ConversionCounts
 from .formats import read_records
-from .hashing import text_hash
 from .ingest import InputSpec, RejectLog
-from .merge import answer_kind, merge_answers
-from .records import InvalidRecord, Reject, get_answer, get_text
+from .kinds import answer_kind
+from .merge import merge_answers
 from .store import AnswerStore
 
 LENGTH_BUCKETS = ((1, 1), (2, 2), (3, 3), (4, 5), (6, 10), (11, None))

@@ -15,28 +15,11 @@ from spacy.tokens import Doc, Span, SpanGroup
 from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
-from .patterns import PatternMatcher
+from ..annotations.partial import SpanKey, accepted_spans, is_partial, rejected_spans
+from ..constants import INCORRECT_SPANS_KEY
+from ..patterns.matcher import PatternMatcher
 
-INCORRECT_SPANS_KEY = "incorrect_spans"
-
-SpanKey = Tuple[int, int, str]
 Parse = Tuple[float, List[SpanKey]]
-
-
-def is_partial(doc: Doc) -> bool:
-    """Whether some tokens have no entity annotation (neither an entity nor "O")."""
-    return any(token.ent_iob == 0 for token in doc)
-
-
-def accepted_spans(doc: Doc) -> Set[SpanKey]:
-    """The accepted answers of a binary doc: its entities, as token offsets and label."""
-    return {(ent.start, ent.end, ent.label_) for ent in doc.ents}
-
-
-def rejected_spans(doc: Doc) -> Set[SpanKey]:
-    """The rejected answers: the spans the model must not predict."""
-    group = doc.spans[INCORRECT_SPANS_KEY] if INCORRECT_SPANS_KEY in doc.spans else []
-    return {(span.start, span.end, span.label_) for span in group}
 
 
 def best_consistent_analysis(

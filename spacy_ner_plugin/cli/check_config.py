@@ -7,7 +7,7 @@ import typer
 from spacy import util
 from spacy.cli._util import import_code, parse_config_overrides, show_validation_error
 
-from ..config_checks import check_training_config
+from ..training.config_checks import check_training_config
 from ._util import app, ensure_inputs_exist, msg
 
 

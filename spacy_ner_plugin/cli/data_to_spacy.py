@@ -3,21 +3,28 @@
 from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Union
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import spacy
 import typer
 from tqdm import tqdm
 
-from ..convert import ConversionCounts, StrictModeError
-from ..docs import ALIGN_MODES
-from ..files import write_json_atomic
-from ..ingest import InputSpec, JsonlSpool, RejectLog, detect_input_kinds, ingest, parse_input
-from ..merge import CONFLICT_POLICIES, Answer, Merged, merge_answers
-from ..shards import DEFAULT_SHARD_SIZE, ShardedDocBinWriter
-from ..store import AnswerStore
+from ..annotations.counts import ConversionCounts
+from ..annotations.docs import ALIGN_MODES
+from ..annotations.gold import merged_groups
+from ..annotations.ingest import (
+    InputSpec,
+    JsonlSpool,
+    RejectLog,
+    detect_input_kinds,
+    parse_input,
+)
+from ..annotations.merge import CONFLICT_POLICIES, Merged
+from ..annotations.store import AnswerStore
+from ..errors import StrictModeError
+from ..io.files import write_json_atomic
+from ..io.shards import DEFAULT_SHARD_SIZE, ShardedDocBinWriter
 from ._util import app, ensure_inputs_exist, load_tokenizer_pipeline, msg
 
 SPLITS = ("train", "dev")
@@ -161,18 +168,26 @@ def data_to_spacy(
     counts = ConversionCounts()
     result = DataToSpacyResult(counts, {split: Counter() for split in SPLITS})
     output_dir = Path(output_dir)
-    dedicated_eval = any(spec.eval for spec in specs)
     with ExitStack() as stack:
         store = stack.enter_context(AnswerStore(seed))
         rejects = stack.enter_context(RejectLog(counts, strict))
         conflict_log = stack.enter_context(JsonlSpool())
         change_log = stack.enter_context(JsonlSpool())
-        ingest(specs, store, counts, rejects, input_format)
-        store.assign_splits(eval_split, dedicated_eval)
         writers = {s: ShardedDocBinWriter(output_dir / f"{s}.spacy", shard_size) for s in SPLITS}
-        merge = partial(merge_answers, nlp=nlp, align=align, policy=conflicts, labels=label_set)
+        groups = merged_groups(
+            store,
+            specs,
+            nlp,
+            counts,
+            rejects.add,
+            input_format=input_format,
+            align=align,
+            policy=conflicts,
+            labels=label_set,
+            eval_split=eval_split,
+        )
         try:
-            _merge_groups(store, writers, result, rejects, conflict_log, change_log, merge)
+            _write_groups(groups, writers, result, conflict_log, change_log)
             if not counts.written["train"]:
                 raise ValueError("No usable training records: see the rejects above")
         except BaseException:
@@ -197,37 +212,23 @@ def data_to_spacy(
     return result
 
 
-def _merge_groups(
-    store: AnswerStore,
+def _write_groups(
+    groups: Iterable[Tuple[bool, Merged]],
     writers: Dict[str, ShardedDocBinWriter],
     result: DataToSpacyResult,
-    rejects: RejectLog,
     conflict_log: JsonlSpool,
     change_log: JsonlSpool,
-    merge: Callable[[List[Answer]], Merged],
 ) -> None:
-    """Merge the answers of each text into one doc and write it to its split's shards."""
-    counts = result.counts
-    for _, is_dev, answers, from_eval in tqdm(
-        store.groups(), desc="Merging", unit=" texts", disable=None
-    ):
+    """Write each text's merged doc to its split's shards, and its conflict and span changes."""
+    for is_dev, merged in tqdm(groups, desc="Merging", unit=" texts", disable=None):
         split = "dev" if is_dev else "train"
-        if is_dev and any(from_eval):
-            kept = [a for a, is_eval in zip(answers, from_eval) if is_eval]
-            if len(kept) < len(answers):
-                counts.skipped["text also in eval set"] += len(answers) - len(kept)
-            answers = kept
-        merged = merge(answers)
-        for reject in merged.rejects:
-            rejects.add(reject)
-        counts.skipped.update(merged.skipped)
         if merged.conflict is not None:
             conflict_log.write(merged.conflict)
         for change in merged.changes:
             change_log.write(change)
         if merged.doc is not None:
             writers[split].add(merged.doc)
-            counts.written[split] += 1
+            result.counts.written[split] += 1
             result.labels[split].update(merged.labels)
 
 

@@ -6,12 +6,13 @@ from typing import Dict, Iterator, Optional
 import spacy
 import typer
 
-from ..convert import ConversionCounts
-from ..formats import READERS, prodigy, read_records
-from ..formats.conll import SCHEMES
-from ..ingest import RejectLog
-from ..normalize import VIEW_IDS, normalize_record
-from ..records import InvalidRecord, Reject
+from ..annotations.counts import ConversionCounts
+from ..annotations.formats import READERS, prodigy, read_records
+from ..annotations.formats.conll import SCHEMES
+from ..annotations.ingest import RejectLog
+from ..annotations.normalize import normalize_record
+from ..constants import VIEW_IDS
+from ..io.records import InvalidRecord, Reject
 from ._util import app, ensure_inputs_exist, msg
 
 

@@ -7,13 +7,14 @@ import typer
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..convert import ConversionCounts
-from ..docs import ALIGN_MODES, record_doc
-from ..formats import OUTPUT_FORMATS, READERS, conll, docbin, prodigy, read_records
-from ..ingest import RejectLog
-from ..merge import Answer, answer_kind, merge_answers
-from ..normalize import normalize_record
-from ..records import InvalidRecord, Reject
+from ..annotations.counts import ConversionCounts
+from ..annotations.docs import ALIGN_MODES, record_doc
+from ..annotations.formats import OUTPUT_FORMATS, READERS, conll, docbin, prodigy, read_records
+from ..annotations.ingest import RejectLog
+from ..annotations.kinds import answer_kind
+from ..annotations.merge import Answer, merge_answers
+from ..annotations.normalize import normalize_record
+from ..io.records import InvalidRecord, Reject
 from ._util import app, ensure_inputs_exist, load_tokenizer_pipeline, msg
 from .db_in import rejects_path, report_counts
 

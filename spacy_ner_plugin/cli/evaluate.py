@@ -7,10 +7,10 @@ import spacy
 import typer
 from spacy.training import Example
 
-from ..corpus import read_gold_docs
-from ..files import write_json_atomic
-from ..records import Reject
-from ..scoring import score_report
+from ..annotations.gold import read_gold_docs
+from ..evaluation.scoring import score_report
+from ..io.files import write_json_atomic
+from ..io.records import Reject
 from ._util import app, ensure_inputs_exist, msg
 
 
@@ -44,7 +44,7 @@ def evaluate(
     ensure_inputs_exist(data_path)
     nlp = spacy.load(model)
     rejects: List[Reject] = []
-    references = list(read_gold_docs(data_path, nlp, rejects))
+    references = list(read_gold_docs(data_path, nlp, rejects, binary=binary))
     for reject in rejects:
         msg.warn(str(reject))
     if not references:

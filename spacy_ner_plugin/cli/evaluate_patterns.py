@@ -8,12 +8,12 @@ import typer
 from spacy.tokens import Span
 from spacy.training import Example
 
-from ..corpus import read_gold_docs
-from ..files import write_json_atomic
-from ..preannotator import Preannotator
-from ..records import Reject
-from ..scoring import score_report
-from ..suggesters import create_pattern_suggester
+from ..annotations.gold import read_gold_docs
+from ..evaluation.scoring import score_report
+from ..io.files import write_json_atomic
+from ..io.records import Reject
+from ..preannotate.preannotator import Preannotator
+from ..preannotate.suggesters import create_pattern_suggester
 from ._util import app, ensure_inputs_exist, msg
 from .evaluate import print_scores
 

@@ -8,16 +8,16 @@ import spacy
 import typer
 from spacy.tokens import Doc
 
-from ..binary import (
+from ..annotations.partial import is_partial
+from ..binary.fill import (
     add_pattern_entities,
     answer_matcher,
     fill_constrained,
     fill_outside,
-    is_partial,
     propagate_answers,
 )
-from ..patterns import PatternError, PatternMatcher, load_patterns
-from ..shards import ShardedDocBinWriter, read_docbin_docs
+from ..io.shards import ShardedDocBinWriter, read_docbin_docs
+from ..patterns.matcher import PatternError, PatternMatcher, load_patterns
 from ._util import app, ensure_inputs_exist, msg
 
 STRATEGIES = ("auto", "constrained", "confident", "outside", "missing")

@@ -14,11 +14,11 @@ from spacy.cli._util import import_code, parse_config_overrides, show_validation
 from thinc.api import Config
 from tqdm import tqdm
 
-from ..files import atomic_path
-from ..input_shards import Shard, plan_shards, read_raw
-from ..preannotator import Counts, Preannotator, read_config
-from ..preview import write_preview
-from ..records import Reject, read_jsonl
+from ..io.files import atomic_path
+from ..io.partitions import Shard, plan_shards, read_raw
+from ..io.records import Reject, read_jsonl
+from ..preannotate.preannotator import Counts, Preannotator, read_config
+from ..preannotate.preview import write_preview
 from ._util import app, ensure_inputs_exist, msg
 
 MAX_REJECTS_SHOWN = 20

@@ -16,9 +16,9 @@ from spacy.cli._util import (
 from spacy.training.pretrain import pretrain as spacy_pretrain
 from thinc.api import Config
 
-from ..config_checks import check_pretraining, check_static_vectors
-from ..files import atomic_path
-from ..raw_text import RawTextCorpus
+from ..io.files import atomic_path
+from ..readers.raw_text import RawTextCorpus
+from ..training.config_checks import check_pretraining, check_static_vectors
 from ._util import app, ensure_inputs_exist, msg
 
 CHECKPOINT = re.compile(r"model(\d+)\.bin")

@@ -6,9 +6,9 @@ from typing import List, Optional
 import srsly
 import typer
 
-from ..formats import READERS
-from ..ingest import detect_input_kinds, parse_input
-from ..stats import CorpusStats, advice, corpus_stats
+from ..annotations.formats import READERS
+from ..annotations.ingest import detect_input_kinds, parse_input
+from ..annotations.stats import CorpusStats, advice, corpus_stats
 from ._util import app, ensure_inputs_exist, load_tokenizer_pipeline, msg
 
 

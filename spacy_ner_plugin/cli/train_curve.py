@@ -9,9 +9,8 @@ import typer
 from spacy.cli._util import import_code, parse_config_overrides, show_validation_error
 from spacy.util import load_config
 
-from ..files import atomic_path, write_json_atomic
-from ..plot import curve_svg
-from ..train_curve import (
+from ..curve.plot import curve_svg
+from ..curve.points import (
     CurveInputError,
     advise,
     cached_result,
@@ -22,6 +21,7 @@ from ..train_curve import (
     run_points,
     summarize,
 )
+from ..io.files import atomic_path, write_json_atomic
 from ._util import app, ensure_inputs_exist, msg
 
 

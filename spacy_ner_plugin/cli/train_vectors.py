@@ -13,7 +13,7 @@ import spacy
 import typer
 from spacy.training.initialize import convert_vectors
 
-from ..raw_text import RawTextCorpus
+from ..readers.raw_text import RawTextCorpus
 from ._util import app, ensure_inputs_exist, msg
 
 

@@ -33,9 +33,9 @@ from spacy.language import Language
 from spacy.training import Example
 from spacy.util import load_model_from_config
 
-from . import __version__
-from .files import write_json_atomic
-from .sampling import take_sample
+from .. import __version__
+from ..io.files import write_json_atomic
+from ..readers.sampling import take_sample
 
 SAMPLER = "spacy_ner_plugin.SampledCorpus.v1"
 DEV_READER = "spacy_ner_plugin.EvaluationCorpus.v1"

@@ -11,7 +11,7 @@ import spacy
 from spacy.scorer import PRFScore, get_ner_prf
 from spacy.training import Example
 
-from .binary import accepted_spans, is_partial, rejected_spans
+from ..annotations.partial import accepted_spans, is_partial, rejected_spans
 
 
 def score_binary_answers(examples: Iterable[Example]) -> Dict[str, Any]:

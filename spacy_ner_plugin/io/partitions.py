@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator, List, Optional, Union
 
-from .raw_text import TEXT_SUFFIXES
+from ..constants import TEXT_SUFFIXES
 from .records import Line, decode_line, parse_jsonl_line
 
 BOM = b"\xef\xbb\xbf"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Union
 
-ANSWERS = ("accept", "reject", "ignore")
+from ..constants import ANSWERS
 
 
 class InvalidRecord(ValueError):

@@ -19,7 +19,7 @@ from spacy.schemas import validate_token_pattern
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from .records import read_jsonl
+from ..io.records import read_jsonl
 
 PHRASE_ATTRS = {"ORTH": "ORTH", "TEXT": "ORTH", "LOWER": "LOWER"}
 # Token attributes the Matcher can only test on Docs that a pipeline component annotated.

@@ -28,8 +28,8 @@ from spacy.tokens import Doc
 from spacy.util import load_config, load_config_from_str, registry
 from thinc.api import Config
 
-from .hashing import set_hashes
-from .records import InvalidRecord, Line, Reject, get_text
+from ..io.hashing import set_hashes
+from ..io.records import InvalidRecord, Line, Reject, get_text
 from .suggesters import Suggest, Suggestion, parse_overlap_policy, resolve_overlaps, trim_whitespace
 
 # The same as configs/preannotate.cfg, used when no --config is given (tests keep them equal).

@@ -5,8 +5,8 @@ from typing import Any, Dict, Iterable, List, Union
 
 from spacy import displacy
 
-from .files import atomic_path
-from .records import read_jsonl
+from ..io.files import atomic_path
+from ..io.records import read_jsonl
 
 
 def preview_examples(tasks: Iterable[Dict[str, Any]], n: int) -> List[Dict[str, Any]]:

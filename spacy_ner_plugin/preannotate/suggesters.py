@@ -23,7 +23,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import registry
 
-from .patterns import PatternMatcher, load_patterns
+from ..patterns.matcher import PatternMatcher, load_patterns
 
 LONGEST = "longest"
 START = attrgetter("start")

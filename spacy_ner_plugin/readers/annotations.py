@@ -1,48 +1,99 @@
-"""Registered corpus readers, so a training config can read annotation JSONL directly."""
+"""Registered corpus reader, so a training config can read annotation files directly.
+
+`spacy_ner_plugin.AnnotationCorpus.v1` reads annotation files of any supported format (or
+`.spacy`) through the same merge as `data-to-spacy` (`annotations.gold.read_gold_docs`), and
+takes `spacy.Corpus.v1`'s usual `max_length`, `limit` and `augmenter`. Texts that only binary
+answers annotate are partial docs, read with `binary = true` (for binary-aware training) and
+skipped otherwise. It is named apart from
+`spacy.JsonlCorpus.v1`, which reads raw text for pretraining; the old name
+`spacy_ner_plugin.JsonlCorpus.v1` stays registered as an alias.
+"""
 
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional, Union
+from typing import Callable, Iterable, Iterator, List, Optional, Union
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 from spacy.training import Example
+from spacy.training.augment import dont_augment
+from spacy.training.corpus import walk_corpus
 from wasabi import msg
 
-from .corpus import read_gold_docs
-from .records import Reject
+from ..annotations.gold import read_gold_docs
+from ..io.records import Reject
+
+Augmenter = Callable[[Language, Example], Iterable[Example]]
+SUFFIXES = (".jsonl", ".json", ".conll", ".iob", ".spacy")
 
 
-class JsonlCorpus:
-    """Iterate over gold Examples from annotation JSONL (or `.spacy`) files.
+class AnnotationCorpus:
+    """Iterate over gold Examples from annotation files: a file or a directory of them.
 
     Bad records are skipped with one warning that names the first few, so a config can train
     straight from an annotation export without a conversion step.
     """
 
-    def __init__(self, path: Union[str, Path], limit: int = 0) -> None:
+    def __init__(
+        self,
+        path: Union[str, Path],
+        *,
+        limit: int = 0,
+        max_length: int = 0,
+        augmenter: Optional[Augmenter] = None,
+        binary: bool = False,
+    ) -> None:
         self.path = Path(path)
+        self.binary = binary
         self.limit = limit
+        self.max_length = max_length
+        self.augmenter = augmenter if augmenter is not None else dont_augment
+
+    def paths(self) -> List[Path]:
+        """The annotation files under `path` (one file, or a directory walked like spaCy's)."""
+        if not self.path.is_dir():
+            return [self.path]
+        return [p for p in walk_corpus(self.path, "") if p.suffix in SUFFIXES]
 
     def __call__(self, nlp: Language) -> Iterator[Example]:
-        paths = sorted(self.path.glob("*.jsonl")) if self.path.is_dir() else [self.path]
         rejects: List[Reject] = []
         count = 0
-        for path in paths:
-            for doc in read_gold_docs(path, nlp, rejects):
-                if self.limit and count >= self.limit:
-                    return
-                count += 1
-                yield Example(nlp.make_doc(doc.text), doc)
+        for reference in self._references(
+            read_gold_docs(self.paths(), nlp, rejects, binary=self.binary)
+        ):
+            yield from self.augmenter(nlp, Example(nlp.make_doc(reference.text), reference))
+            count += 1
+            if self.limit and count >= self.limit:
+                break
         if rejects:
             shown = "; ".join(str(r) for r in rejects[:3])
             msg.warn(f"{len(rejects)} bad records skipped in {self.path}: {shown}")
 
+    def _references(self, docs: Iterable[Doc]) -> Iterator[Doc]:
+        """Non-empty docs; those of `max_length` tokens or more split into sentences (as spaCy)."""
+        for doc in docs:
+            if len(doc) == 0:
+                continue
+            if self.max_length == 0 or len(doc) < self.max_length:
+                yield doc
+            elif doc.has_annotation("SENT_START"):
+                for sent in doc.sents:
+                    if 0 < len(sent) < self.max_length:
+                        yield sent.as_doc()
 
+
+@spacy.registry.readers("spacy_ner_plugin.AnnotationCorpus.v1")
 @spacy.registry.readers("spacy_ner_plugin.JsonlCorpus.v1")
-def create_jsonl_reader(
-    path: Optional[Path], limit: int = 0
+def create_annotation_reader(
+    path: Optional[Path],
+    limit: int = 0,
+    max_length: int = 0,
+    augmenter: Optional[Augmenter] = None,
+    binary: bool = False,
 ) -> Callable[[Language], Iterator[Example]]:
-    """Corpus reader over annotation JSONL: a file or a directory of `*.jsonl` files."""
+    """Corpus reader over annotation files (any supported format): a file or a directory."""
     if path is None:
-        raise ValueError("spacy_ner_plugin.JsonlCorpus.v1 needs a path")
-    return JsonlCorpus(path, limit=limit)
+        raise ValueError("spacy_ner_plugin.AnnotationCorpus.v1 needs a path")
+    return AnnotationCorpus(
+        path, limit=limit, max_length=max_length, augmenter=augmenter, binary=binary
+    )

@@ -15,11 +15,9 @@ from spacy.tokens import Doc, DocBin
 from spacy.training import Example
 from wasabi import msg
 
-from .hashing import text_hash
-from .records import InvalidRecord, Reject, get_text, read_jsonl
-
-TEXT_SUFFIXES = (".txt", ".text")
-RAW_SUFFIXES = (".jsonl", *TEXT_SUFFIXES)
+from ..constants import RAW_SUFFIXES, TEXT_SUFFIXES
+from ..io.hashing import text_hash
+from ..io.records import InvalidRecord, Reject, get_text, read_jsonl
 
 
 @dataclass

@@ -8,7 +8,7 @@ naming file, line and reason. `read_records` picks the reader from the file's co
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, Optional, Union
 
-from ..records import Line
+from ...io.records import Line
 from . import conll, docbin, doccano, label_studio, prodigy, spacy_v2
 from .detect import detect_format
 

@@ -14,9 +14,9 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 from spacy.tokens import Doc
 from spacy.training.iob_utils import iob_to_biluo
 
-from ..files import atomic_path
-from ..merge import MANUAL_VIEW
-from ..records import InvalidRecord, Line, Reject
+from ...constants import MANUAL_VIEW
+from ...io.files import atomic_path
+from ...io.records import InvalidRecord, Line, Reject
 
 SCHEMES = ("auto", "iob1", "iob2", "biluo")
 DOCSTART = "-DOCSTART-"

@@ -14,9 +14,9 @@ from typing import Any, Dict, Iterable, Iterator, List, Tuple
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from ..merge import BINARY_VIEW, INCORRECT_SPANS_KEY, MANUAL_VIEW
-from ..records import Line
-from ..shards import DEFAULT_SHARD_SIZE, ShardedDocBinWriter, read_docbin_docs
+from ...constants import BINARY_VIEW, INCORRECT_SPANS_KEY, MANUAL_VIEW
+from ...io.records import Line
+from ...io.shards import DEFAULT_SHARD_SIZE, ShardedDocBinWriter, read_docbin_docs
 
 USER_DATA_KEY = "spacy_ner_plugin.record"
 

@@ -3,8 +3,8 @@
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
-from ..merge import MANUAL_VIEW
-from ..records import InvalidRecord, Line, convert_lines, read_json_array
+from ...constants import MANUAL_VIEW
+from ...io.records import InvalidRecord, Line, convert_lines, read_json_array
 
 
 def read(path: Path) -> Iterator[Line]:

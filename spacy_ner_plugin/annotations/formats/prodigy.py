@@ -3,8 +3,8 @@
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator
 
-from ..files import atomic_path
-from ..records import Line, json_line, read_jsonl
+from ...io.files import atomic_path
+from ...io.records import Line, json_line, read_jsonl
 
 
 def read(path: Path) -> Iterator[Line]:

@@ -1,0 +1,1 @@
+"""Binary (accept/reject) answers in training docs: propagation and the fill strategies."""

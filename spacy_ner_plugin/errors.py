@@ -1,0 +1,34 @@
+"""The project's error types: what a library function raises and the CLI turns into a message.
+
+Library functions never print or exit; they raise a `PluginError` (bad input, a failed run) that
+the typer layer reports with exit code 1. `InternalError` is a bug of ours, e.g. counts that do
+not add up: it fails the run too, with a message that says so.
+"""
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .io.records import Reject
+
+
+class PluginError(Exception):
+    """A step cannot go on: bad or missing input, or a run that failed. The message says why."""
+
+    def __init__(self, title: str, text: str = "") -> None:
+        super().__init__(f"{title}: {text}" if text else title)
+        self.title = title
+        self.text = text
+
+
+class StrictModeError(PluginError):
+    """Raised on the first bad record when converting with `strict=True`."""
+
+    def __init__(self, reject: "Reject") -> None:
+        super().__init__(
+            "Stopped at the first bad record (--strict); nothing was written", str(reject)
+        )
+        self.reject = reject
+
+
+class InternalError(PluginError):
+    """A broken invariant of ours (e.g. printed counts that do not add up): fails the run."""

@@ -1,0 +1,1 @@
+"""Scoring trained pipelines and patterns against gold, binary answers included."""

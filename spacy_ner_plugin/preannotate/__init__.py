@@ -1,0 +1,1 @@
+"""Pre-annotation: raw texts → annotation tasks with suggestions from patterns and models."""

@@ -1,0 +1,1 @@
+"""Registered corpus readers for spaCy configs: annotation files, raw text, train-curve samples."""

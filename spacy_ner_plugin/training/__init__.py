@@ -1,0 +1,1 @@
+"""Checks on training configs that spaCy accepts but silently misuses."""
