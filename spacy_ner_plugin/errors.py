@@ -5,10 +5,7 @@ the typer layer reports with exit code 1. `InternalError` is a bug of ours, e.g.
 not add up: it fails the run too, with a message that says so.
 """
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .io.records import Reject
+from typing import Any
 
 
 class PluginError(Exception):
@@ -23,7 +20,8 @@ class PluginError(Exception):
 class StrictModeError(PluginError):
     """Raised on the first bad record when converting with `strict=True`."""
 
-    def __init__(self, reject: "Reject") -> None:
+    def __init__(self, reject: Any) -> None:
+        """`reject` is the `io.records.Reject` that stopped the run (this module imports none)."""
         super().__init__(
             "Stopped at the first bad record (--strict); nothing was written", str(reject)
         )
@@ -32,3 +30,7 @@ class StrictModeError(PluginError):
 
 class InternalError(PluginError):
     """A broken invariant of ours (e.g. printed counts that do not add up): fails the run."""
+
+
+class UsageError(PluginError):
+    """Options that do not make sense (together): the CLI exits with code 2, as for a typo."""

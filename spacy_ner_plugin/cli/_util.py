@@ -1,12 +1,24 @@
-"""The typer app every step registers on, and helpers shared by the step modules."""
+"""The typer app every step registers on, and helpers shared by the step modules.
 
+Each step module holds a typer function `STEP_cli` that only parses arguments and calls the
+plain function `STEP(..., silent=False)` inside `reports_errors()`; the plain function takes
+`silent` (default True), builds its own `Printer`, and raises `PluginError` on bad input. Only
+this layer prints a failure and exits: code 1 for a failed run, 2 for a usage error.
+"""
+
+import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, List, Optional
 
 import spacy
 import typer
+from spacy.cli._util import string_to_list
 from spacy.language import Language
+from spacy.util import import_file
 from wasabi import Printer
+
+from ..errors import PluginError, UsageError
 
 msg = Printer()
 
@@ -18,17 +30,51 @@ app = typer.Typer(
 )
 
 COMMAND = "python -m spacy_ner_plugin"
+USAGE_EXIT, FAILURE_EXIT = 2, 1
+
+
+@contextmanager
+def reports_errors() -> Iterator[None]:
+    """Turn a `PluginError` into one failure message and an exit code (the only exit point)."""
+    try:
+        yield
+    except PluginError as err:
+        msg.fail(err.title, err.text)
+        sys.exit(USAGE_EXIT if isinstance(err, UsageError) else FAILURE_EXIT)
+
+
+def printer(silent: bool) -> Printer:
+    """The printer of a plain step function: quiet for Python callers, pretty on the CLI."""
+    return Printer(no_print=silent, pretty=not silent)
+
+
+def split_labels(labels: str) -> Optional[List[str]]:
+    """`--label A,B` → ["A", "B"]; empty → None (no filter)."""
+    return string_to_list(labels) if labels.strip() else None
+
+
+def import_code(code_path: Optional[Path]) -> None:
+    """Import a Python file with the user's registered functions (`--code`), as spaCy does."""
+    if code_path is None:
+        return
+    if not Path(code_path).is_file():
+        raise UsageError("Code file not found", str(code_path))
+    try:
+        import_file("python_code", code_path)
+    except Exception as err:  # the user's code may raise anything; say whose code it was
+        raise PluginError(f"Cannot import {code_path}", f"{type(err).__name__}: {err}") from err
 
 
 def load_tokenizer_pipeline(lang: str = "en", base_model: Optional[str] = None) -> Language:
     """The pipeline whose tokenizer and vocab build Docs: a base model, or a blank `lang`."""
-    if base_model:
-        return spacy.load(base_model)
-    return spacy.blank(lang)
+    try:
+        return spacy.load(base_model) if base_model else spacy.blank(lang)
+    except (OSError, ImportError) as err:
+        raise PluginError("Cannot load the pipeline", str(err)) from err
 
 
 def ensure_inputs_exist(*paths: Optional[Path]) -> None:
     """Fail with a clear message before any work if an input file is missing."""
     for path in paths:
         if path is not None and not Path(path).exists():
-            msg.fail("Input not found", str(path), exits=1)
+            raise PluginError("Input not found", str(path))

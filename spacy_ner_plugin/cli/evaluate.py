@@ -3,22 +3,32 @@
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-import spacy
 import typer
+from spacy.cli._util import setup_gpu
 from spacy.training import Example
+from wasabi import Printer
 
 from ..annotations.gold import read_gold_docs
+from ..errors import PluginError
 from ..evaluation.scoring import score_report
 from ..io.files import write_json_atomic
 from ..io.records import Reject
-from ._util import app, ensure_inputs_exist, msg
+from ._util import (
+    app,
+    ensure_inputs_exist,
+    import_code,
+    load_tokenizer_pipeline,
+    printer,
+    reports_errors,
+)
 
 
 @app.command("evaluate")
 def evaluate_cli(
+    # fmt: off
     model: str = typer.Argument(..., help="Trained pipeline: package name or path"),
     data_path: Path = typer.Argument(
-        ..., help="Gold eval set: .spacy file or annotation JSONL", exists=True
+        ..., help="Gold eval set: .spacy or annotation file", exists=True
     ),
     output: Optional[Path] = typer.Option(
         Path("metrics/scores.json"), "--output", "-o", help="Where to write the scores as JSON"
@@ -26,29 +36,44 @@ def evaluate_cli(
     binary: bool = typer.Option(
         False, "--binary", help="Also score binary accept/reject answers (exact-span P/R/F)"
     ),
+    code_path: Optional[Path] = typer.Option(
+        None, "--code", "-c", help="Python file with registered functions the pipeline needs"
+    ),
+    gpu_id: int = typer.Option(-1, "--gpu-id", "-g", help="GPU id, or -1 for CPU"),
+    # fmt: on
 ) -> None:
     """Score a trained pipeline on a gold eval set, per label.
 
-    Reads a .spacy file or Prodigy-style JSONL; prints overall and per-label precision, recall
-    and F-score and writes them as JSON. With --binary, texts annotated only by binary answers
-    are scored by whether the model predicts each accepted span and avoids each rejected one,
-    and the gold scores come from the fully annotated texts alone.
+    Reads a .spacy file or annotation file of any supported format (merged per text as
+    data-to-spacy does); prints overall and per-label precision, recall and F-score and writes
+    them as JSON. With --binary, texts annotated only by binary answers are scored by whether
+    the model predicts each accepted span and avoids each rejected one, and the gold scores
+    come from the fully annotated texts alone.
     """
-    evaluate(model, data_path, output, binary=binary)
+    with reports_errors():
+        import_code(code_path)
+        evaluate(model, data_path, output, binary=binary, gpu_id=gpu_id, silent=False)
 
 
 def evaluate(
-    model: str, data_path: Path, output: Optional[Path] = None, binary: bool = False
+    model: str,
+    data_path: Path,
+    output: Optional[Path] = None,
+    binary: bool = False,
+    gpu_id: int = -1,
+    silent: bool = True,
 ) -> Dict[str, Any]:
     """Score `model` on the gold docs in `data_path`; return (and optionally save) the scores."""
+    msg = printer(silent)
     ensure_inputs_exist(data_path)
-    nlp = spacy.load(model)
+    setup_gpu(gpu_id, silent=silent)
+    nlp = load_tokenizer_pipeline(base_model=model)
     rejects: List[Reject] = []
     references = list(read_gold_docs(data_path, nlp, rejects, binary=binary))
     for reject in rejects:
         msg.warn(str(reject))
     if not references:
-        msg.fail("No usable gold examples", str(data_path), exits=1)
+        raise PluginError("No usable gold examples", str(data_path))
     predicted = nlp.pipe(nlp.make_doc(doc.text) for doc in references)
     examples = [Example(pred, ref) for pred, ref in zip(predicted, references)]
     result = {
@@ -56,14 +81,14 @@ def evaluate(
         "data": str(data_path),
         **score_report(examples, len(rejects), binary=binary),
     }
-    print_scores(result)
+    print_scores(result, msg)
     if output is not None:
         write_json_atomic(output, result)
         msg.good("Saved scores", str(output))
     return result
 
 
-def print_scores(result: Dict[str, Any]) -> None:
+def print_scores(result: Dict[str, Any], msg: Printer) -> None:
     """The per-label P/R/F table (and binary-answer scores, when present)."""
 
     def row(name: str, *values: Optional[float]) -> tuple:

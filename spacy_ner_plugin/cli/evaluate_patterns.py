@@ -79,7 +79,7 @@ def evaluate_patterns(
         **score_report(examples, len(rejects)),
     }
     result["advice"] = advise(result["ents_p"], result["ents_r"], result["ents_f"], threshold)
-    print_scores(result)
+    print_scores(result, msg)
     msg.info(result["advice"])
     if output is not None:
         write_json_atomic(output, result)

@@ -1,0 +1,91 @@
+"""The package's layering: a subpackage imports only from itself and the layers below it."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).parent.parent / "spacy_ner_plugin"
+
+# Bottom to top. A unit may import from its own unit and from any unit of a lower layer, never
+# from its own layer's siblings or from above (reading a doccano file must not load the CLI).
+LAYERS = [
+    {"__init__", "constants", "errors"},
+    {"io"},
+    {"annotations", "patterns"},
+    {"binary", "preannotate", "evaluation", "training"},
+    {"readers"},
+    {"curve"},
+    {"cli"},
+    {"__main__"},
+]
+LAYER_OF = {unit: i for i, units in enumerate(LAYERS) for unit in units}
+
+
+def unit_of(module: str) -> str:
+    """`spacy_ner_plugin.annotations.formats.conll` → `annotations`."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def package_imports(path: Path, package_dir: Path = PACKAGE):
+    """Absolute names of the package modules that `path` imports, with their line numbers."""
+    module = ".".join(path.relative_to(package_dir.parent).with_suffix("").parts)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    package = package.removesuffix(".__init__")
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            names = (
+                [target]
+                if node.module
+                else [_submodule(target, a.name, package_dir) for a in node.names]
+            )
+            for name in names:
+                if name.split(".")[0] == "spacy_ner_plugin":
+                    yield node.lineno, name
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "spacy_ner_plugin":
+                    yield node.lineno, alias.name
+
+
+def _submodule(package: str, name: str, package_dir: Path) -> str:
+    """`from package import name`: the submodule `name` if there is one, else `package` itself."""
+    folder = package_dir.parent.joinpath(*package.split("."))
+    is_module = (folder / f"{name}.py").exists() or (folder / name).is_dir()
+    return f"{package}.{name}" if is_module else package
+
+
+MODULES = sorted(PACKAGE.rglob("*.py"))
+
+
+def test_every_unit_has_a_layer():
+    units = {
+        unit_of(".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts)) for p in MODULES
+    }
+    assert units <= set(LAYER_OF), f"add to LAYERS: {sorted(units - set(LAYER_OF))}"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_imports_point_down(path):
+    unit = unit_of(".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts))
+    upward = [
+        f"line {line}: {name}"
+        for line, name in package_imports(path)
+        if unit_of(name) != unit and LAYER_OF[unit_of(name)] >= LAYER_OF[unit]
+    ]
+    assert not upward, f"{unit} (layer {LAYER_OF[unit]}) imports sideways or up: {upward}"
+
+
+def test_the_checker_sees_an_upward_import(tmp_path):
+    bad = tmp_path / "spacy_ner_plugin" / "io" / "bad.py"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("from ..annotations.merge import merge_answers\nfrom . import files\n")
+    (bad.parent / "files.py").write_text("")
+    found = [name for _, name in package_imports(bad, tmp_path / "spacy_ner_plugin")]
+    assert found == ["spacy_ner_plugin.annotations.merge", "spacy_ner_plugin.io.files"]
