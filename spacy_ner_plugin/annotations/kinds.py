@@ -1,5 +1,6 @@
 """Tell complete (gold) annotations from binary yes/no answers, per record and per file."""
 
+from enum import Enum
 from itertools import islice
 from typing import Any, Dict, Iterable, Optional, Tuple
 
@@ -7,6 +8,13 @@ from ..constants import BINARY, BINARY_VIEWS, GOLD, MANUAL_VIEWS
 
 ONE_SPAN_SHARE, REJECTED_SHARE = 0.8, 0.2
 DETECT_SAMPLE = 1000
+
+
+class AnswerKind(str, Enum):
+    """A complete (gold) annotation of a text, or a binary yes/no answer about one span."""
+
+    gold = GOLD
+    binary = BINARY
 
 
 def answer_kind(record: Dict[str, Any], default: Optional[str] = None) -> str:

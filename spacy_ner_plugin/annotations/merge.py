@@ -15,17 +15,27 @@ answer that disagrees with it under `first`/`latest`/`majority`.
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Set, Tuple
+from enum import Enum
+from typing import Any, Dict, List, Optional, Set, Tuple, Union
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from ..constants import BINARY, GOLD, INCORRECT_SPANS_KEY
+from ..errors import choice
 from ..io.hashing import text_hash
 from ..io.records import InvalidRecord, Reject, get_answer, get_text
-from .docs import aligned_spans, check_no_overlap, doc_from_tokens, record_doc
+from .docs import AlignMode, aligned_spans, check_no_overlap, doc_from_tokens, record_doc
 
-CONFLICT_POLICIES = ("report", "first", "latest", "majority")
+
+class ConflictPolicy(str, Enum):
+    """What to do with contradicting answers about one text (see the module docstring)."""
+
+    report = "report"
+    first = "first"
+    latest = "latest"
+    majority = "majority"
+
 
 SpanKey = Tuple[int, int, str]
 
@@ -70,13 +80,15 @@ def merge_answers(
     answers: List[Answer],
     nlp: Language,
     *,
-    align: str = "strict",
-    policy: str = "report",
+    align: Union[str, AlignMode] = AlignMode.strict,
+    policy: Union[str, ConflictPolicy] = ConflictPolicy.report,
     labels: Optional[Set[str]] = None,
 ) -> Merged:
-    """Merge the answers about one text into one Doc, accounting for every answer."""
-    if policy not in CONFLICT_POLICIES:
-        raise ValueError(f"unknown conflict policy {policy!r} (expected {CONFLICT_POLICIES})")
+    """Merge the answers about one text into one Doc, accounting for every answer.
+
+    `align` and `policy` take an Enum member or its string value.
+    """
+    policy = choice(ConflictPolicy, policy, "conflict policy").value
     merged = Merged()
     doc, doc_text, token_source = _base_doc(answers, nlp)
     versions: Dict[Tuple[str, Tuple], _Version] = {}
@@ -142,7 +154,7 @@ def _claims(
     doc_text: Optional[str],
     token_source: Optional[Answer],
     nlp: Language,
-    align: str,
+    align: Union[str, AlignMode],
     labels: Optional[Set[str]],
     merged: Merged,
     spans: Dict[SpanKey, Span],
