@@ -63,7 +63,7 @@ def test_invalid_patterns_exit_1_with_one_message_naming_the_line(write_jsonl):
     patterns = write_jsonl([{"label": "BRAND", "pattern": []}], name="patterns.jsonl")
     out = CliRunner().invoke(app, ["evaluate-patterns", str(patterns), str(gold)])
     assert out.exit_code == 1
-    assert "1 invalid pattern(s)" in out.output and "patterns.jsonl:1" in out.output
+    assert "Invalid patterns (1)" in out.output and "patterns.jsonl:1" in out.output
     assert "Traceback" not in out.output
 
 

@@ -12,7 +12,6 @@ from ..errors import PluginError
 from ..evaluation.scoring import score_report
 from ..io.files import write_json_atomic
 from ..io.records import Reject
-from ..patterns.matcher import PatternError
 from ..preannotate.preannotator import Preannotator
 from ..preannotate.suggesters import create_pattern_suggester
 from ._util import (
@@ -77,11 +76,7 @@ def evaluate_patterns(
     msg = printer(silent)
     ensure_inputs_exist(patterns, data_path)
     nlp = load_tokenizer_pipeline(lang)
-    try:
-        suggest = create_pattern_suggester(str(patterns))(nlp)
-    except PatternError as err:
-        lines = "\n".join(f"{err.path}:{line} {reason}" for line, reason in err.problems)
-        raise PluginError(f"{len(err.problems)} invalid pattern(s)", lines) from err
+    suggest = create_pattern_suggester(str(patterns))(nlp)
     preannotator = Preannotator(nlp, {"patterns": suggest}, segment=False)
     rejects: List[Reject] = []
     examples = []

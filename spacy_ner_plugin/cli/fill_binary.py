@@ -16,7 +16,7 @@ from ..binary.fill import (
     fill_docs,
     propagate_answers,
 )
-from ..errors import UsageError
+from ..errors import UsageError, choice
 from ..io.shards import ShardedDocBinWriter, read_docbin_docs
 from ..patterns.matcher import PatternMatcher, load_patterns
 from ._util import (
@@ -179,11 +179,7 @@ def choose_strategy(
     strategy: Union[FillStrategy, str], base_model: Optional[str]
 ) -> Tuple[FillStrategy, str]:
     """Resolve 'auto' and check the strategy can run; return it with the reason."""
-    try:
-        strategy = FillStrategy(strategy)
-    except ValueError:
-        choices = ", ".join(s.value for s in FillStrategy)
-        raise UsageError(f"Unknown strategy {strategy!r}", f"Choose one of {choices}") from None
+    strategy = choice(FillStrategy, strategy, "strategy")
     if strategy in MODEL_STRATEGIES and not base_model:
         raise UsageError(
             f"The {strategy.value!r} strategy needs the base model (--base-model)",

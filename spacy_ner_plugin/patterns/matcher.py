@@ -37,8 +37,8 @@ class Pattern:
     id: Optional[str] = None
 
 
-class PatternError(PluginError, ValueError):
-    """Invalid patterns, each named with its file and line (a ValueError too, as it was)."""
+class PatternError(PluginError):
+    """Invalid patterns, each named with its file and line."""
 
     def __init__(self, path: Union[str, Path], problems: List[Tuple[int, str]]) -> None:
         self.path = str(path)
