@@ -311,7 +311,9 @@ def test_consistency_findings(write_jsonl, tmp_path):
     assert unlabelled["surface"] == "Osprey"
     assert [t["lines"] for t in unlabelled["unlabelled"]["texts"]] == [[f"{path}:2"]]
     (boundary,) = found["boundaries"]
-    assert (boundary["short"], boundary["long"]) == ("north face", "the north face")
+    assert boundary["short"] == "north face"
+    assert [x["long"] for x in boundary["longer"]] == ["the north face"]
+    assert boundary["longer"][0]["labelled"]["texts"][0]["lines"] == [f"{path}:4"]
     assert found["label_confusion"] == [{"labels": ["BRAND", "TRAIL"], "surface_forms": 1}]
 
 

@@ -283,9 +283,10 @@ def print_consistency(findings: Dict[str, Any], msg: Printer) -> None:
             f"unlabelled x{f['unlabelled']['count']} in a similar context"
         )
     for f in findings["boundaries"][:FINDINGS_SHOWN]:
+        longer = ", ".join(f"{x['long']!r} x{x['labelled']['count']}" for x in f["longer"][:3])
+        more = f" and {len(f['longer']) - 3} more" if len(f["longer"]) > 3 else ""
         msg.text(
-            f"boundaries: {f['short']!r} x{f['short_labelled']['count']} inside "
-            f"{f['long']!r} x{f['long_labelled']['count']}"
+            f"boundaries: {f['short']!r} x{f['short_labelled']['count']} inside {longer}{more}"
         )
     for pair in findings["label_confusion"]:
         msg.text(f"label confusion: {' / '.join(pair['labels'])}: {pair['surface_forms']} forms")

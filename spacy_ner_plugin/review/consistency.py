@@ -5,8 +5,8 @@ Over the chosen annotation of every text (the settled version, or a conflict's l
 - `label_conflicts`: the same surface string (case-insensitive) labelled with different labels;
 - `unlabelled`: a labelled surface string (exact case) that also occurs unlabelled, in a
   similar context: the same word before or after it as one of its labelled occurrences;
-- `boundaries`: surface forms whose boundaries vary: a labelled form inside a longer labelled
-  form ("North Face" and "the North Face");
+- `boundaries`: surface forms whose boundaries vary: a labelled form and the longer labelled
+  forms it sits inside ("North Face" and "the North Face"), one finding per shorter form;
 - `label_confusion`: label pairs, counted over the conflicting surface strings.
 
 Every finding lists its texts by `_input_hash` and file:line (at most `MAX_PLACES` each).
@@ -132,23 +132,29 @@ class Consistency:
         return findings
 
     def _boundaries(self, forms) -> List[Dict[str, Any]]:
-        """Labelled forms that sit inside a longer labelled form."""
-        findings = []
-        for long_key, long_occ in forms.items():
-            for start in range(len(long_key)):
-                for end in range(start + 1, len(long_key) + 1):
-                    short_key = long_key[start:end]
-                    if short_key == long_key or short_key not in forms:
-                        continue
-                    findings.append(
-                        {
-                            "short": " ".join(short_key),
-                            "long": " ".join(long_key),
-                            "short_labelled": self._places(forms[short_key]),
-                            "long_labelled": self._places(long_occ),
-                        }
-                    )
-        findings.sort(key=lambda f: -(f["short_labelled"]["count"] + f["long_labelled"]["count"]))
+        """Labelled forms that sit inside longer labelled forms, one finding per shorter form."""
+        longer: Dict[Tuple[str, ...], List[Tuple[str, ...]]] = defaultdict(list)
+        for long_key in forms:
+            inside = {
+                long_key[start:end]
+                for start in range(len(long_key))
+                for end in range(start + 1, len(long_key) + 1)
+            }
+            for short_key in sorted(inside - {long_key}):
+                if short_key in forms:
+                    longer[short_key].append(long_key)
+        findings = [
+            {
+                "short": " ".join(short_key),
+                "short_labelled": self._places(forms[short_key]),
+                "longer": [
+                    {"long": " ".join(key), "labelled": self._places(forms[key])}
+                    for key in sorted(keys, key=lambda k: -len(forms[k]))
+                ],
+            }
+            for short_key, keys in longer.items()
+        ]
+        findings.sort(key=lambda f: -sum(x["labelled"]["count"] for x in f["longer"]))
         return findings
 
 
