@@ -249,7 +249,7 @@ def print_agreement(figures: Dict[str, Any], msg: Printer) -> None:
             f"{_num(alpha['alpha_not_all_o'])} without the all-'O' tokens"
         )
     for pair in figures["pairs"]:
-        for a, b, n in pair["label_confusion"]:
+        for a, b, n in pair["label_confusion"][:FINDINGS_SHOWN]:
             msg.text(f"Same span, {pair['reference']} says {a}, {pair['other']} says {b}: {n}")
     if figures["binary"]:
         rows = [

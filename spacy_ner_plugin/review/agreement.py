@@ -137,7 +137,9 @@ class Agreement:
         self.annotators: Dict[str, Counter] = {}
         self.pairs: Dict[Tuple[str, str], PairCounts] = {}
         self.binary: Dict[Tuple[str, str], Counter] = {}
-        self.alpha_rows: List[Counter] = []
+        # per-token value counts for alpha, as (value, count) tuples with how many tokens have
+        # them: a handful of distinct rows, however long the corpus
+        self.alpha_rows: Counter = Counter()
         self.overlapping: Counter = Counter()
         self.disagreeing = 0
         self.worst: List[Tuple[float, int, Dict[str, Any]]] = []
@@ -168,7 +170,8 @@ class Agreement:
             pair = self.pairs.setdefault((ref, other), PairCounts())
             pair.add(annotations[ref], annotations[other], (tags[ref], tags[other]))
         for i in range(len(doc)):
-            self.alpha_rows.append(Counter(tag[i] for tag in tags.values()))
+            row = Counter(tag[i] for tag in tags.values())
+            self.alpha_rows[tuple(sorted(row.items()))] += 1
         disagreement = text_disagreement(annotations)
         if disagreement > 0:
             self.disagreeing += 1
@@ -236,22 +239,24 @@ class Agreement:
         names = {name for pair in self.pairs for name in pair}
         if len(names) <= 2:
             return {"alpha": None, "note": "two annotators or fewer overlap: see the kappas"}
-        values = sorted({tag for row in self.alpha_rows for tag in row})
-        not_o = [row for row in self.alpha_rows if set(row) != {OUTSIDE}]
+        rows = [(dict(row), n) for row, n in self.alpha_rows.items()]
+        values = sorted({tag for row in self.alpha_rows for tag, _ in row})
+        not_o = [(row, n) for row, n in rows if set(row) != {OUTSIDE}]
         return {
             "annotators": len(names),
-            "tokens": len(self.alpha_rows),
-            "alpha": _alpha(self.alpha_rows, values),
-            "tokens_not_all_o": len(not_o),
+            "tokens": sum(self.alpha_rows.values()),
+            "alpha": _alpha(rows, values),
+            "tokens_not_all_o": sum(n for _, n in not_o),
             "alpha_not_all_o": _alpha(not_o, values),
         }
 
 
-def _alpha(rows: List[Counter], values: List[str]) -> Optional[float]:
-    """Nominal alpha from per-token value counts; None where it is undefined."""
+def _alpha(rows: List[Tuple[Dict[str, int], int]], values: List[str]) -> Optional[float]:
+    """Nominal alpha from `(value counts of a token, number of such tokens)`; None if undefined."""
     if not rows or len(values) < 2:
         return None
-    counts = numpy.array([[row[v] for v in values] for row in rows], dtype=float)
+    distinct = numpy.array([[row.get(v, 0) for v in values] for row, _ in rows], dtype=float)
+    counts = numpy.repeat(distinct, [n for _, n in rows], axis=0)
     try:
         alpha = krippendorff.alpha(value_counts=counts, level_of_measurement="nominal")
     except (ValueError, ZeroDivisionError):

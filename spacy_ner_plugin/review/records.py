@@ -19,7 +19,6 @@ from .policies import Decision
 from .versions import STATUS_KEY, Reviewed, Unit, Version, input_hash_of
 
 REASON_KEY = "_review_reason"
-KEEP_KEYS = ("meta", "_annotator_id", "_session_id")
 
 
 def unit_record(unit: Unit, decision: Decision) -> Dict[str, Any]:

@@ -203,7 +203,10 @@ def _read_answer(
         except InvalidRecord as err:
             raise InvalidRecord("versions", f"version {i}: {err.reason}") from None
         sessions = version.get("sessions") or [annotator_of(version, answer.path)]
-        sources = [s for s in version.get("_sources", []) if isinstance(s, str)]
+        if not isinstance(sessions, list):
+            sessions = [sessions]
+        sources = version.get("_sources")
+        sources = [s for s in sources if isinstance(s, str)] if isinstance(sources, list) else []
         for n, session in enumerate(sessions):
             votes.append(Vote(str(session), decision, claims, sources if n == 0 else []))
     decision = claims_of(record)
