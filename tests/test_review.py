@@ -324,7 +324,7 @@ def test_bad_options_exit_with_usage_errors(three, tmp_path):
     assert runner.invoke(app, [*args, "--input-format", "xml"]).exit_code == 2
     with pytest.raises(UsageError):
         review(three, tmp_path / "out.jsonl", conflicts=tmp_path / "out.jsonl")
-    out = runner.invoke(app, [*args, "-A", "-p", "majority", "-r", str(tmp_path / "r.json")])
+    out = runner.invoke(app, [*args, "-A", "--policy", "majority", "-r", str(tmp_path / "r.json")])
     assert out.exit_code == 0, out.output
     assert json.loads((tmp_path / "r.json").read_text())["units"] == {
         "agreed": 1,

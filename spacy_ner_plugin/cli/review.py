@@ -74,7 +74,7 @@ def review_cli(
         False, "--auto-accept", "-A", help="Settle the texts on which every annotator agrees"
     ),
     policy: Optional[str] = typer.Option(
-        None, "--policy", "-p", help=f"Settle conflicts by: {', '.join(POLICY_NAMES)}"
+        None, "--policy", help=f"Settle conflicts by: {', '.join(POLICY_NAMES)}"
     ),
     labels: str = typer.Option(
         "", "--label", "-l", help="Comma-separated labels; a span with another rejects its record"
