@@ -13,7 +13,7 @@ LAYERS = [
     {"__init__", "constants", "errors"},
     {"io"},
     {"annotations", "patterns"},
-    {"binary", "preannotate", "evaluation", "training"},
+    {"binary", "preannotate", "evaluation", "training", "review"},
     {"readers"},
     {"curve"},
     {"cli"},

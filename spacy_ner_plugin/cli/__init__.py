@@ -10,6 +10,7 @@ from .evaluate_patterns import evaluate_patterns
 from .fill_binary import fill_binary
 from .preannotate import preannotate
 from .pretrain import pretrain
+from .review import review
 from .stats import stats
 from .train_curve import train_curve
 from .train_vectors import train_vectors
@@ -26,6 +27,7 @@ __all__ = [
     "evaluate_patterns",
     "fill_binary",
     "preannotate",
+    "review",
     "train_curve",
     "train_vectors",
 ]
