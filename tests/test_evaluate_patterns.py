@@ -106,3 +106,10 @@ def test_fashion_rules_are_precise_but_miss_most_brands():
     assert result["n_examples"] == 500
     assert result["ents_p"] > 0.9 > result["ents_f"] and result["ents_r"] < 0.5
     assert "train a model" in result["advice"]
+
+
+def test_a_gold_set_without_entities_gets_advice_instead_of_a_crash(write_jsonl):
+    gold = write_jsonl([{"text": "We hiked all day", "spans": []}], name="gold.jsonl")
+    patterns = write_jsonl([{"label": "BRAND", "pattern": "Osprey"}], name="patterns.jsonl")
+    result = evaluate_patterns(patterns, gold)
+    assert result["ents_f"] is None and result["advice"].startswith("Nothing to score")

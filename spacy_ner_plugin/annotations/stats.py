@@ -6,7 +6,7 @@ does (span lengths in tokens, texts without entities, duplicates, conflicts).
 """
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from itertools import combinations
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -55,7 +55,10 @@ class CorpusStats:
         return rows
 
     def to_json(self) -> Dict[str, Any]:
-        data = asdict(self)
+        # not `asdict`: it rebuilds a Counter from (key, count) pairs, counting the pairs
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        for name in ("answers", "kinds", "sources"):
+            data[name] = dict(data[name])
         data["labels"] = {label: dict(c) for label, c in sorted(self.labels.items())}
         data["span_lengths"] = {str(k): v for k, v in sorted(self.span_lengths.items())}
         data["span_length_buckets"] = dict(self.length_buckets())

@@ -104,8 +104,16 @@ def evaluate_patterns(
     return result
 
 
-def advise(precision: float, recall: float, fscore: float, threshold: float) -> str:
+def advise(
+    precision: Optional[float], recall: Optional[float], fscore: Optional[float], threshold: float
+) -> str:
     """The flowchart's answer to "do rules alone get > threshold?", with the next step."""
+    if fscore is None or precision is None or recall is None:
+        # spaCy's scorer has no figures when neither the gold nor the matches hold an entity
+        return (
+            "Nothing to score: the gold set holds no entities and the patterns match nothing. "
+            "Annotate some entities (or check the labels) before judging the rules."
+        )
     if fscore > threshold:
         return (
             f"Rules alone get F {fscore * 100:.1f} > {threshold * 100:.0f}: they may be all you "
