@@ -58,7 +58,7 @@ examples = sa.Table(
     sa.Column("input_hash", sa.BigInteger, nullable=False, index=True),
     sa.Column("task_hash", sa.BigInteger, nullable=False, index=True),
     sa.Column("answer", sa.String(16)),
-    sa.Column("session_id", sa.String(NAME_MAX)),
+    sa.Column("session_id", sa.String(NAME_MAX), index=True),
     sa.Column("annotator_id", sa.String(NAME_MAX)),
     sa.Column("timestamp", sa.BigInteger),
     sa.Column("content", sa.Text, nullable=False),
@@ -133,6 +133,7 @@ class AddResult:
 
     added: int = 0
     already_there: int = 0
+    added_keys: List[str] = field(default_factory=list)
 
 
 class Database:
@@ -411,7 +412,7 @@ def _add_rows(conn: sa.Connection, name: str, rows: Dict[str, Dict[str, Any]]) -
                 for key, example_id in zip(new, ids)
             ],
         )
-    return AddResult(added=len(new), already_there=len(there))
+    return AddResult(added=len(new), already_there=len(there), added_keys=new)
 
 
 def _is_busy(err: OperationalError) -> bool:
