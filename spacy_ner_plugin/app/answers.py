@@ -15,6 +15,7 @@ from ..io.hashing import input_hash, task_hash
 from .review import REVIEW_VIEW
 
 Task = Dict[str, Any]
+MAX_TEXT_CHARS = 1_000_000
 
 
 class InvalidAnswer(ValueError):
@@ -26,6 +27,8 @@ def check_task(task: Task, given_input_hash: int, given_task_hash: int) -> Task:
     text = task.get("text")
     if not isinstance(text, str) or not text:
         raise InvalidAnswer("task without text")
+    if len(text) > MAX_TEXT_CHARS:
+        raise InvalidAnswer(f"text over {MAX_TEXT_CHARS} characters")
     tokens = task.get("tokens")
     if not isinstance(tokens, list) or not tokens:
         raise InvalidAnswer("task without tokens")

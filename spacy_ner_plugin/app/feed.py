@@ -185,5 +185,8 @@ class Feed:
             if self._items is None:
                 return 0 if self._exhausted and not self._returned and not self._out else None
             if self.overlap:
-                return sum((session, self.key(task)) not in self._answered for task in self._items)
-            return sum(self.key(task) not in self._done for task in self._items)
+                out = {key for s, key in self._out if s == session}
+                answered = {key for s, key in self._answered if s == session}
+                return sum(self.key(t) not in answered | out for t in self._items)
+            out = {key for _, key in self._out}
+            return sum(self.key(t) not in self._done | out for t in self._items)

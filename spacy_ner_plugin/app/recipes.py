@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 
 Task = Dict[str, Any]
 VIEWS = (MANUAL_VIEW, BINARY_VIEW, REVIEW_VIEW)
+# Longer texts are skipped: one task must fit a page (and spaCy's default max_length).
+MAX_TEXT_CHARS = 1_000_000
 BUILT_IN = {
     "ner.manual": "spacy_ner_plugin.ner.manual.v1",
     "ner.correct": "spacy_ner_plugin.ner.correct.v1",
@@ -248,6 +250,11 @@ def task_stream(source: str, preannotator: Preannotator) -> Iterator[Task]:
 
     def lines():
         for line in read_raw(source):
+            text = line.record.get("text") if line.record is not None else None
+            if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
+                logger.warning("skipped %s:%d: text over %d characters", source, line.line,
+                               MAX_TEXT_CHARS)  # fmt: skip
+                continue
             if line.record is not None and isinstance(line.record.get("tokens"), list):
                 yield line, [set_hashes(dict(line.record))]
                 continue
