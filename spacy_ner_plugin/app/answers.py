@@ -42,9 +42,9 @@ def check_task(task: Task, given_input_hash: int, given_task_hash: int) -> Task:
         if end > len(text) or text[start:end] != token.get("text"):
             raise InvalidAnswer(f"token {i} is not the text's")
         previous_end = end
-    if task.get("_input_hash", input_hash(task)) != given_input_hash:
-        raise InvalidAnswer("_input_hash is not the task's")
-    if task.get("_task_hash", task_hash(task)) != given_task_hash:
+    if input_hash(task) != given_input_hash:
+        raise InvalidAnswer("_input_hash is not the task's text's")
+    if task_hash(task) != given_task_hash:
         raise InvalidAnswer("_task_hash is not the task's")
     return task
 

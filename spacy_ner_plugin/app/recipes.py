@@ -256,7 +256,8 @@ def task_stream(source: str, preannotator: Preannotator) -> Iterator[Task]:
                                MAX_TEXT_CHARS)  # fmt: skip
                 continue
             if line.record is not None and isinstance(line.record.get("tokens"), list):
-                yield line, [set_hashes(dict(line.record))]
+                # Our own hashes: a task sent back after a restart is checked against them.
+                yield line, [set_hashes(dict(line.record), overwrite=True)]
                 continue
             yield from preannotator.process([line])
 

@@ -130,8 +130,8 @@ class BodyLimit:
             await _too_large(self.limit, send)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(BaseException):
+    """Not an `Exception`: FastAPI turns those raised while reading a body into a 400."""
 
 
 async def _too_large(limit: int, send: Send) -> None:
