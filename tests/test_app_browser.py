@@ -1,9 +1,18 @@
+# ruff: noqa: E402
 """The annotation page in a real browser: Playwright driving Debian's Chromium.
 
 Each test serves the app on 127.0.0.1 (uvicorn in a thread; a "restart" is a new app over the
 same database), drives the page as a person would, then reads the database. Set
 SPACY_NER_PLUGIN_SCREENSHOTS=docs to write the README's screenshots to docs/.
 """
+
+import pytest
+
+# The app extra (pip install -e '.[app]'; .ci/run installs it).
+pytest.importorskip("sqlalchemy")
+pytest.importorskip("fastapi")
+pytest.importorskip("uvicorn")
+
 
 import os
 import shutil
@@ -12,7 +21,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 import srsly
 
 from spacy_ner_plugin.app.server import make_app

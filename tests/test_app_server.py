@@ -1,8 +1,15 @@
+# ruff: noqa: E402
 """The annotation server's routes, through FastAPI's TestClient (no network)."""
+
+import pytest
+
+# The app extra (pip install -e '.[app]'; .ci/run installs it).
+pytest.importorskip("sqlalchemy")
+pytest.importorskip("fastapi")
+
 
 import json
 
-import pytest
 import srsly
 from fastapi.testclient import TestClient
 
