@@ -50,6 +50,9 @@ def test_a_retried_save_or_a_second_import_adds_nothing(db_url):
         assert db.add_answers("gear", imported).added == 2
         assert db.add_answers("gear", imported).added == 0
         assert db.count("gear") == 3
+        many = (answer(f"Osprey {i}") for i in range(25))
+        assert db.import_answers("many", many, batch_size=10).added == 25
+        assert db.import_answers("empty", []).added == 0 and db.count("empty") == 0
         # The same answer in another dataset is its own row there.
         assert db.add_answers("other", [answer("Osprey a", answer_id="x1")]).added == 1
 

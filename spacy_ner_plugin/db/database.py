@@ -246,6 +246,21 @@ class Database:
             rows.setdefault(answer_key(record), _example_row(record))
         return self._retrying(lambda conn: _add_rows(conn, name, rows))
 
+    def import_answers(
+        self, name: str, records: Iterable[Dict[str, Any]], batch_size: int = 1000
+    ) -> AddResult:
+        """`add_answers` for a stream of any length (`db-in`): one transaction per batch."""
+        total = AddResult()
+        batch: List[Dict[str, Any]] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) == batch_size:
+                _merge(total, self.add_answers(name, batch))
+                batch = []
+        if batch or not total.added:
+            _merge(total, self.add_answers(name, batch))
+        return total
+
     def get_answers(self, name: str) -> Iterator[Dict[str, Any]]:
         """Every answer record of dataset `name`, in the order they were saved."""
         with self.engine.connect() as conn:
@@ -344,6 +359,12 @@ class Database:
         for stats in found.values():
             stats.sessions.sort()
         return list(found.values())
+
+
+def _merge(total: AddResult, result: AddResult) -> None:
+    total.added += result.added
+    total.already_there += result.already_there
+    total.added_keys += result.added_keys
 
 
 def check_dataset_name(name: str) -> None:
