@@ -15,8 +15,7 @@ from spacy.language import Language
 from ..io.hashing import text_hash
 from ..io.records import InvalidRecord, Reject, get_answer, get_text
 from .counts import ConversionCounts
-from .formats import read_records
-from .ingest import InputSpec, RejectLog
+from .ingest import InputSpec, RejectLog, read_input
 from .kinds import answer_kind
 from .merge import merge_answers
 from .store import AnswerStore
@@ -73,7 +72,7 @@ def corpus_stats(
     counts = ConversionCounts()
     with AnswerStore() as store, RejectLog(counts) as rejects:
         for spec in specs:
-            for line in read_records(spec.path, input_format):
+            for line in read_input(spec, input_format):
                 stats.records += 1
                 stats.sources[str(spec.path)] += 1
                 try:

@@ -1,8 +1,10 @@
 """Typer commands, one module per step; importing this package registers them on `app`."""
 
 from ._util import app
+from .annotate import annotate
 from .check_config import check_config
 from .data_to_spacy import data_to_spacy
+from .datasets import datasets
 from .db_in import db_in
 from .db_out import db_out
 from .evaluate import evaluate
@@ -17,6 +19,8 @@ from .train_vectors import train_vectors
 
 __all__ = [
     "app",
+    "annotate",
+    "datasets",
     "check_config",
     "pretrain",
     "data_to_spacy",
