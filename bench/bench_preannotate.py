@@ -16,6 +16,11 @@ tokens and hashes written): default (one task per sentence) and --unsegmented, 1
 (outputs compared byte for byte); peak RSS of one-worker runs on --rss-mb and 10 times as much
 input (fresh processes); and the time for one very long text (N and 4N characters) to show it
 is linear.
+
+The writer comparison (`--writer-only` runs just this): the `preannotate` step file to file,
+one worker, no patterns, against the floor of reading the same JSONL, tokenizing, and writing
+each text's Prodigy `tokens` with stdlib `json` and no matching (`floor_file`), interleaved in
+the same rounds: the step's ratio to the floor is what the shared, validated writer costs.
 """
 
 import hashlib
@@ -67,6 +72,64 @@ def interleaved_best(
             run()
             best[name] = min(best[name], time.perf_counter() - start)
     return best, outputs
+
+
+def floor_file(nlp: spacy.language.Language, input_path: Path, output: Path) -> None:
+    """Read JSONL, tokenize, write text + meta + Prodigy tokens per line (stdlib json, no match)."""
+    with input_path.open(encoding="utf8") as file_:
+        records = [json.loads(line) for line in file_]
+    with output.open("w", encoding="utf8") as out:
+        for record, doc in zip(records, nlp.pipe(r["text"] for r in records)):
+            tokens = [
+                {
+                    "text": t.text,
+                    "start": t.idx,
+                    "end": t.idx + len(t),
+                    "id": t.i,
+                    "ws": bool(t.whitespace_),
+                }
+                for t in doc
+            ]
+            task = {
+                "text": record["text"],
+                "meta": record.get("meta", {}),
+                "tokens": tokens,
+                "spans": [],
+            }
+            out.write(json.dumps(task) + "\n")
+
+
+def writer_ratios(
+    nlp: spacy.language.Language,
+    input_path: Path,
+    patterns: Path,
+    tmp: Path,
+    repeats: int,
+    n_words: int,
+) -> Dict[str, Any]:
+    """Words/s of the floor and of the step (with and without patterns), and each ratio to it."""
+    no_patterns = tmp / "no_patterns.jsonl"
+    no_patterns.write_text("")
+
+    def step(segment: bool, pattern_file: Path) -> Callable[[], None]:
+        overrides = {"paths.patterns": str(pattern_file), "preannotate.segment": segment}
+        return lambda: preannotate(input_path, tmp / "step.jsonl", overrides=overrides)
+
+    seconds, _ = interleaved_best(
+        {
+            "floor": lambda: floor_file(nlp, input_path, tmp / "floor.jsonl"),
+            "step_unsegmented_no_patterns": step(False, no_patterns),
+            "step_unsegmented_patterns": step(False, patterns),
+            "step_segmented_patterns": step(True, patterns),
+        },
+        repeats,
+    )
+    return {
+        "words_per_second": {key: round(n_words / value) for key, value in seconds.items()},
+        "ratio_to_floor": {
+            key: round(seconds["floor"] / value, 3) for key, value in seconds.items()
+        },
+    }
 
 
 def make_input(raw: Path, min_bytes: int, path: Path, copies: int = 1) -> int:
@@ -135,6 +198,7 @@ def main(
     rss_mb: float = typer.Option(1.0, help="Input size of the 1x memory run (10x: ten times)"),
     long_chars: int = typer.Option(1_000_000, help="Length N of the long-text check"),
     output: Optional[Path] = typer.Option(None, help="Write the figures as JSON here"),
+    writer_only: bool = typer.Option(False, help="Only the writer comparison with the floor"),
     # fmt: on
 ) -> None:
     """Measure pre-annotation speed and memory (see the module docstring)."""
@@ -149,6 +213,19 @@ def main(
         n_words = sum(len(doc) for doc in nlp.pipe(texts))
         results.update(texts=len(texts), words=n_words)
         msg.info(f"{results['input_mb']} MB, {len(texts)} texts, {n_words} words")
+        results["writer"] = writer_ratios(nlp, input_path, patterns, tmp, repeats, n_words)
+        msg.table(
+            [
+                (k, v, results["writer"]["ratio_to_floor"][k])
+                for k, v in results["writer"]["words_per_second"].items()
+            ],
+            header=("writer", "words/s", "x floor"),
+            aligns=("l", "r", "r"),
+        )
+        if writer_only:
+            if output is not None:
+                output.write_text(json.dumps(results, indent=2) + "\n")
+            return
         strings_path = tmp / "strings.jsonl"
         string_patterns(texts[:20000], nlp, n_strings, strings_path)
 
