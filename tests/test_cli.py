@@ -48,7 +48,7 @@ def test_bad_choice_exits_2_with_typers_message(write_jsonl, tmp_path):
     out = invoke("data-to-spacy", str(path), str(tmp_path / "out"), "--align", "sideways")
     assert out.exit_code == 2
     assert "Invalid value for '--align'" in out.output and "sideways" in out.output
-    out = invoke("db-in", str(path), str(tmp_path / "out.jsonl"), "--kind", "silver")
+    out = invoke("db-in", "ds", str(path), "--kind", "silver")
     assert out.exit_code == 2 and "Invalid value for '--kind'" in out.output
     out = invoke("db-out", str(path), str(tmp_path / "o.txt"), "--output-format", "csv")
     assert out.exit_code == 2 and "Invalid value for '--output-format'" in out.output
@@ -58,15 +58,15 @@ def test_bad_choice_exits_2_with_typers_message(write_jsonl, tmp_path):
 @pytest.mark.parametrize(
     "step,args",
     [
-        ("data-to-spacy", ["OUT"]),
-        ("db-in", ["OUT.jsonl"]),
-        ("db-out", ["OUT.jsonl"]),
-        ("stats", []),
+        ("data-to-spacy", ["{missing}", "{tmp}/OUT"]),
+        ("db-in", ["ds", "{missing}", "--db", "{tmp}/a.sqlite"]),
+        ("db-out", ["{missing}", "{tmp}/OUT.jsonl", "--db", "{tmp}/a.sqlite"]),
+        ("stats", ["{missing}"]),
     ],
 )
 def test_missing_input_exits_1_with_one_message_naming_it(tmp_path, step, args):
     missing = tmp_path / "missing.jsonl"
-    out = invoke(step, str(missing), *(str(tmp_path / a) for a in args))
+    out = invoke(step, *(a.format(missing=missing, tmp=tmp_path) for a in args))
     assert out.exit_code == 1
     assert out.output.count("✘") == 1 and "Input not found" in out.output
     assert str(missing) in out.output and "Traceback" not in out.output
@@ -84,13 +84,13 @@ def test_renamed_options_label_and_input_format(write_jsonl, tmp_path):
     assert old.exit_code == 2 and "No such option" in old.output
 
 
-def test_db_out_output_format_and_db_in_input_format(write_jsonl, tmp_path):
+def test_db_out_output_format_and_input_format(write_jsonl, tmp_path):
     path = write_jsonl([task("I love Osprey packs", "Osprey")])
     out = invoke("db-out", str(path), str(tmp_path / "out.txt"), "--output-format", "conll")
     assert out.exit_code == 0, out.output
     assert "Osprey\tB-BRAND" in (tmp_path / "out.txt").read_text()
     back = tmp_path / "back.jsonl"
-    out = invoke("db-in", str(tmp_path / "out.txt"), str(back), "--input-format", "conll")
+    out = invoke("db-out", str(tmp_path / "out.txt"), str(back), "--input-format", "conll")
     assert out.exit_code == 0, out.output
     assert "Saved" in out.output and json.loads(back.read_text())["text"] == "I love Osprey packs"
     out = invoke("stats", str(back), "--input-format", "prodigy", "--json")

@@ -65,23 +65,28 @@ def read_gold_docs(
     counts: Optional[ConversionCounts] = None,
     *,
     binary: bool = False,
+    db: Optional[str] = None,
 ) -> Iterator[Doc]:
     """One gold Doc per text of `paths`: `.spacy` files as they are, annotation files merged.
 
-    Annotation files of any supported format are read together, so answers about one text in
-    two files merge into one doc, exactly as `data-to-spacy` merges them. A doc that only
-    binary answers annotate is partial (tokens missing); it is yielded with `binary`, else
-    skipped and counted. Bad records are appended to `rejects`; `counts` (if given) accounts
-    for every record read.
+    Annotation files of any supported format (and `dataset:NAME`s of database `db`) are read
+    together, so answers about one text in two files merge into one doc, exactly as
+    `data-to-spacy` merges them. A doc that only binary answers annotate is partial (tokens
+    missing); it is yielded with `binary`, else skipped and counted. Bad records are appended
+    to `rejects`; `counts` (if given) accounts for every record read.
     """
-    paths = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    all_specs = [parse_input(p) for p in paths]
+    for spec in all_specs:
+        spec.db = spec.db or db
     counts = counts if counts is not None else ConversionCounts()
-    for path in [p for p in paths if p.suffix == ".spacy"]:
-        for doc in read_docbin_docs(path, nlp.vocab):
-            counts.read += 1
-            if _keep(doc, binary, counts):
-                yield doc
-    specs = [parse_input(p) for p in paths if p.suffix != ".spacy"]
+    for spec in all_specs:
+        if spec.dataset is None and spec.path.suffix == ".spacy":
+            for doc in read_docbin_docs(spec.path, nlp.vocab):
+                counts.read += 1
+                if _keep(doc, binary, counts):
+                    yield doc
+    specs = [s for s in all_specs if s.dataset is not None or s.path.suffix != ".spacy"]
     if not specs:
         return
     detect_input_kinds(specs)

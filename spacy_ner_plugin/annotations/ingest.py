@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, List, Optional, Sequence, Union
 
 from ..constants import BINARY, GOLD
-from ..db.inputs import dataset_exists, dataset_name, read_dataset
+from ..db.inputs import check_dataset, dataset_name, read_dataset
 from ..errors import PluginError, StrictModeError
 from ..io.files import atomic_path
 from ..io.hashing import text_hash
@@ -55,21 +55,25 @@ def parse_input(spec: Union[str, Path]) -> InputSpec:
     )
 
 
-def read_input(spec: InputSpec, input_format: Optional[str] = None) -> Iterator[Line]:
-    """The records of one input: a file of any supported format, or a dataset's answers."""
+def read_input(
+    spec: InputSpec, input_format: Optional[str] = None, **conll_options: Any
+) -> Iterator[Line]:
+    """The records of one input: a file of any supported format, or a dataset's answers.
+
+    `conll_options` (`scheme`, `n_sents`) go to the CoNLL reader only.
+    """
     if spec.dataset is not None:
         return read_dataset(spec.dataset, spec.db)
-    return read_records(spec.path, input_format)
+    return read_records(spec.path, input_format, **conll_options)
 
 
 def check_inputs(specs: Sequence[InputSpec], db: Optional[str] = None) -> None:
     """Fail before any work if an input file or dataset is missing (`db`: the database of
-    `dataset:` inputs, default as `db.database.resolve_db_url` says)."""
+    `dataset:` inputs, default as `db.database.resolve_db_url` says; set on their specs)."""
     for spec in specs:
         if spec.dataset is not None:
             spec.db = spec.db or db
-            if not dataset_exists(spec.dataset, spec.db):
-                raise PluginError("Dataset not found", spec.dataset)
+            check_dataset(spec.dataset, spec.db)
         elif not spec.path.exists():
             raise PluginError("Input not found", str(spec.path))
 

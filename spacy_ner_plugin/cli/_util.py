@@ -76,6 +76,16 @@ def load_tokenizer_pipeline(lang: str = "en", base_model: Optional[str] = None) 
         raise PluginError("Cannot load the pipeline", str(err)) from err
 
 
+def db_option() -> Any:
+    """The `--db` option of every step that reads or writes the annotation database."""
+    return typer.Option(
+        None,
+        "--db",
+        help="Annotation database: a SQLite file or a URL (default: $SPACY_NER_PLUGIN_DB, "
+        "else annotations.sqlite here)",
+    )
+
+
 def ensure_inputs_exist(*paths: Optional[Path]) -> None:
     """Fail with a clear message before any work if an input file is missing."""
     for path in paths:

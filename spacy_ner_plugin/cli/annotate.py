@@ -6,7 +6,7 @@ from typing import List, Optional
 import typer
 
 from ..errors import UsageError
-from ._util import app, import_code, printer, reports_errors, split_labels
+from ._util import app, db_option, import_code, printer, reports_errors, split_labels
 
 
 @app.command("annotate")
@@ -35,12 +35,7 @@ def annotate_cli(
     exclude: str = typer.Option(
         "", "--exclude", help="Comma-separated datasets whose texts are skipped too"
     ),
-    db: Optional[str] = typer.Option(
-        None,
-        "--db",
-        help="Database: a SQLite file or a URL (default: $SPACY_NER_PLUGIN_DB "
-        "or annotations.sqlite here)",
-    ),
+    db: Optional[str] = db_option(),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on"),
     port: int = typer.Option(8080, "--port", help="Port to listen on"),
     token: Optional[str] = typer.Option(

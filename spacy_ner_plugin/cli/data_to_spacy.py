@@ -16,9 +16,9 @@ from ..annotations.docs import AlignMode
 from ..annotations.formats import InputFormat
 from ..annotations.gold import merged_groups
 from ..annotations.ingest import (
-    InputSpec,
     JsonlSpool,
     RejectLog,
+    check_inputs,
     detect_input_kinds,
     parse_input,
 )
@@ -29,7 +29,7 @@ from ..io.files import write_json_atomic
 from ..io.shards import DEFAULT_SHARD_SIZE, ShardedDocBinWriter
 from ._util import (
     app,
-    ensure_inputs_exist,
+    db_option,
     load_tokenizer_pipeline,
     printer,
     reports_errors,
@@ -57,14 +57,14 @@ def data_to_spacy_cli(
     # fmt: off
     inputs: List[str] = typer.Argument(
         ...,
-        help="Annotation files of any supported format; prefix eval: for a dedicated eval set, "
-        "binary: for yes/no answers without _view_id",
+        help="Annotation files of any supported format, or dataset:NAME; prefix eval: for a "
+        "dedicated eval set, binary: for yes/no answers without _view_id",
     ),
     output_dir: Path = typer.Argument(
         ..., help="Directory for train.spacy, dev.spacy, labels.json and the reports"
     ),
     eval_path: str = typer.Option(
-        "", "--eval", help="Dedicated eval file; empty: split the inputs instead"
+        "", "--eval", help="Dedicated eval file or dataset:NAME; empty: split the inputs instead"
     ),
     eval_split: float = typer.Option(
         0.2,
@@ -110,6 +110,7 @@ def data_to_spacy_cli(
         help="Read records that do not declare their kind as yes/no answers (or gold); "
         "default: detected per file",
     ),
+    db: Optional[str] = db_option(),
     # fmt: on
 ) -> None:
     """Convert annotations into train.spacy / dev.spacy / labels.json.
@@ -124,7 +125,7 @@ def data_to_spacy_cli(
         data_to_spacy(
             inputs,
             output_dir,
-            eval_path=Path(eval_path) if eval_path else None,
+            eval_path=eval_path or None,
             eval_split=eval_split,
             seed=seed,
             lang=lang,
@@ -136,6 +137,7 @@ def data_to_spacy_cli(
             conflicts=conflicts,
             shard_size=shard_size,
             binary=binary,
+            db=db,
             silent=False,
         )
 
@@ -144,7 +146,7 @@ def data_to_spacy(
     inputs: Sequence[Union[str, Path]],
     output_dir: Path,
     *,
-    eval_path: Optional[Path] = None,
+    eval_path: Optional[Union[str, Path]] = None,
     eval_split: float = 0.2,
     seed: int = 0,
     lang: str = "en",
@@ -156,9 +158,13 @@ def data_to_spacy(
     conflicts: Union[str, ConflictPolicy] = ConflictPolicy.report,
     shard_size: int = DEFAULT_SHARD_SIZE,
     binary: Optional[bool] = None,
+    db: Optional[str] = None,
     silent: bool = True,
 ) -> DataToSpacyResult:
     """Convert `inputs` into `output_dir/{train,dev}.spacy`, `labels.json` and reports.
+
+    Inputs (and `eval_path`) are files or `dataset:NAME`s of database `db`, with the usual
+    prefixes (`eval:`, `binary:`).
 
     Streams: records are grouped by text in a temporary sqlite store, merged one text at a
     time, and written in shards. All outputs are moved into place only once every record has
@@ -170,8 +176,10 @@ def data_to_spacy(
     msg = printer(silent)
     specs = [parse_input(spec) for spec in inputs]
     if eval_path is not None:
-        specs.append(InputSpec(Path(eval_path), eval=True))
-    ensure_inputs_exist(*(spec.path for spec in specs))
+        spec = parse_input(str(eval_path))
+        spec.eval = True
+        specs.append(spec)
+    check_inputs(specs, db)
     align = choice(AlignMode, align, "--align").value
     conflicts = choice(ConflictPolicy, conflicts, "--conflicts").value
     if input_format:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, List, Optional
 import srsly
 import typer
 
-from ._util import app, printer, reports_errors
+from ._util import app, db_option, printer, reports_errors
 
 if TYPE_CHECKING:  # the database needs the app extra: imported when used
     from ..db.database import DatasetStats
@@ -15,12 +15,7 @@ if TYPE_CHECKING:  # the database needs the app extra: imported when used
 @app.command("datasets")
 def datasets_cli(
     # fmt: off
-    db: Optional[str] = typer.Option(
-        None,
-        "--db",
-        help="Database: a SQLite file or a URL (default: $SPACY_NER_PLUGIN_DB "
-        "or annotations.sqlite here)",
-    ),
+    db: Optional[str] = db_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the statistics as JSON only"),
     # fmt: on
 ) -> None:

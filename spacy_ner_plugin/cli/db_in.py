@@ -1,28 +1,33 @@
-"""`db-in`: any supported annotation file → normalized Prodigy-style JSONL with hashes."""
+"""`db-in`: an annotation file of any supported format → a dataset of the annotation database."""
 
 from pathlib import Path
 from typing import Dict, Iterator, Optional, Union
 
 import spacy
 import typer
+from spacy.vocab import Vocab
 from wasabi import Printer
 
 from ..annotations.counts import ConversionCounts
-from ..annotations.formats import InputFormat, prodigy, read_records
+from ..annotations.formats import InputFormat, read_records
 from ..annotations.formats.conll import Scheme
 from ..annotations.ingest import RejectLog
 from ..annotations.kinds import AnswerKind
 from ..annotations.normalize import normalize_record
-from ..errors import choice
-from ..io.records import InvalidRecord, Reject
-from ._util import app, ensure_inputs_exist, printer, reports_errors
+from ..errors import PluginError, choice
+from ..io.records import InvalidRecord, Line, Reject
+from ._util import app, db_option, ensure_inputs_exist, printer, reports_errors
+
+ALREADY_THERE = "already in the dataset"
+DUPLICATE = "duplicate in the input"
 
 
 @app.command("db-in")
 def db_in_cli(
     # fmt: off
+    dataset: str = typer.Argument(..., help="Dataset to add the answers to (created if needed)"),
     input_path: Path = typer.Argument(..., help="Annotation file of any supported format"),
-    output: Path = typer.Argument(..., help="Normalized JSONL to write"),
+    db: Optional[str] = db_option(),
     input_format: Optional[InputFormat] = typer.Option(
         None, "--input-format", help="Force the input format (default: detected from content)"
     ),
@@ -33,79 +38,132 @@ def db_in_cli(
     n_sents: int = typer.Option(
         1, "--n-sents", help="CoNLL sentences per record (0: one per -DOCSTART- document)"
     ),
+    rejects: Optional[Path] = typer.Option(
+        None, "--rejects", help="Where bad records go (default: beside INPUT, .rejects.jsonl)"
+    ),
     # fmt: on
 ) -> None:
-    """Import annotations of any supported format as normalized Prodigy-style JSONL.
+    """Import annotations of any supported format into a dataset of the annotation database.
 
     Reads Prodigy JSONL, doccano, Label Studio (full and JSON-MIN), CoNLL/IOB/BILUO, spaCy v2
-    JSON and .spacy; writes one record per answer with _input_hash and _task_hash, readable by
-    data-to-spacy. Bad records go to OUTPUT's .rejects.jsonl with file, line and reason.
+    JSON and .spacy; adds one normalized answer per record, with _input_hash and _task_hash.
+    Importing the same file again adds nothing. Bad records go to INPUT's .rejects.jsonl (or
+    --rejects) with file, line and reason. For a file instead of a dataset, use
+    db-out INPUT OUTPUT.jsonl.
     """
     with reports_errors():
         db_in(
+            dataset,
             input_path,
-            output,
+            db=db,
             input_format=input_format,
             kind=kind,
             scheme=scheme,
             n_sents=n_sents,
+            rejects_output=rejects,
             silent=False,
         )
 
 
-def rejects_path(output: Path) -> Path:
-    """Where the rejects of writing `output` go: beside it, `NAME.rejects.jsonl`."""
-    return output.with_name(f"{output.stem}.rejects.jsonl")
+def rejects_path(path: Path) -> Path:
+    """The rejects report of converting to (db-out) or from (db-in) `path`:
+    beside it, `NAME.rejects.jsonl`."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.rejects.jsonl")
 
 
 def db_in(
+    dataset: str,
     input_path: Path,
-    output: Path,
     *,
+    db: Optional[str] = None,
     input_format: Optional[Union[str, InputFormat]] = None,
     kind: Optional[Union[str, AnswerKind]] = None,
     scheme: Union[str, Scheme] = Scheme.auto,
     n_sents: int = 1,
+    rejects_output: Optional[Path] = None,
     silent: bool = True,
 ) -> ConversionCounts:
-    """Convert `input_path` into normalized JSONL at `output`; return the reconciled counts.
+    """Add the records of `input_path` to `dataset` in database `db`; return the counts.
 
-    Choices take an Enum member or its string value. Raises `PluginError` on bad input and
-    `InternalError` (before `output` is replaced) if the counts do not add up.
+    Every record read is written (a new answer), skipped (already in the dataset, or an exact
+    duplicate earlier in the input) or rejected; the rejects go to `rejects_output` (default:
+    `rejects_path(input_path)`), written only when there are some. Choices take an Enum member
+    or its string value. Raises `PluginError` on bad input or an unusable database, and
+    `InternalError` if the counts do not add up (the last batch is then not committed).
     """
     msg = printer(silent)
     ensure_inputs_exist(input_path)
-    output = Path(output)
     view_kind = choice(AnswerKind, kind, "--kind").value if kind is not None else None
     conll = {"scheme": choice(Scheme, scheme, "--scheme").value, "n_sents": n_sents}
     if input_format:
         input_format = choice(InputFormat, input_format, "--input-format").value
+    from ..db.database import Database, check_dataset_name, safe_url  # needs the app extra
+
+    check_dataset_name(dataset)
     counts = ConversionCounts()
     vocab = spacy.blank("xx").vocab
     with RejectLog(counts) as rejects:
 
         def records() -> Iterator[Dict]:
-            for line in read_records(input_path, input_format, **conll):
-                counts.read += 1
-                if line.reject is not None:
-                    rejects.add(line.reject)
-                    continue
-                try:
-                    record = normalize_record(line.record, vocab, view_kind)
-                except InvalidRecord as err:
-                    rejects.add(Reject(line.path, line.line, err.field, err.reason, line.record))
-                    continue
-                counts.written["records"] += 1
-                yield record
-            counts.check()  # inside the write, so a failure leaves `output` as it was
+            yield from normalized_records(
+                read_records(input_path, input_format, **conll), vocab, view_kind, counts, rejects
+            )
+            counts.check()  # before the last batch is committed
 
-        prodigy.write(output, records())
-        rejects.save(rejects_path(output))
-        report_counts(counts, rejects, output, msg)
+        with Database(db) as database:
+            url = safe_url(database.url)
+            result = database.import_answers(dataset, records())
+        usable = counts.written.pop("answers", 0)
+        counts.written["answers"] = result.added
+        duplicates = usable - result.added - result.already_there
+        for reason, n in ((ALREADY_THERE, result.already_there), (DUPLICATE, duplicates)):
+            if n:
+                counts.skipped[reason] = n
+        counts.check()
+        where = None
+        if counts.rejected:
+            where = Path(rejects_output) if rejects_output else rejects_path(input_path)
+            try:
+                rejects.save(where)
+            except OSError as err:
+                raise PluginError(
+                    f"Cannot write the rejects report {where}",
+                    f"{err}; the answers were imported, --rejects names another file",
+                ) from err
+        report_counts(counts, rejects, where, msg)
+    if not counts.written["answers"] and not counts.skipped[ALREADY_THERE]:
+        msg.warn(f"No usable records in {input_path}")
+    there = f" ({result.already_there} already there)" if result.already_there else ""
+    msg.good(f"Imported {result.added} answers into dataset {dataset!r}{there}", url)
     return counts
 
 
-def report_counts(counts: ConversionCounts, rejects: RejectLog, output: Path, msg: Printer) -> None:
+def normalized_records(
+    lines: Iterator[Line],
+    vocab: Vocab,
+    view_kind: Optional[str],
+    counts: ConversionCounts,
+    rejects: RejectLog,
+) -> Iterator[Dict]:
+    """The normalized records of `lines` (counted as written `answers`); the rest rejected."""
+    for line in lines:
+        counts.read += 1
+        if line.reject is not None:
+            rejects.add(line.reject)
+            continue
+        try:
+            record = normalize_record(line.record, vocab, view_kind)
+        except InvalidRecord as err:
+            rejects.add(Reject(line.path, line.line, err.field, err.reason, line.record))
+            continue
+        counts.written["answers"] += 1
+        yield record
+
+
+def report_counts(
+    counts: ConversionCounts, rejects: RejectLog, rejects_file: Optional[Path], msg: Printer
+) -> None:
     """Print the rejects shown and a reconciled summary of one conversion."""
     for reject in rejects.shown:
         msg.warn(str(reject))
@@ -115,5 +173,4 @@ def report_counts(counts: ConversionCounts, rejects: RejectLog, output: Path, ms
     rows += [(f"skipped: {reason}", n) for reason, n in sorted(counts.skipped.items())]
     msg.table(rows, title="Records", aligns=("l", "r"))
     if counts.rejected:
-        msg.warn(f"{counts.rejected} records rejected, see {rejects_path(output)}")
-    msg.good(f"Saved {output}")
+        msg.warn(f"{counts.rejected} records rejected, see {rejects_file}")

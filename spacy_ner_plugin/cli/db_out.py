@@ -1,4 +1,5 @@
-"""`db-out`: annotations of any supported format → Prodigy JSONL, CoNLL IOB2 or `.spacy`."""
+"""`db-out`: a dataset (or an annotation file of any format) → Prodigy JSONL, CoNLL IOB2 or
+`.spacy`."""
 
 from pathlib import Path
 from typing import Any, Dict, Iterator, Optional, Tuple, Union
@@ -10,21 +11,16 @@ from wasabi import Printer
 
 from ..annotations.counts import ConversionCounts
 from ..annotations.docs import AlignMode, record_doc
-from ..annotations.formats import (
-    InputFormat,
-    OutputFormat,
-    conll,
-    docbin,
-    prodigy,
-    read_records,
-)
-from ..annotations.ingest import RejectLog
-from ..annotations.kinds import answer_kind
+from ..annotations.formats import InputFormat, OutputFormat, conll, docbin, prodigy
+from ..annotations.formats.conll import Scheme
+from ..annotations.ingest import InputSpec, RejectLog, check_inputs, parse_input, read_input
+from ..annotations.kinds import AnswerKind, answer_kind
 from ..annotations.merge import Answer, merge_answers
 from ..annotations.normalize import normalize_record
-from ..errors import choice
-from ..io.records import InvalidRecord, Reject
-from ._util import app, ensure_inputs_exist, load_tokenizer_pipeline, printer, reports_errors
+from ..db.inputs import PREFIX, missing_dataset
+from ..errors import PluginError, choice
+from ..io.records import InvalidRecord, Line, Reject
+from ._util import app, db_option, load_tokenizer_pipeline, printer, reports_errors
 from .db_in import rejects_path, report_counts
 
 SUFFIXES = {".jsonl": OutputFormat.prodigy, ".spacy": OutputFormat.spacy}
@@ -33,13 +29,23 @@ SUFFIXES = {".jsonl": OutputFormat.prodigy, ".spacy": OutputFormat.spacy}
 @app.command("db-out")
 def db_out_cli(
     # fmt: off
-    input_path: Path = typer.Argument(..., help="Annotation file of any supported format"),
+    source: str = typer.Argument(
+        ..., help="Dataset name (or dataset:NAME), or an annotation file of any supported format"
+    ),
     output: Path = typer.Argument(..., help="File to write (.jsonl, .spacy, or CoNLL)"),
+    db: Optional[str] = db_option(),
     output_format: Optional[OutputFormat] = typer.Option(
         None, "--output-format", help="Output format (default: by suffix: .jsonl, .spacy, conll)"
     ),
     input_format: Optional[InputFormat] = typer.Option(
-        None, "--input-format", help="Force the input format (default: detected from content)"
+        None, "--input-format", help="Force the input format of a file (default: detected)"
+    ),
+    kind: Optional[AnswerKind] = typer.Option(
+        None, "--kind", help="Mark every record gold or binary (sets _view_id); default: as is"
+    ),
+    scheme: Scheme = typer.Option(Scheme.auto, "--scheme", help="CoNLL input tag scheme"),
+    n_sents: int = typer.Option(
+        1, "--n-sents", help="CoNLL sentences per record (0: one per -DOCSTART- document)"
     ),
     lang: str = typer.Option("en", "--lang", help="Blank tokenizer for records without tokens"),
     base_model: Optional[str] = typer.Option(
@@ -55,18 +61,24 @@ def db_out_cli(
     ),
     # fmt: on
 ) -> None:
-    """Export annotations as Prodigy JSONL, CoNLL IOB2 or .spacy, one record per answer.
+    """Export a dataset (or convert a file) to Prodigy JSONL, CoNLL IOB2 or .spacy.
 
-    .spacy keeps answers, meta and hashes in each doc's user data, so JSONL → .spacy → JSONL
-    is lossless. CoNLL holds complete (gold, accepted) annotations only; other answers go to
-    OUTPUT's .rejects.jsonl with the reason.
+    SOURCE is a dataset of the annotation database, or an annotation file of any supported
+    format. Writes one normalized record per answer, with _input_hash and _task_hash (so
+    db-out FILE OUTPUT.jsonl normalizes a file). .spacy keeps answers, meta and hashes in each
+    doc's user data, so JSONL → .spacy → JSONL is lossless. CoNLL holds complete (gold,
+    accepted) annotations only; other answers go to OUTPUT's .rejects.jsonl with the reason.
     """
     with reports_errors():
         db_out(
-            input_path,
+            source,
             output,
+            db=db,
             output_format=output_format,
             input_format=input_format,
+            kind=kind,
+            scheme=scheme,
+            n_sents=n_sents,
             lang=lang,
             base_model=base_model,
             align=align,
@@ -75,23 +87,29 @@ def db_out_cli(
 
 
 def db_out(
-    input_path: Path,
+    source: Union[str, Path],
     output: Path,
     *,
+    db: Optional[str] = None,
     output_format: Optional[Union[str, OutputFormat]] = None,
     input_format: Optional[Union[str, InputFormat]] = None,
+    kind: Optional[Union[str, AnswerKind]] = None,
+    scheme: Union[str, Scheme] = Scheme.auto,
+    n_sents: int = 1,
     lang: str = "en",
     base_model: Optional[str] = None,
     align: Union[str, AlignMode] = AlignMode.strict,
     silent: bool = True,
 ) -> ConversionCounts:
-    """Write the records of `input_path` to `output` in `output_format`; return the counts.
+    """Write the records of `source` to `output` in `output_format`; return the counts.
 
-    Choices take an Enum member or its string value. Raises `PluginError` on bad input and
-    `InternalError` (before `output` is replaced) if the counts do not add up.
+    `source` is a file, `dataset:NAME`, or a bare NAME that is not a file: dataset NAME of
+    database `db`. Choices take an Enum member or its string value. Raises `PluginError` on
+    bad input or a missing file or dataset, and `InternalError` (before `output` is replaced)
+    if the counts do not add up.
     """
     msg = printer(silent)
-    ensure_inputs_exist(input_path)
+    spec = source_spec(source, db)
     output = Path(output)
     name = choice(
         OutputFormat,
@@ -99,12 +117,15 @@ def db_out(
         "--output-format",
     ).value
     align = choice(AlignMode, align, "--align").value
+    view_kind = choice(AnswerKind, kind, "--kind").value if kind is not None else None
+    read_options = {"scheme": choice(Scheme, scheme, "--scheme").value, "n_sents": n_sents}
     if input_format:
         input_format = choice(InputFormat, input_format, "--input-format").value
     nlp = load_tokenizer_pipeline(lang, base_model)
     counts = ConversionCounts()
     with RejectLog(counts) as rejects:
-        pairs = _pairs(input_path, input_format, nlp, align, counts, rejects, name, msg)
+        lines = read_input(spec, input_format, **read_options)
+        pairs = _pairs(lines, view_kind, nlp, align, counts, rejects, name, msg)
         if name == OutputFormat.prodigy:
             prodigy.write(output, (record for record, _ in pairs))
         elif name == OutputFormat.spacy:
@@ -112,13 +133,29 @@ def db_out(
         else:
             conll.write(output, (doc for _, doc in pairs))
         rejects.save(rejects_path(output))
-        report_counts(counts, rejects, output, msg)
+        report_counts(counts, rejects, rejects_path(output), msg)
+    msg.good(f"Saved {output}")
     return counts
 
 
+def source_spec(source: Union[str, Path], db: Optional[str] = None) -> InputSpec:
+    """What `db-out` reads: a file, `dataset:NAME`, or else dataset `source` of `db`."""
+    spec = parse_input(str(source))
+    if spec.dataset is None and not spec.path.exists():
+        try:
+            reason = missing_dataset(str(source), db)
+        except PluginError as err:  # no app extra, or no database to look in
+            reason = f"{err.title}: {err.text}"
+        if reason is not None:
+            raise PluginError("Input not found", f"{source}: no such file, and dataset {reason}")
+        spec = parse_input(f"{PREFIX}{source}")
+    check_inputs([spec], db)
+    return spec
+
+
 def _pairs(
-    input_path: Path,
-    input_format: Optional[str],
+    lines: Iterator[Line],
+    view_kind: Optional[str],
     nlp: Language,
     align: str,
     counts: ConversionCounts,
@@ -130,13 +167,13 @@ def _pairs(
 
     Checks the counts last, inside the writer, so a failure leaves the output as it was.
     """
-    for line in read_records(input_path, input_format):
+    for line in lines:
         counts.read += 1
         if line.reject is not None:
             rejects.add(line.reject)
             continue
         try:
-            record = normalize_record(line.record, nlp.vocab)
+            record = normalize_record(line.record, nlp.vocab, view_kind)
             doc = None
             if output_format != "prodigy":
                 doc = record_to_output_doc(line.path, line.line, record, nlp, align, msg)

@@ -1,7 +1,7 @@
 """`evaluate`: score a trained pipeline on a gold eval set, per label."""
 
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 import typer
 from spacy.cli._util import setup_gpu
@@ -9,13 +9,14 @@ from spacy.training import Example
 from wasabi import Printer
 
 from ..annotations.gold import read_gold_docs
+from ..annotations.ingest import check_inputs, parse_input
 from ..errors import PluginError
 from ..evaluation.scoring import score_report
 from ..io.files import write_json_atomic
 from ..io.records import Reject
 from ._util import (
     app,
-    ensure_inputs_exist,
+    db_option,
     import_code,
     load_tokenizer_pipeline,
     printer,
@@ -27,8 +28,8 @@ from ._util import (
 def evaluate_cli(
     # fmt: off
     model: str = typer.Argument(..., help="Trained pipeline: package name or path"),
-    data_path: Path = typer.Argument(
-        ..., help="Gold eval set: .spacy or annotation file", exists=True
+    data_path: str = typer.Argument(
+        ..., help="Gold eval set: .spacy or annotation file, or dataset:NAME"
     ),
     output: Optional[Path] = typer.Option(
         Path("metrics/scores.json"), "--output", "-o", help="Where to write the scores as JSON"
@@ -40,11 +41,13 @@ def evaluate_cli(
         None, "--code", "-c", help="Python file with registered functions the pipeline needs"
     ),
     gpu_id: int = typer.Option(-1, "--gpu-id", "-g", help="GPU id, or -1 for CPU"),
+    db: Optional[str] = db_option(),
     # fmt: on
 ) -> None:
     """Score a trained pipeline on a gold eval set, per label.
 
-    Reads a .spacy file or annotation file of any supported format (merged per text as
+    Reads a .spacy file, an annotation file of any supported format or a dataset of the
+    annotation database (dataset:NAME; merged per text as
     data-to-spacy does); prints overall and per-label precision, recall and F-score and writes
     them as JSON. With --binary, texts annotated only by binary answers are scored by whether
     the model predicts each accepted span and avoids each rejected one, and the gold scores
@@ -52,24 +55,26 @@ def evaluate_cli(
     """
     with reports_errors():
         import_code(code_path)
-        evaluate(model, data_path, output, binary=binary, gpu_id=gpu_id, silent=False)
+        evaluate(model, data_path, output, binary=binary, gpu_id=gpu_id, db=db, silent=False)
 
 
 def evaluate(
     model: str,
-    data_path: Path,
+    data_path: Union[str, Path],
     output: Optional[Path] = None,
     binary: bool = False,
     gpu_id: int = -1,
+    db: Optional[str] = None,
     silent: bool = True,
 ) -> Dict[str, Any]:
-    """Score `model` on the gold docs in `data_path`; return (and optionally save) the scores."""
+    """Score `model` on the gold docs in `data_path` (a file, or `dataset:NAME` of database
+    `db`); return (and optionally save) the scores."""
     msg = printer(silent)
-    ensure_inputs_exist(data_path)
+    check_inputs([parse_input(data_path)], db)
     setup_gpu(gpu_id, silent=silent)
     nlp = load_tokenizer_pipeline(base_model=model)
     rejects: List[Reject] = []
-    references = list(read_gold_docs(data_path, nlp, rejects, binary=binary))
+    references = list(read_gold_docs(data_path, nlp, rejects, binary=binary, db=db))
     for reject in rejects:
         msg.warn(str(reject))
     if not references:

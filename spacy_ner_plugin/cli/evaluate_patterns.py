@@ -1,13 +1,14 @@
 """`evaluate-patterns`: score the patterns alone on a gold set — do rules get > 90%?"""
 
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 import typer
 from spacy.tokens import Span
 from spacy.training import Example
 
 from ..annotations.gold import read_gold_docs
+from ..annotations.ingest import check_inputs, parse_input
 from ..errors import PluginError
 from ..evaluation.scoring import score_report
 from ..io.files import write_json_atomic
@@ -16,6 +17,7 @@ from ..preannotate.preannotator import Preannotator
 from ..preannotate.suggesters import create_pattern_suggester
 from ._util import (
     app,
+    db_option,
     ensure_inputs_exist,
     import_code,
     load_tokenizer_pipeline,
@@ -31,8 +33,8 @@ DEFAULT_THRESHOLD = 0.9
 def evaluate_patterns_cli(
     # fmt: off
     patterns: Path = typer.Argument(..., help="Pattern JSONL", exists=True, dir_okay=False),
-    data_path: Path = typer.Argument(
-        ..., help="Gold eval set: .spacy file or annotation JSONL", exists=True
+    data_path: str = typer.Argument(
+        ..., help="Gold eval set: .spacy file, annotation file or dataset:NAME"
     ),
     lang: str = typer.Option("en", "--lang", help="Language of the blank tokenizer"),
     threshold: float = typer.Option(
@@ -44,6 +46,7 @@ def evaluate_patterns_cli(
     code_path: Optional[Path] = typer.Option(
         None, "--code", "-c", help="Python file with registered functions (e.g. a custom --lang)"
     ),
+    db: Optional[str] = db_option(),
     # fmt: on
 ) -> None:
     """Score the patterns alone against a gold eval set: the rules-only baseline.
@@ -55,17 +58,24 @@ def evaluate_patterns_cli(
     with reports_errors():
         import_code(code_path)
         evaluate_patterns(
-            patterns, data_path, lang=lang, threshold=threshold, output=output, silent=False
+            patterns,
+            data_path,
+            lang=lang,
+            threshold=threshold,
+            output=output,
+            db=db,
+            silent=False,
         )
 
 
 def evaluate_patterns(
     patterns: Path,
-    data_path: Path,
+    data_path: Union[str, Path],
     *,
     lang: str = "en",
     threshold: float = DEFAULT_THRESHOLD,
     output: Optional[Path] = None,
+    db: Optional[str] = None,
     silent: bool = True,
 ) -> Dict[str, Any]:
     """Scores (overall and per label) of the patterns' matches on the gold docs, plus advice.
@@ -74,13 +84,14 @@ def evaluate_patterns(
     gold example; prints only with `silent=False`.
     """
     msg = printer(silent)
-    ensure_inputs_exist(patterns, data_path)
+    ensure_inputs_exist(patterns)
+    check_inputs([parse_input(data_path)], db)
     nlp = load_tokenizer_pipeline(lang)
     suggest = create_pattern_suggester(str(patterns))(nlp)
     preannotator = Preannotator(nlp, {"patterns": suggest}, segment=False)
     rejects: List[Reject] = []
     examples = []
-    for reference in read_gold_docs(data_path, nlp, rejects):
+    for reference in read_gold_docs(data_path, nlp, rejects, db=db):
         predicted = nlp.make_doc(reference.text)
         predicted.ents = [
             Span(predicted, s.start, s.end, label=s.label) for s in preannotator.suggest(predicted)

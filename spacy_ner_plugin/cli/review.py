@@ -12,7 +12,14 @@ from wasabi import Printer
 
 from ..annotations.counts import ConversionCounts
 from ..annotations.formats import READERS
-from ..annotations.ingest import JsonlSpool, RejectLog, detect_input_kinds, ingest, parse_input
+from ..annotations.ingest import (
+    JsonlSpool,
+    RejectLog,
+    check_inputs,
+    detect_input_kinds,
+    ingest,
+    parse_input,
+)
 from ..annotations.store import AnswerStore
 from ..errors import UsageError
 from ..io.files import write_json_atomic
@@ -22,7 +29,7 @@ from ..review.policies import POLICY_NAMES, parse_policy
 from ..review.settle import measure, settle
 from ._util import (
     app,
-    ensure_inputs_exist,
+    db_option,
     load_tokenizer_pipeline,
     printer,
     reports_errors,
@@ -64,7 +71,9 @@ class ReviewResult:
 def review_cli(
     # fmt: off
     inputs: List[str] = typer.Argument(
-        ..., help="Annotation files of any supported format (several annotators' answers)"
+        ...,
+        help="Annotation files of any supported format, or dataset:NAME (several annotators' "
+        "answers)",
     ),
     output: Path = typer.Argument(..., help="JSONL of settled records in Prodigy's review shape"),
     conflicts: Optional[Path] = typer.Option(
@@ -89,16 +98,18 @@ def review_cli(
         False, "--consistency", help="Also check the chosen annotations for internal consistency"
     ),
     lang: str = typer.Option("en", "--lang", help="Blank tokenizer for records without tokens"),
+    db: Optional[str] = db_option(),
     # fmt: on
 ) -> None:
     """Merge several annotators' answers, measure their agreement and settle conflicts.
 
     Manual answers are grouped per text, binary ones per question, into distinct versions; the
-    annotator is _annotator_id, _session_id or the file. With --auto-accept the texts every
-    annotator agrees on are settled, and --policy settles the rest where it can; settled
-    records go to OUTPUT in Prodigy's review shape, the others to the conflicts file (answer
-    "ignore" until a person picks a version). Prints span, token (Cohen's kappa) and
-    Krippendorff agreement per pair of annotators and label, and the worst texts.
+    annotator is _annotator_id, _session_id, or else the file or dataset (dataset:NAME inputs
+    read the annotation database). With --auto-accept the texts every annotator agrees on are
+    settled, and --policy settles the rest where it can; settled records go to OUTPUT in
+    Prodigy's review shape, the others to the conflicts file (answer "ignore" until a person
+    picks a version). Prints span, token (Cohen's kappa) and Krippendorff agreement per pair
+    of annotators and label, and the worst texts.
     """
     with reports_errors():
         review(
@@ -112,6 +123,7 @@ def review_cli(
             report=report,
             consistency=consistency,
             lang=lang,
+            db=db,
             silent=False,
         )
 
@@ -128,12 +140,14 @@ def review(
     report: Optional[Path] = None,
     consistency: bool = False,
     lang: str = "en",
+    db: Optional[str] = None,
     silent: bool = True,
 ) -> ReviewResult:
-    """Review `inputs` into `output` and the conflicts file; return counts and figures."""
+    """Review `inputs` (files or `dataset:NAME`s of database `db`) into `output` and the
+    conflicts file; return counts and figures."""
     msg = printer(silent)
     specs = [parse_input(spec) for spec in inputs]
-    ensure_inputs_exist(*(spec.path for spec in specs))
+    check_inputs(specs, db)
     chosen_policy = parse_policy(policy)
     if input_format is not None and input_format not in READERS:
         raise UsageError("Unknown --input-format", f"{input_format!r}")

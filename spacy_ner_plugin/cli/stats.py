@@ -8,16 +8,18 @@ import typer
 from wasabi import Printer
 
 from ..annotations.formats import InputFormat
-from ..annotations.ingest import detect_input_kinds, parse_input
+from ..annotations.ingest import check_inputs, detect_input_kinds, parse_input
 from ..annotations.stats import CorpusStats, advice, corpus_stats
 from ..errors import choice
-from ._util import app, ensure_inputs_exist, load_tokenizer_pipeline, printer, reports_errors
+from ._util import app, db_option, load_tokenizer_pipeline, printer, reports_errors
 
 
 @app.command("stats")
 def stats_cli(
     # fmt: off
-    inputs: List[str] = typer.Argument(..., help="Annotation files of any supported format"),
+    inputs: List[str] = typer.Argument(
+        ..., help="Annotation files of any supported format, or dataset:NAME"
+    ),
     input_format: Optional[InputFormat] = typer.Option(
         None, "--input-format", help="Force the input format (default: detected from content)"
     ),
@@ -29,9 +31,10 @@ def stats_cli(
         help="Pipeline whose tokenizer is used instead of a blank --lang",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the statistics as JSON only"),
+    db: Optional[str] = db_option(),
     # fmt: on
 ) -> None:
-    """Show label, answer and span statistics of annotation files, and what they suggest.
+    """Show label, answer and span statistics of annotation files or datasets, and advice.
 
     Counts per label, answer and source file, span lengths in tokens, texts with no entities,
     overlapping/nested and multi-line spans, duplicates and conflicting answers (merged per
@@ -39,7 +42,12 @@ def stats_cli(
     """
     with reports_errors():
         result = stats(
-            inputs, input_format=input_format, lang=lang, base_model=base_model, silent=as_json
+            inputs,
+            input_format=input_format,
+            lang=lang,
+            base_model=base_model,
+            db=db,
+            silent=as_json,
         )
     if as_json:
         typer.echo(srsly.json_dumps({**result.to_json(), "advice": advice(result)}, indent=2))
@@ -51,16 +59,18 @@ def stats(
     input_format: Optional[Union[str, InputFormat]] = None,
     lang: str = "en",
     base_model: Optional[str] = None,
+    db: Optional[str] = None,
     silent: bool = True,
 ) -> CorpusStats:
-    """Statistics of `inputs` (paths, optionally with `binary:` prefixes).
+    """Statistics of `inputs` (paths or `dataset:NAME`s of database `db`, optionally with
+    `binary:` prefixes).
 
     Printed as tables with `silent=False`. Raises `PluginError` on a missing input or a bad
     choice.
     """
     msg = printer(silent)
     specs = [parse_input(spec) for spec in inputs]
-    ensure_inputs_exist(*(spec.path for spec in specs))
+    check_inputs(specs, db)
     if input_format:
         input_format = choice(InputFormat, input_format, "--input-format").value
     detect_input_kinds(specs, input_format)

@@ -92,6 +92,14 @@ def safe_url(url: str) -> str:
     return sa.make_url(url).render_as_string(hide_password=True)
 
 
+def sqlite_file(url: str) -> Optional[Path]:
+    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    parsed = sa.make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
 def answer_key(record: Dict[str, Any]) -> str:
     """What makes an answer the same one twice: the app's `_answer_id`, else its content."""
     given = record.get("_answer_id")
@@ -144,9 +152,9 @@ class Database:
         options: Dict[str, Any] = {}
         self.is_sqlite = self.url.startswith("sqlite")
         if self.is_sqlite:
-            path = sa.make_url(self.url).database
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            path = sqlite_file(self.url)
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
             options["connect_args"] = {"timeout": 60, "check_same_thread": False}
         else:
             options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)

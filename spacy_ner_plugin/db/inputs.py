@@ -1,12 +1,14 @@
 """Input specs `dataset:NAME`: the answers of a database dataset, read like a file's records.
 
-The batch steps (`data-to-spacy`, `stats`, `evaluate`) take `dataset:NAME` beside file paths,
-combined with the usual prefixes (`eval:dataset:NAME`, `binary:dataset:NAME`). The database
-is the one `--db`/$SPACY_NER_PLUGIN_DB names (see `database.resolve_db_url`).
+The batch steps (`data-to-spacy`, `stats`, `review`, `evaluate`, `evaluate-patterns`,
+`db-out`) take `dataset:NAME` beside file paths, combined with the usual prefixes
+(`eval:dataset:NAME`, `binary:dataset:NAME`). The database is the one `--db`/
+$SPACY_NER_PLUGIN_DB names (see `database.resolve_db_url`).
 """
 
 from typing import Iterator, Optional
 
+from ..errors import PluginError
 from ..io.records import Line
 
 PREFIX = "dataset:"
@@ -29,7 +31,30 @@ def read_dataset(name: str, db: Optional[str] = None) -> Iterator[Line]:
 
 
 def dataset_exists(name: str, db: Optional[str] = None) -> bool:
-    from .database import Database
+    return missing_dataset(name, db) is None
 
-    with Database(db) as database:
-        return name in database
+
+def missing_dataset(name: str, db: Optional[str] = None) -> Optional[str]:
+    """None if the database holds dataset `name`, else why not, naming the database.
+
+    A SQLite file that does not exist is not created just to look.
+    """
+    from .database import Database, resolve_db_url, safe_url, sqlite_file
+
+    url = resolve_db_url(db)
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        return f"{name!r}: there is no database {path} (--db or $SPACY_NER_PLUGIN_DB)"
+    with Database(url) as database:
+        names = database.datasets()
+    if name in names:
+        return None
+    there = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "") if names else "none"
+    return f"{name!r} is not in {safe_url(url)} (datasets there: {there})"
+
+
+def check_dataset(name: str, db: Optional[str] = None) -> None:
+    """Raise a `PluginError` naming the dataset and the database unless it holds `name`."""
+    reason = missing_dataset(name, db)
+    if reason is not None:
+        raise PluginError("Dataset not found", reason)

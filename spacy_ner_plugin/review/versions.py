@@ -20,6 +20,7 @@ from spacy.tokens import Doc
 
 from ..annotations.merge import Answer, SpanKey, answer_claims, base_doc
 from ..constants import GOLD
+from ..db.inputs import dataset_name
 from ..io.hashing import text_hash
 from ..io.records import InvalidRecord, Reject
 
@@ -123,12 +124,13 @@ class Unit:
 
 
 def annotator_of(record: Dict[str, Any], path: str) -> str:
-    """Who gave an answer: `_annotator_id`, else `_session_id`, else the file it came from."""
+    """Who gave an answer: `_annotator_id`, else `_session_id`, else the file it came from
+    (or the dataset's name, for an answer read from `dataset:NAME`)."""
     for key in ("_annotator_id", "_session_id"):
         value = record.get(key)
         if value is not None and value != "":
             return str(value)
-    return path
+    return dataset_name(path) or path
 
 
 def is_review_record(record: Dict[str, Any]) -> bool:
