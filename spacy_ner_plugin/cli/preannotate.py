@@ -8,7 +8,6 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-import srsly
 import typer
 from spacy.cli._util import import_code, parse_config_overrides, show_validation_error
 from thinc.api import Config
@@ -16,7 +15,7 @@ from tqdm import tqdm
 
 from ..io.files import atomic_path
 from ..io.partitions import Shard, plan_shards, read_raw
-from ..io.records import Reject, read_jsonl
+from ..io.records import Reject, json_line, read_jsonl
 from ..preannotate.preannotator import Counts, Preannotator, read_config
 from ..preannotate.preview import write_preview
 from ._util import app, ensure_inputs_exist, msg
@@ -182,10 +181,10 @@ def write_shard(
     with out_path.open("w", encoding="utf8") as out, rejects_path.open("w", encoding="utf8") as rej:
         for _, result in preannotator.process(lines):
             if isinstance(result, Reject):
-                rej.write(srsly.json_dumps(result.to_json()) + "\n")
+                rej.write(json_line(result.to_json()) + "\n")
                 continue
             for task in result:
-                out.write(srsly.json_dumps(task) + "\n")
+                out.write(json_line(task) + "\n")
     return preannotator.counts
 
 

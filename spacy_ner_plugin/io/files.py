@@ -1,12 +1,13 @@
 """Atomic file output: write to a temporary file beside the target, then rename."""
 
+import json
 import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, Union
 
-import srsly
+from .records import json_line
 
 
 @contextmanager
@@ -35,15 +36,16 @@ def write_jsonl_atomic(path: Union[str, Path], records: Iterable[Dict[str, Any]]
     count = 0
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf8") as file_:
         for record in records:
-            file_.write(srsly.json_dumps(record) + "\n")
+            file_.write(json_line(record) + "\n")
             count += 1
     return count
 
 
 def write_json_atomic(path: Union[str, Path], data: Any) -> None:
-    """Write one JSON document atomically."""
+    """Write one JSON document atomically (valid JSON: NaN or Infinity raise `ValueError`)."""
+    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
     with atomic_path(path) as tmp:
-        srsly.write_json(tmp, data)
+        tmp.write_text(text + "\n", encoding="utf8")
 
 
 def _current_umask() -> int:

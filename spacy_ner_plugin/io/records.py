@@ -5,11 +5,21 @@ naming file, line, field and reason, so a step can report it and go on with the 
 """
 
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Union
 
+import orjson
+
 from ..constants import ANSWERS
+
+# Deeper JSON is rejected on reading: every later step (pickling, copying, writing) recurses
+# over a record, and real annotation records nest a handful of levels.
+MAX_JSON_DEPTH = 100
+# A `\uD800`-`\uDFFF` escape: only a line with one can decode to a lone surrogate.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 
 
 class InvalidRecord(ValueError):
@@ -80,22 +90,96 @@ def decode_line(path: str, line_no: int, raw: bytes) -> Union[str, Line]:
         return Line(path, line_no, reject=Reject(path, line_no, None, reason))
 
 
-def parse_jsonl_line(path: str, line_no: int, raw: bytes) -> Optional[Line]:
-    """One JSONL line as a record or a located `Reject`; None for a blank line."""
-    text = decode_line(path, line_no, raw)
-    if isinstance(text, Line):
-        return text
+def parse_jsonl_line(path: str, line_no: int, raw: Union[bytes, str]) -> Optional[Line]:
+    """One JSONL line (raw bytes, or text already decoded) as a record or a located `Reject`;
+    None for a blank line."""
+    if isinstance(raw, bytes):
+        text = decode_line(path, line_no, raw)
+        if isinstance(text, Line):
+            return text
+    else:
+        text = raw.strip()
     if not text:
         return None
     try:
-        record = json.loads(text)
-    except json.JSONDecodeError as err:
-        reason = f"malformed JSON: {err.msg} (column {err.colno})"
-        return Line(path, line_no, reject=Reject(path, line_no, None, reason, text))
+        record = parse_json(text)
+    except InvalidRecord as err:
+        return Line(path, line_no, reject=Reject(path, line_no, err.field, err.reason, text))
     if not isinstance(record, dict):
         reason = f"expected a JSON object, got {type(record).__name__}"
         return Line(path, line_no, reject=Reject(path, line_no, None, reason, record))
     return Line(path, line_no, record=record)
+
+
+class _NotJson(ValueError):
+    """A value that Python's `json` accepts but RFC 8259 JSON cannot hold."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotJson(f"number {text[:20]} is out of range")
+    return value
+
+
+def parse_json(text: str) -> Any:
+    """One JSON value, strictly (RFC 8259); raises `InvalidRecord` with the reason.
+
+    Malformed JSON has no field (like undecodable bytes: the whole line is bad); a value that
+    parses but JSON cannot hold is reported as field `json`.
+
+    Python's `json` also accepts `NaN`/`Infinity`, numbers too large for a float, and
+    `\\ud800`-style escapes of lone surrogates, none of which can be written back as valid
+    JSON or UTF-8, so they are rejected here, as is nesting deeper than `MAX_JSON_DEPTH`.
+    Integers of any size are valid JSON and kept exactly.
+    """
+    try:
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except json.JSONDecodeError as err:
+        raise InvalidRecord(None, f"malformed JSON: {err.msg} (column {err.colno})") from None
+    except RecursionError:
+        raise InvalidRecord("json", "nested too deeply") from None
+    except _NotJson as err:
+        raise InvalidRecord("json", str(err)) from None
+    except ValueError as err:  # an integer of more digits than Python converts
+        raise InvalidRecord("json", f"unreadable number: {str(err).partition(':')[0]}") from None
+    check_parsed_json(text, value)
+    return value
+
+
+def check_parsed_json(text: str, value: Any) -> None:
+    """What `json.loads` lets through but JSON cannot hold: too deep, or lone surrogates."""
+    # A value nests at most as deep as its text has brackets: count before walking.
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _too_deep(value, MAX_JSON_DEPTH):
+        raise InvalidRecord("json", f"nested too deeply (more than {MAX_JSON_DEPTH} levels)")
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
+        raise InvalidRecord("json", "lone surrogate escape (\\ud800-\\udfff): not valid Unicode")
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    level, depth = [value], 0
+    while level:
+        depth += 1
+        if depth > limit:
+            return True
+        deeper = []
+        for container in level:
+            items = container.values() if type(container) is dict else container
+            deeper += [v for v in items if type(v) is dict or type(v) is list]
+        level = deeper
+    return False
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def read_json_array(path: Union[str, Path]) -> Iterator[Line]:
@@ -110,7 +194,8 @@ def read_json_array(path: Union[str, Path]) -> Iterator[Line]:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     text = raw.decode("utf8", errors="replace")
-    decoder = json.JSONDecoder()
+    strict = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+    lenient = json.JSONDecoder()
     pos = _skip_space(text, 0)
     if pos == len(text):
         return
@@ -120,24 +205,44 @@ def read_json_array(path: Union[str, Path]) -> Iterator[Line]:
     pos = _skip_space(text, pos + 1)
     line_no = 1 + text.count("\n", 0, pos)
     while pos < len(text) and text[pos] != "]":
+        problem = None
         try:
-            item, end = decoder.raw_decode(text, pos)
+            try:
+                item, end = strict.raw_decode(text, pos)
+                check_parsed_json(text[pos:end], item)
+            except _NotJson as err:  # valid for Python's json: its end is known
+                _, end = lenient.raw_decode(text, pos)
+                problem = str(err)
+            except InvalidRecord as err:
+                problem = err.reason
         except json.JSONDecodeError as err:
             line_no = err.lineno
             reason = f"malformed JSON: {err.msg} (column {err.colno}); rest of file not read"
             yield Line(path_str, line_no, reject=Reject(path_str, line_no, None, reason))
             return
-        if "\ufffd" in text[pos:end]:
+        except (RecursionError, ValueError) as err:
+            problem = "nested too deeply" if isinstance(err, RecursionError) else str(err)
+            reason = f"{problem}; rest of file not read"
+            yield Line(path_str, line_no, reject=Reject(path_str, line_no, "json", reason))
+            return
+        if problem is not None:
+            yield Line(path_str, line_no, reject=Reject(path_str, line_no, "json", problem))
+        elif "\ufffd" in text[pos:end]:
             reason = "not valid UTF-8"
             yield Line(path_str, line_no, reject=Reject(path_str, line_no, None, reason, item))
         else:
             yield Line(path_str, line_no, record=item)
         line_no += text.count("\n", pos, end)
-        next_pos = _skip_space(text, end)
-        if next_pos < len(text) and text[next_pos] == ",":
-            next_pos = _skip_space(text, next_pos + 1)
-        line_no += text.count("\n", end, next_pos)
-        pos = next_pos
+        pos = _next_item(text, end)
+        line_no += text.count("\n", end, pos)
+
+
+def _next_item(text: str, end: int) -> int:
+    """Where the next array item starts after one that ends at `end`."""
+    pos = _skip_space(text, end)
+    if pos < len(text) and text[pos] == ",":
+        pos = _skip_space(text, pos + 1)
+    return pos
 
 
 def _skip_space(text: str, pos: int) -> int:
@@ -147,8 +252,58 @@ def _skip_space(text: str, pos: int) -> int:
 
 
 def json_line(record: Any) -> str:
-    """One record as compact JSON (the stdlib: ujson mangles integers beyond 64 bits)."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    """One record as compact, valid JSON (RFC 8259): what every JSON output of ours is written by.
+
+    Integers of any size are written exactly (ujson and orjson cannot); a value that JSON or
+    UTF-8 cannot hold (NaN, Infinity, a lone surrogate) raises `InvalidRecord` naming the
+    top-level field, instead of writing `NaN` or a broken line. orjson writes the common case
+    fast and the stdlib everything else.
+    """
+    try:
+        line = orjson.dumps(record).decode("utf8")
+    except (TypeError, orjson.JSONEncodeError):
+        return _strict_dumps(record)
+    if "null" in line:  # orjson writes NaN and Infinity as null: let the stdlib decide
+        return _strict_dumps(record)
+    return line
+
+
+NOT_JSON = (ValueError, TypeError, UnicodeEncodeError, RecursionError)
+
+
+def _strict_dumps(record: Any) -> str:
+    try:
+        return _dumps(record)
+    except NOT_JSON as err:
+        field = None
+        if isinstance(record, dict):
+            field = next((str(k) for k, v in record.items() if not _is_json(v)), None)
+        reason = f"value not representable in JSON ({_json_problem(err)})"
+        raise InvalidRecord(field, reason) from None
+
+
+def _dumps(value: Any) -> str:
+    line = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    line.encode("utf8")  # a lone surrogate cannot be written as UTF-8
+    return line
+
+
+def _is_json(value: Any) -> bool:
+    try:
+        _dumps(value)
+    except NOT_JSON:
+        return False
+    return True
+
+
+def _json_problem(err: Exception) -> str:
+    if isinstance(err, UnicodeEncodeError):
+        return "lone surrogate"
+    if isinstance(err, RecursionError):
+        return "nested too deeply"
+    if isinstance(err, ValueError) and "float" in str(err):
+        return "NaN or Infinity"
+    return str(err)
 
 
 def get_answer(record: Dict[str, Any]) -> str:

@@ -15,7 +15,7 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from ...constants import BINARY_VIEW, INCORRECT_SPANS_KEY, MANUAL_VIEW
-from ...io.records import Line
+from ...io.records import Line, json_line
 from ...io.shards import DEFAULT_SHARD_SIZE, ShardedDocBinWriter, read_docbin_docs
 
 USER_DATA_KEY = "spacy_ner_plugin.record"
@@ -77,7 +77,7 @@ def store_record(doc: Doc, record: Dict[str, Any]) -> Doc:
     fields = {k: v for k, v in record.items() if k not in ("text", "tokens")}
     fields["has_tokens"] = "tokens" in record
     # as a JSON string: msgpack would turn lists into tuples and reject ints over 64 bits
-    doc.user_data[USER_DATA_KEY] = json.dumps(fields, ensure_ascii=False)
+    doc.user_data[USER_DATA_KEY] = json_line(fields)
     return doc
 
 
