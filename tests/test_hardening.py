@@ -74,3 +74,98 @@ def test_parse_json_keeps_surrogate_pairs_and_moderate_nesting():
     assert parse_json('{"t": "\\ud83d\\ude00"}') == {"t": "\U0001f600"}
     nested = "[" * 50 + "]" * 50
     assert parse_json(nested) == json.loads(nested)
+
+
+# 1. One validation layer for every reader's records
+
+GOOD = {"text": "Hello world", "spans": [{"start": 0, "end": 5, "label": "GREETING"}]}
+HELLO_TOKENS = [
+    {"text": "Hello", "start": 0, "end": 5, "id": 0},
+    {"text": "world", "start": 6, "end": 11, "id": 1},
+]
+
+
+def tokens_with(i, **changes):
+    tokens = [dict(t) for t in HELLO_TOKENS]
+    tokens[i] = {k: v for k, v in {**tokens[i], **changes}.items() if v is not None}
+    return tokens
+
+
+BAD_RECORDS = {
+    "token without start": ({**GOOD, "tokens": tokens_with(1, start=None)}, "tokens"),
+    "string start": ({**GOOD, "tokens": tokens_with(1, start="6")}, "tokens"),
+    "first token's start a string": ({**GOOD, "tokens": tokens_with(0, start="0")}, "tokens"),
+    "token a string": ({**GOOD, "tokens": [HELLO_TOKENS[0], "world"]}, "tokens"),
+    "duplicate token ids": ({**GOOD, "tokens": tokens_with(1, id=0)}, "tokens"),
+    "tokens going back": (
+        {"text": "Hello", "tokens": [HELLO_TOKENS[0], HELLO_TOKENS[0]]},
+        "tokens",
+    ),
+    "boolean offsets": ({**GOOD, "tokens": tokens_with(0, start=False)}, "tokens"),
+    "negative start": ({"text": "ab", "tokens": [{"text": "ab", "start": -2, "end": 2}]}, "tokens"),
+    "spans a string": ({**GOOD, "spans": "0-5 GREETING"}, "spans"),
+    "span not an object": ({**GOOD, "spans": [[0, 5, "GREETING"]]}, "spans"),
+    "numeric label": ({**GOOD, "spans": [{"start": 0, "end": 5, "label": 7}]}, "spans"),
+    "meta a list": ({**GOOD, "meta": [1]}, "meta"),
+    "string hash": ({**GOOD, "_input_hash": "12"}, "_input_hash"),
+    "answer a list": ({**GOOD, "answer": ["accept"]}, "answer"),
+    "text a number": ({"text": 5}, "text"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_RECORDS))
+def test_read_records_rejects_records_whose_fields_have_the_wrong_type(write_jsonl, name):
+    from spacy_ner_plugin.annotations.formats import read_records
+
+    record, field = BAD_RECORDS[name]
+    lines = list(read_records(write_jsonl([GOOD, record, GOOD])))
+    assert [line.line for line in lines] == [1, 2, 3]
+    assert lines[0].record is not None and lines[2].record is not None
+    assert lines[1].reject is not None and lines[1].reject.field == field
+
+
+@pytest.mark.parametrize("name", [n for n, (_, field) in BAD_RECORDS.items() if field == "tokens"])
+def test_record_doc_raises_invalid_record_for_bad_tokens(nlp, name):
+    from spacy_ner_plugin.annotations.docs import record_to_doc
+
+    record, _ = BAD_RECORDS[name]
+    with pytest.raises(InvalidRecord) as err:
+        record_to_doc(record, nlp.vocab, nlp.make_doc)
+    assert err.value.field == "tokens"
+
+
+def test_data_to_spacy_never_writes_a_text_that_is_in_no_record(write_jsonl, tmp_path, nlp):
+    from spacy.tokens import DocBin
+
+    from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
+
+    bad = [record for name, (record, _) in BAD_RECORDS.items()]
+    path = write_jsonl([GOOD, *bad])
+    result = data_to_spacy([path], tmp_path / "out", eval_split=0)
+    docs = list(DocBin().from_disk(tmp_path / "out" / "train.spacy").get_docs(nlp.vocab))
+    assert [doc.text for doc in docs] == ["Hello world"]
+    rejects = read_lines(tmp_path / "out" / "rejects.jsonl")
+    assert sorted(r["line"] for r in rejects) == list(range(2, len(bad) + 2))
+    assert result.counts.reconciles
+
+
+@pytest.mark.parametrize(
+    "spans", ["0-5 X", [[0, 5, "X"]], [{"start": 0, "end": 5, "label": 7}], [{"start": 0}], 5]
+)
+def test_hashes_of_any_record_without_crashing(spans):
+    from spacy_ner_plugin.io.hashing import set_hashes, task_hash
+
+    record = set_hashes({"text": "Hello \ud800", "spans": spans})
+    assert isinstance(record["_task_hash"], int)
+    assert task_hash({"text": "a", "spans": [{"start": 0, "end": 1, "label": "X"}]}) != task_hash(
+        {"text": "a", "spans": [{"start": 0, "end": 1, "label": 1}]}
+    )
+
+
+def test_preannotate_rejects_raw_records_whose_meta_is_not_an_object(tmp_path):
+    raw = tmp_path / "raw.jsonl"
+    raw.write_text('{"text": "Hi.", "meta": 5}\n{"text": "Ok."}\n', encoding="utf8")
+    result = preannotate(raw, tmp_path / "out.jsonl", overrides={"paths.patterns": None})
+    (reject,) = read_lines(tmp_path / "out.rejects.jsonl")
+    assert (reject["line"], reject["field"]) == (1, "meta")
+    assert result.counts.texts == 1 and result.counts.reconciles

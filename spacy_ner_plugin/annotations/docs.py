@@ -10,6 +10,7 @@ from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
 from ..io.records import InvalidRecord, get_text
+from ..io.validation import check_tokens, is_int
 
 Tokenizer = Callable[[str], Doc]
 ALIGN_MODES = ("strict", "expand", "contract")
@@ -17,32 +18,7 @@ ALIGN_MODES = ("strict", "expand", "contract")
 
 def doc_from_tokens(vocab: Vocab, text: str, tokens: Sequence[Dict[str, Any]]) -> Doc:
     """A Doc whose tokens are exactly the record's `tokens`, checked against its text."""
-    if not isinstance(tokens, list) or not tokens:
-        raise InvalidRecord("tokens", "'tokens' must be a non-empty list")
-    words: List[str] = []
-    spaces: List[bool] = []
-    for i, token in enumerate(tokens):
-        try:
-            word, start, end = token["text"], token["start"], token["end"]
-        except (KeyError, TypeError):
-            raise InvalidRecord("tokens", f"token {i} needs 'text', 'start' and 'end'") from None
-        if not isinstance(start, int) or not isinstance(end, int) or not isinstance(word, str):
-            raise InvalidRecord("tokens", f"token {i} has non-integer offsets or non-string text")
-        if text[start:end] != word:
-            raise InvalidRecord(
-                "tokens",
-                f"token {i} {word!r} disagrees with text[{start}:{end}] = {text[start:end]!r}",
-            )
-        next_start = tokens[i + 1]["start"] if i + 1 < len(tokens) else len(text)
-        gap = text[end:next_start]
-        if gap not in ("", " "):
-            raise InvalidRecord(
-                "tokens", f"text between token {i} and {i + 1} is {gap!r}, not a single space"
-            )
-        words.append(word)
-        spaces.append(gap == " ")
-    if tokens[0]["start"] != 0:
-        raise InvalidRecord("tokens", "tokens do not start at the beginning of the text")
+    words, spaces = check_tokens(text, tokens)
     return Doc(vocab, words=words, spaces=spaces)
 
 
@@ -97,7 +73,7 @@ def check_span(i: int, raw: Any, text_length: int) -> Tuple[int, int, str]:
     if not isinstance(raw, dict):
         raise InvalidRecord("spans", f"span {i} must be an object")
     start, end, label = raw.get("start"), raw.get("end"), raw.get("label")
-    if not isinstance(start, int) or not isinstance(end, int):
+    if not is_int(start) or not is_int(end):
         raise InvalidRecord("spans", f"span {i} needs integer 'start' and 'end'")
     if not isinstance(label, str) or not label.strip():
         raise InvalidRecord("spans", f"span {i} has no label")

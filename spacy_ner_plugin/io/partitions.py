@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import BinaryIO, Iterator, List, Optional, Union
 
 from ..constants import TEXT_SUFFIXES
-from .records import Line, decode_line, parse_jsonl_line
+from .records import InvalidRecord, Line, Reject, decode_line, parse_jsonl_line
+from .validation import check_raw_record
 
 BOM = b"\xef\xbb\xbf"
 COUNT_CHUNK = 1 << 20
@@ -84,8 +85,20 @@ def read_raw(path: Union[str, Path], shard: Optional[Shard] = None) -> Iterator[
             parse = _plain_line if plain else parse_jsonl_line
             line = parse(path_str, line_no, raw)
             if line is not None:
-                yield line
+                yield _checked(line)
             line_no += 1
+
+
+def _checked(line: Line) -> Line:
+    """The line, or a reject if its record has no usable text or a `meta` that is no object."""
+    if line.record is None:
+        return line
+    try:
+        check_raw_record(line.record)
+    except InvalidRecord as err:
+        reject = Reject(line.path, line.line, err.field, err.reason, line.record)
+        return Line(line.path, line.line, reject=reject)
+    return line
 
 
 def _plain_line(path: str, line_no: int, raw: bytes) -> Optional[Line]:

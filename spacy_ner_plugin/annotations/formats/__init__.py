@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, Optional, Union
 
 from ...io.records import Line
+from ...io.validation import validate_lines
 from . import conll, docbin, doccano, label_studio, prodigy, spacy_v2
 from .detect import detect_format
 
@@ -28,12 +29,13 @@ def read_records(
 ) -> Iterator[Line]:
     """Every record (or reject) of `path`, in the given format or the one its content shows.
 
-    `conll_options` (`scheme`, `n_sents`) go to the CoNLL reader only.
+    `conll_options` (`scheme`, `n_sents`) go to the CoNLL reader only. Every record passes
+    `validation.check_record`, whatever its format: one that fails is a reject of its line.
     """
     path = Path(path)
     name = format or detect_format(path)
     if name not in READERS:
         raise ValueError(f"unknown format {name!r} (expected one of {', '.join(READERS)})")
     if name == "conll":
-        return conll.read(path, **conll_options)
-    return READERS[name](path)
+        return validate_lines(conll.read(path, **conll_options))
+    return validate_lines(READERS[name](path))
