@@ -169,3 +169,50 @@ def test_preannotate_rejects_raw_records_whose_meta_is_not_an_object(tmp_path):
     (reject,) = read_lines(tmp_path / "out.rejects.jsonl")
     assert (reject["line"], reject["field"]) == (1, "meta")
     assert result.counts.texts == 1 and result.counts.reconciles
+
+
+# 3. Label Studio tasks of the wrong shape
+
+LS_GOOD = {
+    "id": 1,
+    "data": {"text": "Hello world"},
+    "annotations": [
+        {"id": 7, "result": [{"type": "labels", "value": {"start": 0, "end": 5, "labels": ["G"]}}]}
+    ],
+}
+
+
+def ls_task(value):
+    return {**LS_GOOD, "annotations": [{"result": [{"type": "labels", "value": value}]}]}
+
+
+LS_BAD = {
+    "annotations an object": ({**LS_GOOD, "annotations": {"result": []}}, "annotations"),
+    "annotations a string": ({**LS_GOOD, "annotations": "done"}, "annotations"),
+    "annotation a list": ({**LS_GOOD, "annotations": [[1]]}, "annotations"),
+    "result an object": ({**LS_GOOD, "annotations": [{"result": {"value": {}}}]}, "result"),
+    "result item a string": ({**LS_GOOD, "annotations": [{"result": ["x"]}]}, "result"),
+    "value missing": ({**LS_GOOD, "annotations": [{"result": [{"type": "labels"}]}]}, "result"),
+    "value a list": ({**LS_GOOD, "annotations": [{"result": [{"value": [1]}]}]}, "result"),
+    "labels a string": (ls_task({"start": 0, "end": 5, "labels": "G"}), "result"),
+    "label a number": (ls_task({"start": 0, "end": 5, "labels": [1]}), "spans"),
+    "data a list": ({**LS_GOOD, "data": ["Hello"]}, "data"),
+    "text a number": ({**LS_GOOD, "data": {"text": 5}}, "text"),
+    "min region without labels": (
+        {"text": "Hello world", "label": [{"start": 0, "end": 5, "labels": ["G"]}, {"start": 6}]},
+        "label",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(LS_BAD))
+def test_label_studio_tasks_of_the_wrong_shape_are_rejects_with_their_line(tmp_path, name):
+    from spacy_ner_plugin.annotations.formats import read_records
+
+    task, field = LS_BAD[name]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([LS_GOOD, task, LS_GOOD], indent=1), encoding="utf8")
+    lines = list(read_records(path, "label-studio"))
+    assert len(lines) == 3 and lines[0].record is not None and lines[2].record is not None
+    assert lines[1].reject is not None and lines[1].reject.field == field
+    assert lines[1].line == lines[1].reject.line > lines[0].line
