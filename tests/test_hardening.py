@@ -216,3 +216,63 @@ def test_label_studio_tasks_of_the_wrong_shape_are_rejects_with_their_line(tmp_p
     assert len(lines) == 3 and lines[0].record is not None and lines[2].record is not None
     assert lines[1].reject is not None and lines[1].reject.field == field
     assert lines[1].line == lines[1].reject.line > lines[0].line
+
+
+# 4. One DocBin reader: a bad .spacy file is a PluginError naming it
+
+
+def good_docbin_bytes(nlp):
+    from spacy.tokens import DocBin
+
+    return DocBin(docs=[nlp("hello world"), nlp("another one")]).to_bytes()
+
+
+def bad_docbins(nlp):
+    import zlib
+
+    import srsly
+
+    good = good_docbin_bytes(nlp)
+    return {
+        "random bytes": bytes(range(256)) * 3,
+        "truncated": good[: len(good) // 2],
+        "jsonl": b'{"text": "x"}\n',
+        "empty": b"",
+        "msgpack of something else": zlib.compress(srsly.msgpack_dumps({"tokens": 5})),
+        "not msgpack": zlib.compress(b"not msgpack at all"),
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["random bytes", "truncated", "jsonl", "empty", "msgpack of something else", "not msgpack"],
+)
+def test_read_docbin_docs_raises_plugin_error_naming_a_bad_file(tmp_path, nlp, name):
+    from spacy_ner_plugin.annotations.formats import read_records
+    from spacy_ner_plugin.errors import PluginError
+    from spacy_ner_plugin.io.shards import read_docbin_docs
+    from spacy_ner_plugin.readers.raw_text import read_text_hashes
+
+    path = tmp_path / "bad.spacy"
+    path.write_bytes(bad_docbins(nlp)[name])
+    for read in (
+        lambda: list(read_docbin_docs(path, nlp.vocab)),
+        lambda: list(read_records(path)),
+        lambda: read_text_hashes(path),
+    ):
+        with pytest.raises(PluginError, match=r"bad\.spacy: not a \.spacy file \(.+\)"):
+            read()
+
+
+def test_a_bad_shard_in_a_directory_is_named(tmp_path, nlp):
+    from spacy_ner_plugin.errors import PluginError
+    from spacy_ner_plugin.io.shards import read_docbin_docs
+
+    corpus = tmp_path / "train.spacy"
+    corpus.mkdir()
+    (corpus / "000000.spacy").write_bytes(good_docbin_bytes(nlp))
+    (corpus / "000001.spacy").write_bytes(b"garbage")
+    docs = read_docbin_docs(corpus, nlp.vocab)
+    assert [doc.text for doc in [next(docs), next(docs)]] == ["hello world", "another one"]
+    with pytest.raises(PluginError, match=r"000001\.spacy: not a \.spacy file"):
+        next(docs)

@@ -14,6 +14,7 @@ from typing import Iterator, Optional, Union
 from spacy.tokens import Doc, DocBin
 from spacy.vocab import Vocab
 
+from ..errors import PluginError
 from .files import atomic_path
 
 DEFAULT_SHARD_SIZE = 10_000
@@ -97,6 +98,37 @@ def docbin_paths(path: Union[str, Path]) -> Iterator[Path]:
 
 
 def read_docbin_docs(path: Union[str, Path], vocab: Vocab) -> Iterator[Doc]:
-    """Every doc of a `.spacy` file or shard directory, one shard in memory at a time."""
+    """Every doc of a `.spacy` file or shard directory, one shard in memory at a time.
+
+    A file that does not load (random bytes, truncated, empty, JSONL named `.spacy`) raises
+    `PluginError("FILE: not a .spacy file (reason)")` naming the file, the shard for a
+    directory, whichever step of loading fails.
+    """
     for shard in docbin_paths(path):
-        yield from DocBin().from_disk(shard).get_docs(vocab)
+        if shard.is_file() and shard.stat().st_size == 0:
+            raise PluginError(f"{shard}: not a .spacy file (empty file)")
+        try:
+            docs = DocBin().from_disk(shard).get_docs(vocab)
+        except Exception as err:  # msgpack, zlib and spaCy raise many kinds on a bad file
+            raise _not_docbin(shard, err) from err
+        while True:
+            try:
+                doc = next(docs)
+            except StopIteration:
+                break
+            except Exception as err:
+                raise _not_docbin(shard, err) from err
+            yield doc
+
+
+def _not_docbin(path: Path, err: Exception) -> PluginError:
+    return PluginError(f"{path}: not a .spacy file ({_reason(err)})")
+
+
+def _reason(err: Exception) -> str:
+    """A short reason: spaCy's E1014 (not zlib-compressed msgpack) is a paragraph long."""
+    text = str(err).strip()
+    if "[E1014]" in text:
+        return "not compressed DocBin data"
+    text = text.splitlines()[0][:200] if text else ""
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__

@@ -11,13 +11,14 @@ from typing import Callable, Iterator, List, Optional, Set, Union
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc, DocBin
+from spacy.tokens import Doc
 from spacy.training import Example
 from wasabi import msg
 
 from ..constants import RAW_SUFFIXES, TEXT_SUFFIXES
 from ..io.hashing import text_hash
 from ..io.records import InvalidRecord, Reject, get_text, read_jsonl
+from ..io.shards import read_docbin_docs
 
 
 @dataclass
@@ -82,7 +83,7 @@ def read_text_hashes(path: Union[str, Path]) -> Set[int]:
     path = Path(path)
     if path.suffix == ".spacy":
         vocab = spacy.blank("xx").vocab
-        return {text_hash(doc.text.strip()) for doc in DocBin().from_disk(path).get_docs(vocab)}
+        return {text_hash(doc.text.strip()) for doc in read_docbin_docs(path, vocab)}
     rejects: List[Reject] = []
     return {
         text_hash(text.strip()) for p in raw_text_files(path) for text in read_texts(p, rejects)

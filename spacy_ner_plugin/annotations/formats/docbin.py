@@ -9,7 +9,7 @@ in the `incorrect_spans` group.
 
 import json
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
@@ -47,9 +47,8 @@ def _span(span: Any) -> Dict[str, Any]:
 
 def doc_to_records(doc: Doc) -> List[Dict[str, Any]]:
     """The record(s) a doc stands for: the stored record, or ones read from its annotations."""
-    stored = doc.user_data.get(USER_DATA_KEY)
-    if stored is not None:
-        fields = json.loads(stored)
+    fields = _stored_fields(doc)
+    if fields is not None:
         tokens = doc_tokens(doc) if fields.pop("has_tokens", True) else None
         record = {"text": doc.text, **({"tokens": tokens} if tokens is not None else {})}
         return [{**record, **fields}]
@@ -70,6 +69,18 @@ def doc_to_records(doc: Doc) -> List[Dict[str, Any]]:
         }
         for span, answer in answers
     ]
+
+
+def _stored_fields(doc: Doc) -> Optional[Dict[str, Any]]:
+    """The record fields `store_record` kept on the doc; None if there are none (or no object)."""
+    stored = doc.user_data.get(USER_DATA_KEY)
+    if not isinstance(stored, str):
+        return None
+    try:
+        fields = json.loads(stored)
+    except (ValueError, RecursionError):
+        return None
+    return fields if isinstance(fields, dict) else None
 
 
 def store_record(doc: Doc, record: Dict[str, Any]) -> Doc:
