@@ -276,3 +276,36 @@ def test_a_bad_shard_in_a_directory_is_named(tmp_path, nlp):
     assert [doc.text for doc in [next(docs), next(docs)]] == ["hello world", "another one"]
     with pytest.raises(PluginError, match=r"000001\.spacy: not a \.spacy file"):
         next(docs)
+
+
+# 5. Patterns: lone surrogates and regexes that do not compile are pattern errors at load
+
+
+def test_pattern_errors_for_lone_surrogates_and_bad_regexes(write_jsonl, nlp):
+    from spacy_ner_plugin.patterns.matcher import PatternError, PatternMatcher, load_patterns
+
+    path = write_jsonl(
+        [
+            '{"label": "X", "pattern": "a\\ud800"}',
+            {"label": "X", "pattern": [{"TEXT": {"REGEX": "("}}]},
+            {"label": "X", "pattern": [{"LOWER": "ok"}, {"_": {"ext": {"regex": "[a-"}}}]},
+            {"label": "X", "pattern": "fine"},
+        ],
+        name="patterns.jsonl",
+    )
+    with pytest.raises(PatternError) as err:
+        load_patterns(path)
+    lines = str(err.value).splitlines()[1:]
+    assert lines[0].startswith(f"{path}:1 [json] lone surrogate")
+    assert lines[1].startswith(f"{path}:2 [pattern] token 0: REGEX '(' does not compile")
+    assert lines[2].startswith(f"{path}:3 [pattern] token 1: REGEX '[a-' does not compile")
+    assert [line for line, _ in err.value.problems] == [1, 2, 3]
+    (fine,) = load_patterns(write_jsonl([{"label": "X", "pattern": "fine"}]))
+    PatternMatcher(nlp, [fine])
+
+
+def test_parse_pattern_refuses_a_lone_surrogate_from_python():
+    from spacy_ner_plugin.patterns.matcher import parse_pattern
+
+    with pytest.raises(ValueError, match=r"\[pattern\] lone surrogate"):
+        parse_pattern({"label": "X", "pattern": [{"ORTH": "\udc80"}]}, 1)
