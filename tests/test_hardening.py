@@ -309,3 +309,70 @@ def test_parse_pattern_refuses_a_lone_surrogate_from_python():
 
     with pytest.raises(ValueError, match=r"\[pattern\] lone surrogate"):
         parse_pattern({"label": "X", "pattern": [{"ORTH": "\udc80"}]}, 1)
+
+
+# 6. Encodings: never UTF-8 as UTF-16; genuine UTF-16 read; every line accounted for
+
+RECORDS = [GOOD, {"text": "Grüße aus Köln", "spans": []}, {"text": "naïve café"}]
+JSONL_TEXT = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RECORDS)
+
+
+def test_db_in_reads_a_utf8_file_with_a_stray_utf16_bom(tmp_path):
+    from spacy_ner_plugin.cli.db_in import db_in
+
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\xff\xfe" + JSONL_TEXT.encode("utf8"))
+    counts = db_in(path, tmp_path / "out.jsonl")
+    assert counts.read == 3 and counts.rejected == 0
+    assert [r["text"] for r in read_lines(tmp_path / "out.jsonl")] == [r["text"] for r in RECORDS]
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32", "utf-8-sig"])
+def test_jsonl_with_a_bom_is_read_in_its_encoding(tmp_path, codec):
+    from spacy_ner_plugin.annotations.formats import read_records
+    from spacy_ner_plugin.io.partitions import plan_shards, read_raw
+
+    path = tmp_path / "in.jsonl"
+    data = JSONL_TEXT.encode(codec)
+    if codec == "utf-16-be":
+        data = b"\xfe\xff" + data
+    path.write_bytes(data)
+    for lines in (read_jsonl(path), read_records(path), read_raw(path)):
+        assert [line.record["text"] for line in lines] == [r["text"] for r in RECORDS]
+    assert len(plan_shards(path, 4)) == (3 if codec == "utf-8-sig" else 1)
+
+
+def test_undecodable_utf16_rejects_only_its_line(tmp_path):
+    path = tmp_path / "in.jsonl"
+    lines = JSONL_TEXT.splitlines(keepends=True)
+    lone = '{"text": "bad \ud800 unit"}\n'.encode("utf-16-le", "surrogatepass")
+    good = [line.encode("utf-16-le") for line in lines[:2]]
+    path.write_bytes(b"\xff\xfe" + good[0] + lone + good[1])
+    got = list(read_jsonl(path))
+    assert [line.line for line in got] == [1, 2, 3]
+    assert got[1].reject is not None and "not valid UTF-16-LE" in got[1].reject.reason
+    assert got[0].record["text"] == "Hello world" and got[2].record["text"] == "Grüße aus Köln"
+
+
+def test_conll_and_json_arrays_in_utf16_and_a_real_replacement_character(tmp_path):
+    from spacy_ner_plugin.annotations.formats import read_records
+
+    conll = tmp_path / "in.conll"
+    conll.write_bytes("Köln\tB-LOC\nist\tO\n\nZürich\tB-LOC\n".encode("utf-16"))
+    assert [line.record["text"] for line in read_records(conll)] == ["Köln ist", "Zürich"]
+    array = tmp_path / "in.json"
+    items = [["Köln \ufffd ist", {"entities": [[0, 4, "LOC"]]}], ["Zürich", {"entities": []}]]
+    for codec in ("utf-8", "utf-16"):
+        array.write_bytes(json.dumps(items, ensure_ascii=False).encode(codec))
+        got = list(read_records(array))
+        assert [line.record["text"] for line in got] == ["Köln \ufffd ist", "Zürich"]
+
+
+def test_json_array_item_with_bad_bytes_is_rejected_and_the_rest_read(tmp_path):
+    from spacy_ner_plugin.annotations.formats import read_records
+
+    array = tmp_path / "in.json"
+    array.write_bytes(b'[["caf\xe9", {"entities": []}],\n["ok", {"entities": []}]]')
+    bad, good = read_records(array)
+    assert bad.reject is not None and bad.reject.reason == "not valid UTF-8"
+    assert good.record["text"] == "ok" and good.line == 2

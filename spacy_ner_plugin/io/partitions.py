@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import BinaryIO, Iterator, List, Optional, Union
 
 from ..constants import TEXT_SUFFIXES
+from .encoding import UTF8, file_encoding, text_lines
 from .records import InvalidRecord, Line, Reject, decode_line, parse_jsonl_line
 from .validation import check_raw_record
 
-BOM = b"\xef\xbb\xbf"
 COUNT_CHUNK = 1 << 20
 
 
@@ -26,8 +26,13 @@ class Shard:
 
 
 def plan_shards(path: Union[str, Path], n: int) -> List[Shard]:
-    """Split a file into at most `n` shards of about equal size, cut at line ends."""
+    """Split a file into at most `n` shards of about equal size, cut at line ends.
+
+    A UTF-16/32 file is one shard: its line ends are not single `\n` bytes.
+    """
     size = Path(path).stat().st_size
+    if file_encoding(path).name != UTF8:
+        return [Shard(0, size, 1)]
     cuts = [0]
     with Path(path).open("rb") as file_:
         for i in range(1, n):
@@ -69,6 +74,17 @@ def read_raw(path: Union[str, Path], shard: Optional[Shard] = None) -> Iterator[
     """Every non-blank line of the shard (default: the whole file) as a record or a reject."""
     path_str = str(path)
     plain = is_plain_text(path)
+    encoding = file_encoding(path)
+    parse = _plain_line if plain else parse_jsonl_line
+    if encoding.name != UTF8:  # one shard (`plan_shards`), read as text
+        for line_no, text, problem in text_lines(path, encoding):
+            if problem is not None:
+                yield Line(path_str, line_no, reject=Reject(path_str, line_no, None, problem))
+                continue
+            line = parse(path_str, line_no, text)
+            if line is not None:
+                yield _checked(line)
+        return
     with Path(path).open("rb") as file_:
         if shard is None:
             shard = Shard(0, Path(path).stat().st_size, 1)
@@ -79,10 +95,9 @@ def read_raw(path: Union[str, Path], shard: Optional[Shard] = None) -> Iterator[
             raw = file_.readline()
             if not raw:
                 break
-            if position == 0 and raw.startswith(BOM):
-                raw = raw[len(BOM) :]
+            if position == 0:
+                raw = raw[encoding.bom :]
             position = file_.tell()
-            parse = _plain_line if plain else parse_jsonl_line
             line = parse(path_str, line_no, raw)
             if line is not None:
                 yield _checked(line)
@@ -101,8 +116,8 @@ def _checked(line: Line) -> Line:
     return line
 
 
-def _plain_line(path: str, line_no: int, raw: bytes) -> Optional[Line]:
-    text = decode_line(path, line_no, raw)
+def _plain_line(path: str, line_no: int, raw: Union[bytes, str]) -> Optional[Line]:
+    text = decode_line(path, line_no, raw) if isinstance(raw, bytes) else raw.strip()
     if isinstance(text, Line):
         return text
     return Line(path, line_no, record={"text": text}) if text else None

@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Unio
 import orjson
 
 from ..constants import ANSWERS
+from .encoding import SNIFF_BYTES, decode_text, has_undecodable, sniff_encoding, text_lines
 
 # Deeper JSON is rejected on reading: every later step (pickling, copying, writing) recurses
 # over a record, and real annotation records nest a handful of levels.
@@ -68,17 +69,17 @@ class Line:
 def read_jsonl(path: Union[str, Path]) -> Iterator[Line]:
     """Yield every non-blank line of a JSONL file, parsed or rejected.
 
-    Handles a UTF-8 BOM and CRLF line ends; undecodable bytes and malformed JSON reject
-    only their own line.
+    Reads UTF-8 (a BOM skipped) and UTF-16/32 with a BOM (`encoding.text_lines`), and CRLF
+    line ends; undecodable bytes and malformed JSON reject only their own line.
     """
     path_str = str(path)
-    with Path(path).open("rb") as file_:
-        for line_no, raw in enumerate(file_, start=1):
-            if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            line = parse_jsonl_line(path_str, line_no, raw)
-            if line is not None:
-                yield line
+    for line_no, text, problem in text_lines(path):
+        if problem is not None:
+            yield Line(path_str, line_no, reject=Reject(path_str, line_no, None, problem))
+            continue
+        line = parse_jsonl_line(path_str, line_no, text)
+        if line is not None:
+            yield line
 
 
 def decode_line(path: str, line_no: int, raw: bytes) -> Union[str, Line]:
@@ -185,15 +186,14 @@ def _has_lone_surrogate(value: Any) -> bool:
 def read_json_array(path: Union[str, Path]) -> Iterator[Line]:
     """Yield every item of a JSON array file (Label Studio, spaCy v2) with the line it starts on.
 
-    A BOM is skipped and non-UTF-8 bytes are replaced (and reported on their item). Malformed
-    JSON rejects the rest of the file from the line where parsing failed, since no later item
-    can be located reliably after it.
+    The encoding is told as for JSONL (`encoding.sniff_encoding`); an item with bytes that do
+    not decode is rejected. Malformed JSON rejects the rest of the file from the line where
+    parsing failed, since no later item can be located reliably after it.
     """
     path_str = str(path)
     raw = Path(path).read_bytes()
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    text = raw.decode("utf8", errors="replace")
+    encoding = sniff_encoding(raw[:SNIFF_BYTES])
+    text, _ = decode_text(raw, encoding)
     strict = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
     lenient = json.JSONDecoder()
     pos = _skip_space(text, 0)
@@ -227,9 +227,9 @@ def read_json_array(path: Union[str, Path]) -> Iterator[Line]:
             return
         if problem is not None:
             yield Line(path_str, line_no, reject=Reject(path_str, line_no, "json", problem))
-        elif "\ufffd" in text[pos:end]:
-            reason = "not valid UTF-8"
-            yield Line(path_str, line_no, reject=Reject(path_str, line_no, None, reason, item))
+        elif has_undecodable(text[pos:end]):
+            reason = f"not valid {encoding.label}"
+            yield Line(path_str, line_no, reject=Reject(path_str, line_no, None, reason))
         else:
             yield Line(path_str, line_no, record=item)
         line_no += text.count("\n", pos, end)

@@ -16,6 +16,7 @@ from spacy.training import Example
 from wasabi import msg
 
 from ..constants import RAW_SUFFIXES, TEXT_SUFFIXES
+from ..io.encoding import text_lines
 from ..io.hashing import text_hash
 from ..io.records import InvalidRecord, Reject, get_text, read_jsonl
 from ..io.shards import read_docbin_docs
@@ -64,18 +65,13 @@ def read_texts(path: Path, rejects: List[Reject]) -> Iterator[str]:
 
 
 def _read_plain_text(path: Path, rejects: List[Reject]) -> Iterator[str]:
-    with path.open("rb") as file_:
-        for line_no, raw in enumerate(file_, start=1):
-            if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            try:
-                text = raw.decode("utf8").strip()
-            except UnicodeDecodeError as err:
-                reason = f"not valid UTF-8 (byte {err.start})"
-                rejects.append(Reject(str(path), line_no, None, reason))
-                continue
-            if text:
-                yield text
+    for line_no, text, problem in text_lines(path):
+        if problem is not None:
+            rejects.append(Reject(str(path), line_no, None, problem))
+            continue
+        text = text.strip()
+        if text:
+            yield text
 
 
 def read_text_hashes(path: Union[str, Path]) -> Set[int]:

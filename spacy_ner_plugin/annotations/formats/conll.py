@@ -15,6 +15,7 @@ from spacy.tokens import Doc
 from spacy.training.iob_utils import iob_to_biluo
 
 from ...constants import MANUAL_VIEW
+from ...io.encoding import text_lines
 from ...io.files import atomic_path
 from ...io.records import InvalidRecord, Line, Reject
 
@@ -59,39 +60,33 @@ def _sentences(path: Path) -> Iterator[Tuple[Optional[_Sentence], bool]]:
     """Yield `(sentence, ends_document)`; a `-DOCSTART-` line yields `(None, True)`."""
     n_columns: Optional[int] = None
     sentence: Optional[_Sentence] = None
-    with path.open("rb") as file_:
-        for line_no, raw in enumerate(file_, start=1):
-            if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            try:
-                text = raw.decode("utf8").rstrip("\r\n")
-            except UnicodeDecodeError as err:
-                text = raw.decode("utf8", errors="replace").rstrip("\r\n")
-                if sentence is None:
-                    sentence = _Sentence(line_no)
-                if sentence.error is None:
-                    sentence.error = (line_no, None, f"not valid UTF-8 (byte {err.start})")
-            if not text.strip():
-                if sentence is not None:
-                    yield sentence, False
-                sentence = None
-                continue
-            columns = text.split("\t") if "\t" in text else text.split()
-            if columns[0] == DOCSTART:
-                if sentence is not None:
-                    yield sentence, False
-                sentence = None
-                yield None, True
-                continue
+    for line_no, text, problem in text_lines(path):
+        if problem is not None:
             if sentence is None:
                 sentence = _Sentence(line_no)
-            if n_columns is None and len(columns) >= 2:
-                n_columns = len(columns)
-            error = _column_error(columns, n_columns)
-            if error and sentence.error is None:
-                sentence.error = (line_no, "columns", error)
-            sentence.words.append(columns[0])
-            sentence.tags.append(columns[-1].strip())
+            if sentence.error is None:
+                sentence.error = (line_no, None, problem)
+        if not text.strip():
+            if sentence is not None:
+                yield sentence, False
+            sentence = None
+            continue
+        columns = text.split("\t") if "\t" in text else text.split()
+        if columns[0] == DOCSTART:
+            if sentence is not None:
+                yield sentence, False
+            sentence = None
+            yield None, True
+            continue
+        if sentence is None:
+            sentence = _Sentence(line_no)
+        if n_columns is None and len(columns) >= 2:
+            n_columns = len(columns)
+        error = _column_error(columns, n_columns)
+        if error and sentence.error is None:
+            sentence.error = (line_no, "columns", error)
+        sentence.words.append(columns[0])
+        sentence.tags.append(columns[-1].strip())
     if sentence is not None:
         yield sentence, False
 

@@ -4,6 +4,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ...io.encoding import sniff_encoding
+
 SAMPLE_BYTES = 65536
 
 
@@ -14,14 +16,15 @@ def detect_format(path: Path) -> str:
         return "spacy"
     with path.open("rb") as file_:
         head = file_.read(SAMPLE_BYTES)
-    text = head.removeprefix(b"\xef\xbb\xbf").decode("utf8", errors="replace").lstrip()
+    encoding = sniff_encoding(head)
+    text = head[encoding.bom :].decode(encoding.name, errors="replace").lstrip()
     if text.startswith("["):
         return _json_array_format(text)
     if text.startswith("{"):
         first = text.split("\n", 1)[0].strip()
         try:
             return _object_format(json.loads(first))
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             return "prodigy"
     if not text:
         return "prodigy"
@@ -32,7 +35,7 @@ def _json_array_format(text: str) -> str:
     body = text[1:].lstrip()
     try:
         first, _ = json.JSONDecoder().raw_decode(body)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
         return "label-studio" if body.startswith("{") else "spacy-v2"
     if isinstance(first, list):
         return "spacy-v2"
