@@ -376,3 +376,53 @@ def test_json_array_item_with_bad_bytes_is_rejected_and_the_rest_read(tmp_path):
     bad, good = read_records(array)
     assert bad.reject is not None and bad.reject.reason == "not valid UTF-8"
     assert good.record["text"] == "ok" and good.line == 2
+
+
+# 7. JSON arrays keep every entity
+
+
+def test_data_to_spacy_keeps_the_entities_of_a_json_array_of_prodigy_records(tmp_path, nlp):
+    from spacy.tokens import DocBin
+
+    from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
+
+    records = [
+        {"text": "I like Osprey packs", "spans": [{"start": 7, "end": 13, "label": "BRAND"}]},
+        {"text": "Salomon shoes", "spans": [{"start": 0, "end": 7, "label": "BRAND"}]},
+    ]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(records, indent=2), encoding="utf8")
+    data_to_spacy([path], tmp_path / "out", eval_split=0)
+    docs = DocBin().from_disk(tmp_path / "out" / "train.spacy").get_docs(nlp.vocab)
+    assert [[e.text for e in doc.ents] for doc in docs] == [["Osprey"], ["Salomon"]]
+
+
+def test_json_array_format_is_told_by_the_first_item_that_shows_it(tmp_path):
+    from spacy_ner_plugin.annotations.formats.detect import detect_format
+
+    path = tmp_path / "a.json"
+    plain = {"text": "no spans yet"}
+    region = {"start": 0, "end": 1, "labels": ["X"]}
+    for items, expected in [
+        ([plain, {"text": "x", "spans": []}], "prodigy"),
+        ([plain, {"text": "x", "label": [region]}], "label-studio"),
+        ([plain], "label-studio"),
+        ([["x", {"entities": []}]], "spacy-v2"),
+    ]:
+        path.write_text(json.dumps(items), encoding="utf8")
+        assert detect_format(path) == expected
+
+
+def test_label_studio_min_reads_every_labelling_control_and_never_hides_spans(tmp_path):
+    from spacy_ner_plugin.annotations.formats import read_records
+
+    region = {"start": 0, "end": 5, "labels": ["G"]}
+    items = [
+        {"text": "Hello world", "ner": [region], "places": [{**region, "start": 6, "end": 11}]},
+        {"text": "Hello world", "spans": [{"start": 0, "end": 5, "label": "G"}]},
+    ]
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(items), encoding="utf8")
+    two, prodigy_like = read_records(path, "label-studio")
+    assert [(s["start"], s["label"]) for s in two.record["spans"]] == [(0, "G"), (6, "G")]
+    assert prodigy_like.reject is not None and prodigy_like.reject.field == "spans"

@@ -56,10 +56,16 @@ def _from_full(item: Dict[str, Any]) -> List[Dict[str, Any]]:
 
 
 def _from_min(item: Dict[str, Any]) -> Dict[str, Any]:
-    key = next((k for k, v in item.items() if _is_label_list(v)), None)
-    values = item[key] if key else []
-    meta = {k: v for k, v in item.items() if k not in ("text", key)}
-    record = {"text": item.get("text"), "spans": _spans(values, key or "label")}
+    # One key per labelling control of the project's config: every one holds entities.
+    keys = [k for k, v in item.items() if _is_label_list(v)]
+    if not keys and item.get("spans"):
+        # Entities of another format would be lost in `meta`: say so instead.
+        raise InvalidRecord(
+            "spans", "Prodigy-style 'spans' in a Label Studio task: read the file as prodigy"
+        )
+    spans = [span for key in keys for span in _spans(item[key], key)]
+    meta = {k: v for k, v in item.items() if k != "text" and k not in keys}
+    record = {"text": item.get("text"), "spans": spans}
     return {**record, "answer": "accept", "meta": meta, "_view_id": MANUAL_VIEW}
 
 
