@@ -224,7 +224,10 @@ def test_label_studio_tasks_of_the_wrong_shape_are_rejects_with_their_line(tmp_p
 def good_docbin_bytes(nlp):
     from spacy.tokens import DocBin
 
-    return DocBin(docs=[nlp("hello world"), nlp("another one")]).to_bytes()
+    docs = [nlp("hello world"), nlp("another one")]
+    for doc in docs:
+        doc.set_ents([], default="outside")
+    return DocBin(docs=docs).to_bytes()
 
 
 def bad_docbins(nlp):
@@ -426,3 +429,36 @@ def test_label_studio_min_reads_every_labelling_control_and_never_hides_spans(tm
     two, prodigy_like = read_records(path, "label-studio")
     assert [(s["start"], s["label"]) for s in two.record["spans"]] == [(0, "G"), (6, "G")]
     assert prodigy_like.reject is not None and prodigy_like.reject.field == "spans"
+
+
+# 8. A directory where a file is expected
+
+
+def test_a_directory_where_a_file_is_expected_is_a_plugin_error(tmp_path, nlp):
+    from spacy_ner_plugin.annotations.formats import (
+        conll,
+        detect_format,
+        label_studio,
+        read_records,
+    )
+    from spacy_ner_plugin.errors import PluginError
+    from spacy_ner_plugin.io.partitions import plan_shards, read_raw
+
+    folder = tmp_path / "data.jsonl"
+    folder.mkdir()
+    for read in (
+        lambda: read_records(folder),
+        lambda: read_records(folder, "prodigy"),
+        lambda: list(read_jsonl(folder)),
+        lambda: list(conll.read(folder)),
+        lambda: list(label_studio.read(folder)),
+        lambda: detect_format(folder),
+        lambda: plan_shards(folder, 2),
+        lambda: list(read_raw(folder)),
+    ):
+        with pytest.raises(PluginError, match="data.jsonl is a directory, expected a file"):
+            read()
+    shards = tmp_path / "train.spacy"
+    shards.mkdir()
+    (shards / "000000.spacy").write_bytes(good_docbin_bytes(nlp))
+    assert [line.record["text"] for line in read_records(shards)] == ["hello world", "another one"]

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator, Optional, Tuple, Union
 
+from ..errors import PluginError
+
 UTF8 = "utf-8"
 UTF8_BOM = codecs.BOM_UTF8
 # Longest first: the UTF-32-LE BOM starts with the UTF-16-LE one.
@@ -73,9 +75,17 @@ def _is_wide(body: bytes) -> bool:
     return False
 
 
+def expect_file(path: Union[str, Path]) -> Path:
+    """`path`, which must not be a directory (a missing file fails when it is opened)."""
+    path = Path(path)
+    if path.is_dir():
+        raise PluginError(f"{path} is a directory, expected a file")
+    return path
+
+
 def file_encoding(path: Union[str, Path]) -> Encoding:
     """The encoding of the file at `path`."""
-    with Path(path).open("rb") as file_:
+    with expect_file(path).open("rb") as file_:
         return sniff_encoding(file_.read(SNIFF_BYTES))
 
 
@@ -108,7 +118,7 @@ def text_lines(
     None for a good line. Lines are split at `\\n` only, as in the raw bytes.
     """
     encoding = encoding or file_encoding(path)
-    with Path(path).open("rb") as file_:
+    with expect_file(path).open("rb") as file_:
         if encoding.name == UTF8:
             yield from _utf8_lines(file_, encoding.bom)
         else:

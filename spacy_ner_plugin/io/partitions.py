@@ -28,11 +28,11 @@ class Shard:
 def plan_shards(path: Union[str, Path], n: int) -> List[Shard]:
     """Split a file into at most `n` shards of about equal size, cut at line ends.
 
-    A UTF-16/32 file is one shard: its line ends are not single `\n` bytes.
+    A UTF-16/32 file is one shard: its line ends are not single newline bytes.
     """
-    size = Path(path).stat().st_size
     if file_encoding(path).name != UTF8:
-        return [Shard(0, size, 1)]
+        return [Shard(0, Path(path).stat().st_size, 1)]
+    size = Path(path).stat().st_size
     cuts = [0]
     with Path(path).open("rb") as file_:
         for i in range(1, n):

@@ -14,7 +14,14 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Unio
 import orjson
 
 from ..constants import ANSWERS
-from .encoding import SNIFF_BYTES, decode_text, has_undecodable, sniff_encoding, text_lines
+from .encoding import (
+    SNIFF_BYTES,
+    decode_text,
+    expect_file,
+    has_undecodable,
+    sniff_encoding,
+    text_lines,
+)
 
 # Deeper JSON is rejected on reading: every later step (pickling, copying, writing) recurses
 # over a record, and real annotation records nest a handful of levels.
@@ -191,7 +198,7 @@ def read_json_array(path: Union[str, Path]) -> Iterator[Line]:
     parsing failed, since no later item can be located reliably after it.
     """
     path_str = str(path)
-    raw = Path(path).read_bytes()
+    raw = expect_file(path).read_bytes()
     encoding = sniff_encoding(raw[:SNIFF_BYTES])
     text, _ = decode_text(raw, encoding)
     strict = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)

@@ -8,6 +8,7 @@ naming file, line and reason. `read_records` picks the reader from the file's co
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, Optional, Union
 
+from ...io.encoding import expect_file
 from ...io.records import Line
 from ...io.validation import validate_lines
 from . import conll, docbin, doccano, label_studio, prodigy, spacy_v2
@@ -36,6 +37,8 @@ def read_records(
     name = format or detect_format(path)
     if name not in READERS:
         raise ValueError(f"unknown format {name!r} (expected one of {', '.join(READERS)})")
+    if name != "spacy":  # a directory of `.spacy` shards is one corpus; nothing else is
+        expect_file(path)
     if name == "conll":
         return validate_lines(conll.read(path, **conll_options))
     return validate_lines(READERS[name](path))

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ...io.encoding import sniff_encoding
+from ...io.encoding import expect_file, sniff_encoding
 
 SAMPLE_BYTES = 65536
 MAX_ITEMS = 100
@@ -12,11 +12,15 @@ PRODIGY_KEYS = ("spans", "tokens", "answer", "_input_hash", "_task_hash", "_view
 
 
 def detect_format(path: Path) -> str:
-    """One of the reader names in `formats.READERS`, judged from the start of the file."""
+    """One of the reader names in `formats.READERS`, judged from the start of the file.
+
+    A directory is only read as `.spacy` shards (named `NAME.spacy`); any other raises
+    `PluginError`.
+    """
     path = Path(path)
-    if path.is_dir() or path.suffix == ".spacy":
+    if path.suffix == ".spacy":
         return "spacy"
-    with path.open("rb") as file_:
+    with expect_file(path).open("rb") as file_:
         head = file_.read(SAMPLE_BYTES)
     encoding = sniff_encoding(head)
     text = head[encoding.bom :].decode(encoding.name, errors="replace").lstrip()

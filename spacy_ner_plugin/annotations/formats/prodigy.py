@@ -6,7 +6,7 @@ A JSON array of the same records (some tools export Prodigy data that way) is re
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List
 
-from ...io.encoding import SNIFF_BYTES, sniff_encoding
+from ...io.encoding import SNIFF_BYTES, expect_file, sniff_encoding
 from ...io.files import atomic_path
 from ...io.records import InvalidRecord, Line, convert_lines, json_line, read_json_array, read_jsonl
 
@@ -19,7 +19,7 @@ def read(path: Path) -> Iterator[Line]:
 
 
 def _is_json_array(path: Path) -> bool:
-    with Path(path).open("rb") as file_:
+    with expect_file(path).open("rb") as file_:
         head = file_.read(SNIFF_BYTES)
     encoding = sniff_encoding(head)
     return head[encoding.bom :].decode(encoding.name, errors="replace").lstrip().startswith("[")
