@@ -462,3 +462,15 @@ def test_a_directory_where_a_file_is_expected_is_a_plugin_error(tmp_path, nlp):
     shards.mkdir()
     (shards / "000000.spacy").write_bytes(good_docbin_bytes(nlp))
     assert [line.record["text"] for line in read_records(shards)] == ["hello world", "another one"]
+
+
+def test_a_doc_without_any_entity_annotation_is_a_reject_not_lost(tmp_path, nlp):
+    from spacy.tokens import DocBin
+
+    from spacy_ner_plugin.annotations.formats import read_records
+
+    path = tmp_path / "plain.spacy"
+    DocBin(docs=[nlp("no annotation here")]).to_disk(path)
+    (line,) = read_records(path)
+    assert line.reject is not None and line.line == 1
+    assert "without entity annotation" in line.reject.reason

@@ -15,7 +15,7 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from ...constants import BINARY_VIEW, INCORRECT_SPANS_KEY, MANUAL_VIEW
-from ...io.records import Line, json_line
+from ...io.records import Line, Reject, json_line
 from ...io.shards import DEFAULT_SHARD_SIZE, ShardedDocBinWriter, read_docbin_docs
 
 USER_DATA_KEY = "spacy_ner_plugin.record"
@@ -26,7 +26,11 @@ def read(path: Path) -> Iterator[Line]:
     vocab = Vocab()
     path_str = str(path)
     for i, doc in enumerate(read_docbin_docs(path, vocab), start=1):
-        for record in doc_to_records(doc):
+        records = doc_to_records(doc)
+        if not records:  # no stored record, no entity annotation: nothing to say about it
+            reason = "doc without entity annotation (every token missing, no spans)"
+            yield Line(path_str, i, reject=Reject(path_str, i, None, reason, {"text": doc.text}))
+        for record in records:
             yield Line(path_str, i, record=record)
 
 
