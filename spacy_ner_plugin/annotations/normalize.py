@@ -7,7 +7,8 @@ from spacy.vocab import Vocab
 from ..constants import VIEW_IDS
 from ..io.hashing import set_hashes
 from ..io.records import InvalidRecord, get_answer, get_text
-from .docs import check_span, doc_from_tokens
+from ..io.validation import check_tokens
+from .docs import check_span
 
 
 def normalize_record(
@@ -21,7 +22,7 @@ def normalize_record(
     text = get_text(record)
     get_answer(record)
     if "tokens" in record:
-        doc_from_tokens(vocab, text, record["tokens"])
+        check_tokens(text, record["tokens"])
     spans = record.get("spans") or []
     if not isinstance(spans, list):
         raise InvalidRecord("spans", "'spans' must be a list")

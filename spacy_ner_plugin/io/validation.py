@@ -66,31 +66,41 @@ def check_tokens(text: str, tokens: Any) -> Tuple[List[str], List[bool]]:
     """
     if not isinstance(tokens, list) or not tokens:
         raise InvalidRecord("tokens", "'tokens' must be a non-empty list")
+    # One pass with exact type tests: this runs on every token of every record.
+    words: List[str] = []
+    spaces: List[bool] = []
     ids = set()
+    n_ids = 0
+    text_length = len(text)
+    previous_end = 0
     for i, token in enumerate(tokens):
-        if not isinstance(token, dict) or any(k not in token for k in ("text", "start", "end")):
+        if type(token) is not dict or "text" not in token or "start" not in token:
+            raise InvalidRecord("tokens", f"token {i} needs 'text', 'start' and 'end'")
+        if "end" not in token:
             raise InvalidRecord("tokens", f"token {i} needs 'text', 'start' and 'end'")
         word, start, end = token["text"], token["start"], token["end"]
-        if not is_int(start) or not is_int(end) or not isinstance(word, str):
-            raise InvalidRecord("tokens", f"token {i} has non-integer offsets or non-string text")
+        if type(start) is not int or type(end) is not int or type(word) is not str:
+            if not (is_int(start) and is_int(end) and isinstance(word, str)):
+                raise InvalidRecord(
+                    "tokens", f"token {i} has non-integer offsets or non-string text"
+                )
         if "id" in token:
             if not is_int(token["id"]):
                 raise InvalidRecord("tokens", f"token {i} has a non-integer 'id'")
-            if token["id"] in ids:
-                raise InvalidRecord("tokens", f"token {i} repeats the id {token['id']}")
             ids.add(token["id"])
-    words: List[str] = []
-    spaces: List[bool] = []
-    previous_end = 0
-    for i, token in enumerate(tokens):
-        word, start, end = token["text"], token["start"], token["end"]
-        if i == 0 and start != 0:
-            raise InvalidRecord("tokens", "tokens do not start at the beginning of the text")
+            n_ids += 1
+            if len(ids) < n_ids:
+                raise InvalidRecord("tokens", f"token {i} repeats the id {token['id']}")
         if i:
             if start < previous_end:
                 raise InvalidRecord("tokens", f"token {i} starts before token {i - 1} ends")
-            spaces.append(_space_after(text, previous_end, start, i - 1))
-        if not start < end <= len(text):
+            if start == previous_end:
+                spaces.append(False)
+            else:
+                spaces.append(_space_after(text, previous_end, start, i - 1))
+        elif start != 0:
+            raise InvalidRecord("tokens", "tokens do not start at the beginning of the text")
+        if not start < end <= text_length:
             raise InvalidRecord("tokens", f"token {i} [{start}:{end}] is empty or out of range")
         if text[start:end] != word:
             raise InvalidRecord(
@@ -99,7 +109,7 @@ def check_tokens(text: str, tokens: Any) -> Tuple[List[str], List[bool]]:
             )
         words.append(word)
         previous_end = end
-    spaces.append(_space_after(text, previous_end, len(text), len(tokens) - 1))
+    spaces.append(_space_after(text, previous_end, text_length, len(tokens) - 1))
     return words, spaces
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from spacy.tokens import Doc
-from spacy.training.iob_utils import iob_to_biluo
 
 from ...constants import MANUAL_VIEW
 from ...io.encoding import text_lines
@@ -166,8 +165,31 @@ def tags_to_entities(tags: List[str], scheme: str = "auto") -> List[Tuple[str, i
     if scheme in ("iob1", "iob2") or (scheme == "auto" and not is_biluo):
         if scheme == "iob2":
             _check_iob2(normalized)
-        normalized = iob_to_biluo(normalized)
+        return _iob_entities(normalized)
     return _biluo_entities(normalized)
+
+
+def _iob_entities(tags: List[str]) -> List[Tuple[str, int, int]]:
+    """Entities of IOB tags as spaCy's `iob_to_biluo` reads them, in one linear pass.
+
+    (`iob_to_biluo` pops from the front of a list: quadratic in the sentence length.) Any tag
+    but O starts an entity unless it is an I- (or L-) that continues the open one's label.
+    """
+    entities: List[Tuple[str, int, int]] = []
+    open_label: Optional[str] = None
+    open_start = 0
+    for i, tag in enumerate(tags):
+        prefix, label = tag[:1], tag[2:]
+        if open_label is not None and prefix in ("I", "L") and label == open_label:
+            continue
+        if open_label is not None:
+            entities.append((open_label, open_start, i - 1))
+            open_label = None
+        if tag != "O":
+            open_label, open_start = label, i
+    if open_label is not None:
+        entities.append((open_label, open_start, len(tags) - 1))
+    return entities
 
 
 def _check_tag(i: int, tag: str) -> None:
