@@ -4,6 +4,7 @@ Each test failed before its fix; the module under test is named in the test's na
 """
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -527,3 +528,54 @@ def test_a_conll_sentence_of_200k_tokens_converts_in_linear_time(tmp_path, nlp):
     assert len(doc.ents) == 40_000 and t_convert < 30
     written = (tmp_path / "out.conll").read_text(encoding="utf8")
     assert written == large.read_text(encoding="utf8") + "\n"  # IOB2 in, IOB2 out
+
+
+# 10. ShardedDocBinWriter.close keeps the previous output until the new one is in place
+
+
+def write_corpus(path, texts, nlp, shard_size=10):
+    from spacy_ner_plugin.io.shards import ShardedDocBinWriter
+
+    writer = ShardedDocBinWriter(path, shard_size=shard_size)
+    for text in texts:
+        writer.add(nlp(text))
+    writer.close()
+
+
+def corpus_texts(path, nlp):
+    from spacy_ner_plugin.io.shards import read_docbin_docs
+
+    return [doc.text for doc in read_docbin_docs(path, nlp.vocab)]
+
+
+@pytest.mark.parametrize("old_size,new_size", [(1, 1), (3, 1), (1, 3), (3, 3)])
+def test_an_interrupted_close_leaves_the_previous_output_intact(
+    tmp_path, nlp, monkeypatch, old_size, new_size
+):
+    """Sizes in shards of 2 docs: 1 is a single NAME.spacy file, 3 a directory of shards."""
+    import os
+
+    path = tmp_path / "train.spacy"
+    old = [f"old text {i}" for i in range(old_size * 2 - 1)]
+    write_corpus(path, old, nlp, shard_size=2)
+    assert path.is_dir() == (old_size > 1)
+
+    def interrupt_moving_the_new_output_in(real):
+        def move(src, dst, *args, **kwargs):
+            name = Path(src).name
+            if name.startswith(".train.spacy.") and not name.endswith(".old"):
+                raise KeyboardInterrupt
+            return real(src, dst, *args, **kwargs)
+
+        return move
+
+    monkeypatch.setattr(os, "replace", interrupt_moving_the_new_output_in(os.replace))
+    monkeypatch.setattr(os, "rename", interrupt_moving_the_new_output_in(os.rename))
+    with pytest.raises(KeyboardInterrupt):
+        write_corpus(path, [f"new {i}" for i in range(new_size * 2 - 1)], nlp, shard_size=2)
+    monkeypatch.undo()
+    assert corpus_texts(path, nlp) == old
+    assert [p.name for p in tmp_path.iterdir()] == ["train.spacy"]
+    write_corpus(path, ["new"], nlp)
+    assert corpus_texts(path, nlp) == ["new"] and path.is_file()
+    assert [p.name for p in tmp_path.iterdir()] == ["train.spacy"]

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,11 +25,42 @@ def atomic_path(path: Union[str, Path]) -> Iterator[Path]:
     try:
         yield tmp
         if tmp.is_file():  # mkstemp makes it private; give it the permissions open() would
-            os.chmod(tmp, 0o666 & ~_current_umask())
+            os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def replace_path(new: Union[str, Path], path: Union[str, Path]) -> None:
+    """Put `new` (a finished file or directory) at `path`, replacing what is there.
+
+    A file over a file (or onto nothing) is one atomic rename. Otherwise the old output is
+    first renamed aside to `.NAME.old`, which is renamed back if moving `new` in fails, and
+    removed only once `new` is in place: at every moment an output is complete somewhere.
+    """
+    new, path = Path(new), Path(path)
+    if not path.is_dir() and not (new.is_dir() and path.exists()):
+        os.replace(new, path)
+        return
+    old = path.with_name(f".{path.name}.old")
+    remove_path(old)
+    path.rename(old)
+    try:
+        os.replace(new, path)
+    except BaseException:
+        old.rename(path)
+        raise
+    remove_path(old)
+
+
+def remove_path(path: Union[str, Path]) -> None:
+    """Remove a file or a directory tree, if there is one."""
+    path = Path(path)
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
 
 
 def write_jsonl_atomic(path: Union[str, Path], records: Iterable[Dict[str, Any]]) -> int:
@@ -48,7 +80,7 @@ def write_json_atomic(path: Union[str, Path], data: Any) -> None:
         tmp.write_text(text + "\n", encoding="utf8")
 
 
-def _current_umask() -> int:
+def current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask

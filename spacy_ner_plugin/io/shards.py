@@ -6,6 +6,7 @@ every `shard_size` docs. Output that fits in one shard stays a single `NAME.spac
 `NAME.spacy/` of numbered shards, which `spacy.Corpus.v1` reads as one corpus.
 """
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -15,7 +16,7 @@ from spacy.tokens import Doc, DocBin
 from spacy.vocab import Vocab
 
 from ..errors import PluginError
-from .files import atomic_path
+from .files import current_umask, remove_path, replace_path
 
 DEFAULT_SHARD_SIZE = 10_000
 
@@ -58,34 +59,36 @@ class ShardedDocBinWriter:
         self._bin = self._new_bin()
 
     def close(self) -> None:
-        """Move the finished output into place (a file, or a directory of shards)."""
+        """Move the finished output into place (a file, or a directory of shards).
+
+        The previous output stays whole until the new one is complete (`files.replace_path`).
+        """
         if self._tmp_dir is None:
-            _remove(self.path)
-            with atomic_path(self.path) as tmp:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+            os.close(fd)
+            tmp = Path(name)
+            try:
                 self._bin.to_disk(tmp)
+                os.chmod(tmp, 0o666 & ~current_umask())
+                replace_path(tmp, self.path)
+            finally:
+                remove_path(tmp)
             return
         if len(self._bin):
             self._flush()
-        trash = self.path.with_name(f".{self.path.name}.old")
-        _remove(trash)
-        if self.path.exists():
-            self.path.rename(trash)
-        self._tmp_dir.rename(self.path)
+        try:
+            replace_path(self._tmp_dir, self.path)
+        except BaseException:
+            self.discard()
+            raise
         self._tmp_dir = None
-        _remove(trash)
 
     def discard(self) -> None:
         """Drop everything written so far, leaving any previous output untouched."""
         if self._tmp_dir is not None:
             shutil.rmtree(self._tmp_dir, ignore_errors=True)
             self._tmp_dir = None
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir():
-        shutil.rmtree(path)
-    elif path.exists():
-        path.unlink()
 
 
 def docbin_paths(path: Union[str, Path]) -> Iterator[Path]:
