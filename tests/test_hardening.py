@@ -579,3 +579,26 @@ def test_an_interrupted_close_leaves_the_previous_output_intact(
     write_corpus(path, ["new"], nlp)
     assert corpus_texts(path, nlp) == ["new"] and path.is_file()
     assert [p.name for p in tmp_path.iterdir()] == ["train.spacy"]
+
+
+# Found by fuzzing (tests/test_fuzz_readers.py)
+
+
+@pytest.mark.parametrize(
+    "record,field",
+    [
+        ({"text": "Osprey \ud800"}, "text"),
+        ({"text": "Osprey", "spans": [{"start": 0, "end": 6, "label": "B\udfff"}]}, "spans"),
+    ],
+)
+def test_lone_surrogates_from_python_are_invalid_records_not_encode_errors(nlp, record, field):
+    from spacy_ner_plugin.annotations.docs import record_doc, record_to_doc
+    from spacy_ner_plugin.annotations.normalize import normalize_record
+
+    for function in (record_to_doc, record_doc, normalize_record):
+        if function is record_doc and field == "spans":
+            continue
+        args = (nlp.vocab,) if function is normalize_record else (nlp.vocab, nlp.make_doc)
+        with pytest.raises(InvalidRecord) as err:
+            function(dict(record), *args)
+        assert err.value.field == field

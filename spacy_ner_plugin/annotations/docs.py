@@ -10,7 +10,7 @@ from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
 from ..io.records import InvalidRecord, get_text
-from ..io.validation import check_tokens, is_int
+from ..io.validation import check_label, check_tokens, is_int
 
 Tokenizer = Callable[[str], Doc]
 ALIGN_MODES = ("strict", "expand", "contract")
@@ -75,8 +75,7 @@ def check_span(i: int, raw: Any, text_length: int) -> Tuple[int, int, str]:
     start, end, label = raw.get("start"), raw.get("end"), raw.get("label")
     if not is_int(start) or not is_int(end):
         raise InvalidRecord("spans", f"span {i} needs integer 'start' and 'end'")
-    if not isinstance(label, str) or not label.strip():
-        raise InvalidRecord("spans", f"span {i} has no label")
+    label = check_label(i, label)
     if any(ch.isspace() for ch in label):
         raise InvalidRecord("spans", f"span {i} label {label!r} contains whitespace")
     if not 0 <= start < end <= text_length:

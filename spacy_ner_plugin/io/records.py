@@ -15,6 +15,7 @@ import orjson
 
 from ..constants import ANSWERS
 from .encoding import (
+    LONE_SURROGATE,
     SNIFF_BYTES,
     decode_text,
     expect_file,
@@ -330,6 +331,8 @@ def get_text(record: Dict[str, Any]) -> str:
         raise InvalidRecord("text", f"'text' must be a string, got {type(text).__name__}")
     if not text.strip():
         raise InvalidRecord("text", "empty 'text'")
+    if LONE_SURROGATE.search(text):  # from Python callers: the readers never yield one
+        raise InvalidRecord("text", "lone surrogate in 'text': not valid Unicode")
     return text
 
 

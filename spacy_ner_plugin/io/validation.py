@@ -9,6 +9,7 @@ token boundaries) is checked where the tokenization is known (`annotations.docs`
 
 from typing import Any, Dict, Iterable, Iterator, List, Tuple
 
+from .encoding import LONE_SURROGATE
 from .records import InvalidRecord, Line, Reject, get_answer, get_text
 
 HASH_KEYS = ("_input_hash", "_task_hash")
@@ -52,9 +53,16 @@ def check_spans(spans: Any) -> None:
             raise InvalidRecord("spans", f"span {i} must be an object, got {_type(span)}")
         if not is_int(span.get("start")) or not is_int(span.get("end")):
             raise InvalidRecord("spans", f"span {i} needs integer 'start' and 'end'")
-        label = span.get("label")
-        if not isinstance(label, str) or not label.strip():
-            raise InvalidRecord("spans", f"span {i} has no label (a non-empty string)")
+        check_label(i, span.get("label"))
+
+
+def check_label(i: int, label: Any) -> str:
+    """The label of span `i`: a non-empty string that spaCy's string store can hold."""
+    if not isinstance(label, str) or not label.strip():
+        raise InvalidRecord("spans", f"span {i} has no label (a non-empty string)")
+    if LONE_SURROGATE.search(label):
+        raise InvalidRecord("spans", f"span {i} label has a lone surrogate: not valid Unicode")
+    return label
 
 
 def check_tokens(text: str, tokens: Any) -> Tuple[List[str], List[bool]]:
