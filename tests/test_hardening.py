@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import spacy
 
 from spacy_ner_plugin.cli.preannotate import preannotate
 from spacy_ner_plugin.io.files import write_json_atomic, write_jsonl_atomic
@@ -602,3 +603,44 @@ def test_lone_surrogates_from_python_are_invalid_records_not_encode_errors(nlp, 
         with pytest.raises(InvalidRecord) as err:
             function(dict(record), *args)
         assert err.value.field == field
+
+
+@pytest.mark.parametrize("name", ["label-studio", "spacy-v2", "prodigy"])
+def test_a_null_item_in_a_json_array_is_a_reject_not_a_crash(tmp_path, name):
+    from spacy_ner_plugin.annotations.counts import ConversionCounts
+    from spacy_ner_plugin.annotations.formats import read_records
+    from spacy_ner_plugin.annotations.gold import read_gold_docs
+
+    path = tmp_path / "data.json"
+    path.write_text("[\nnull\n]\n", encoding="utf8")
+    (line,) = read_records(path, name)
+    assert line.reject is not None and line.line == 2
+    counts = ConversionCounts()
+    rejects: list = []
+    assert list(read_gold_docs([path], spacy.blank("en"), rejects, counts)) == []
+    assert counts.read == counts.rejected == 1 and counts.reconciles
+
+
+def test_nothing_after_or_missing_from_a_json_array_is_lost_silently(tmp_path):
+    from spacy_ner_plugin.annotations.formats import read_records
+
+    path = tmp_path / "data.json"
+    item = '["Osprey", {"entities": []}]'
+    path.write_text(f"[\n{item}\n]\n{item}\n", encoding="utf8")
+    good, after = read_records(path)
+    assert good.record is not None and after.reject is not None and after.line == 4
+    path.write_text(f"[\n{item},\n{item}\n", encoding="utf8")  # truncated: no "]"
+    *goods, unclosed = read_records(path)
+    assert len(goods) == 2 and "not closed" in unclosed.reject.reason
+
+
+def test_jsonl_whose_first_line_is_an_array_is_still_jsonl(write_jsonl):
+    from spacy_ner_plugin.annotations.formats import read_records
+
+    path = write_jsonl(["[1, 2]", GOOD, GOOD])
+    for lines in (read_records(path), read_records(path, "prodigy")):
+        assert [(line.line, line.record is not None) for line in lines] == [
+            (1, False),
+            (2, True),
+            (3, True),
+        ]

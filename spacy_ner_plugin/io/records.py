@@ -243,6 +243,36 @@ def read_json_array(path: Union[str, Path]) -> Iterator[Line]:
         line_no += text.count("\n", pos, end)
         pos = _next_item(text, end)
         line_no += text.count("\n", end, pos)
+    # Nothing may be lost silently after the items: a missing "]" or text after it.
+    if pos >= len(text):
+        reason = "the JSON array is not closed with ']' (a truncated file?)"
+        yield Line(path_str, line_no, reject=Reject(path_str, line_no, "json", reason))
+        return
+    after = _skip_space(text, pos + 1)
+    if after < len(text):
+        line_no += text.count("\n", pos, after)
+        reason = "text after the end of the JSON array; not read"
+        yield Line(path_str, line_no, reject=Reject(path_str, line_no, "json", reason))
+
+
+def is_json_array_file(head: str) -> bool:
+    """Whether a file that starts with `head` (decoded) is one JSON array, not JSON lines.
+
+    It starts with `[`, and either its first line is not a whole JSON value by itself (a
+    pretty-printed array) or it has no other line (a compact array). A JSONL file whose first
+    line is an array is JSON lines, with that line rejected.
+    """
+    head = head.lstrip()
+    if not head.startswith("["):
+        return False
+    first, _, rest = head.partition("\n")
+    if not rest.strip():
+        return True
+    try:
+        json.loads(first)
+    except (ValueError, RecursionError):
+        return True
+    return False
 
 
 def _next_item(text: str, end: int) -> int:
@@ -339,13 +369,18 @@ def get_text(record: Dict[str, Any]) -> str:
 def convert_lines(
     lines: Iterable[Line], convert: Callable[[Any], List[Dict[str, Any]]]
 ) -> Iterator[Line]:
-    """Turn each parsed item into records with `convert`; an `InvalidRecord` rejects its line."""
+    """Turn each parsed item into records with `convert`; an `InvalidRecord` rejects its line.
+
+    An item is any JSON value (a JSON array's `null` too): only a reject is passed on as is.
+    """
     for line in lines:
-        if line.record is None:
+        if line.reject is not None:
             yield line
             continue
         try:
             records = convert(line.record)
+            if not records:
+                raise InvalidRecord(None, "no record in this item")
         except InvalidRecord as err:
             reject = Reject(line.path, line.line, err.field, err.reason, line.record)
             yield Line(line.path, line.line, reject=reject)

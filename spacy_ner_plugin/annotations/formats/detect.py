@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from ...io.encoding import expect_file, sniff_encoding
+from ...io.records import is_json_array_file
 
 SAMPLE_BYTES = 65536
 MAX_ITEMS = 100
@@ -24,9 +25,9 @@ def detect_format(path: Path) -> str:
         head = file_.read(SAMPLE_BYTES)
     encoding = sniff_encoding(head)
     text = head[encoding.bom :].decode(encoding.name, errors="replace").lstrip()
-    if text.startswith("["):
+    if is_json_array_file(text):
         return _json_array_format(text)
-    if text.startswith("{"):
+    if text.startswith(("{", "[")):
         first = text.split("\n", 1)[0].strip()
         try:
             return _object_format(json.loads(first))

@@ -6,9 +6,19 @@ A JSON array of the same records (some tools export Prodigy data that way) is re
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List
 
-from ...io.encoding import SNIFF_BYTES, expect_file, sniff_encoding
+from ...io.encoding import expect_file, sniff_encoding
 from ...io.files import atomic_path
-from ...io.records import InvalidRecord, Line, convert_lines, json_line, read_json_array, read_jsonl
+from ...io.records import (
+    InvalidRecord,
+    Line,
+    convert_lines,
+    is_json_array_file,
+    json_line,
+    read_json_array,
+    read_jsonl,
+)
+
+ARRAY_SAMPLE_BYTES = 65536
 
 
 def read(path: Path) -> Iterator[Line]:
@@ -20,9 +30,9 @@ def read(path: Path) -> Iterator[Line]:
 
 def _is_json_array(path: Path) -> bool:
     with expect_file(path).open("rb") as file_:
-        head = file_.read(SNIFF_BYTES)
+        head = file_.read(ARRAY_SAMPLE_BYTES)
     encoding = sniff_encoding(head)
-    return head[encoding.bom :].decode(encoding.name, errors="replace").lstrip().startswith("[")
+    return is_json_array_file(head[encoding.bom :].decode(encoding.name, errors="replace"))
 
 
 def _record(item: Any) -> List[Dict[str, Any]]:
