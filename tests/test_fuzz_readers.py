@@ -5,11 +5,12 @@ NUL, right-to-left and zero-width characters at span edges); files are real ones
 (`assets/sample`, and `../shared/data` when present) mutated byte by byte (BOMs, truncation,
 mixed line ends, latin-1 and UTF-16 re-encodings, gzip). The only exception a reader may raise
 is `PluginError`, for a problem of the whole file; a record-level function may raise only
-`InvalidRecord`. The default profile keeps this module to ~20 s; the `slow` variants run more.
+`InvalidRecord`. The default profile keeps this module to ~10 s; the `slow` variants run more.
 """
 
 import gzip
 import json
+import os
 import tempfile
 from contextlib import contextmanager
 from functools import cache
@@ -27,6 +28,7 @@ from spacy_ner_plugin.annotations.gold import read_gold_docs
 from spacy_ner_plugin.annotations.normalize import normalize_record
 from spacy_ner_plugin.errors import PluginError
 from spacy_ner_plugin.io.hashing import set_hashes
+from spacy_ner_plugin.io.partitions import plan_shards, read_raw
 from spacy_ner_plugin.io.records import (
     InvalidRecord,
     Line,
@@ -43,7 +45,8 @@ FAST = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     database=None,
 )
-SLOW = settings(FAST, max_examples=400)
+# FUZZ_EXAMPLES=5000 pytest -m slow tests/test_fuzz_readers.py: a longer hunt
+SLOW = settings(FAST, max_examples=int(os.environ.get("FUZZ_EXAMPLES", "400")))
 
 NLP = spacy.blank("en")
 
@@ -408,7 +411,8 @@ def check_conll(data: Tuple[List[str], int, str]) -> None:
         for line in lines:
             if line.record is not None:
                 check_record_functions(line.record)
-                assert len(line.record["tokens"]) == len(line.record["text"].split(" "))
+                words = [token["text"] for token in line.record["tokens"]]
+                assert " ".join(words) == line.record["text"]
         check_gold([path])
 
 
@@ -493,6 +497,11 @@ def check_mutated(data: Tuple[Path, bytes, bool]) -> None:
         for name in READERS:
             if name != "spacy":
                 check_lines(list(read_records(path, name)), path, one_per_line=False)
+        # raw input for preannotate: shards read each line once, as the whole file does
+        whole = list(read_raw(path))
+        check_lines(whole, path)
+        by_shard = [line for shard in plan_shards(path, 3) for line in read_raw(path, shard)]
+        assert [(x.line, x.record) for x in by_shard] == [(x.line, x.record) for x in whole]
         check_gold([path])
 
 
@@ -546,3 +555,40 @@ def check_docbin(content: bytes) -> None:
 
 
 test_mutated_docbin, test_mutated_docbin_slow = fuzz(mutated_docbins())(check_docbin)
+
+
+# Pattern files
+
+token_attrs = st.sampled_from(["ORTH", "LOWER", "TEXT", "IS_TITLE", "OP", "LENGTH", "_", "regex"])
+token_values = json_values | st.fixed_dictionaries(
+    {}, optional={"REGEX": st.sampled_from(["(", "[a-", "a{2,1}", "\\", "ok", "(?P<x>a)"])}
+)
+pattern_lines = st.one_of(
+    st.builds(
+        lambda label, pattern, pid: {"label": label, "pattern": pattern, "id": pid},
+        st.sampled_from(["BRAND", "", " A", "A\u200b"]) | json_values,
+        st.lists(st.dictionaries(token_attrs, token_values, max_size=2), max_size=3)
+        | st.sampled_from(WORDS)
+        | json_values,
+        json_values,
+    ).map(lambda record: dumps(record, ensure_ascii=False)),
+    st.sampled_from(RAW_LINES),
+)
+
+
+def check_patterns(lines: List[bytes]) -> None:
+    from spacy_ner_plugin.patterns.matcher import PatternError, PatternMatcher, load_patterns
+
+    with file_with(b"\n".join(lines), "patterns.jsonl") as path:
+        try:
+            patterns = load_patterns(path)
+            matcher = PatternMatcher(NLP, patterns, str(path))
+        except PatternError as err:
+            assert err.problems and all(line >= 1 for line, _ in err.problems)
+            return
+        matcher(NLP.make_doc("Osprey pack on the Pacific Crest Trail in Köln"))
+
+
+test_pattern_files, test_pattern_files_slow = fuzz(st.lists(pattern_lines, max_size=5))(
+    check_patterns
+)
