@@ -93,17 +93,20 @@ def check_tokens(text: str, tokens: Any) -> Tuple[List[str], List[bool]]:
                     "tokens", f"token {i} has non-integer offsets or non-string text"
                 )
         if "id" in token:
-            if not is_int(token["id"]):
+            token_id = token["id"]
+            if type(token_id) is not int and not is_int(token_id):
                 raise InvalidRecord("tokens", f"token {i} has a non-integer 'id'")
-            ids.add(token["id"])
+            ids.add(token_id)
             n_ids += 1
             if len(ids) < n_ids:
-                raise InvalidRecord("tokens", f"token {i} repeats the id {token['id']}")
+                raise InvalidRecord("tokens", f"token {i} repeats the id {token_id}")
         if i:
-            if start < previous_end:
-                raise InvalidRecord("tokens", f"token {i} starts before token {i - 1} ends")
-            if start == previous_end:
+            if start == previous_end + 1 and text[previous_end] == " ":
+                spaces.append(True)
+            elif start == previous_end:
                 spaces.append(False)
+            elif start < previous_end:
+                raise InvalidRecord("tokens", f"token {i} starts before token {i - 1} ends")
             else:
                 spaces.append(_space_after(text, previous_end, start, i - 1))
         elif start != 0:
