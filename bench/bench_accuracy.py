@@ -28,7 +28,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List
 
 import srsly
 import typer
@@ -60,7 +60,7 @@ VARIANTS = {
 
 
 @contextmanager
-def locked(lock: Optional[Path]) -> Iterator[None]:
+def locked(lock: Path | None) -> Iterator[None]:
     """Hold the shared benchmark lock for the duration of one run."""
     if lock is None:
         yield
@@ -73,7 +73,7 @@ def locked(lock: Optional[Path]) -> Iterator[None]:
             fcntl.flock(file_, fcntl.LOCK_UN)
 
 
-def run_logged(command: List[str], log: Path, time_limit_s: Optional[float]) -> Dict[str, Any]:
+def run_logged(command: List[str], log: Path, time_limit_s: float | None) -> Dict[str, Any]:
     """Run a command with its output in `log`; return wall time and whether it was cut off."""
     start = time.perf_counter()
     with log.open("w") as file_:
@@ -115,7 +115,7 @@ def prepare_vectors(data: Dict[str, Path], work: Path, args: Dict[str, Any]) -> 
 
 
 def prepare_pretrain(
-    config: str, data: Dict[str, Path], vectors: Optional[Path], work: Path, args: Dict[str, Any]
+    config: str, data: Dict[str, Path], vectors: Path | None, work: Path, args: Dict[str, Any]
 ) -> Path:
     """Pretrain (or resume) once per dataset and config; return model-last.bin."""
     output = work / f"pretrain_{config}"
@@ -188,7 +188,7 @@ def train_and_score(
     }
 
 
-def _pretrain_minutes(init_tok2vec: Optional[Path]) -> Optional[float]:
+def _pretrain_minutes(init_tok2vec: Path | None) -> float | None:
     """One-off pretraining time behind a run (shared by all runs of the dataset)."""
     timing = init_tok2vec.parent / "bench_timing.json" if init_tok2vec else None
     if timing is None or not timing.exists():
@@ -228,7 +228,7 @@ def main(
     vectors_dim: int = typer.Option(100, help="floret vector width"),
     vectors_epochs: int = typer.Option(10, help="floret epochs"),
     work_dir: Path = typer.Option(Path("/tmp/bench_accuracy"), help="Corpora, weights, runs"),
-    lock: Optional[Path] = typer.Option(Path("/tmp/bench.lock"), help="Lock file held per run"),
+    lock: Path | None = typer.Option(Path("/tmp/bench.lock"), help="Lock file held per run"),
     lock_once: bool = typer.Option(False, help="Hold the lock for the whole matrix (short runs)"),
     output: Path = typer.Option(ROOT / "bench" / "results" / "accuracy", help="Writes .json, .md"),
     smoke: bool = typer.Option(

@@ -32,7 +32,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 import spacy
 import srsly
@@ -197,7 +197,7 @@ def main(
     repeats: int = typer.Option(3, help="Timed rounds per measurement (best is kept)"),
     rss_mb: float = typer.Option(1.0, help="Input size of the 1x memory run (10x: ten times)"),
     long_chars: int = typer.Option(1_000_000, help="Length N of the long-text check"),
-    output: Optional[Path] = typer.Option(None, help="Write the figures as JSON here"),
+    output: Path | None = typer.Option(None, help="Write the figures as JSON here"),
     writer_only: bool = typer.Option(False, help="Only the writer comparison with the floor"),
     # fmt: on
 ) -> None:

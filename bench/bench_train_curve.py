@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import srsly
 import typer
@@ -63,7 +63,7 @@ def main(
     n_workers: int = typer.Option(2, help="Workers of the parallel curve"),
     sequential: bool = typer.Option(False, help="Also time the curve on one worker"),
     rounds: int = typer.Option(2, help="Rounds of all runs; each run's best time counts"),
-    output: Optional[Path] = typer.Option(None, help="Write the figures as JSON here"),
+    output: Path | None = typer.Option(None, help="Write the figures as JSON here"),
     # fmt: on
 ) -> None:
     """Time a 4-point train curve against one full training with the same step budget."""

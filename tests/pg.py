@@ -15,14 +15,14 @@ import tempfile
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Iterator, List
 
 import pytest
 
 URL_ENV = "SPACY_NER_PLUGIN_TEST_PG_URL"
 
 
-def pg_bin(name: str) -> Optional[str]:
+def pg_bin(name: str) -> str | None:
     """A PostgreSQL server binary: Debian keeps them under /usr/lib/postgresql/VERSION/bin."""
     found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
     return found[-1] if found else shutil.which(name)

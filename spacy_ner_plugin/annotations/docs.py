@@ -5,13 +5,14 @@ precise reason instead of crashing or silently dropping a span.
 """
 
 from enum import Enum
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Sequence, Tuple, Union
 
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
 from ..errors import choice
 from ..io.records import InvalidRecord, get_text
+from ..io.validation import check_label, check_tokens, is_int
 
 Tokenizer = Callable[[str], Doc]
 
@@ -26,32 +27,7 @@ class AlignMode(str, Enum):
 
 def doc_from_tokens(vocab: Vocab, text: str, tokens: Sequence[Dict[str, Any]]) -> Doc:
     """A Doc whose tokens are exactly the record's `tokens`, checked against its text."""
-    if not isinstance(tokens, list) or not tokens:
-        raise InvalidRecord("tokens", "'tokens' must be a non-empty list")
-    words: List[str] = []
-    spaces: List[bool] = []
-    for i, token in enumerate(tokens):
-        try:
-            word, start, end = token["text"], token["start"], token["end"]
-        except (KeyError, TypeError):
-            raise InvalidRecord("tokens", f"token {i} needs 'text', 'start' and 'end'") from None
-        if not isinstance(start, int) or not isinstance(end, int) or not isinstance(word, str):
-            raise InvalidRecord("tokens", f"token {i} has non-integer offsets or non-string text")
-        if text[start:end] != word:
-            raise InvalidRecord(
-                "tokens",
-                f"token {i} {word!r} disagrees with text[{start}:{end}] = {text[start:end]!r}",
-            )
-        next_start = tokens[i + 1]["start"] if i + 1 < len(tokens) else len(text)
-        gap = text[end:next_start]
-        if gap not in ("", " "):
-            raise InvalidRecord(
-                "tokens", f"text between token {i} and {i + 1} is {gap!r}, not a single space"
-            )
-        words.append(word)
-        spaces.append(gap == " ")
-    if tokens[0]["start"] != 0:
-        raise InvalidRecord("tokens", "tokens do not start at the beginning of the text")
+    words, spaces = check_tokens(text, tokens)
     return Doc(vocab, words=words, spaces=spaces)
 
 
@@ -59,9 +35,9 @@ def aligned_spans(
     doc: Doc,
     raw_spans: Any,
     align: Union[str, AlignMode] = AlignMode.strict,
-    changes: Optional[List[Dict[str, Any]]] = None,
-    text: Optional[str] = None,
-) -> List[Optional[Span]]:
+    changes: List[Dict[str, Any]] | None = None,
+    text: str | None = None,
+) -> List[Span | None]:
     """Each raw span as a labelled `Span` of `doc` (same order; None where `contract` drops it).
 
     `align="strict"` rejects a span off token boundaries; `expand`/`contract` snap it to the
@@ -72,7 +48,7 @@ def aligned_spans(
     if not isinstance(raw_spans, list):
         raise InvalidRecord("spans", "'spans' must be a list")
     text = doc.text if text is None else text
-    spans: List[Optional[Span]] = []
+    spans: List[Span | None] = []
     for i, raw in enumerate(raw_spans):
         start, end, label = check_span(i, raw, len(text))
         span = doc.char_span(start, end, label=label)
@@ -105,10 +81,9 @@ def check_span(i: int, raw: Any, text_length: int) -> Tuple[int, int, str]:
     if not isinstance(raw, dict):
         raise InvalidRecord("spans", f"span {i} must be an object")
     start, end, label = raw.get("start"), raw.get("end"), raw.get("label")
-    if not isinstance(start, int) or not isinstance(end, int):
+    if not is_int(start) or not is_int(end):
         raise InvalidRecord("spans", f"span {i} needs integer 'start' and 'end'")
-    if not isinstance(label, str) or not label.strip():
-        raise InvalidRecord("spans", f"span {i} has no label")
+    label = check_label(i, label)
     if any(ch.isspace() for ch in label):
         raise InvalidRecord("spans", f"span {i} label {label!r} contains whitespace")
     if not 0 <= start < end <= text_length:
@@ -133,7 +108,7 @@ def spans_from_record(
     doc: Doc,
     record: Dict[str, Any],
     align: Union[str, AlignMode] = AlignMode.strict,
-    changes: Optional[List[Dict[str, Any]]] = None,
+    changes: List[Dict[str, Any]] | None = None,
 ) -> List[Span]:
     """The record's `spans` as labelled `Span`s of `doc`, on token boundaries, no overlaps."""
     spans = aligned_spans(doc, record.get("spans") or [], align, changes)
@@ -153,7 +128,7 @@ def record_to_doc(
     vocab: Vocab,
     tokenizer: Tokenizer,
     align: Union[str, AlignMode] = AlignMode.strict,
-    changes: Optional[List[Dict[str, Any]]] = None,
+    changes: List[Dict[str, Any]] | None = None,
 ) -> Doc:
     """A gold Doc: the record's spans as entities and every other token annotated "O".
 

@@ -9,7 +9,7 @@ partial docs.
 """
 
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
+from typing import Callable, Iterable, Iterator, List, Sequence, Set, Tuple, Union
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -32,10 +32,10 @@ def merged_groups(
     counts: ConversionCounts,
     reject: Callable[[Reject], None],
     *,
-    input_format: Optional[str] = None,
+    input_format: str | None = None,
     align: str = "strict",
     policy: str = "report",
-    labels: Optional[Set[str]] = None,
+    labels: Set[str] | None = None,
     eval_split: float = 0.0,
 ) -> Iterator[Tuple[bool, Merged]]:
     """`(is_dev, merged)` per text of `specs`, in first-seen order; rejects go to `reject`.
@@ -62,10 +62,10 @@ def read_gold_docs(
     paths: Union[PathLike, Iterable[PathLike]],
     nlp: Language,
     rejects: List[Reject],
-    counts: Optional[ConversionCounts] = None,
+    counts: ConversionCounts | None = None,
     *,
     binary: bool = False,
-    db: Optional[str] = None,
+    db: str | None = None,
 ) -> Iterator[Doc]:
     """One gold Doc per text of `paths`: `.spacy` files as they are, annotation files merged.
 

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, List, Optional, Sequence, Union
+from typing import Any, Callable, Iterator, List, Sequence, Union
 
 from ..constants import BINARY, GOLD
 from ..db.inputs import check_dataset, dataset_name, read_dataset
@@ -34,9 +34,9 @@ class InputSpec:
 
     path: Path
     eval: bool = False
-    kind: Optional[str] = None
-    dataset: Optional[str] = None
-    db: Optional[str] = None
+    kind: str | None = None
+    dataset: str | None = None
+    db: str | None = None
 
 
 def parse_input(spec: Union[str, Path]) -> InputSpec:
@@ -56,7 +56,7 @@ def parse_input(spec: Union[str, Path]) -> InputSpec:
 
 
 def read_input(
-    spec: InputSpec, input_format: Optional[str] = None, **conll_options: Any
+    spec: InputSpec, input_format: str | None = None, **conll_options: Any
 ) -> Iterator[Line]:
     """The records of one input: a file of any supported format, or a dataset's answers.
 
@@ -67,7 +67,7 @@ def read_input(
     return read_records(spec.path, input_format, **conll_options)
 
 
-def check_inputs(specs: Sequence[InputSpec], db: Optional[str] = None) -> None:
+def check_inputs(specs: Sequence[InputSpec], db: str | None = None) -> None:
     """Fail before any work if an input file or dataset is missing (`db`: the database of
     `dataset:` inputs, default as `db.database.resolve_db_url` says; set on their specs)."""
     for spec in specs:
@@ -132,7 +132,7 @@ class RejectLog(JsonlSpool):
 
 
 def detect_input_kinds(
-    specs: Sequence[InputSpec], input_format: Optional[str] = None, binary: Optional[bool] = None
+    specs: Sequence[InputSpec], input_format: str | None = None, binary: bool | None = None
 ) -> List[str]:
     """Give every input without a `binary:`/`gold:` prefix its kind; return what was detected.
 
@@ -162,7 +162,7 @@ def ingest(
     store: AnswerStore,
     counts: ConversionCounts,
     reject: Callable[[Reject], None],
-    input_format: Optional[str] = None,
+    input_format: str | None = None,
 ) -> None:
     """Stream every record of `specs` into `store`; bad lines and texts go to `reject`."""
     for spec in specs:

@@ -2,7 +2,7 @@
 
 from enum import Enum
 from itertools import islice
-from typing import Any, Dict, Iterable, Optional, Tuple
+from typing import Any, Dict, Iterable, Tuple
 
 from ..constants import BINARY, BINARY_VIEWS, GOLD, MANUAL_VIEWS, REVIEW_VIEW
 
@@ -17,7 +17,7 @@ class AnswerKind(str, Enum):
     binary = BINARY
 
 
-def answer_kind(record: Dict[str, Any], default: Optional[str] = None) -> str:
+def answer_kind(record: Dict[str, Any], default: str | None = None) -> str:
     """Whether a record is a complete (gold) annotation or a binary yes/no answer.
 
     A boolean `_is_binary` decides first, then Prodigy's `_view_id` (`ner` is binary,
@@ -47,7 +47,7 @@ def answer_kind(record: Dict[str, Any], default: Optional[str] = None) -> str:
     return GOLD
 
 
-def detect_kind(records: Iterable[Dict[str, Any]]) -> Tuple[Optional[str], str]:
+def detect_kind(records: Iterable[Dict[str, Any]]) -> Tuple[str | None, str]:
     """The kind of a file's undeclared records, from its first `DETECT_SAMPLE`, and the evidence.
 
     Records without `_is_binary` or `_view_id` (older Prodigy exports, other tools) are yes/no
@@ -74,7 +74,7 @@ def detect_kind(records: Iterable[Dict[str, Any]]) -> Tuple[Optional[str], str]:
     return None, evidence
 
 
-def reviewed_view(record: Dict[str, Any]) -> Optional[str]:
+def reviewed_view(record: Dict[str, Any]) -> str | None:
     """The interface a review record reviewed: its `view_id`, else its first version's."""
     view = record.get("view_id")
     if isinstance(view, str) and view != REVIEW_VIEW:

@@ -16,7 +16,7 @@ answer that disagrees with it under `first`/`latest`/`majority`.
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Dict, List, Optional, Set, Tuple, Union
+from typing import Any, Dict, List, Set, Tuple, Union
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -67,12 +67,12 @@ class Merged:
     (they must still be registered), without building `doc.ents` again.
     """
 
-    doc: Optional[Doc] = None
+    doc: Doc | None = None
     labels: Counter = field(default_factory=Counter)
     used: int = 0
     skipped: Counter = field(default_factory=Counter)
     rejects: List[Reject] = field(default_factory=list)
-    conflict: Optional[Dict[str, Any]] = None
+    conflict: Dict[str, Any] | None = None
     changes: List[Dict[str, Any]] = field(default_factory=list)
 
 
@@ -82,7 +82,7 @@ def merge_answers(
     *,
     align: Union[str, AlignMode] = AlignMode.strict,
     policy: Union[str, ConflictPolicy] = ConflictPolicy.report,
-    labels: Optional[Set[str]] = None,
+    labels: Set[str] | None = None,
 ) -> Merged:
     """Merge the answers about one text into one Doc, accounting for every answer.
 
@@ -125,9 +125,7 @@ def merge_answers(
     return merged
 
 
-def base_doc(
-    answers: List[Answer], nlp: Language
-) -> Tuple[Optional[Doc], Optional[str], Optional[Answer]]:
+def base_doc(answers: List[Answer], nlp: Language) -> Tuple[Doc | None, str | None, Answer | None]:
     """The text's Doc, its text, and the answer whose `tokens` built it (None: tokenizer).
 
     The first answer with valid `tokens` decides the tokenization; without one, the tokenizer.
@@ -165,12 +163,12 @@ class Claims:
 
 def answer_claims(
     answer: Answer,
-    doc: Optional[Doc],
-    doc_text: Optional[str],
-    token_source: Optional[Answer],
+    doc: Doc | None,
+    doc_text: str | None,
+    token_source: Answer | None,
     nlp: Language,
     align: Union[str, AlignMode] = AlignMode.strict,
-    labels: Optional[Set[str]] = None,
+    labels: Set[str] | None = None,
 ) -> Claims:
     """Validate one answer against the text's doc (`base_doc`); raises `InvalidRecord`."""
     record = answer.record
@@ -206,15 +204,15 @@ def answer_claims(
 
 def _claims(
     answer: Answer,
-    doc: Optional[Doc],
-    doc_text: Optional[str],
-    token_source: Optional[Answer],
+    doc: Doc | None,
+    doc_text: str | None,
+    token_source: Answer | None,
     nlp: Language,
     align: Union[str, AlignMode],
-    labels: Optional[Set[str]],
+    labels: Set[str] | None,
     merged: Merged,
     spans: Dict[SpanKey, Span],
-) -> Optional[Tuple[Tuple[SpanKey, str], ...]]:
+) -> Tuple[Tuple[SpanKey, str], ...] | None:
     """The `(span, answer)` claims of one answer; None when it is deliberately not used."""
     found = answer_claims(answer, doc, doc_text, token_source, nlp, align, labels)
     if found.decision == "ignore":
@@ -264,7 +262,7 @@ def _resolve(
     conflicts: List[str] = []
     golds = sorted((v for v in versions if v.kind == GOLD), key=lambda v: _order(v, policy))
     kept: List[_Version] = []
-    gold: Optional[Set[SpanKey]] = None
+    gold: Set[SpanKey] | None = None
     if golds:
         if len(golds) > 1 and _tied(golds[0], golds[1], policy):
             conflicts.append(f"{len(golds)} different gold annotations")
@@ -293,10 +291,10 @@ def _resolve(
 def _contradiction(
     span: SpanKey,
     claim: str,
-    gold: Optional[Set[SpanKey]],
+    gold: Set[SpanKey] | None,
     accepted: Dict[SpanKey, _Version],
     rejected: Dict[SpanKey, _Version],
-) -> Optional[Tuple[str, Optional[_Version]]]:
+) -> Tuple[str, _Version | None] | None:
     """How a claim contradicts what is kept so far, and the version it contradicts (None: gold)."""
     label = f"{span[2]} [{span[0]}:{span[1]}]"
     if gold is not None and (claim == "accept") != (span in gold):

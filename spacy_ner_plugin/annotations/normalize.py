@@ -1,17 +1,18 @@
 """Check one record and bring it to normalized Prodigy form (hashes, optional `_view_id`)."""
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict
 
 from spacy.vocab import Vocab
 
 from ..constants import VIEW_IDS
 from ..io.hashing import set_hashes
 from ..io.records import InvalidRecord, get_answer, get_text
-from .docs import check_span, doc_from_tokens
+from ..io.validation import check_tokens
+from .docs import check_span
 
 
 def normalize_record(
-    record: Dict[str, Any], vocab: Vocab, kind: Optional[str] = None
+    record: Dict[str, Any], vocab: Vocab, kind: str | None = None
 ) -> Dict[str, Any]:
     """The record with hashes (and `_view_id` when `kind` is given); raises `InvalidRecord`.
 
@@ -21,7 +22,7 @@ def normalize_record(
     text = get_text(record)
     get_answer(record)
     if "tokens" in record:
-        doc_from_tokens(vocab, text, record["tokens"])
+        check_tokens(text, record["tokens"])
     spans = record.get("spans") or []
     if not isinstance(spans, list):
         raise InvalidRecord("spans", "'spans' must be a list")

@@ -8,7 +8,7 @@ does (span lengths in tokens, texts without entities, duplicates, conflicts).
 from collections import Counter
 from dataclasses import dataclass, field, fields
 from itertools import combinations
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 from spacy.language import Language
 
@@ -65,7 +65,7 @@ class CorpusStats:
 
 
 def corpus_stats(
-    specs: Sequence[InputSpec], nlp: Language, input_format: Optional[str] = None
+    specs: Sequence[InputSpec], nlp: Language, input_format: str | None = None
 ) -> CorpusStats:
     """Count what the inputs hold and how their answers merge, streaming through a store."""
     stats = CorpusStats()

@@ -10,7 +10,7 @@ import sqlite3
 import tempfile
 from itertools import groupby
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Tuple
 
 from .merge import Answer
 from .split import dev_size, split_rank
@@ -173,7 +173,7 @@ class AnswerStore:
 
 def _accepted_labels(record: Dict[str, Any]) -> List[str]:
     """Labels of the record's accepted spans (used to keep each label in dev)."""
-    answer: Optional[str] = record.get("answer", "accept")
+    answer: str | None = record.get("answer", "accept")
     spans = record.get("spans")
     if not isinstance(spans, list):
         return []

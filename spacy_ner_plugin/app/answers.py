@@ -8,7 +8,7 @@ the text's, and the hashes must be the task's.
 """
 
 import time
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Sequence
 
 from ..constants import BINARY_VIEW
 from ..io.hashing import input_hash, task_hash
@@ -89,7 +89,7 @@ def answer_record(
     answer_id: str,
     session_id: str,
     view: str,
-    accept: Optional[List[str]] = None,
+    accept: List[str] | None = None,
 ) -> Task:
     """The record saved: the task, the answer's spans, and Prodigy's fields."""
     record = {k: v for k, v in task.items() if not k.startswith("_") or k == "_model_version"}

@@ -23,7 +23,6 @@ from typing import (
     Iterable,
     Iterator,
     List,
-    Optional,
     Sequence,
     Set,
     Tuple,
@@ -74,7 +73,7 @@ class Feed:
         self._pulled: List[Task] = []
         self._position: Dict[str, int] = {}
         # A stream of known length (a list) can say how many tasks are left.
-        self._items: Optional[Sequence[Task]] = stream if isinstance(stream, Sequence) else None
+        self._items: Sequence[Task] | None = stream if isinstance(stream, Sequence) else None
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -104,7 +103,7 @@ class Feed:
                 tasks.append(task)
             return tasks
 
-    def _next_shared(self, session: str, now: float) -> Optional[Task]:
+    def _next_shared(self, session: str, now: float) -> Task | None:
         self._reclaim(now)
         while self._returned:
             task = self._returned.popleft()
@@ -118,7 +117,7 @@ class Feed:
             if key not in self._done and not self._is_out(key):
                 return task
 
-    def _next_own(self, session: str, now: float) -> Optional[Task]:
+    def _next_own(self, session: str, now: float) -> Task | None:
         position = self._position.get(session, 0)
         while True:
             if position == len(self._pulled):
@@ -134,7 +133,7 @@ class Feed:
                 self._position[session] = position
                 return task
 
-    def _pull(self) -> Optional[Task]:
+    def _pull(self) -> Task | None:
         """The stream's next task (None at its end)."""
         if self._exhausted:
             return None
@@ -169,7 +168,7 @@ class Feed:
         with self._lock:
             return (session, self.key(record)) in self._answered
 
-    def task_of(self, session: str, input_hash: int, task_hash: int) -> Optional[Task]:
+    def task_of(self, session: str, input_hash: int, task_hash: int) -> Task | None:
         """The task with these hashes as this app handed it to `session` (None if it did
         not, e.g. before a restart, or it was answered already)."""
         key = input_hash if self.field == "_input_hash" else task_hash
@@ -179,7 +178,7 @@ class Feed:
             return None
         return out.task
 
-    def left(self, session: str) -> Optional[int]:
+    def left(self, session: str) -> int | None:
         """Tasks `session` may still get (None when the stream's length is unknown)."""
         with self._lock:
             if self._items is None:

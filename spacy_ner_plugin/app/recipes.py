@@ -17,7 +17,7 @@ import inspect
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterable, Iterator, List
 
 import spacy
 import srsly
@@ -58,7 +58,7 @@ class Recipe:
     stream: Iterable[Task]
     view: str = MANUAL_VIEW
     labels: List[str] = field(default_factory=list)
-    update: Optional[Callable[[List[Task]], Any]] = None
+    update: Callable[[List[Task]], Any] | None = None
     # Skip what the dataset holds by input hash (a text once) or task hash (teach: a question).
     exclude_by: str = "input"
     batch_size: int = 10
@@ -119,9 +119,9 @@ def build_recipe(name: str, **options: Any) -> Recipe:
 def ner_manual(
     dataset: str,
     source: str,
-    labels: Optional[List[str]] = None,
-    patterns: Optional[str] = None,
-    model: Optional[str] = None,
+    labels: List[str] | None = None,
+    patterns: str | None = None,
+    model: str | None = None,
     lang: str = "en",
     segment: bool = True,
 ) -> Recipe:
@@ -138,9 +138,9 @@ def ner_manual(
 def ner_correct(
     dataset: str,
     source: str,
-    model: Optional[str] = None,
-    labels: Optional[List[str]] = None,
-    patterns: Optional[str] = None,
+    model: str | None = None,
+    labels: List[str] | None = None,
+    patterns: str | None = None,
     lang: str = "en",
     segment: bool = True,
 ) -> Recipe:
@@ -158,8 +158,8 @@ def ner_correct(
 def ner_teach(
     dataset: str,
     source: str,
-    model: Optional[str] = None,
-    labels: Optional[List[str]] = None,
+    model: str | None = None,
+    labels: List[str] | None = None,
     lang: str = "en",
     segment: bool = True,
 ) -> Recipe:
@@ -188,9 +188,9 @@ def review(
     dataset: str,
     source: str,
     lang: str = "en",
-    model: Optional[str] = None,
-    labels: Optional[List[str]] = None,
-    db: Optional[str] = None,
+    model: str | None = None,
+    labels: List[str] | None = None,
+    db: str | None = None,
 ) -> Recipe:
     """Pick or edit one version per text among several annotators' answers.
 
@@ -209,7 +209,7 @@ def review(
 # Helpers of the built-in recipes
 
 
-def load_pipeline(model: Optional[str], lang: str) -> Language:
+def load_pipeline(model: str | None, lang: str) -> Language:
     try:
         return spacy.load(model) if model else spacy.blank(lang)
     except (OSError, ImportError) as err:
@@ -217,10 +217,10 @@ def load_pipeline(model: Optional[str], lang: str) -> Language:
 
 
 def make_preannotator(
-    model: Optional[str],
+    model: str | None,
     lang: str,
-    patterns: Optional[str],
-    labels: Optional[List[str]],
+    patterns: str | None,
+    labels: List[str] | None,
     segment: bool,
     suggest: bool,
 ) -> Preannotator:
@@ -275,13 +275,13 @@ def pipeline_labels(nlp: Language) -> List[str]:
     return sorted(nlp.get_pipe("ner").labels) if "ner" in nlp.pipe_names else []
 
 
-def pattern_labels(patterns: Optional[str]) -> List[str]:
+def pattern_labels(patterns: str | None) -> List[str]:
     if not patterns:
         return []
     return sorted({p["label"] for p in srsly.read_jsonl(patterns) if isinstance(p, dict)})
 
 
-def review_records(source: str, db: Optional[str] = None) -> Iterator[Task]:
+def review_records(source: str, db: str | None = None) -> Iterator[Task]:
     """The answers to review: of datasets (`dataset:a,dataset:b` or `a,b`) or of a file."""
     if Path(source).is_file():
         for line in read_records(source):

@@ -13,7 +13,7 @@ import logging
 import secrets
 import time
 from importlib import resources
-from typing import Any, Dict, List, Literal, Optional, Tuple
+from typing import Any, Dict, List, Literal, Tuple
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -62,9 +62,9 @@ class SpanIn(BaseModel):
     token_start: int = Field(ge=0)
     token_end: int = Field(ge=0)
     label: str = Field(min_length=1, max_length=MAX_LABEL)
-    source: Optional[str] = Field(default=None, max_length=MAX_LABEL)
-    pattern_id: Optional[str] = Field(default=None, max_length=MAX_LABEL)
-    pattern_line: Optional[int] = None
+    source: str | None = Field(default=None, max_length=MAX_LABEL)
+    pattern_id: str | None = Field(default=None, max_length=MAX_LABEL)
+    pattern_line: int | None = None
 
 
 class AnswerIn(BaseModel):
@@ -75,20 +75,20 @@ class AnswerIn(BaseModel):
     answer: Literal["accept", "reject", "ignore"]
     spans: List[SpanIn] = Field(default_factory=list, max_length=10_000)
     # Review: which versions were picked (their indices), for the record.
-    accept: Optional[List[int]] = Field(default=None, max_length=100)
+    accept: List[int] | None = Field(default=None, max_length=100)
     # Sent only when the app answered that it no longer holds the task (after a restart).
-    task: Optional[Dict[str, Any]] = None
+    task: Dict[str, Any] | None = None
 
 
 class AnswersIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    session: Optional[str] = Field(default=None, pattern=SESSION_PATTERN)
+    session: str | None = Field(default=None, pattern=SESSION_PATTERN)
     answers: List[AnswerIn] = Field(max_length=MAX_ANSWERS)
 
 
 class QuestionsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    session: Optional[str] = Field(default=None, pattern=SESSION_PATTERN)
+    session: str | None = Field(default=None, pattern=SESSION_PATTERN)
     n: int = Field(default=10, ge=1, le=100)
     fresh: bool = False
 
@@ -181,9 +181,9 @@ class Annotation:
         db: Database,
         *,
         feed_overlap: bool = False,
-        exclude: Optional[List[str]] = None,
+        exclude: List[str] | None = None,
         timeout: float = 600.0,
-        token: Optional[str] = None,
+        token: str | None = None,
     ) -> None:
         self.recipe = recipe
         self.db = db
@@ -200,7 +200,7 @@ class Annotation:
         )  # fmt: skip
         self.default_session = time.strftime("%Y-%m-%d_%H-%M-%S")
 
-    def session_id(self, session: Optional[str]) -> str:
+    def session_id(self, session: str | None) -> str:
         """Prodigy's convention: `DATASET-NAME` for `?session=NAME`, else one per app run."""
         return f"{self.dataset}-{session or self.default_session}"
 
@@ -267,7 +267,7 @@ def create_app(
     recipe = annotation.recipe
 
     def authorized(
-        x_token: Optional[str] = Header(default=None, max_length=200),
+        x_token: str | None = Header(default=None, max_length=200),
     ) -> None:
         if annotation.token is None:
             return
@@ -298,7 +298,7 @@ def create_app(
 
     @app.get("/api/config", dependencies=[Depends(authorized)])
     def config(
-        session: Optional[str] = Query(default=None, pattern=SESSION_PATTERN),
+        session: str | None = Query(default=None, pattern=SESSION_PATTERN),
     ) -> Dict[str, Any]:
         session_id = annotation.session_id(session)
         return {
@@ -323,7 +323,7 @@ def create_app(
 
     @app.get("/api/progress", dependencies=[Depends(authorized)])
     def progress(
-        session: Optional[str] = Query(default=None, pattern=SESSION_PATTERN),
+        session: str | None = Query(default=None, pattern=SESSION_PATTERN),
     ) -> Dict[str, Any]:
         return annotation.progress(annotation.session_id(session))
 
@@ -343,11 +343,11 @@ def make_app(
     dataset: str,
     source: str,
     *,
-    db: Optional[str] = None,
+    db: str | None = None,
     host: str = "127.0.0.1",
-    token: Optional[str] = None,
+    token: str | None = None,
     feed_overlap: bool = False,
-    exclude: Optional[List[str]] = None,
+    exclude: List[str] | None = None,
     timeout: float = 600.0,
     max_body: int = MAX_BODY,
     **recipe_options: Any,
@@ -365,6 +365,6 @@ def make_app(
     return create_app(annotation, host=host, max_body=max_body), annotation
 
 
-def page_url(host: str, port: int, token: Optional[str] = None) -> str:
+def page_url(host: str, port: int, token: str | None = None) -> str:
     shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}/" + (f"?token={token}" if token else "")

@@ -9,7 +9,7 @@ the recognizer (accepts as entities with the other tokens unknown; rejects as ne
 evidence when the `ner` component has an `incorrect_spans_key`, else counted only).
 """
 
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Protocol
+from typing import Any, Dict, Iterable, Iterator, List, Protocol
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -33,7 +33,7 @@ class ModelTeachSession:
         self,
         nlp: Language,
         tasks: Iterable[Task],
-        labels: Optional[Iterable[str]] = None,
+        labels: Iterable[str] | None = None,
         beam_width: int = 16,
         min_score: float = 0.01,
     ) -> None:
@@ -104,7 +104,7 @@ class ModelTeachSession:
         spaces = [bool(t.get("ws")) for t in task["tokens"]]
         return Doc(self.nlp.vocab, words=words, spaces=spaces)
 
-    def _example(self, answer: Task) -> Optional[Example]:
+    def _example(self, answer: Task) -> Example | None:
         spans = answer.get("spans") or []
         if answer.get("answer") not in ("accept", "reject") or len(spans) != 1:
             return None
@@ -131,7 +131,7 @@ class ModelTeachSession:
 
 
 def make_teach_session(
-    nlp: Language, tasks: Iterable[Task], labels: Optional[List[str]] = None
+    nlp: Language, tasks: Iterable[Task], labels: List[str] | None = None
 ) -> TeachSession:
     """The teach session of `ner.teach` (the built-in one; swap in another here)."""
     return ModelTeachSession(nlp, tasks, labels)

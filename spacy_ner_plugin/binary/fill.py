@@ -8,7 +8,7 @@ rejected spans in `doc.spans[INCORRECT_SPANS_KEY]` (what the `ner` component's
 
 from collections import defaultdict
 from enum import Enum
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from typing import Dict, Iterable, List, Set, Tuple
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -229,7 +229,7 @@ def _fill_batch(
 def fill_docs(
     docs: Iterable[Doc],
     strategy: FillStrategy,
-    nlp: Optional[Language] = None,
+    nlp: Language | None = None,
     beam_width: int = 16,
     uncertain: float = 0.3,
 ) -> Iterable[Doc]:

@@ -10,7 +10,7 @@ import sys
 from configparser import InterpolationError
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List
 
 import spacy
 import typer
@@ -51,12 +51,12 @@ def printer(silent: bool) -> Printer:
     return Printer(no_print=silent, pretty=not silent)
 
 
-def split_labels(labels: str) -> Optional[List[str]]:
+def split_labels(labels: str) -> List[str] | None:
     """`--label A,B` → ["A", "B"]; empty → None (no filter)."""
     return string_to_list(labels) if labels.strip() else None
 
 
-def import_code(code_path: Optional[Path]) -> None:
+def import_code(code_path: Path | None) -> None:
     """Import a Python file with the user's registered functions (`--code`), as spaCy does."""
     if code_path is None:
         return
@@ -68,7 +68,7 @@ def import_code(code_path: Optional[Path]) -> None:
         raise PluginError(f"Cannot import {code_path}", f"{type(err).__name__}: {err}") from err
 
 
-def load_tokenizer_pipeline(lang: str = "en", base_model: Optional[str] = None) -> Language:
+def load_tokenizer_pipeline(lang: str = "en", base_model: str | None = None) -> Language:
     """The pipeline whose tokenizer and vocab build Docs: a base model, or a blank `lang`."""
     try:
         return spacy.load(base_model) if base_model else spacy.blank(lang)
@@ -86,7 +86,7 @@ def db_option() -> Any:
     )
 
 
-def ensure_inputs_exist(*paths: Optional[Path]) -> None:
+def ensure_inputs_exist(*paths: Path | None) -> None:
     """Fail with a clear message before any work if an input file is missing."""
     for path in paths:
         if path is not None and not Path(path).exists():
@@ -94,7 +94,7 @@ def ensure_inputs_exist(*paths: Optional[Path]) -> None:
 
 
 @contextmanager
-def config_errors(config_path: Optional[Path] = None) -> Iterator[None]:
+def config_errors(config_path: Path | None = None) -> Iterator[None]:
     """A config that does not validate as a `PluginError`: spaCy's `show_validation_error`
     without its exit, so a plain function stays quiet and the CLI reports it."""
     try:

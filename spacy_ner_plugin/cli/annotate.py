@@ -1,7 +1,7 @@
 """`annotate`: serve a recipe's tasks in the browser and save every answer in the database."""
 
 from pathlib import Path
-from typing import List, Optional
+from typing import List
 
 import typer
 
@@ -20,13 +20,13 @@ def annotate_cli(
         ..., help="Raw texts (.jsonl with text/meta, or .txt) or tasks; review: datasets a,b"
     ),
     labels: str = typer.Option("", "--label", "-l", help="Comma-separated labels"),
-    patterns: Optional[Path] = typer.Option(
+    patterns: Path | None = typer.Option(
         None, "--patterns", help="Pattern file whose matches are pre-highlighted"
     ),
-    model: Optional[str] = typer.Option(
+    model: str | None = typer.Option(
         None, "--model", "-m", help="Pipeline: suggests entities (correct, teach) or tokenizes"
     ),
-    lang: Optional[str] = typer.Option(
+    lang: str | None = typer.Option(
         None, "--lang", help="Language of a blank tokenizer (instead of --model); default en"
     ),
     unsegmented: bool = typer.Option(
@@ -35,10 +35,10 @@ def annotate_cli(
     exclude: str = typer.Option(
         "", "--exclude", help="Comma-separated datasets whose texts are skipped too"
     ),
-    db: Optional[str] = db_option(),
+    db: str | None = db_option(),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on"),
     port: int = typer.Option(8080, "--port", help="Port to listen on"),
-    token: Optional[str] = typer.Option(
+    token: str | None = typer.Option(
         None, "--token", help="Access token (made and printed for a non-loopback --host)"
     ),
     feed_overlap: bool = typer.Option(
@@ -47,7 +47,7 @@ def annotate_cli(
     timeout: float = typer.Option(
         600.0, "--timeout", help="Seconds before an unanswered task goes to another session"
     ),
-    code_path: Optional[Path] = typer.Option(
+    code_path: Path | None = typer.Option(
         None, "--code", "-c", help="Python file with registered functions (your recipes)"
     ),
     # fmt: on
@@ -85,16 +85,16 @@ def annotate(
     dataset: str,
     source: str,
     *,
-    labels: Optional[List[str]] = None,
-    patterns: Optional[str] = None,
-    model: Optional[str] = None,
-    lang: Optional[str] = None,
+    labels: List[str] | None = None,
+    patterns: str | None = None,
+    model: str | None = None,
+    lang: str | None = None,
     segment: bool = True,
-    exclude: Optional[List[str]] = None,
-    db: Optional[str] = None,
+    exclude: List[str] | None = None,
+    db: str | None = None,
     host: str = "127.0.0.1",
     port: int = 8080,
-    token: Optional[str] = None,
+    token: str | None = None,
     feed_overlap: bool = False,
     timeout: float = 600.0,
     silent: bool = True,

@@ -2,7 +2,7 @@
 
 from configparser import InterpolationError
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 import typer
 from spacy import util
@@ -21,7 +21,7 @@ def check_config_cli(
     # fmt: off
     ctx: typer.Context,
     config_path: Path = typer.Argument(..., help="Training config", exists=True, dir_okay=False),
-    code_path: Optional[Path] = typer.Option(
+    code_path: Path | None = typer.Option(
         None, "--code", "-c", help="Python file with registered functions to import"
     ),
     # fmt: on
@@ -40,7 +40,7 @@ def check_config_cli(
 
 
 def check_config(
-    config_path: Path, overrides: Optional[Dict[str, Any]] = None, silent: bool = True
+    config_path: Path, overrides: Dict[str, Any] | None = None, silent: bool = True
 ) -> List[str]:
     """Every problem in `config_path` with `overrides` applied (printed with `silent=False`).
 

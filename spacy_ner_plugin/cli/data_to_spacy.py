@@ -4,7 +4,7 @@ from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterable, List, Sequence, Tuple, Union
 
 import spacy
 import typer
@@ -75,7 +75,7 @@ def data_to_spacy_cli(
     lang: str = typer.Option(
         "en", "--lang", help="Language of the blank tokenizer for records without tokens"
     ),
-    base_model: Optional[str] = typer.Option(
+    base_model: str | None = typer.Option(
         None,
         "--base-model",
         "-b",
@@ -88,7 +88,7 @@ def data_to_spacy_cli(
         help="Comma-separated labels; a span with any other label rejects its record",
     ),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad record"),
-    input_format: Optional[InputFormat] = typer.Option(
+    input_format: InputFormat | None = typer.Option(
         None, "--input-format", help="Force the input format (default: detected from content)"
     ),
     align: AlignMode = typer.Option(
@@ -104,13 +104,13 @@ def data_to_spacy_cli(
     shard_size: int = typer.Option(
         DEFAULT_SHARD_SIZE, "--shard-size", help="Docs per .spacy shard; more make a directory"
     ),
-    binary: Optional[bool] = typer.Option(
+    binary: bool | None = typer.Option(
         None,
         "--binary/--no-binary",
         help="Read records that do not declare their kind as yes/no answers (or gold); "
         "default: detected per file",
     ),
-    db: Optional[str] = db_option(),
+    db: str | None = db_option(),
     # fmt: on
 ) -> None:
     """Convert annotations into train.spacy / dev.spacy / labels.json.
@@ -146,19 +146,19 @@ def data_to_spacy(
     inputs: Sequence[Union[str, Path]],
     output_dir: Path,
     *,
-    eval_path: Optional[Union[str, Path]] = None,
+    eval_path: Union[str, Path] | None = None,
     eval_split: float = 0.2,
     seed: int = 0,
     lang: str = "en",
-    base_model: Optional[str] = None,
-    labels: Optional[List[str]] = None,
+    base_model: str | None = None,
+    labels: List[str] | None = None,
     strict: bool = False,
-    input_format: Optional[Union[str, InputFormat]] = None,
+    input_format: Union[str, InputFormat] | None = None,
     align: Union[str, AlignMode] = AlignMode.strict,
     conflicts: Union[str, ConflictPolicy] = ConflictPolicy.report,
     shard_size: int = DEFAULT_SHARD_SIZE,
-    binary: Optional[bool] = None,
-    db: Optional[str] = None,
+    binary: bool | None = None,
+    db: str | None = None,
     silent: bool = True,
 ) -> DataToSpacyResult:
     """Convert `inputs` into `output_dir/{train,dev}.spacy`, `labels.json` and reports.

@@ -1,7 +1,7 @@
 """`datasets`: the datasets of the annotation database, with Prodigy-like statistics."""
 
 import time
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING, List
 
 import srsly
 import typer
@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # the database needs the app extra: imported when used
 @app.command("datasets")
 def datasets_cli(
     # fmt: off
-    db: Optional[str] = db_option(),
+    db: str | None = db_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the statistics as JSON only"),
     # fmt: on
 ) -> None:
@@ -27,7 +27,7 @@ def datasets_cli(
             typer.echo(srsly.json_dumps([s.to_json() for s in found], indent=2))
 
 
-def datasets(db: Optional[str] = None, silent: bool = True) -> List["DatasetStats"]:
+def datasets(db: str | None = None, silent: bool = True) -> List["DatasetStats"]:
     """Statistics of every dataset in the database, in the order they were created."""
     from ..db.database import Database, safe_url
 

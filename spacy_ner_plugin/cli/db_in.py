@@ -1,7 +1,7 @@
 """`db-in`: an annotation file of any supported format → a dataset of the annotation database."""
 
 from pathlib import Path
-from typing import Dict, Iterator, Optional, Union
+from typing import Dict, Iterator, Union
 
 import spacy
 import typer
@@ -27,18 +27,18 @@ def db_in_cli(
     # fmt: off
     dataset: str = typer.Argument(..., help="Dataset to add the answers to (created if needed)"),
     input_path: Path = typer.Argument(..., help="Annotation file of any supported format"),
-    db: Optional[str] = db_option(),
-    input_format: Optional[InputFormat] = typer.Option(
+    db: str | None = db_option(),
+    input_format: InputFormat | None = typer.Option(
         None, "--input-format", help="Force the input format (default: detected from content)"
     ),
-    kind: Optional[AnswerKind] = typer.Option(
+    kind: AnswerKind | None = typer.Option(
         None, "--kind", help="Mark every record gold or binary (sets _view_id); default: as is"
     ),
     scheme: Scheme = typer.Option(Scheme.auto, "--scheme", help="CoNLL tag scheme"),
     n_sents: int = typer.Option(
         1, "--n-sents", help="CoNLL sentences per record (0: one per -DOCSTART- document)"
     ),
-    rejects: Optional[Path] = typer.Option(
+    rejects: Path | None = typer.Option(
         None, "--rejects", help="Where bad records go (default: beside INPUT, .rejects.jsonl)"
     ),
     # fmt: on
@@ -76,12 +76,12 @@ def db_in(
     dataset: str,
     input_path: Path,
     *,
-    db: Optional[str] = None,
-    input_format: Optional[Union[str, InputFormat]] = None,
-    kind: Optional[Union[str, AnswerKind]] = None,
+    db: str | None = None,
+    input_format: Union[str, InputFormat] | None = None,
+    kind: Union[str, AnswerKind] | None = None,
     scheme: Union[str, Scheme] = Scheme.auto,
     n_sents: int = 1,
-    rejects_output: Optional[Path] = None,
+    rejects_output: Path | None = None,
     silent: bool = True,
 ) -> ConversionCounts:
     """Add the records of `input_path` to `dataset` in database `db`; return the counts.
@@ -142,7 +142,7 @@ def db_in(
 def normalized_records(
     lines: Iterator[Line],
     vocab: Vocab,
-    view_kind: Optional[str],
+    view_kind: str | None,
     counts: ConversionCounts,
     rejects: RejectLog,
 ) -> Iterator[Dict]:
@@ -162,7 +162,7 @@ def normalized_records(
 
 
 def report_counts(
-    counts: ConversionCounts, rejects: RejectLog, rejects_file: Optional[Path], msg: Printer
+    counts: ConversionCounts, rejects: RejectLog, rejects_file: Path | None, msg: Printer
 ) -> None:
     """Print the rejects shown and a reconciled summary of one conversion."""
     for reject in rejects.shown:

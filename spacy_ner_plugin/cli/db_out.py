@@ -2,7 +2,7 @@
 `.spacy`."""
 
 from pathlib import Path
-from typing import Any, Dict, Iterator, Optional, Tuple, Union
+from typing import Any, Dict, Iterator, Tuple, Union
 
 import typer
 from spacy.language import Language
@@ -33,14 +33,14 @@ def db_out_cli(
         ..., help="Dataset name (or dataset:NAME), or an annotation file of any supported format"
     ),
     output: Path = typer.Argument(..., help="File to write (.jsonl, .spacy, or CoNLL)"),
-    db: Optional[str] = db_option(),
-    output_format: Optional[OutputFormat] = typer.Option(
+    db: str | None = db_option(),
+    output_format: OutputFormat | None = typer.Option(
         None, "--output-format", help="Output format (default: by suffix: .jsonl, .spacy, conll)"
     ),
-    input_format: Optional[InputFormat] = typer.Option(
+    input_format: InputFormat | None = typer.Option(
         None, "--input-format", help="Force the input format of a file (default: detected)"
     ),
-    kind: Optional[AnswerKind] = typer.Option(
+    kind: AnswerKind | None = typer.Option(
         None, "--kind", help="Mark every record gold or binary (sets _view_id); default: as is"
     ),
     scheme: Scheme = typer.Option(Scheme.auto, "--scheme", help="CoNLL input tag scheme"),
@@ -48,7 +48,7 @@ def db_out_cli(
         1, "--n-sents", help="CoNLL sentences per record (0: one per -DOCSTART- document)"
     ),
     lang: str = typer.Option("en", "--lang", help="Blank tokenizer for records without tokens"),
-    base_model: Optional[str] = typer.Option(
+    base_model: str | None = typer.Option(
         None,
         "--base-model",
         "-b",
@@ -90,14 +90,14 @@ def db_out(
     source: Union[str, Path],
     output: Path,
     *,
-    db: Optional[str] = None,
-    output_format: Optional[Union[str, OutputFormat]] = None,
-    input_format: Optional[Union[str, InputFormat]] = None,
-    kind: Optional[Union[str, AnswerKind]] = None,
+    db: str | None = None,
+    output_format: Union[str, OutputFormat] | None = None,
+    input_format: Union[str, InputFormat] | None = None,
+    kind: Union[str, AnswerKind] | None = None,
     scheme: Union[str, Scheme] = Scheme.auto,
     n_sents: int = 1,
     lang: str = "en",
-    base_model: Optional[str] = None,
+    base_model: str | None = None,
     align: Union[str, AlignMode] = AlignMode.strict,
     silent: bool = True,
 ) -> ConversionCounts:
@@ -138,7 +138,7 @@ def db_out(
     return counts
 
 
-def source_spec(source: Union[str, Path], db: Optional[str] = None) -> InputSpec:
+def source_spec(source: Union[str, Path], db: str | None = None) -> InputSpec:
     """What `db-out` reads: a file, `dataset:NAME`, or else dataset `source` of `db`."""
     spec = parse_input(str(source))
     if spec.dataset is None and not spec.path.exists():
@@ -155,14 +155,14 @@ def source_spec(source: Union[str, Path], db: Optional[str] = None) -> InputSpec
 
 def _pairs(
     lines: Iterator[Line],
-    view_kind: Optional[str],
+    view_kind: str | None,
     nlp: Language,
     align: str,
     counts: ConversionCounts,
     rejects: RejectLog,
     output_format: str,
     msg: Printer,
-) -> Iterator[Tuple[Dict[str, Any], Optional[Doc]]]:
+) -> Iterator[Tuple[Dict[str, Any], Doc | None]]:
     """Every usable `(record, doc)`; docs are only built for formats that need them.
 
     Checks the counts last, inside the writer, so a failure leaves the output as it was.
@@ -195,7 +195,7 @@ def record_to_output_doc(
     record: Dict[str, Any],
     nlp: Language,
     align: Union[str, AlignMode] = AlignMode.strict,
-    msg: Optional[Printer] = None,
+    msg: Printer | None = None,
 ) -> Doc:
     """One record as a Doc annotated like `data-to-spacy` would (unannotated if not used).
 

@@ -1,7 +1,7 @@
 """`evaluate`: score a trained pipeline on a gold eval set, per label."""
 
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Union
 
 import typer
 from spacy.cli._util import setup_gpu
@@ -31,17 +31,17 @@ def evaluate_cli(
     data_path: str = typer.Argument(
         ..., help="Gold eval set: .spacy or annotation file, or dataset:NAME"
     ),
-    output: Optional[Path] = typer.Option(
+    output: Path | None = typer.Option(
         Path("metrics/scores.json"), "--output", "-o", help="Where to write the scores as JSON"
     ),
     binary: bool = typer.Option(
         False, "--binary", help="Also score binary accept/reject answers (exact-span P/R/F)"
     ),
-    code_path: Optional[Path] = typer.Option(
+    code_path: Path | None = typer.Option(
         None, "--code", "-c", help="Python file with registered functions the pipeline needs"
     ),
     gpu_id: int = typer.Option(-1, "--gpu-id", "-g", help="GPU id, or -1 for CPU"),
-    db: Optional[str] = db_option(),
+    db: str | None = db_option(),
     # fmt: on
 ) -> None:
     """Score a trained pipeline on a gold eval set, per label.
@@ -61,10 +61,10 @@ def evaluate_cli(
 def evaluate(
     model: str,
     data_path: Union[str, Path],
-    output: Optional[Path] = None,
+    output: Path | None = None,
     binary: bool = False,
     gpu_id: int = -1,
-    db: Optional[str] = None,
+    db: str | None = None,
     silent: bool = True,
 ) -> Dict[str, Any]:
     """Score `model` on the gold docs in `data_path` (a file, or `dataset:NAME` of database
@@ -96,7 +96,7 @@ def evaluate(
 def print_scores(result: Dict[str, Any], msg: Printer) -> None:
     """The per-label P/R/F table (and binary-answer scores, when present)."""
 
-    def row(name: str, *values: Optional[float]) -> tuple:
+    def row(name: str, *values: float | None) -> tuple:
         return (name, *("-" if v is None else f"{v * 100:.2f}" for v in values))
 
     rows = [

@@ -1,7 +1,7 @@
 """`evaluate-patterns`: score the patterns alone on a gold set — do rules get > 90%?"""
 
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Union
 
 import typer
 from spacy.tokens import Span
@@ -40,13 +40,13 @@ def evaluate_patterns_cli(
     threshold: float = typer.Option(
         DEFAULT_THRESHOLD, "--threshold", help="F-score (0-1) at which rules alone may do"
     ),
-    output: Optional[Path] = typer.Option(
+    output: Path | None = typer.Option(
         None, "--output", "-o", help="Where to write the scores and advice as JSON"
     ),
-    code_path: Optional[Path] = typer.Option(
+    code_path: Path | None = typer.Option(
         None, "--code", "-c", help="Python file with registered functions (e.g. a custom --lang)"
     ),
-    db: Optional[str] = db_option(),
+    db: str | None = db_option(),
     # fmt: on
 ) -> None:
     """Score the patterns alone against a gold eval set: the rules-only baseline.
@@ -74,8 +74,8 @@ def evaluate_patterns(
     *,
     lang: str = "en",
     threshold: float = DEFAULT_THRESHOLD,
-    output: Optional[Path] = None,
-    db: Optional[str] = None,
+    output: Path | None = None,
+    db: str | None = None,
     silent: bool = True,
 ) -> Dict[str, Any]:
     """Scores (overall and per label) of the patterns' matches on the gold docs, plus advice.
@@ -116,7 +116,7 @@ def evaluate_patterns(
 
 
 def advise(
-    precision: Optional[float], recall: Optional[float], fscore: Optional[float], threshold: float
+    precision: float | None, recall: float | None, fscore: float | None, threshold: float
 ) -> str:
     """The flowchart's answer to "do rules alone get > threshold?", with the next step."""
     if fscore is None or precision is None or recall is None:

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional, Tuple, Union
+from typing import Iterator, Tuple, Union
 
 import typer
 from spacy.tokens import Doc
@@ -49,7 +49,7 @@ def fill_binary_cli(
         ..., help="Training corpus (.spacy) from data-to-spacy", exists=True
     ),
     output_path: Path = typer.Argument(..., help="Where to write the filled corpus (.spacy)"),
-    base_model: Optional[str] = typer.Option(
+    base_model: str | None = typer.Option(
         None,
         "--base-model",
         "-b",
@@ -75,7 +75,7 @@ def fill_binary_cli(
     lang: str = typer.Option(
         "en", "--lang", help="Tokenizer for string patterns (without --base-model)"
     ),
-    code_path: Optional[Path] = typer.Option(
+    code_path: Path | None = typer.Option(
         None, "--code", "-c", help="Python file with registered functions the base model needs"
     ),
     # fmt: on
@@ -110,12 +110,12 @@ def fill_binary_cli(
 def fill_binary(
     input_path: Path,
     output_path: Path,
-    base_model: Optional[str] = None,
+    base_model: str | None = None,
     strategy: Union[FillStrategy, str] = FillStrategy.auto,
     beam_width: int = 16,
     uncertain: float = 0.3,
     propagate: bool = True,
-    patterns: Optional[Path] = None,
+    patterns: Path | None = None,
     lang: str = "en",
     silent: bool = True,
 ) -> FillResult:
@@ -176,7 +176,7 @@ def fill_binary(
 
 
 def choose_strategy(
-    strategy: Union[FillStrategy, str], base_model: Optional[str]
+    strategy: Union[FillStrategy, str], base_model: str | None
 ) -> Tuple[FillStrategy, str]:
     """Resolve 'auto' and check the strategy can run; return it with the reason."""
     strategy = choice(FillStrategy, strategy, "strategy")

@@ -6,9 +6,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
-import srsly
 import typer
 from thinc.api import Config
 from tqdm import tqdm
@@ -16,7 +15,7 @@ from wasabi import Printer
 
 from ..io.files import atomic_path
 from ..io.partitions import Shard, plan_shards, read_raw
-from ..io.records import Reject, read_jsonl
+from ..io.records import Reject, json_line, read_jsonl
 from ..preannotate.preannotator import Counts, Preannotator, read_config
 from ..preannotate.preview import write_preview
 from ._util import (
@@ -55,7 +54,7 @@ def preannotate_cli(
         dir_okay=False,
     ),
     output: Path = typer.Argument(..., help="Task JSONL with tokens and pre-highlighted spans"),
-    patterns: Optional[Path] = typer.Option(
+    patterns: Path | None = typer.Option(
         None,
         "--patterns",
         "-p",
@@ -63,13 +62,13 @@ def preannotate_cli(
         exists=True,
         dir_okay=False,
     ),
-    base_model: Optional[str] = typer.Option(
+    base_model: str | None = typer.Option(
         None,
         "--base-model",
         "-b",
         help="Pipeline whose entities are suggested (and that tokenizes): package name or path",
     ),
-    config_path: Optional[Path] = typer.Option(
+    config_path: Path | None = typer.Option(
         None,
         "--config",
         help="Pre-annotation config; default: the built-in one",
@@ -79,22 +78,22 @@ def preannotate_cli(
     labels: str = typer.Option(
         "", "--label", "-l", help="Comma-separated labels to keep; default: all"
     ),
-    overlaps: Optional[str] = typer.Option(
+    overlaps: str | None = typer.Option(
         None, "--overlaps", help="'longest', or suggester names that win overlaps, e.g. 'patterns'"
     ),
     unsegmented: bool = typer.Option(
         False, "--unsegmented", help="One task per text instead of one per sentence"
     ),
-    lang: Optional[str] = typer.Option(None, "--lang", help="Language of the blank tokenizer"),
+    lang: str | None = typer.Option(None, "--lang", help="Language of the blank tokenizer"),
     n_process: int = typer.Option(1, "--n-process", "-n", help="Worker processes (input shards)"),
-    preview: Optional[Path] = typer.Option(
+    preview: Path | None = typer.Option(
         None, "--preview", help="HTML file showing tasks with suggestions, rendered by displaCy"
     ),
     preview_n: int = typer.Option(100, "--preview-n", help="How many tasks the preview shows"),
-    rejects: Optional[Path] = typer.Option(
+    rejects: Path | None = typer.Option(
         None, "--rejects", help="Rejects report; default: OUTPUT with .rejects.jsonl"
     ),
-    code_path: Optional[Path] = typer.Option(
+    code_path: Path | None = typer.Option(
         None, "--code", "-c", help="Python file with registered functions the config names"
     ),
     # fmt: on
@@ -136,13 +135,13 @@ def preannotate(
     input_path: Path,
     output: Path,
     *,
-    config_path: Optional[Path] = None,
-    overrides: Optional[Dict[str, Any]] = None,
+    config_path: Path | None = None,
+    overrides: Dict[str, Any] | None = None,
     n_process: int = 1,
-    preview: Optional[Path] = None,
+    preview: Path | None = None,
     preview_n: int = 100,
-    rejects_path: Optional[Path] = None,
-    code_path: Optional[Path] = None,
+    rejects_path: Path | None = None,
+    code_path: Path | None = None,
     silent: bool = True,
 ) -> PreannotateResult:
     """Pre-annotate `input_path` into `output` (+ rejects report, optional HTML preview).
@@ -201,17 +200,17 @@ def write_shard(
     with out_path.open("w", encoding="utf8") as out, rejects_path.open("w", encoding="utf8") as rej:
         for _, result in preannotator.process(lines):
             if isinstance(result, Reject):
-                rej.write(srsly.json_dumps(result.to_json()) + "\n")
+                rej.write(json_line(result.to_json()) + "\n")
                 continue
             for task in result:
-                out.write(srsly.json_dumps(task) + "\n")
+                out.write(json_line(task) + "\n")
     return preannotator.counts
 
 
 _worker: Dict[str, Preannotator] = {}
 
 
-def _init_worker(config_str: str, code_path: Optional[Path]) -> None:
+def _init_worker(config_str: str, code_path: Path | None) -> None:
     if "preannotator" in _worker:  # forked: inherited from the parent, ready to use
         return
     import_code(code_path)
@@ -226,7 +225,7 @@ def _worker_shard(input_path: Path, shard: Shard, out_path: Path, rejects_path: 
 def _run_workers(
     preannotator: Preannotator,
     config_str: str,
-    code_path: Optional[Path],
+    code_path: Path | None,
     input_path: Path,
     shards: List[Shard],
     out_path: Path,

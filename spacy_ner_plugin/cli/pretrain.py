@@ -3,7 +3,7 @@
 import re
 import shutil
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 
 import typer
 from spacy import util
@@ -42,7 +42,7 @@ def pretrain_cli(
     output_dir: Path = typer.Argument(
         ..., help="Directory for the per-epoch weights and model-last.bin"
     ),
-    code_path: Optional[Path] = typer.Option(
+    code_path: Path | None = typer.Option(
         None, "--code", "-c", help="Python file with registered functions to import"
     ),
     gpu_id: int = typer.Option(-1, "--gpu-id", "-g", help="GPU id, or -1 for CPU"),
@@ -66,7 +66,7 @@ def pretrain_cli(
 def pretrain(
     config_path: Path,
     output_dir: Path,
-    overrides: Optional[Dict[str, Any]] = None,
+    overrides: Dict[str, Any] | None = None,
     gpu_id: int = -1,
     fresh: bool = False,
     silent: bool = True,
@@ -119,7 +119,7 @@ def pretrain(
     return last
 
 
-def latest_checkpoint(output_dir: Path) -> Optional[Tuple[int, Path]]:
+def latest_checkpoint(output_dir: Path) -> Tuple[int, Path] | None:
     """The `(epoch, path)` of the newest complete `model{epoch}.bin`, if any."""
     found = [
         (int(match.group(1)), path)

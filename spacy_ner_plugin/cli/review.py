@@ -5,7 +5,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Sequence, Union
 
 import typer
 from wasabi import Printer
@@ -47,7 +47,7 @@ class ReviewResult:
     counts: ConversionCounts
     units: Counter = field(default_factory=Counter)
     agreement: Dict[str, Any] = field(default_factory=dict)
-    consistency: Optional[Dict[str, Any]] = None
+    consistency: Dict[str, Any] | None = None
     paths: Dict[str, Path] = field(default_factory=dict)
     shown_rejects: List[str] = field(default_factory=list)
 
@@ -76,29 +76,29 @@ def review_cli(
         "answers)",
     ),
     output: Path = typer.Argument(..., help="JSONL of settled records in Prodigy's review shape"),
-    conflicts: Optional[Path] = typer.Option(
+    conflicts: Path | None = typer.Option(
         None, "--conflicts", help="Where unsettled texts go (default: OUTPUT's name + .conflicts)"
     ),
     auto_accept: bool = typer.Option(
         False, "--auto-accept", "-A", help="Settle the texts on which every annotator agrees"
     ),
-    policy: Optional[str] = typer.Option(
+    policy: str | None = typer.Option(
         None, "--policy", help=f"Settle conflicts by: {', '.join(POLICY_NAMES)}"
     ),
     labels: str = typer.Option(
         "", "--label", "-l", help="Comma-separated labels; a span with another rejects its record"
     ),
-    input_format: Optional[InputFormat] = typer.Option(
+    input_format: InputFormat | None = typer.Option(
         None, "--input-format", help="Force the input format (default: detected from content)"
     ),
-    report: Optional[Path] = typer.Option(
+    report: Path | None = typer.Option(
         None, "--report", "-r", help="Write counts, agreement figures and findings as JSON"
     ),
     consistency: bool = typer.Option(
         False, "--consistency", help="Also check the chosen annotations for internal consistency"
     ),
     lang: str = typer.Option("en", "--lang", help="Blank tokenizer for records without tokens"),
-    db: Optional[str] = db_option(),
+    db: str | None = db_option(),
     # fmt: on
 ) -> None:
     """Merge several annotators' answers, measure their agreement and settle conflicts.
@@ -132,15 +132,15 @@ def review(
     inputs: Sequence[Union[str, Path]],
     output: Path,
     *,
-    conflicts: Optional[Path] = None,
+    conflicts: Path | None = None,
     auto_accept: bool = False,
-    policy: Optional[str] = None,
-    labels: Optional[List[str]] = None,
-    input_format: Optional[str] = None,
-    report: Optional[Path] = None,
+    policy: str | None = None,
+    labels: List[str] | None = None,
+    input_format: str | None = None,
+    report: Path | None = None,
     consistency: bool = False,
     lang: str = "en",
-    db: Optional[str] = None,
+    db: str | None = None,
     silent: bool = True,
 ) -> ReviewResult:
     """Review `inputs` (files or `dataset:NAME`s of database `db`) into `output` and the
@@ -214,11 +214,11 @@ def print_review(result: ReviewResult, msg: Printer) -> None:
     msg.good("Saved", ", ".join(str(p) for p in result.paths.values()))
 
 
-def _pct(value: Optional[float]) -> str:
+def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}"
 
 
-def _num(value: Optional[float]) -> str:
+def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 

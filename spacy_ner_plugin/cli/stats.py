@@ -1,7 +1,7 @@
 """`stats`: label, answer and span statistics of annotation files, with advice."""
 
 from pathlib import Path
-from typing import List, Optional, Union
+from typing import List, Union
 
 import srsly
 import typer
@@ -20,18 +20,18 @@ def stats_cli(
     inputs: List[str] = typer.Argument(
         ..., help="Annotation files of any supported format, or dataset:NAME"
     ),
-    input_format: Optional[InputFormat] = typer.Option(
+    input_format: InputFormat | None = typer.Option(
         None, "--input-format", help="Force the input format (default: detected from content)"
     ),
     lang: str = typer.Option("en", "--lang", help="Blank tokenizer for records without tokens"),
-    base_model: Optional[str] = typer.Option(
+    base_model: str | None = typer.Option(
         None,
         "--base-model",
         "-b",
         help="Pipeline whose tokenizer is used instead of a blank --lang",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the statistics as JSON only"),
-    db: Optional[str] = db_option(),
+    db: str | None = db_option(),
     # fmt: on
 ) -> None:
     """Show label, answer and span statistics of annotation files or datasets, and advice.
@@ -56,10 +56,10 @@ def stats_cli(
 def stats(
     inputs: List[str],
     *,
-    input_format: Optional[Union[str, InputFormat]] = None,
+    input_format: Union[str, InputFormat] | None = None,
     lang: str = "en",
-    base_model: Optional[str] = None,
-    db: Optional[str] = None,
+    base_model: str | None = None,
+    db: str | None = None,
     silent: bool = True,
 ) -> CorpusStats:
     """Statistics of `inputs` (paths or `dataset:NAME`s of database `db`, optionally with

@@ -3,7 +3,7 @@
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 import typer
 from spacy.util import load_config
@@ -51,7 +51,7 @@ def train_curve_cli(
     output: Path = typer.Option(
         Path("metrics/train_curve.json"), "--output", "-o", help="Curve and advice as JSON"
     ),
-    plot: Optional[Path] = typer.Option(
+    plot: Path | None = typer.Option(
         None, "--plot", help="SVG plot of F against examples; default: --output with .svg"
     ),
     training_dir: Path = typer.Option(
@@ -61,7 +61,7 @@ def train_curve_cli(
         1.0, "--threshold", help="F points the last segment must add to count as a gain"
     ),
     label_stats: bool = typer.Option(False, "--label-stats", help="Show per-label F per point"),
-    code_path: Optional[Path] = typer.Option(
+    code_path: Path | None = typer.Option(
         None, "--code", "-c", help="Python file with registered functions the config uses"
     ),
     gpu_id: int = typer.Option(-1, "--gpu-id", "-g", help="GPU id, or -1 for CPU"),
@@ -95,16 +95,16 @@ def train_curve_cli(
 def train_curve(
     config_path: Path,
     *,
-    overrides: Optional[Dict[str, Any]] = None,
+    overrides: Dict[str, Any] | None = None,
     n_samples: int = 4,
     n_seeds: int = 1,
     n_workers: int = 0,
-    output: Optional[Path] = Path("metrics/train_curve.json"),
-    plot: Optional[Path] = None,
+    output: Path | None = Path("metrics/train_curve.json"),
+    plot: Path | None = None,
     training_dir: Path = Path("training/train_curve"),
     threshold: float = 1.0,
     label_stats: bool = False,
-    code_path: Optional[Path] = None,
+    code_path: Path | None = None,
     gpu_id: int = -1,
     silent: bool = True,
 ) -> Dict[str, Any]:

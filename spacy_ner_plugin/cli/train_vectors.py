@@ -7,7 +7,6 @@ brand names) gets a vector; the output directory is what `[initialize] vectors` 
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Optional
 
 import typer
 from spacy.training.initialize import convert_vectors
@@ -23,7 +22,7 @@ def train_vectors_cli(
     raw_text: Path = typer.Argument(..., help="Raw text: JSONL/plain text file or a directory"),
     output_dir: Path = typer.Argument(..., help="Where to save the spaCy vectors pipeline"),
     lang: str = typer.Option("en", "--lang", help="Language of the tokenizer and pipeline"),
-    exclude: Optional[Path] = typer.Option(None, "--exclude", help="Texts to leave out (dev set)"),
+    exclude: Path | None = typer.Option(None, "--exclude", help="Texts to leave out (dev set)"),
     dim: int = typer.Option(100, "--dim", help="Vector width"),
     epochs: int = typer.Option(10, "--epochs", help="Passes over the text"),
     min_count: int = typer.Option(2, "--min-count", help="Ignore words seen fewer times"),
@@ -54,7 +53,7 @@ def train_vectors(
     raw_text: Path,
     output_dir: Path,
     lang: str = "en",
-    exclude: Optional[Path] = None,
+    exclude: Path | None = None,
     dim: int = 100,
     epochs: int = 10,
     min_count: int = 2,

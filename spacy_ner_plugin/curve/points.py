@@ -24,7 +24,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
 
 import spacy
 import srsly
@@ -65,7 +65,7 @@ class PointJob:
     n_examples: int = 0
     n_entities: int = 0
     gpu_id: int = -1
-    code_path: Optional[Path] = None
+    code_path: Path | None = None
 
     @property
     def result_path(self) -> Path:
@@ -189,7 +189,7 @@ def plan_points(
     seeds: Sequence[int],
     training_dir: Path,
     gpu_id: int = -1,
-    code_path: Optional[Path] = None,
+    code_path: Path | None = None,
 ) -> List[Tuple[PointJob, Config]]:
     """One job (and its config) per fraction and seed, keyed for the cache."""
     resolved = config.interpolate()["training"]
@@ -311,7 +311,7 @@ def train_point(job: PointJob) -> Dict[str, Any]:
     return result
 
 
-def cached_result(job: PointJob) -> Optional[Dict[str, Any]]:
+def cached_result(job: PointJob) -> Dict[str, Any] | None:
     """The stored result of a completed point, or None if it still has to be trained."""
     return srsly.read_json(job.result_path) if job.result_path.exists() else None
 

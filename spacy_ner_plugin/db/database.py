@@ -18,7 +18,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple, TypeVar
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Set, Tuple, TypeVar
 
 from ..errors import PluginError, UsageError
 from ..io.hashing import set_hashes
@@ -75,7 +75,7 @@ links = sa.Table(
 )
 
 
-def resolve_db_url(db: Optional[str] = None) -> str:
+def resolve_db_url(db: str | None = None) -> str:
     """The database URL from `--db` (a URL or a file path), else $SPACY_NER_PLUGIN_DB, else
     `annotations.sqlite` in the current directory (the project)."""
     value = db or os.environ.get(DB_ENV) or DEFAULT_DB
@@ -92,7 +92,7 @@ def safe_url(url: str) -> str:
     return sa.make_url(url).render_as_string(hide_password=True)
 
 
-def sqlite_file(url: str) -> Optional[Path]:
+def sqlite_file(url: str) -> Path | None:
     """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
     parsed = sa.make_url(url)
     if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
@@ -147,7 +147,7 @@ class AddResult:
 class Database:
     """One database (any SQLAlchemy URL; SQLite and PostgreSQL are tested)."""
 
-    def __init__(self, url: Optional[str] = None, pool_size: int = 10) -> None:
+    def __init__(self, url: str | None = None, pool_size: int = 10) -> None:
         self.url = resolve_db_url(url)
         options: Dict[str, Any] = {}
         self.is_sqlite = self.url.startswith("sqlite")
@@ -213,7 +213,7 @@ class Database:
         with self.engine.connect() as conn:
             return _dataset_id(conn, name) is not None
 
-    def add_dataset(self, name: str, meta: Optional[Dict[str, Any]] = None) -> None:
+    def add_dataset(self, name: str, meta: Dict[str, Any] | None = None) -> None:
         """Create dataset `name` if it does not exist (its meta is kept if it does)."""
         check_dataset_name(name)
         self._retrying(lambda conn: _ensure_dataset(conn, name, meta))
@@ -284,7 +284,7 @@ class Database:
             for content in conn.execution_options(yield_per=1000).scalars(query):
                 yield json.loads(content)
 
-    def count(self, name: str, session_id: Optional[str] = None) -> int:
+    def count(self, name: str, session_id: str | None = None) -> int:
         """Number of answers in `name` (of one session, if given)."""
         query = (
             sa.select(sa.func.count())
@@ -299,7 +299,7 @@ class Database:
             return int(conn.scalar(query) or 0)
 
     def hashes(
-        self, names: Iterable[str], by: str = "input", session_id: Optional[str] = None
+        self, names: Iterable[str], by: str = "input", session_id: str | None = None
     ) -> Set[int]:
         """The input (or task) hashes of the answers in datasets `names` (of one session)."""
         column = examples.c.input_hash if by == "input" else examples.c.task_hash
@@ -334,7 +334,7 @@ class Database:
             return found
         raise UsageError("No such dataset", name)
 
-    def all_stats(self, names: Optional[Iterable[str]] = None) -> List[DatasetStats]:
+    def all_stats(self, names: Iterable[str] | None = None) -> List[DatasetStats]:
         """`stats` of every dataset (or of `names`), in the order they were created."""
         query = sa.select(datasets).order_by(datasets.c.id)
         if names is not None:
@@ -397,15 +397,15 @@ def _example_row(record: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
-def _short(value: Any) -> Optional[str]:
+def _short(value: Any) -> str | None:
     return str(value)[:NAME_MAX] if value is not None else None
 
 
-def _dataset_id(conn: sa.Connection, name: str) -> Optional[int]:
+def _dataset_id(conn: sa.Connection, name: str) -> int | None:
     return conn.scalar(sa.select(datasets.c.id).where(datasets.c.name == name))
 
 
-def _ensure_dataset(conn: sa.Connection, name: str, meta: Optional[Dict[str, Any]]) -> int:
+def _ensure_dataset(conn: sa.Connection, name: str, meta: Dict[str, Any] | None) -> int:
     dataset_id = _dataset_id(conn, name)
     if dataset_id is None:
         values = {"name": name, "created": time.time(), "meta": json_line(meta or {})}

@@ -6,7 +6,7 @@ The batch steps (`data-to-spacy`, `stats`, `review`, `evaluate`, `evaluate-patte
 $SPACY_NER_PLUGIN_DB names (see `database.resolve_db_url`).
 """
 
-from typing import Iterator, Optional
+from typing import Iterator
 
 from ..errors import PluginError
 from ..io.records import Line
@@ -14,13 +14,13 @@ from ..io.records import Line
 PREFIX = "dataset:"
 
 
-def dataset_name(spec: str) -> Optional[str]:
+def dataset_name(spec: str) -> str | None:
     """`dataset:NAME` → NAME; anything else → None."""
     text = str(spec)
     return text[len(PREFIX) :] if text.startswith(PREFIX) else None
 
 
-def read_dataset(name: str, db: Optional[str] = None) -> Iterator[Line]:
+def read_dataset(name: str, db: str | None = None) -> Iterator[Line]:
     """Every answer of dataset `name` as a `Line` located at `dataset:NAME`, line = its rank."""
     from .database import Database
 
@@ -30,11 +30,11 @@ def read_dataset(name: str, db: Optional[str] = None) -> Iterator[Line]:
             yield Line(location, i, record=record)
 
 
-def dataset_exists(name: str, db: Optional[str] = None) -> bool:
+def dataset_exists(name: str, db: str | None = None) -> bool:
     return missing_dataset(name, db) is None
 
 
-def missing_dataset(name: str, db: Optional[str] = None) -> Optional[str]:
+def missing_dataset(name: str, db: str | None = None) -> str | None:
     """None if the database holds dataset `name`, else why not, naming the database.
 
     A SQLite file that does not exist is not created just to look.
@@ -53,7 +53,7 @@ def missing_dataset(name: str, db: Optional[str] = None) -> Optional[str]:
     return f"{name!r} is not in {safe_url(url)} (datasets there: {there})"
 
 
-def check_dataset(name: str, db: Optional[str] = None) -> None:
+def check_dataset(name: str, db: str | None = None) -> None:
     """Raise a `PluginError` naming the dataset and the database unless it holds `name`."""
     reason = missing_dataset(name, db)
     if reason is not None:

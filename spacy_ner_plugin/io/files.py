@@ -1,12 +1,14 @@
 """Atomic file output: write to a temporary file beside the target, then rename."""
 
+import json
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, Union
 
-import srsly
+from .records import json_line
 
 
 @contextmanager
@@ -23,11 +25,42 @@ def atomic_path(path: Union[str, Path]) -> Iterator[Path]:
     try:
         yield tmp
         if tmp.is_file():  # mkstemp makes it private; give it the permissions open() would
-            os.chmod(tmp, 0o666 & ~_current_umask())
+            os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def replace_path(new: Union[str, Path], path: Union[str, Path]) -> None:
+    """Put `new` (a finished file or directory) at `path`, replacing what is there.
+
+    A file over a file (or onto nothing) is one atomic rename. Otherwise the old output is
+    first renamed aside to `.NAME.old`, which is renamed back if moving `new` in fails, and
+    removed only once `new` is in place: at every moment an output is complete somewhere.
+    """
+    new, path = Path(new), Path(path)
+    if not path.is_dir() and not (new.is_dir() and path.exists()):
+        os.replace(new, path)
+        return
+    old = path.with_name(f".{path.name}.old")
+    remove_path(old)
+    path.rename(old)
+    try:
+        os.replace(new, path)
+    except BaseException:
+        old.rename(path)
+        raise
+    remove_path(old)
+
+
+def remove_path(path: Union[str, Path]) -> None:
+    """Remove a file or a directory tree, if there is one."""
+    path = Path(path)
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
 
 
 def write_jsonl_atomic(path: Union[str, Path], records: Iterable[Dict[str, Any]]) -> int:
@@ -35,18 +68,19 @@ def write_jsonl_atomic(path: Union[str, Path], records: Iterable[Dict[str, Any]]
     count = 0
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf8") as file_:
         for record in records:
-            file_.write(srsly.json_dumps(record) + "\n")
+            file_.write(json_line(record) + "\n")
             count += 1
     return count
 
 
 def write_json_atomic(path: Union[str, Path], data: Any) -> None:
-    """Write one JSON document atomically."""
+    """Write one JSON document atomically (valid JSON: NaN or Infinity raise `ValueError`)."""
+    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
     with atomic_path(path) as tmp:
-        srsly.write_json(tmp, data)
+        tmp.write_text(text + "\n", encoding="utf8")
 
 
-def _current_umask() -> int:
+def current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask

@@ -8,6 +8,9 @@ of a canonical JSON string, so they are stable across processes, machines and Py
 - `_task_hash` hashes the input hash together with the sorted `(start, end, label)` of the
   record's spans and its top-level `label`: the same question about the same text shares it.
 
+Any record can be hashed, also one that validation rejects (spans that are not objects, a
+numeric label, a lone surrogate): the hash is then of whatever the record holds.
+
 Hashes already present in a record (e.g. from a Prodigy export) are kept unless
 `overwrite=True`; grouping by text always uses `text_hash`, which never trusts a stored value.
 """
@@ -21,7 +24,9 @@ INPUT_KEYS = ("text", "image", "html", "input")
 
 
 def _hash_json(value: Any) -> int:
-    return murmurhash.hash(json.dumps(value, sort_keys=True, ensure_ascii=False))
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    # `murmurhash.hash(text)` hashes the UTF-8 bytes; surrogatepass also takes a lone surrogate
+    return murmurhash.hash_bytes(text.encode("utf8", "surrogatepass"))
 
 
 def input_hash(record: Dict[str, Any]) -> int:
@@ -29,17 +34,29 @@ def input_hash(record: Dict[str, Any]) -> int:
     return _hash_json({key: record[key] for key in INPUT_KEYS if key in record})
 
 
-def span_key(spans: Iterable[Dict[str, Any]]) -> List[Tuple[int, int, str]]:
-    """The sorted `(start, end, label)` triples that identify a record's spans."""
-    return sorted((s["start"], s["end"], s["label"]) for s in spans)
+def span_key(spans: Iterable[Any]) -> List[Tuple[Any, Any, Any]]:
+    """The sorted `(start, end, label)` triples that identify a record's spans.
+
+    A span that is not an object counts as `(span, None, None)`; values of mixed types sort
+    by their JSON form.
+    """
+    keys = [
+        (s.get("start"), s.get("end"), s.get("label")) if isinstance(s, dict) else (s, None, None)
+        for s in spans
+    ]
+    try:
+        return sorted(keys)
+    except TypeError:
+        return sorted(keys, key=lambda key: json.dumps(key, sort_keys=True, default=repr))
 
 
 def task_hash(record: Dict[str, Any]) -> int:
     """Hash of the input plus the question asked about it (spans and label)."""
+    spans = record.get("spans") or []
     return _hash_json(
         {
             "input": input_hash(record),
-            "spans": span_key(record.get("spans") or []),
+            "spans": span_key(spans) if isinstance(spans, list) else spans,
             "label": record.get("label"),
         }
     )

@@ -6,12 +6,13 @@ number, so parallel workers each read their own part of the file and still repor
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator, List, Optional, Union
+from typing import BinaryIO, Iterator, List, Union
 
 from ..constants import TEXT_SUFFIXES
-from .records import Line, decode_line, parse_jsonl_line
+from .encoding import UTF8, file_encoding, text_lines
+from .records import InvalidRecord, Line, Reject, decode_line, parse_jsonl_line
+from .validation import check_raw_record
 
-BOM = b"\xef\xbb\xbf"
 COUNT_CHUNK = 1 << 20
 
 
@@ -25,7 +26,12 @@ class Shard:
 
 
 def plan_shards(path: Union[str, Path], n: int) -> List[Shard]:
-    """Split a file into at most `n` shards of about equal size, cut at line ends."""
+    """Split a file into at most `n` shards of about equal size, cut at line ends.
+
+    A UTF-16/32 file is one shard: its line ends are not single newline bytes.
+    """
+    if file_encoding(path).name != UTF8:
+        return [Shard(0, Path(path).stat().st_size, 1)]
     size = Path(path).stat().st_size
     cuts = [0]
     with Path(path).open("rb") as file_:
@@ -64,10 +70,21 @@ def is_plain_text(path: Union[str, Path]) -> bool:
     return Path(path).suffix.lower() in TEXT_SUFFIXES
 
 
-def read_raw(path: Union[str, Path], shard: Optional[Shard] = None) -> Iterator[Line]:
+def read_raw(path: Union[str, Path], shard: Shard | None = None) -> Iterator[Line]:
     """Every non-blank line of the shard (default: the whole file) as a record or a reject."""
     path_str = str(path)
     plain = is_plain_text(path)
+    encoding = file_encoding(path)
+    parse = _plain_line if plain else parse_jsonl_line
+    if encoding.name != UTF8:  # one shard (`plan_shards`), read as text
+        for line_no, text, problem in text_lines(path, encoding):
+            if problem is not None:
+                yield Line(path_str, line_no, reject=Reject(path_str, line_no, None, problem))
+                continue
+            line = parse(path_str, line_no, text)
+            if line is not None:
+                yield _checked(line)
+        return
     with Path(path).open("rb") as file_:
         if shard is None:
             shard = Shard(0, Path(path).stat().st_size, 1)
@@ -78,18 +95,29 @@ def read_raw(path: Union[str, Path], shard: Optional[Shard] = None) -> Iterator[
             raw = file_.readline()
             if not raw:
                 break
-            if position == 0 and raw.startswith(BOM):
-                raw = raw[len(BOM) :]
+            if position == 0:
+                raw = raw[encoding.bom :]
             position = file_.tell()
-            parse = _plain_line if plain else parse_jsonl_line
             line = parse(path_str, line_no, raw)
             if line is not None:
-                yield line
+                yield _checked(line)
             line_no += 1
 
 
-def _plain_line(path: str, line_no: int, raw: bytes) -> Optional[Line]:
-    text = decode_line(path, line_no, raw)
+def _checked(line: Line) -> Line:
+    """The line, or a reject if its record has no usable text or a `meta` that is no object."""
+    if line.record is None:
+        return line
+    try:
+        check_raw_record(line.record)
+    except InvalidRecord as err:
+        reject = Reject(line.path, line.line, err.field, err.reason, line.record)
+        return Line(line.path, line.line, reject=reject)
+    return line
+
+
+def _plain_line(path: str, line_no: int, raw: Union[bytes, str]) -> Line | None:
+    text = decode_line(path, line_no, raw) if isinstance(raw, bytes) else raw.strip()
     if isinstance(text, Line):
         return text
     return Line(path, line_no, record={"text": text}) if text else None

@@ -6,15 +6,17 @@ every `shard_size` docs. Output that fits in one shard stays a single `NAME.spac
 `NAME.spacy/` of numbered shards, which `spacy.Corpus.v1` reads as one corpus.
 """
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterator, Optional, Union
+from typing import Iterator, Union
 
 from spacy.tokens import Doc, DocBin
 from spacy.vocab import Vocab
 
-from .files import atomic_path
+from ..errors import PluginError
+from .files import current_umask, remove_path, replace_path
 
 DEFAULT_SHARD_SIZE = 10_000
 
@@ -36,7 +38,7 @@ class ShardedDocBinWriter:
         self.count = 0
         self.n_shards = 0
         self._bin = self._new_bin()
-        self._tmp_dir: Optional[Path] = None
+        self._tmp_dir: Path | None = None
 
     def _new_bin(self) -> DocBin:
         return DocBin(store_user_data=self.store_user_data)
@@ -57,34 +59,36 @@ class ShardedDocBinWriter:
         self._bin = self._new_bin()
 
     def close(self) -> None:
-        """Move the finished output into place (a file, or a directory of shards)."""
+        """Move the finished output into place (a file, or a directory of shards).
+
+        The previous output stays whole until the new one is complete (`files.replace_path`).
+        """
         if self._tmp_dir is None:
-            _remove(self.path)
-            with atomic_path(self.path) as tmp:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+            os.close(fd)
+            tmp = Path(name)
+            try:
                 self._bin.to_disk(tmp)
+                os.chmod(tmp, 0o666 & ~current_umask())
+                replace_path(tmp, self.path)
+            finally:
+                remove_path(tmp)
             return
         if len(self._bin):
             self._flush()
-        trash = self.path.with_name(f".{self.path.name}.old")
-        _remove(trash)
-        if self.path.exists():
-            self.path.rename(trash)
-        self._tmp_dir.rename(self.path)
+        try:
+            replace_path(self._tmp_dir, self.path)
+        except BaseException:
+            self.discard()
+            raise
         self._tmp_dir = None
-        _remove(trash)
 
     def discard(self) -> None:
         """Drop everything written so far, leaving any previous output untouched."""
         if self._tmp_dir is not None:
             shutil.rmtree(self._tmp_dir, ignore_errors=True)
             self._tmp_dir = None
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir():
-        shutil.rmtree(path)
-    elif path.exists():
-        path.unlink()
 
 
 def docbin_paths(path: Union[str, Path]) -> Iterator[Path]:
@@ -97,6 +101,37 @@ def docbin_paths(path: Union[str, Path]) -> Iterator[Path]:
 
 
 def read_docbin_docs(path: Union[str, Path], vocab: Vocab) -> Iterator[Doc]:
-    """Every doc of a `.spacy` file or shard directory, one shard in memory at a time."""
+    """Every doc of a `.spacy` file or shard directory, one shard in memory at a time.
+
+    A file that does not load (random bytes, truncated, empty, JSONL named `.spacy`) raises
+    `PluginError("FILE: not a .spacy file (reason)")` naming the file, the shard for a
+    directory, whichever step of loading fails.
+    """
     for shard in docbin_paths(path):
-        yield from DocBin().from_disk(shard).get_docs(vocab)
+        if shard.is_file() and shard.stat().st_size == 0:
+            raise PluginError(f"{shard}: not a .spacy file (empty file)")
+        try:
+            docs = DocBin().from_disk(shard).get_docs(vocab)
+        except Exception as err:  # msgpack, zlib and spaCy raise many kinds on a bad file
+            raise _not_docbin(shard, err) from err
+        while True:
+            try:
+                doc = next(docs)
+            except StopIteration:
+                break
+            except Exception as err:
+                raise _not_docbin(shard, err) from err
+            yield doc
+
+
+def _not_docbin(path: Path, err: Exception) -> PluginError:
+    return PluginError(f"{path}: not a .spacy file ({_reason(err)})")
+
+
+def _reason(err: Exception) -> str:
+    """A short reason: spaCy's E1014 (not zlib-compressed msgpack) is a paragraph long."""
+    text = str(err).strip()
+    if "[E1014]" in text:
+        return "not compressed DocBin data"
+    text = text.splitlines()[0][:200] if text else ""
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__

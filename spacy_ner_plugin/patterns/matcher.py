@@ -9,9 +9,11 @@ operators, run on a `PhraseMatcher` (an order of magnitude faster than the `Matc
 run on the `Matcher`. The matches are the same as spaCy's `EntityRuler` finds.
 """
 
+import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Tuple, Union
 
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
@@ -34,7 +36,7 @@ class Pattern:
     label: str
     pattern: Union[str, List[Dict[str, Any]]]
     line: int
-    id: Optional[str] = None
+    id: str | None = None
 
 
 class PatternError(PluginError):
@@ -55,7 +57,8 @@ def load_patterns(path: Union[str, Path]) -> List[Pattern]:
     problems: List[Tuple[int, str]] = []
     for line in read_jsonl(path):
         if line.reject is not None:
-            problems.append((line.line, line.reject.reason))
+            field = f"[{line.reject.field}] " if line.reject.field else ""
+            problems.append((line.line, field + line.reject.reason))
             continue
         try:
             patterns.append(parse_pattern(line.record, line.line))
@@ -86,6 +89,7 @@ def parse_pattern(record: Dict[str, Any], line: int) -> Pattern:
         errors = validate_token_pattern(pattern)
         if errors:
             raise ValueError(f"[pattern] invalid token pattern: {'; '.join(errors)}")
+        _check_regexes(pattern)
     elif pattern is None:
         raise ValueError("[pattern] missing 'pattern'")
     else:
@@ -93,10 +97,44 @@ def parse_pattern(record: Dict[str, Any], line: int) -> Pattern:
             f"[pattern] 'pattern' must be a string or a list of token dicts, "
             f"got {type(pattern).__name__}"
         )
+    for field, value in (("label", label), ("pattern", pattern), ("id", pattern_id)):
+        if _has_lone_surrogate(value):
+            raise ValueError(f"[{field}] lone surrogate: not valid Unicode")
     return Pattern(label, pattern, line, None if pattern_id is None else str(pattern_id))
 
 
-def phrase_form(pattern: Pattern, vocab: Vocab) -> Optional[Tuple[str, Doc]]:
+def _check_regexes(pattern: Any) -> None:
+    """Compile every `REGEX` of a token pattern (at any depth), as the Matcher will."""
+    stack = [(None, pattern)]
+    while stack:
+        token, value = stack.pop()
+        if isinstance(value, list):
+            stack += [(i if token is None else token, v) for i, v in enumerate(value)]
+        elif isinstance(value, dict):
+            for key, sub in value.items():
+                if str(key).upper() == "REGEX" and isinstance(sub, str):
+                    try:
+                        re.compile(sub)
+                    except (re.error, OverflowError, RecursionError) as err:
+                        raise ValueError(
+                            f"[pattern] token {token}: REGEX {sub!r} does not compile: {err}"
+                        ) from None
+                else:
+                    stack.append((token, sub))
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether a string anywhere in `value` holds a lone surrogate (not encodable as UTF-8)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf8")
+    except UnicodeEncodeError:
+        return True
+    except (TypeError, ValueError):
+        return False
+    return False
+
+
+def phrase_form(pattern: Pattern, vocab: Vocab) -> Tuple[str, Doc] | None:
     """`(attr, pattern Doc)` if a token pattern can run on a PhraseMatcher with identical matches.
 
     That holds when every token tests exactly one exact string value of the same attribute
@@ -148,7 +186,7 @@ class PatternMatcher:
             key = f"spacy_ner_plugin.pattern.{i}"
             self.keys[vocab.strings.add(key)] = i
             if isinstance(pattern.pattern, str):
-                form: Optional[Tuple[str, Doc]] = ("ORTH", nlp.make_doc(pattern.pattern))
+                form: Tuple[str, Doc] | None = ("ORTH", nlp.make_doc(pattern.pattern))
             else:
                 form = phrase_form(pattern, vocab)
             if form is not None:

@@ -15,7 +15,6 @@ from typing import (
     Iterator,
     List,
     NamedTuple,
-    Optional,
     Sequence,
     Tuple,
     Union,
@@ -41,7 +40,7 @@ SETTINGS = ("overlaps", "labels", "segment", "batch_size", "max_block_chars")
 
 
 def read_config(
-    config_path: Optional[Union[str, Path]] = None, overrides: Optional[Dict[str, Any]] = None
+    config_path: Union[str, Path] | None = None, overrides: Dict[str, Any] | None = None
 ) -> Config:
     """The pre-annotation config (the built-in default without a path), overrides applied."""
     return load_config(config_path or DEFAULT_CONFIG_PATH, overrides=overrides or {})
@@ -88,11 +87,11 @@ class Preannotator:
         suggesters: Dict[str, Suggest],
         *,
         overlaps: str = "longest",
-        labels: Optional[Iterable[str]] = None,
+        labels: Iterable[str] | None = None,
         segment: bool = True,
         batch_size: int = 1000,
         max_block_chars: int = 100_000,
-        configured: Optional[Sequence[str]] = None,
+        configured: Sequence[str] | None = None,
     ) -> None:
         self.nlp = nlp
         self.suggesters = suggesters

@@ -17,7 +17,7 @@ begins or ends on one), then overlaps are resolved greedily by a policy:
 from dataclasses import dataclass, replace
 from operator import attrgetter
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Sequence, Tuple
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -38,12 +38,12 @@ class Suggestion:
     end: int
     label: str
     source: str
-    pattern_id: Optional[str] = None
-    pattern_line: Optional[int] = None
+    pattern_id: str | None = None
+    pattern_line: int | None = None
 
 
 Suggest = Callable[[Doc], List[Suggestion]]
-SuggesterFactory = Callable[[Language], Optional[Suggest]]
+SuggesterFactory = Callable[[Language], Suggest | None]
 
 
 class PatternSuggester:
@@ -69,7 +69,7 @@ class PatternSuggester:
 
 
 @registry.misc("spacy_ner_plugin.pattern_suggester.v1")
-def create_pattern_suggester(path: Optional[str] = None) -> SuggesterFactory:
+def create_pattern_suggester(path: str | None = None) -> SuggesterFactory:
     """Suggest the matches of a pattern JSONL file (none if `path` is null).
 
     The patterns are validated here, when the config is resolved, so an invalid one fails the
@@ -86,14 +86,14 @@ def create_pattern_suggester(path: Optional[str] = None) -> SuggesterFactory:
 
 
 @registry.misc("spacy_ner_plugin.model_suggester.v1")
-def create_model_suggester(source: Optional[str] = None) -> SuggesterFactory:
+def create_model_suggester(source: str | None = None) -> SuggesterFactory:
     """Suggest the entities the pipeline's own components predict (`ner`, rulers, ...).
 
     Inactive on a pipeline where no component declares it sets `doc.ents` (a blank tokenizer).
     `source` names the suggestions; default: the pipeline's `lang_name` from its meta.
     """
 
-    def build(nlp: Language) -> Optional[Suggest]:
+    def build(nlp: Language) -> Suggest | None:
         if not any("doc.ents" in nlp.get_pipe_meta(name).assigns for name in nlp.pipe_names):
             return None
         name = source or f"{nlp.meta.get('lang', nlp.lang)}_{nlp.meta.get('name', 'pipeline')}"

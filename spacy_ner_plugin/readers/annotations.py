@@ -10,7 +10,7 @@ skipped otherwise. It is named apart from
 """
 
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, List, Optional, Union
+from typing import Callable, Iterable, Iterator, List, Union
 
 import spacy
 from spacy.language import Language
@@ -40,7 +40,7 @@ class AnnotationCorpus:
         *,
         limit: int = 0,
         max_length: int = 0,
-        augmenter: Optional[Augmenter] = None,
+        augmenter: Augmenter | None = None,
         binary: bool = False,
     ) -> None:
         self.path = Path(path)
@@ -85,10 +85,10 @@ class AnnotationCorpus:
 @spacy.registry.readers("spacy_ner_plugin.AnnotationCorpus.v1")
 @spacy.registry.readers("spacy_ner_plugin.JsonlCorpus.v1")
 def create_annotation_reader(
-    path: Optional[Path],
+    path: Path | None,
     limit: int = 0,
     max_length: int = 0,
-    augmenter: Optional[Augmenter] = None,
+    augmenter: Augmenter | None = None,
     binary: bool = False,
 ) -> Callable[[Language], Iterator[Example]]:
     """Corpus reader over annotation files (any supported format): a file or a directory."""

@@ -7,17 +7,19 @@ and reports bad lines with file and line instead of failing on the first.
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional, Set, Union
+from typing import Callable, Iterator, List, Set, Union
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc, DocBin
+from spacy.tokens import Doc
 from spacy.training import Example
 from wasabi import msg
 
 from ..constants import RAW_SUFFIXES, TEXT_SUFFIXES
+from ..io.encoding import text_lines
 from ..io.hashing import text_hash
 from ..io.records import InvalidRecord, Reject, get_text, read_jsonl
+from ..io.shards import read_docbin_docs
 
 
 @dataclass
@@ -63,18 +65,13 @@ def read_texts(path: Path, rejects: List[Reject]) -> Iterator[str]:
 
 
 def _read_plain_text(path: Path, rejects: List[Reject]) -> Iterator[str]:
-    with path.open("rb") as file_:
-        for line_no, raw in enumerate(file_, start=1):
-            if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            try:
-                text = raw.decode("utf8").strip()
-            except UnicodeDecodeError as err:
-                reason = f"not valid UTF-8 (byte {err.start})"
-                rejects.append(Reject(str(path), line_no, None, reason))
-                continue
-            if text:
-                yield text
+    for line_no, text, problem in text_lines(path):
+        if problem is not None:
+            rejects.append(Reject(str(path), line_no, None, problem))
+            continue
+        text = text.strip()
+        if text:
+            yield text
 
 
 def read_text_hashes(path: Union[str, Path]) -> Set[int]:
@@ -82,7 +79,7 @@ def read_text_hashes(path: Union[str, Path]) -> Set[int]:
     path = Path(path)
     if path.suffix == ".spacy":
         vocab = spacy.blank("xx").vocab
-        return {text_hash(doc.text.strip()) for doc in DocBin().from_disk(path).get_docs(vocab)}
+        return {text_hash(doc.text.strip()) for doc in read_docbin_docs(path, vocab)}
     rejects: List[Reject] = []
     return {
         text_hash(text.strip()) for p in raw_text_files(path) for text in read_texts(p, rejects)
@@ -102,7 +99,7 @@ class RawTextCorpus:
         min_length: int = 0,
         max_length: int = 0,
         limit: int = 0,
-        exclude: Optional[Union[str, Path]] = None,
+        exclude: Union[str, Path] | None = None,
     ) -> None:
         self.paths = raw_text_files(path)
         self.min_length = min_length
@@ -151,11 +148,11 @@ def _warn_rejects(rejects: List[Reject], what: str) -> None:
 
 @spacy.registry.readers("spacy_ner_plugin.RawTextCorpus.v1")
 def create_raw_text_reader(
-    path: Optional[Path],
+    path: Path | None,
     min_length: int = 0,
     max_length: int = 0,
     limit: int = 0,
-    exclude: Optional[Path] = None,
+    exclude: Path | None = None,
 ) -> Callable[[Language], Iterator[Example]]:
     """Raw text for pretraining: a JSONL/plain-text file or a directory of them.
 

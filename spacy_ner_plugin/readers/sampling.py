@@ -9,7 +9,7 @@ it. Ranking by text, not by position, keeps a sample stable when the corpus file
 """
 
 import math
-from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Iterable, Iterator, List, Sequence, Tuple
 
 import murmurhash
 import spacy
@@ -56,7 +56,7 @@ class SampledCorpus:
         self.corpus = corpus
         self.fraction = fraction
         self.seed = seed
-        self.sample: Optional[List[Example]] = None
+        self.sample: List[Example] | None = None
 
     def __call__(self, nlp: Language) -> Iterator[Example]:
         if self.sample is None:
@@ -89,7 +89,7 @@ class EvaluationCorpus:
     def __init__(self, corpus: CorpusReader, skip_first: bool = False) -> None:
         self.corpus = corpus
         self.skip_first = skip_first
-        self.examples: Optional[List[Example]] = None
+        self.examples: List[Example] | None = None
 
     def __call__(self, nlp: Language) -> Iterator[Example]:
         if self.skip_first:

@@ -19,7 +19,7 @@ import heapq
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 import krippendorff
 import numpy
@@ -32,7 +32,7 @@ ALL = "ALL"
 WORST_SHOWN = 20
 
 
-def cohen_kappa(pairs: Counter) -> Optional[float]:
+def cohen_kappa(pairs: Counter) -> float | None:
     """Cohen's kappa from a Counter of `(category by A, category by B)`; None if undefined.
 
     kappa = (p_o - p_e) / (1 - p_e), p_o the observed agreement and p_e the agreement
@@ -52,7 +52,7 @@ def cohen_kappa(pairs: Counter) -> Optional[float]:
     return (observed - expected) / (1 - expected)
 
 
-def prf(tp_pred: int, n_pred: int, tp_ref: int, n_ref: int) -> Dict[str, Optional[float]]:
+def prf(tp_pred: int, n_pred: int, tp_ref: int, n_ref: int) -> Dict[str, float | None]:
     """Precision (matched / other's spans), recall (matched / reference spans) and F."""
     p = tp_pred / n_pred if n_pred else None
     r = tp_ref / n_ref if n_ref else None
@@ -94,7 +94,7 @@ class PairCounts:
                 self.confusion[(label, other)] += 1
         self.tokens.update(zip(*tags))
 
-    def scores(self, label: Optional[str] = None) -> Dict[str, Any]:
+    def scores(self, label: str | None = None) -> Dict[str, Any]:
         def total(counter: Counter) -> int:
             return counter[label] if label is not None else sum(counter.values())
 
@@ -251,7 +251,7 @@ class Agreement:
         }
 
 
-def _alpha(rows: List[Tuple[Dict[str, int], int]], values: List[str]) -> Optional[float]:
+def _alpha(rows: List[Tuple[Dict[str, int], int]], values: List[str]) -> float | None:
     """Nominal alpha from `(value counts of a token, number of such tokens)`; None if undefined."""
     if not rows or len(values) < 2:
         return None

@@ -14,7 +14,7 @@ Every finding lists its texts by `_input_hash` and file:line (at most `MAX_PLACE
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Set, Tuple
 
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
@@ -158,6 +158,6 @@ class Consistency:
         return findings
 
 
-def _word(words: List[str], i: int) -> Optional[str]:
+def _word(words: List[str], i: int) -> str | None:
     """The lower-cased word at `i`, None past either end (start and end of text match)."""
     return words[i].lower() if 0 <= i < len(words) else None

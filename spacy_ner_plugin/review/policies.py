@@ -14,7 +14,7 @@
 """
 
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import List, Tuple
 
 from ..errors import UsageError
 from .versions import Unit, Version
@@ -38,12 +38,12 @@ class Decision:
     """How a unit was settled (`version` None: not settled) and why, in a few words."""
 
     status: str
-    version: Optional[Version] = None
+    version: Version | None = None
     reason: str = ""
     reviewed: bool = False
 
 
-def parse_policy(value: Optional[str]) -> Optional[Policy]:
+def parse_policy(value: str | None) -> Policy | None:
     """`majority`, `longest` or `prefer:alice,bob`; raises `UsageError` on anything else."""
     if value is None or not value.strip():
         return None
@@ -57,7 +57,7 @@ def parse_policy(value: Optional[str]) -> Optional[Policy]:
     raise UsageError("Unknown --policy", f"{value!r} (expected one of {', '.join(POLICY_NAMES)})")
 
 
-def decide(unit: Unit, policy: Optional[Policy], auto_accept: bool) -> Decision:
+def decide(unit: Unit, policy: Policy | None, auto_accept: bool) -> Decision:
     """Settle `unit` or say why it stays a conflict."""
     settled = [review for review in unit.reviews if review.settled]
     if settled:
@@ -80,7 +80,7 @@ def decide(unit: Unit, policy: Optional[Policy], auto_accept: bool) -> Decision:
     return Decision(f"policy {policy.name}", version)
 
 
-def choose(unit: Unit, policy: Policy) -> Tuple[Optional[Version], str]:
+def choose(unit: Unit, policy: Policy) -> Tuple[Version | None, str]:
     """The version `policy` picks among the unit's versions, or None and why not."""
     if policy.name == "prefer":
         latest = unit.latest
@@ -98,7 +98,7 @@ def choose(unit: Unit, policy: Policy) -> Tuple[Optional[Version], str]:
     return _best(voting, lambda v: (len(v.sessions),), "majority")
 
 
-def _best(versions: List[Version], score, name: str) -> Tuple[Optional[Version], str]:
+def _best(versions: List[Version], score, name: str) -> Tuple[Version | None, str]:
     ranked = sorted(versions, key=score, reverse=True)
     if len(ranked) > 1 and score(ranked[0]) == score(ranked[1]):
         return None, f"{name}: tie between versions"

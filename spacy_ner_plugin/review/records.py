@@ -9,7 +9,7 @@ the leading version's spans pre-filled, until a person edits it.
 """
 
 import copy
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 from spacy.tokens import Doc
 
@@ -89,7 +89,7 @@ def _leading(unit: Unit) -> Version:
     return max(versions, key=lambda v: (len(v.sessions), -versions.index(v)))
 
 
-def _untouched_conflict(unit: Unit) -> Optional[Reviewed]:
+def _untouched_conflict(unit: Unit) -> Reviewed | None:
     """The unit's one unsettled review record, when no other answer came with it."""
     if len(unit.reviews) != 1 or unit.n_records != 1 or unit.reviews[0].settled:
         return None

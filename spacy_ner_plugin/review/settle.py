@@ -1,7 +1,7 @@
 """The review step between reading and writing: answers per text → settled records + figures."""
 
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterable, Iterator, List
 
 from spacy.language import Language
 
@@ -35,9 +35,9 @@ def settle(
     nlp: Language,
     reject: Callable[[Reject], None],
     *,
-    policy: Optional[Policy] = None,
+    policy: Policy | None = None,
     auto_accept: bool = False,
-    labels: Optional[set] = None,
+    labels: set | None = None,
 ) -> Iterator[Outcome]:
     """Every unit of every text's answers (`groups`), decided and written as a record."""
     for answers in groups:
@@ -46,7 +46,7 @@ def settle(
             yield Outcome(unit, decision, unit_record(unit, decision))
 
 
-def measure(outcome: Outcome, agreement: Agreement, consistency: Optional[Consistency]) -> None:
+def measure(outcome: Outcome, agreement: Agreement, consistency: Consistency | None) -> None:
     """Add one unit to the agreement figures and the consistency check."""
     unit = outcome.unit
     latest = unit.latest
@@ -71,7 +71,7 @@ def measure(outcome: Outcome, agreement: Agreement, consistency: Optional[Consis
             consistency.add(unit.doc, spans, place)
 
 
-def _chosen_spans(outcome: Outcome) -> Optional[List]:
+def _chosen_spans(outcome: Outcome) -> List | None:
     """The accepted spans of the text's written (or, for a conflict, pre-filled) version."""
     record = outcome.record
     answer = record.get("answer", "accept")

@@ -13,7 +13,7 @@ of our own conflict records that nobody has edited yet.
 """
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -95,7 +95,7 @@ class Unit:
     text: str
     doc: Doc
     first: Dict[str, Any]
-    label: Optional[str] = None
+    label: str | None = None
     versions: Dict[VersionKey, Version] = field(default_factory=dict)
     reviews: List[Reviewed] = field(default_factory=list)
     lines: List[str] = field(default_factory=list)
@@ -142,7 +142,7 @@ def text_units(
     answers: List[Answer],
     nlp: Language,
     reject: Callable[[Reject], None],
-    labels: Optional[set] = None,
+    labels: set | None = None,
 ) -> List[Unit]:
     """The review units of one text's answers; invalid answers go to `reject`."""
     doc, doc_text, token_source = base_doc(answers, nlp)
@@ -169,12 +169,12 @@ def text_units(
 
 def _read_answer(
     answer: Answer,
-    doc: Optional[Doc],
-    doc_text: Optional[str],
-    token_source: Optional[Answer],
+    doc: Doc | None,
+    doc_text: str | None,
+    token_source: Answer | None,
     nlp: Language,
-    labels: Optional[set],
-) -> Tuple[List[Vote], Optional[Reviewed]]:
+    labels: set | None,
+) -> Tuple[List[Vote], Reviewed | None]:
     """The votes of one input record, and its decision when it is a review record."""
     record = answer.record
     where = f"{answer.path}:{answer.line}"
@@ -217,7 +217,7 @@ def _read_answer(
     return votes, Reviewed(answer, decision, settled, votes)
 
 
-def _unit_key(answer: Answer, votes: List[Vote], review: Optional[Reviewed]) -> Tuple:
+def _unit_key(answer: Answer, votes: List[Vote], review: Reviewed | None) -> Tuple:
     """Gold answers share their text's unit; a binary answer's unit is its question."""
     if answer.kind == GOLD:
         return (GOLD,)

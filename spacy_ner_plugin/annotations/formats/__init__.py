@@ -7,10 +7,12 @@ naming file, line and reason. `read_records` picks the reader from the file's co
 
 from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, Optional, Union
+from typing import Any, Callable, Dict, Iterator, Union
 
 from ...errors import choice
+from ...io.encoding import expect_file
 from ...io.records import Line
+from ...io.validation import validate_lines
 from . import conll, docbin, doccano, label_studio, prodigy, spacy_v2
 from .detect import detect_format
 
@@ -45,14 +47,17 @@ READERS: Dict[str, Callable[[Path], Iterator[Line]]] = {
 
 
 def read_records(
-    path: Union[str, Path], format: Optional[Union[str, InputFormat]] = None, **conll_options: Any
+    path: Union[str, Path], format: Union[str, InputFormat] | None = None, **conll_options: Any
 ) -> Iterator[Line]:
     """Every record (or reject) of `path`, in the given format or the one its content shows.
 
-    `conll_options` (`scheme`, `n_sents`) go to the CoNLL reader only.
+    `conll_options` (`scheme`, `n_sents`) go to the CoNLL reader only. Every record passes
+    `validation.check_record`, whatever its format: one that fails is a reject of its line.
     """
     path = Path(path)
     name = choice(InputFormat, format, "input format").value if format else detect_format(path)
+    if name != "spacy":  # a directory of `.spacy` shards is one corpus; nothing else is
+        expect_file(path)
     if name == "conll":
-        return conll.read(path, **conll_options)
-    return READERS[name](path)
+        return validate_lines(conll.read(path, **conll_options))
+    return validate_lines(READERS[name](path))

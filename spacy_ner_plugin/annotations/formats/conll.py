@@ -10,13 +10,13 @@ document). A bad sentence rejects only itself, at the line where it goes wrong.
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, Iterator, List, Tuple, Union
 
 from spacy.tokens import Doc
-from spacy.training.iob_utils import iob_to_biluo
 
 from ...constants import MANUAL_VIEW
 from ...errors import choice
+from ...io.encoding import text_lines
 from ...io.files import atomic_path
 from ...io.records import InvalidRecord, Line, Reject
 
@@ -38,7 +38,7 @@ class _Sentence:
     line: int
     words: List[str] = field(default_factory=list)
     tags: List[str] = field(default_factory=list)
-    error: Optional[Tuple[int, str, str]] = None
+    error: Tuple[int, str, str] | None = None
 
 
 def read(path: Path, scheme: Union[str, Scheme] = Scheme.auto, n_sents: int = 1) -> Iterator[Line]:
@@ -64,48 +64,42 @@ def read(path: Path, scheme: Union[str, Scheme] = Scheme.auto, n_sents: int = 1)
         yield Line(path_str, group[0]["meta"]["line"], record=_join(group))
 
 
-def _sentences(path: Path) -> Iterator[Tuple[Optional[_Sentence], bool]]:
+def _sentences(path: Path) -> Iterator[Tuple[_Sentence | None, bool]]:
     """Yield `(sentence, ends_document)`; a `-DOCSTART-` line yields `(None, True)`."""
-    n_columns: Optional[int] = None
-    sentence: Optional[_Sentence] = None
-    with path.open("rb") as file_:
-        for line_no, raw in enumerate(file_, start=1):
-            if line_no == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            try:
-                text = raw.decode("utf8").rstrip("\r\n")
-            except UnicodeDecodeError as err:
-                text = raw.decode("utf8", errors="replace").rstrip("\r\n")
-                if sentence is None:
-                    sentence = _Sentence(line_no)
-                if sentence.error is None:
-                    sentence.error = (line_no, None, f"not valid UTF-8 (byte {err.start})")
-            if not text.strip():
-                if sentence is not None:
-                    yield sentence, False
-                sentence = None
-                continue
-            columns = text.split("\t") if "\t" in text else text.split()
-            if columns[0] == DOCSTART:
-                if sentence is not None:
-                    yield sentence, False
-                sentence = None
-                yield None, True
-                continue
+    n_columns: int | None = None
+    sentence: _Sentence | None = None
+    for line_no, text, problem in text_lines(path):
+        if problem is not None:
             if sentence is None:
                 sentence = _Sentence(line_no)
-            if n_columns is None and len(columns) >= 2:
-                n_columns = len(columns)
-            error = _column_error(columns, n_columns)
-            if error and sentence.error is None:
-                sentence.error = (line_no, "columns", error)
-            sentence.words.append(columns[0])
-            sentence.tags.append(columns[-1].strip())
+            if sentence.error is None:
+                sentence.error = (line_no, None, problem)
+        if not text.strip():
+            if sentence is not None:
+                yield sentence, False
+            sentence = None
+            continue
+        columns = text.split("\t") if "\t" in text else text.split()
+        if columns[0] == DOCSTART:
+            if sentence is not None:
+                yield sentence, False
+            sentence = None
+            yield None, True
+            continue
+        if sentence is None:
+            sentence = _Sentence(line_no)
+        if n_columns is None and len(columns) >= 2:
+            n_columns = len(columns)
+        error = _column_error(columns, n_columns)
+        if error and sentence.error is None:
+            sentence.error = (line_no, "columns", error)
+        sentence.words.append(columns[0])
+        sentence.tags.append(columns[-1].strip())
     if sentence is not None:
         yield sentence, False
 
 
-def _column_error(columns: List[str], n_columns: Optional[int]) -> Optional[str]:
+def _column_error(columns: List[str], n_columns: int | None) -> str | None:
     if len(columns) < 2:
         return "expected a token and a tag"
     if len(columns) != n_columns:
@@ -180,8 +174,31 @@ def tags_to_entities(tags: List[str], scheme: str = "auto") -> List[Tuple[str, i
     if scheme in ("iob1", "iob2") or (scheme == "auto" and not is_biluo):
         if scheme == "iob2":
             _check_iob2(normalized)
-        normalized = iob_to_biluo(normalized)
+        return _iob_entities(normalized)
     return _biluo_entities(normalized)
+
+
+def _iob_entities(tags: List[str]) -> List[Tuple[str, int, int]]:
+    """Entities of IOB tags as spaCy's `iob_to_biluo` reads them, in one linear pass.
+
+    (`iob_to_biluo` pops from the front of a list: quadratic in the sentence length.) Any tag
+    but O starts an entity unless it is an I- (or L-) that continues the open one's label.
+    """
+    entities: List[Tuple[str, int, int]] = []
+    open_label: str | None = None
+    open_start = 0
+    for i, tag in enumerate(tags):
+        prefix, label = tag[:1], tag[2:]
+        if open_label is not None and prefix in ("I", "L") and label == open_label:
+            continue
+        if open_label is not None:
+            entities.append((open_label, open_start, i - 1))
+            open_label = None
+        if tag != "O":
+            open_label, open_start = label, i
+    if open_label is not None:
+        entities.append((open_label, open_start, len(tags) - 1))
+    return entities
 
 
 def _check_tag(i: int, tag: str) -> None:

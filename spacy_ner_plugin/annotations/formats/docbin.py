@@ -15,7 +15,7 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from ...constants import BINARY_VIEW, INCORRECT_SPANS_KEY, MANUAL_VIEW
-from ...io.records import Line
+from ...io.records import Line, Reject, json_line
 from ...io.shards import DEFAULT_SHARD_SIZE, ShardedDocBinWriter, read_docbin_docs
 
 USER_DATA_KEY = "spacy_ner_plugin.record"
@@ -26,7 +26,11 @@ def read(path: Path) -> Iterator[Line]:
     vocab = Vocab()
     path_str = str(path)
     for i, doc in enumerate(read_docbin_docs(path, vocab), start=1):
-        for record in doc_to_records(doc):
+        records = doc_to_records(doc)
+        if not records:  # no stored record, no entity annotation: nothing to say about it
+            reason = "doc without entity annotation (every token missing, no spans)"
+            yield Line(path_str, i, reject=Reject(path_str, i, None, reason, {"text": doc.text}))
+        for record in records:
             yield Line(path_str, i, record=record)
 
 
@@ -47,9 +51,8 @@ def _span(span: Any) -> Dict[str, Any]:
 
 def doc_to_records(doc: Doc) -> List[Dict[str, Any]]:
     """The record(s) a doc stands for: the stored record, or ones read from its annotations."""
-    stored = doc.user_data.get(USER_DATA_KEY)
-    if stored is not None:
-        fields = json.loads(stored)
+    fields = _stored_fields(doc)
+    if fields is not None:
         tokens = doc_tokens(doc) if fields.pop("has_tokens", True) else None
         record = {"text": doc.text, **({"tokens": tokens} if tokens is not None else {})}
         return [{**record, **fields}]
@@ -72,12 +75,24 @@ def doc_to_records(doc: Doc) -> List[Dict[str, Any]]:
     ]
 
 
+def _stored_fields(doc: Doc) -> Dict[str, Any] | None:
+    """The record fields `store_record` kept on the doc; None if there are none (or no object)."""
+    stored = doc.user_data.get(USER_DATA_KEY)
+    if not isinstance(stored, str):
+        return None
+    try:
+        fields = json.loads(stored)
+    except (ValueError, RecursionError):
+        return None
+    return fields if isinstance(fields, dict) else None
+
+
 def store_record(doc: Doc, record: Dict[str, Any]) -> Doc:
     """Keep the record's own fields on the doc so that reading it back gives the same record."""
     fields = {k: v for k, v in record.items() if k not in ("text", "tokens")}
     fields["has_tokens"] = "tokens" in record
     # as a JSON string: msgpack would turn lists into tuples and reject ints over 64 bits
-    doc.user_data[USER_DATA_KEY] = json.dumps(fields, ensure_ascii=False)
+    doc.user_data[USER_DATA_KEY] = json_line(fields)
     return doc
 
 

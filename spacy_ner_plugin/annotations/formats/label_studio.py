@@ -28,15 +28,25 @@ def _from_full(item: Dict[str, Any]) -> List[Dict[str, Any]]:
     strings = [v for v in data.values() if isinstance(v, str)]
     # the text field is named by the labelling config; "text" unless the task has one string
     text = data.get("text", strings[0] if len(strings) == 1 else None)
-    annotations = item.get("annotations") or []
+    annotations = item.get("annotations")
+    if annotations is not None and not isinstance(annotations, list):
+        raise InvalidRecord("annotations", "'annotations' must be a list")
     if not annotations:
         raise InvalidRecord("annotations", "task has no annotations (unlabelled)")
     records = []
-    for annotation in annotations:
-        results = annotation.get("result") or []
+    for i, annotation in enumerate(annotations):
+        if not isinstance(annotation, dict):
+            raise InvalidRecord("annotations", f"annotation {i} must be an object")
+        results = annotation.get("result")
+        results = [] if results is None else results
         if not isinstance(results, list):
-            raise InvalidRecord("result", "'result' must be a list")
-        values = [r.get("value") for r in results if r.get("type") in ("labels", None)]
+            raise InvalidRecord("result", f"annotation {i}: 'result' must be a list")
+        values = []
+        for j, result in enumerate(results):
+            if not isinstance(result, dict):
+                raise InvalidRecord("result", f"annotation {i}: result {j} must be an object")
+            if result.get("type") in ("labels", None):
+                values.append(result.get("value"))
         meta = {"id": item.get("id"), "annotation_id": annotation.get("id")}
         meta["annotator"] = annotation.get("completed_by")
         answer = "ignore" if annotation.get("was_cancelled") else "accept"
@@ -46,18 +56,30 @@ def _from_full(item: Dict[str, Any]) -> List[Dict[str, Any]]:
 
 
 def _from_min(item: Dict[str, Any]) -> Dict[str, Any]:
-    key = next((k for k, v in item.items() if _is_label_list(v)), None)
-    values = item.get(key, []) if key else []
-    meta = {k: v for k, v in item.items() if k not in ("text", key)}
-    record = {"text": item.get("text"), "spans": _spans(values, key or "label")}
+    # One key per labelling control of the project's config: every one holds entities.
+    keys = [k for k, v in item.items() if _is_label_list(v)]
+    if not keys and item.get("spans"):
+        # Entities of another format would be lost in `meta`: say so instead.
+        raise InvalidRecord(
+            "spans", "Prodigy-style 'spans' in a Label Studio task: read the file as prodigy"
+        )
+    spans = [span for key in keys for span in _spans(item[key], key)]
+    meta = {k: v for k, v in item.items() if k != "text" and k not in keys}
+    record = {"text": item.get("text"), "spans": spans}
     return {**record, "answer": "accept", "meta": meta, "_view_id": MANUAL_VIEW}
 
 
 def _is_label_list(value: Any) -> bool:
+    """A JSON-MIN list of labelled regions: objects of which some have a `labels` list.
+
+    One region without `labels` does not make the list something else (its entities would
+    then be lost in `meta`): `_spans` rejects the record saying which region is bad.
+    """
     return (
         isinstance(value, list)
         and bool(value)
-        and all(isinstance(v, dict) and "labels" in v for v in value)
+        and all(isinstance(v, dict) for v in value)
+        and any("labels" in v for v in value)
     )
 
 

@@ -1,15 +1,44 @@
-"""Prodigy JSONL: the normalized form itself, so exports are read and written unchanged."""
+"""Prodigy JSONL: the normalized form itself, so exports are read and written unchanged.
+
+A JSON array of the same records (some tools export Prodigy data that way) is read too.
+"""
 
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator
+from typing import Any, Dict, Iterable, Iterator, List
 
+from ...io.encoding import expect_file, sniff_encoding
 from ...io.files import atomic_path
-from ...io.records import Line, json_line, read_jsonl
+from ...io.records import (
+    InvalidRecord,
+    Line,
+    convert_lines,
+    is_json_array_file,
+    json_line,
+    read_json_array,
+    read_jsonl,
+)
+
+ARRAY_SAMPLE_BYTES = 65536
 
 
 def read(path: Path) -> Iterator[Line]:
     """Every line of a Prodigy JSONL file, as it is (manual and binary answers alike)."""
+    if _is_json_array(path):
+        return convert_lines(read_json_array(path), _record)
     return read_jsonl(path)
+
+
+def _is_json_array(path: Path) -> bool:
+    with expect_file(path).open("rb") as file_:
+        head = file_.read(ARRAY_SAMPLE_BYTES)
+    encoding = sniff_encoding(head)
+    return is_json_array_file(head[encoding.bom :].decode(encoding.name, errors="replace"))
+
+
+def _record(item: Any) -> List[Dict[str, Any]]:
+    if not isinstance(item, dict):
+        raise InvalidRecord(None, f"expected a JSON object, got {type(item).__name__}")
+    return [item]
 
 
 def write(path: Path, records: Iterable[Dict[str, Any]]) -> int:
