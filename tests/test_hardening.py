@@ -300,7 +300,7 @@ def test_pattern_errors_for_lone_surrogates_and_bad_regexes(write_jsonl, nlp):
     )
     with pytest.raises(PatternError) as err:
         load_patterns(path)
-    lines = str(err.value).splitlines()[1:]
+    lines = err.value.text.splitlines()
     assert lines[0].startswith(f"{path}:1 [json] lone surrogate")
     assert lines[1].startswith(f"{path}:2 [pattern] token 0: REGEX '(' does not compile")
     assert lines[2].startswith(f"{path}:3 [pattern] token 1: REGEX '[a-' does not compile")
@@ -324,11 +324,14 @@ JSONL_TEXT = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RECORDS)
 
 def test_db_in_reads_a_utf8_file_with_a_stray_utf16_bom(tmp_path):
     from spacy_ner_plugin.cli.db_in import db_in
+    from spacy_ner_plugin.cli.db_out import db_out
 
     path = tmp_path / "in.jsonl"
     path.write_bytes(b"\xff\xfe" + JSONL_TEXT.encode("utf8"))
-    counts = db_in(path, tmp_path / "out.jsonl")
+    db = str(tmp_path / "answers.sqlite")
+    counts = db_in("bom", path, db=db)
     assert counts.read == 3 and counts.rejected == 0
+    db_out("bom", tmp_path / "out.jsonl", db=db)
     assert [r["text"] for r in read_lines(tmp_path / "out.jsonl")] == [r["text"] for r in RECORDS]
 
 
