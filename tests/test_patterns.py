@@ -174,10 +174,11 @@ def read_texts(path, limit=None):
             "fashion_brands/fashion_brands_eval.jsonl",
             None,
         ),
-        (
+        pytest.param(
             "food_ingredients/food_patterns.jsonl",
             "food_ingredients/reddit_r_cooking_sample.jsonl",
             3000,
+            marks=pytest.mark.slow,
         ),
     ],
 )

@@ -176,6 +176,7 @@ def test_invalid_pattern_fails_before_anything_is_written(write_jsonl, files, tm
     ]
 
 
+@pytest.mark.slow
 def test_cli_reports_invalid_pattern_with_its_line(write_jsonl, files, tmp_path):
     raw, _ = files
     patterns = write_jsonl([{"pattern": "x"}], name="p.jsonl")
