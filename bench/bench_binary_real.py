@@ -53,7 +53,9 @@ def main(
         model = train(filled, corpus, out / name / "model", max_steps, seed)
         if name == "self":
             refilled = out / name / "train.refilled.spacy"
-            fill_binary(corpus / "train.spacy", refilled, model=str(model), strategy="constrained")
+            fill_binary(
+                corpus / "train.spacy", refilled, base_model=str(model), strategy="constrained"
+            )
             model = train(refilled, corpus, out / name / "model2", max_steps, seed)
         scores = evaluate(str(model), corpus / "dev.spacy", binary=True)
         results[name] = {k: v for k, v in scores.items() if k.startswith("binary_")}

@@ -16,6 +16,13 @@ Running ``python scripts/make_sample.py`` from the repository root writes:
 * ``assets/sample/patterns.jsonl`` - EntityRuler / Prodigy match patterns (partial
   coverage on purpose).
 * ``assets/README.md``       - description of the files, with counts.
+* ``assets/sample/annotator_b.jsonl``, ``annotator_c.jsonl`` - a second and third
+  annotator's ``ner.manual`` answers on 100 of the train texts each (50 texts shared by
+  both), with their own habits: boundaries (a leading "the", a gear noun after the brand, a
+  trail without "Trail"), labels swapped on ambiguous names, missed (often lower-cased)
+  spans, one text ignored or rejected. Drawn from a separate seeded stream
+  (``ANNOTATOR_SEED``), so the files above are unchanged by them; ``review`` reads them
+  together with ``train.jsonl`` (see docs/review.md).
 
 The generator is deterministic (``random.Random(0)``): every run produces
 byte-identical output. It only needs the standard library and spaCy
@@ -56,6 +63,9 @@ BINARY_PATH = ASSETS / "sample" / "binary.jsonl"
 RAW_PATH = ASSETS / "sample" / "raw.jsonl"
 PATTERNS_PATH = ASSETS / "sample" / "patterns.jsonl"
 README_PATH = ASSETS / "README.md"
+ANNOTATOR_PATHS = {
+    name: ASSETS / "sample" / f"{name}.jsonl" for name in ("annotator_b", "annotator_c")
+}
 
 SEED = 0
 N_GOLD = 400
@@ -827,6 +837,149 @@ def make_binary(rng: random.Random, source: TextSource) -> Tuple[List[Dict[str, 
 
 
 # ---------------------------------------------------------------------------
+# Second and third annotators (for the review step)
+# ---------------------------------------------------------------------------
+
+ANNOTATOR_SEED = 17
+N_SHARED, N_ALONE = 50, 50  # train texts both re-annotate; texts each re-annotates alone
+# Each annotator's habits: the chance, per span, of each kind of disagreement with train.jsonl.
+HABITS: Dict[str, Dict[str, float]] = {
+    # includes "the" in trail names and the gear noun in brand mentions
+    "annotator_b": {
+        "article": 0.6,
+        "gear_noun": 0.2,
+        "trim": 0.03,
+        "label": 0.02,
+        "miss": 0.03,
+        "miss_lower": 0.25,
+    },
+    # trims trail names, swaps labels on ambiguous names, misses lower-cased brands
+    "annotator_c": {
+        "article": 0.0,
+        "gear_noun": 0.03,
+        "trim": 0.25,
+        "label": 0.04,
+        "miss": 0.06,
+        "miss_lower": 0.6,
+    },
+}
+# Names a careless annotator can take for the other label (brands named like places and
+# places named like brands).
+AMBIGUOUS = {
+    "Columbia",
+    "North Face",
+    "Big Agnes",
+    "Sawyer",
+    "Kelty",
+    "Mammut",
+    "Sea to Summit",
+    "Zion",
+    "Sequoia",
+    "Jasper",
+    "Banff",
+    "Acadia",
+    "Smokies",
+    "Big Bend",
+    "Fiordland",
+}
+TRAIL_SUFFIXES = {"Trail", "Way", "Track", "Loop", "Traverse", "Peak", "Park", "Range"}
+GEAR_WORDS = {word for gear in BRANDS.values() for noun in gear for word in noun.split()}
+ODD_ANSWERS = {"annotator_b": "ignore", "annotator_c": "reject"}
+
+
+def reannotate(
+    rng: random.Random, doc: Doc, spans: List[Dict[str, Any]], habits: Dict[str, float]
+) -> List[Tuple[int, int, str]]:
+    """One annotator's token spans (inclusive ends) for a text whose gold spans are `spans`."""
+    gold = [(s["token_start"], s["token_end"], s["label"]) for s in spans]
+    taken = {i for s, e, _ in gold for i in range(s, e + 1)}
+    result = []
+    for s, e, label in gold:
+        text = doc[s : e + 1].text
+        miss = habits["miss_lower"] if text.islower() else habits["miss"]
+        if rng.random() < miss:
+            continue
+        flip = habits["label"] * (6 if text in AMBIGUOUS else 1)
+        if rng.random() < flip:
+            label = _other_label(label)
+        if label == TRAIL and s > 0 and doc[s - 1].lower_ == "the" and s - 1 not in taken:
+            if rng.random() < habits["article"]:
+                s -= 1
+        if e + 1 < len(doc) and doc[e + 1].text in GEAR_WORDS and e + 1 not in taken:
+            if label == BRAND and rng.random() < habits["gear_noun"]:
+                e += 1  # the whole gear noun: "Osprey pack", "Leki trekking poles"
+                if e + 1 < len(doc) and doc[e + 1].text in GEAR_WORDS and e + 1 not in taken:
+                    e += 1
+        if e > s and rng.random() < habits["trim"]:
+            if doc[e].text in TRAIL_SUFFIXES:
+                e -= 1
+            elif doc[s].text in ("Mount", "Mt."):
+                s += 1
+        result.append((s, e, label))
+    return result
+
+
+def make_annotators(gold: List[Dict[str, Any]], nlp: Language) -> Dict[str, List[Dict[str, Any]]]:
+    """Annotators b and c: 100 train texts each, 50 of them shared, with their own habits."""
+    rng = random.Random(ANNOTATOR_SEED)
+    chosen = rng.sample(range(len(gold)), N_SHARED + 2 * N_ALONE)
+    texts = {
+        "annotator_b": sorted(chosen[: N_SHARED + N_ALONE]),
+        "annotator_c": sorted(chosen[:N_SHARED] + chosen[N_SHARED + N_ALONE :]),
+    }
+    out: Dict[str, List[Dict[str, Any]]] = {}
+    for name, indices in texts.items():
+        odd = rng.choice(indices)
+        records = []
+        for idx in indices:
+            rec = gold[idx]
+            doc = nlp.make_doc(rec["text"])
+            spans = reannotate(rng, doc, rec["spans"], HABITS[name])
+            record = {
+                "text": rec["text"],
+                "meta": rec["meta"],
+                "tokens": rec["tokens"],
+                "spans": [
+                    {k: v for k, v in _tok_span(doc, s, e, label).items() if k != "text"}
+                    for s, e, label in spans
+                ],
+                "answer": ODD_ANSWERS[name] if idx == odd else "accept",
+                "_view_id": "ner_manual",
+                "_annotator_id": name,
+                "_session_id": f"sample-{name}",
+            }
+            records.append(set_hashes(record, overwrite=True))
+        out[name] = records
+    return out
+
+
+def validate_annotators(nlp: Language) -> Dict[str, Counter]:
+    """Re-read the annotator files: aligned, non-overlapping spans on train texts; the changes."""
+    gold = {r["text"]: r for r in read_jsonl(GOLD_PATH)}
+    changes: Dict[str, Counter] = {}
+    for name, path in ANNOTATOR_PATHS.items():
+        records = read_jsonl(path)
+        if len(records) != N_SHARED + N_ALONE:
+            _fail(f"{path.name}: {len(records)} records")
+        found: Counter = Counter()
+        for rec in records:
+            if rec["text"] not in gold or rec["_annotator_id"] != name:
+                _fail(f"{path.name}: not a train text, or wrong annotator: {rec['text']!r}")
+            doc = nlp.make_doc(rec["text"])
+            check_alignment(doc, [(s["start"], s["end"], s["label"]) for s in rec["spans"]])
+            if rec != set_hashes(dict(rec), overwrite=True):
+                _fail(f"bad hashes in {path.name}")
+            mine = {(s["start"], s["end"], s["label"]) for s in rec["spans"]}
+            theirs = {(s["start"], s["end"], s["label"]) for s in gold[rec["text"]]["spans"]}
+            found["texts differing from train.jsonl"] += mine != theirs
+            found["spans not in train.jsonl"] += len(mine - theirs)
+            found["train.jsonl spans not here"] += len(theirs - mine)
+            found[f"answer {rec['answer']}"] += 1
+        changes[name] = found
+    return changes
+
+
+# ---------------------------------------------------------------------------
 # Output + validation
 # ---------------------------------------------------------------------------
 
@@ -1083,6 +1236,9 @@ def main() -> None:
     write_jsonl(PATTERNS_PATH, PATTERNS)
     stats = validate(nlp)
     write_readme(stats)
+    for name, records in make_annotators(gold, nlp).items():
+        write_jsonl(ANNOTATOR_PATHS[name], records)
+    annotator_changes = validate_annotators(nlp)
 
     print(
         f"gold:     {len(gold)} texts, spans {dict(stats['gold_labels'])}, "
@@ -1095,6 +1251,8 @@ def main() -> None:
     print(f"          question kinds: {dict(sorted(kinds.items()))}")
     print(f"raw:      {len(raw)} texts ({stats['raw_long']} with 5+ sentences)")
     print(f"patterns: {stats['n_patterns']} ({dict(stats['patterns'])})")
+    for name, found in annotator_changes.items():
+        print(f"{name}: {dict(found)}")
     print(
         f"wrote {GOLD_PATH.relative_to(ROOT)}, {BINARY_PATH.relative_to(ROOT)}, "
         f"{RAW_PATH.relative_to(ROOT)}, {PATTERNS_PATH.relative_to(ROOT)}, "

@@ -14,6 +14,9 @@ BINARY_VIEW, MANUAL_VIEW = "ner", "ner_manual"
 BINARY_VIEWS = (BINARY_VIEW, "binary")
 MANUAL_VIEWS = (MANUAL_VIEW, "spans_manual")
 VIEW_IDS = {GOLD: MANUAL_VIEW, BINARY: BINARY_VIEW}
+# Prodigy's review recipe writes `_view_id: "review"` and keeps the reviewed interface in
+# `view_id` (and in each of its `versions`).
+REVIEW_VIEW = "review"
 
 # The span group of rejected spans, read by the `ner` component's `incorrect_spans_key`.
 INCORRECT_SPANS_KEY = "incorrect_spans"

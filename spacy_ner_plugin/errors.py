@@ -5,7 +5,10 @@ the typer layer reports with exit code 1. `InternalError` is a bug of ours, e.g.
 not add up: it fails the run too, with a message that says so.
 """
 
-from typing import Any
+from enum import Enum
+from typing import Any, Type, TypeVar, Union
+
+E = TypeVar("E", bound=Enum)
 
 
 class PluginError(Exception):
@@ -34,3 +37,16 @@ class InternalError(PluginError):
 
 class UsageError(PluginError):
     """Options that do not make sense (together): the CLI exits with code 2, as for a typo."""
+
+
+def choice(enum: Type[E], value: Union[str, E], name: str) -> E:
+    """`value` (a member of the str Enum `enum`, or its string) as a member of `enum`.
+
+    Typer validates a choice on the command line; a Python caller passing a string gets the
+    same check, as a `UsageError` that names the choice (`name`) and the values it takes.
+    """
+    try:
+        return enum(value)
+    except ValueError:
+        values = ", ".join(member.value for member in enum)
+        raise UsageError(f"Unknown {name} {value!r}", f"expected one of {values}") from None

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from spacy_ner_plugin.annotations.partial import is_partial
 from spacy_ner_plugin.binary.fill import (
+    FillStrategy,
     add_pattern_entities,
     answer_matcher,
     best_consistent_analysis,
@@ -19,6 +20,7 @@ from spacy_ner_plugin.binary.fill import (
 from spacy_ner_plugin.cli import app
 from spacy_ner_plugin.cli.fill_binary import choose_strategy, fill_binary
 from spacy_ner_plugin.constants import INCORRECT_SPANS_KEY
+from spacy_ner_plugin.errors import PluginError, UsageError
 from spacy_ner_plugin.patterns.matcher import PatternError, PatternMatcher, load_patterns
 
 
@@ -90,10 +92,12 @@ def test_choose_strategy_says_why_and_refuses_constrained_without_a_model():
     assert choose_strategy("auto", "my_model")[0] == choose_strategy("auto", None)[0] == "outside"
     assert "measured best" in choose_strategy("auto", None)[1]
     assert choose_strategy("constrained", "my_model") == ("constrained", "chosen explicitly")
-    with pytest.raises(ValueError, match="'confident' strategy needs the base model"):
+    with pytest.raises(UsageError, match="'confident' strategy needs the base model"):
         choose_strategy("confident", None)
-    with pytest.raises(ValueError, match="needs the base model"):
-        choose_strategy("constrained", None)
+    with pytest.raises(UsageError, match="needs the base model"):
+        choose_strategy(FillStrategy.constrained, None)
+    with pytest.raises(UsageError, match="Unknown strategy 'guess'"):
+        choose_strategy("guess", None)
 
 
 def test_fill_binary_step_writes_a_filled_corpus(tmp_path, nlp):
@@ -112,8 +116,8 @@ def test_fill_binary_confident_step_adds_no_entities(tmp_path, nlp, trained_mode
     result = fill_binary(
         tmp_path / "train.spacy",
         tmp_path / "filled.spacy",
-        model=str(trained_model),
-        strategy="confident",
+        base_model=str(trained_model),
+        strategy=FillStrategy.confident,
         uncertain=0.5,
         propagate=False,
     )
@@ -304,3 +308,43 @@ def test_fill_binary_refuses_invalid_patterns_and_writes_nothing(tmp_path, nlp, 
     out = CliRunner().invoke(app, [*args, "--patterns", str(bad)])
     assert out.exit_code == 1 and "Invalid patterns" in out.output and f"{bad}:2" in out.output
     assert not (tmp_path / "filled.spacy").exists()
+
+
+def test_fill_binary_cli_base_model_option_runs_the_constrained_fill(tmp_path, nlp, trained_model):
+    docs = [binary_doc(nlp, f"I took my Osprey pack on trip {i}", rejected=[(6, 7, "BRAND")])
+            for i in range(2)]  # fmt: skip
+    DocBin(docs=docs).to_disk(tmp_path / "train.spacy")
+    args = ["fill-binary", str(tmp_path / "train.spacy"), str(tmp_path / "filled.spacy")]
+    out = CliRunner().invoke(app, [*args, "-s", "constrained", "-b", str(trained_model)])
+    assert out.exit_code == 0, out.output
+    assert "Strategy: constrained (chosen explicitly)" in out.output
+    filled = list(DocBin().from_disk(tmp_path / "filled.spacy").get_docs(nlp.vocab))
+    assert [e.text for d in filled for e in d.ents] == ["Osprey"] * 2
+
+
+def test_fill_binary_cli_bad_strategy_and_missing_base_model_are_usage_errors(tmp_path, nlp):
+    DocBin(docs=[binary_doc(nlp, "Rab gear", accepted=[(0, 1, "B")])]).to_disk(
+        tmp_path / "train.spacy"
+    )
+    args = ["fill-binary", str(tmp_path / "train.spacy"), str(tmp_path / "filled.spacy")]
+    out = CliRunner().invoke(app, [*args, "--strategy", "guess"])
+    assert out.exit_code == 2 and "guess" in out.output
+    for strategy in ("constrained", "confident"):
+        out = CliRunner().invoke(app, [*args, "--strategy", strategy])
+        assert out.exit_code == 2 and "--base-model" in out.output, out.output
+        assert out.exception is None or isinstance(out.exception, SystemExit)
+    assert not (tmp_path / "filled.spacy").exists()
+
+
+def test_fill_binary_bad_input_raises_and_prints_nothing(tmp_path, nlp, write_jsonl, capsys):
+    with pytest.raises(PluginError, match="Input not found"):
+        fill_binary(tmp_path / "missing.spacy", tmp_path / "filled.spacy")
+    with pytest.raises(UsageError, match="needs the base model"):
+        fill_binary(tmp_path / "missing.spacy", tmp_path / "filled.spacy", strategy="constrained")
+    DocBin(docs=[binary_doc(nlp, "Rab gear", accepted=[(0, 1, "B")])]).to_disk(
+        tmp_path / "train.spacy"
+    )
+    bad = write_jsonl([{"label": "B"}], name="patterns.jsonl")
+    with pytest.raises(PluginError, match="Invalid patterns"):
+        fill_binary(tmp_path / "train.spacy", tmp_path / "filled.spacy", patterns=bad)
+    assert capsys.readouterr() == ("", "")

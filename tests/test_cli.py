@@ -1,9 +1,13 @@
+import json
 import subprocess
 import sys
 
+import pytest
+from typer.testing import CliRunner, Result
+
 from spacy_ner_plugin.cli import app
 
-from .conftest import ROOT
+from .conftest import ROOT, task
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -37,3 +41,61 @@ def test_strict_mode_exits_with_the_location(write_jsonl, tmp_path):
     out = run_cli("data-to-spacy", str(path), str(tmp_path / "out"), "--strict")
     assert out.returncode == 1
     assert f"{path}:2" in out.stdout and not (tmp_path / "out").exists()
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args))
+
+
+def test_bad_choice_exits_2_with_typers_message(write_jsonl, tmp_path):
+    path = write_jsonl([{"text": "Good text"}])
+    out = invoke("data-to-spacy", str(path), str(tmp_path / "out"), "--align", "sideways")
+    assert out.exit_code == 2
+    assert "Invalid value for '--align'" in out.output and "sideways" in out.output
+    out = invoke("db-in", str(path), str(tmp_path / "out.jsonl"), "--kind", "silver")
+    assert out.exit_code == 2 and "Invalid value for '--kind'" in out.output
+    out = invoke("db-out", str(path), str(tmp_path / "o.txt"), "--output-format", "csv")
+    assert out.exit_code == 2 and "Invalid value for '--output-format'" in out.output
+    assert not (tmp_path / "out").exists() and not (tmp_path / "o.txt").exists()
+
+
+@pytest.mark.parametrize(
+    "step,args",
+    [
+        ("data-to-spacy", ["OUT"]),
+        ("db-in", ["OUT.jsonl"]),
+        ("db-out", ["OUT.jsonl"]),
+        ("stats", []),
+    ],
+)
+def test_missing_input_exits_1_with_one_message_naming_it(tmp_path, step, args):
+    missing = tmp_path / "missing.jsonl"
+    out = invoke(step, str(missing), *(str(tmp_path / a) for a in args))
+    assert out.exit_code == 1
+    assert out.output.count("✘") == 1 and "Input not found" in out.output
+    assert str(missing) in out.output and "Traceback" not in out.output
+
+
+def test_renamed_options_label_and_input_format(write_jsonl, tmp_path):
+    records = [task(f"Text {i} about Osprey", "Osprey") for i in range(4)]
+    records.append(task("A typo label Osprey", "Osprey", label="BRNAD"))
+    path = write_jsonl(records)
+    options = ["-l", "BRAND,TRAIL", "--input-format", "prodigy", "--eval-split", "0"]
+    out = invoke("data-to-spacy", str(path), str(tmp_path / "out"), *options)
+    assert out.exit_code == 0, out.output
+    assert "BRNAD" in (tmp_path / "out" / "rejects.jsonl").read_text()
+    old = invoke("data-to-spacy", str(path), str(tmp_path / "old"), "--labels", "BRAND")
+    assert old.exit_code == 2 and "No such option" in old.output
+
+
+def test_db_out_output_format_and_db_in_input_format(write_jsonl, tmp_path):
+    path = write_jsonl([task("I love Osprey packs", "Osprey")])
+    out = invoke("db-out", str(path), str(tmp_path / "out.txt"), "--output-format", "conll")
+    assert out.exit_code == 0, out.output
+    assert "Osprey\tB-BRAND" in (tmp_path / "out.txt").read_text()
+    back = tmp_path / "back.jsonl"
+    out = invoke("db-in", str(tmp_path / "out.txt"), str(back), "--input-format", "conll")
+    assert out.exit_code == 0, out.output
+    assert "Saved" in out.output and json.loads(back.read_text())["text"] == "I love Osprey packs"
+    out = invoke("stats", str(back), "--input-format", "prodigy", "--json")
+    assert out.exit_code == 0 and json.loads(out.stdout)["records"] == 1

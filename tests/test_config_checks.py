@@ -6,6 +6,7 @@ from typer.testing import CliRunner, Result
 
 from spacy_ner_plugin.cli import app
 from spacy_ner_plugin.cli.check_config import check_config
+from spacy_ner_plugin.errors import PluginError
 from spacy_ner_plugin.training.config_checks import check_training_config
 
 from .conftest import ROOT
@@ -101,7 +102,24 @@ def test_pretraining_layer_that_exists_passes():
     assert problems(NER, **{"pretraining.layer": "embed"}) == []
 
 
-def test_check_config_function_returns_problems(no_pretraining_config, weights):
+def test_check_config_function_returns_problems(no_pretraining_config, weights, capsys):
     overrides = {"paths.init_tok2vec": str(weights)}
     assert len(check_config(no_pretraining_config, overrides)) == 1
     assert check_config(NER, overrides) == []
+    assert capsys.readouterr() == ("", "")
+
+
+def test_unreadable_config_raises_quietly(tmp_path, capsys):
+    bad = tmp_path / "bad.cfg"
+    bad.write_text("[nlp]\nlang = en\n[components\n")
+    with pytest.raises(PluginError, match="Invalid config"):
+        check_config(bad)
+    with pytest.raises(PluginError, match="Input not found"):
+        check_config(tmp_path / "missing.cfg")
+    assert capsys.readouterr() == ("", "")
+
+
+def test_cli_reports_a_bad_override_once_and_exits_1():
+    out = run_check_config(str(NER), "--nope.x", "1")
+    assert out.exit_code == 1
+    assert out.output.count("Invalid config") == 1 and "nope -> x" in out.output

@@ -5,8 +5,11 @@ import pytest
 import srsly
 from spacy.tokens import DocBin
 
+from spacy_ner_plugin.annotations.counts import ConversionCounts
+from spacy_ner_plugin.annotations.docs import AlignMode
+from spacy_ner_plugin.annotations.merge import ConflictPolicy
 from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
-from spacy_ner_plugin.errors import StrictModeError
+from spacy_ner_plugin.errors import InternalError, PluginError, StrictModeError, UsageError
 
 from .conftest import task
 
@@ -198,9 +201,46 @@ def test_labels_filter_rejects_unknown_labels(write_jsonl, tmp_path):
     assert "BRNAD" in next(iter(srsly.read_jsonl(tmp_path / "out" / "rejects.jsonl")))["reason"]
 
 
-def test_no_usable_records_fails_clearly(write_jsonl, tmp_path):
-    with pytest.raises(ValueError, match="No usable training records"):
+def test_no_usable_records_fails_clearly(write_jsonl, tmp_path, capsys):
+    with pytest.raises(PluginError, match="No usable training records") as err:
         data_to_spacy([write_jsonl(["{bad"])], tmp_path / "out")
+    assert "1 read, 1 rejected" in err.value.text and "malformed JSON" in err.value.text
+    assert capsys.readouterr() == ("", "")
+    assert not (tmp_path / "out").exists()
+
+
+def test_counts_that_do_not_add_up_fail_the_run(write_jsonl, tmp_path, monkeypatch):
+    monkeypatch.setattr(ConversionCounts, "reconciles", property(lambda self: False))
+    with pytest.raises(InternalError, match="Counts do not add up"):
+        data_to_spacy([write_jsonl(GOOD)], tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_quiet_by_default_and_prints_with_silent_false(write_jsonl, tmp_path, capsys):
+    data_to_spacy([write_jsonl(GOOD)], tmp_path / "quiet")
+    assert capsys.readouterr() == ("", "")
+    data_to_spacy([write_jsonl(GOOD)], tmp_path / "loud", silent=False)
+    assert "Records" in capsys.readouterr().out
+
+
+def test_missing_input_raises_quietly(tmp_path, capsys):
+    with pytest.raises(PluginError, match="Input not found") as err:
+        data_to_spacy([tmp_path / "missing.jsonl"], tmp_path / "out")
+    assert err.value.text == str(tmp_path / "missing.jsonl")
+    assert capsys.readouterr() == ("", "")
+
+
+def test_choices_take_enum_members_or_their_values(write_jsonl, tmp_path):
+    off = {"text": "Ospreys rock", "spans": [{"start": 0, "end": 6, "label": "BRAND"}]}
+    path = write_jsonl([*GOOD, off])
+    result = data_to_spacy(
+        [path], tmp_path / "a", align=AlignMode.expand, conflicts=ConflictPolicy.latest
+    )
+    assert result.span_changes == 1
+    with pytest.raises(UsageError, match="Unknown --align 'sideways'"):
+        data_to_spacy([path], tmp_path / "b", align="sideways")
+    with pytest.raises(UsageError, match="Unknown --input-format 'xml'"):
+        data_to_spacy([path], tmp_path / "b", input_format="xml")
 
 
 def test_answers_about_one_text_merge_across_files_and_formats(write_jsonl, tmp_path, nlp):

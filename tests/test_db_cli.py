@@ -4,12 +4,15 @@ import pytest
 import srsly
 from typer.testing import CliRunner
 
-from spacy_ner_plugin.annotations.formats import read_records
+from spacy_ner_plugin.annotations.counts import ConversionCounts
+from spacy_ner_plugin.annotations.formats import OutputFormat, read_records
+from spacy_ner_plugin.annotations.kinds import AnswerKind
 from spacy_ner_plugin.cli import app
 from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
 from spacy_ner_plugin.cli.db_in import db_in
 from spacy_ner_plugin.cli.db_out import db_out
 from spacy_ner_plugin.cli.stats import stats
+from spacy_ner_plugin.errors import InternalError, PluginError, UsageError
 from spacy_ner_plugin.io.hashing import input_hash, task_hash
 
 from .conftest import SHARED_DATA, requires_shared_data, task
@@ -94,6 +97,47 @@ def test_stats_json_on_the_command_line(write_jsonl):
     assert out.exit_code == 0, out.output
     data = json.loads(out.stdout)
     assert data["labels"] == {"BRAND": {"accept": 2}} and data["span_length_buckets"]["1"] == 2
+
+
+def test_steps_are_quiet_by_default_and_raise_on_a_missing_input(write_jsonl, tmp_path, capsys):
+    path = write_jsonl([task("I love Osprey", "Osprey")])
+    db_in(path, tmp_path / "in.jsonl", kind=AnswerKind.binary)
+    db_out(path, tmp_path / "out.txt", output_format=OutputFormat.conll)
+    stats([str(path)], input_format="prodigy")
+    assert capsys.readouterr() == ("", "")
+    assert next(srsly.read_jsonl(tmp_path / "in.jsonl"))["_view_id"] == "ner"
+    assert (tmp_path / "out.txt").read_text().startswith("I\tO")
+    missing = tmp_path / "missing.jsonl"
+    for call in (
+        lambda: db_in(missing, tmp_path / "a.jsonl"),
+        lambda: db_out(missing, tmp_path / "a.jsonl"),
+        lambda: stats([str(missing)]),
+    ):
+        with pytest.raises(PluginError, match="Input not found"):
+            call()
+    assert capsys.readouterr() == ("", "")
+
+
+def test_bad_choices_from_python_are_usage_errors(write_jsonl, tmp_path):
+    path = write_jsonl([task("I love Osprey", "Osprey")])
+    with pytest.raises(UsageError, match="Unknown --kind 'silver'"):
+        db_in(path, tmp_path / "a.jsonl", kind="silver")
+    with pytest.raises(UsageError, match="Unknown --output-format 'csv'"):
+        db_out(path, tmp_path / "a.jsonl", output_format="csv")
+
+
+def test_counts_that_do_not_add_up_fail_and_keep_the_previous_output(
+    write_jsonl, tmp_path, monkeypatch
+):
+    path = write_jsonl([task("I love Osprey", "Osprey")])
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous\n")
+    monkeypatch.setattr(ConversionCounts, "reconciles", property(lambda self: False))
+    with pytest.raises(InternalError, match="Counts do not add up"):
+        db_in(path, out)
+    with pytest.raises(InternalError, match="Counts do not add up"):
+        db_out(path, out)
+    assert out.read_text() == "previous\n"
 
 
 REAL_FILES = {

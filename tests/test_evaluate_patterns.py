@@ -1,8 +1,11 @@
 import json
 
 import pytest
+from typer.testing import CliRunner
 
+from spacy_ner_plugin.cli import app
 from spacy_ner_plugin.cli.evaluate_patterns import advise, evaluate_patterns
+from spacy_ner_plugin.errors import PluginError
 
 from .conftest import SHARED_DATA, requires_shared_data, task
 
@@ -47,11 +50,51 @@ def test_advice_follows_the_flowchart(p, r, f, expected):
     assert ("train a model" in advise(p, r, f, threshold=0.9)) == (f <= 0.9)
 
 
-def test_invalid_patterns_fail(write_jsonl):
+def test_invalid_patterns_fail(write_jsonl, capsys):
     gold = write_jsonl([task("My osprey pack", "osprey")], name="gold.jsonl")
     patterns = write_jsonl([{"label": "BRAND", "pattern": []}], name="patterns.jsonl")
-    with pytest.raises(ValueError, match="patterns.jsonl:1 .*empty pattern"):
+    with pytest.raises(PluginError, match="patterns.jsonl:1 .*empty pattern"):
         evaluate_patterns(patterns, gold)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_invalid_patterns_exit_1_with_one_message_naming_the_line(write_jsonl):
+    gold = write_jsonl([task("My osprey pack", "osprey")], name="gold.jsonl")
+    patterns = write_jsonl([{"label": "BRAND", "pattern": []}], name="patterns.jsonl")
+    out = CliRunner().invoke(app, ["evaluate-patterns", str(patterns), str(gold)])
+    assert out.exit_code == 1
+    assert "Invalid patterns (1)" in out.output and "patterns.jsonl:1" in out.output
+    assert "Traceback" not in out.output
+
+
+CUSTOM_LANGUAGE = """
+from spacy.lang.en import English
+from spacy.util import registry
+
+
+@registry.languages("en_patterns_test")
+class PatternsTestLanguage(English):
+    lang = "en_patterns_test"
+"""
+
+
+def test_cli_imports_code_for_a_custom_language(write_jsonl, tmp_path):
+    gold = write_jsonl([task("My osprey pack", "osprey")], name="gold.jsonl")
+    patterns = write_jsonl(PATTERNS, name="patterns.jsonl")
+    code = tmp_path / "code.py"
+    code.write_text(CUSTOM_LANGUAGE)
+    args = [str(patterns), str(gold), "--lang", "en_patterns_test", "--code", str(code)]
+    out = CliRunner().invoke(app, ["evaluate-patterns", *args])
+    assert out.exit_code == 0, out.output
+    assert "BRAND" in out.output and "Rules alone get F 100.0" in out.output
+
+
+def test_missing_code_file_is_a_usage_error(write_jsonl, tmp_path):
+    gold = write_jsonl([task("My osprey pack", "osprey")], name="gold.jsonl")
+    patterns = write_jsonl(PATTERNS, name="patterns.jsonl")
+    args = ["evaluate-patterns", str(patterns), str(gold), "-c", str(tmp_path / "nope.py")]
+    out = CliRunner().invoke(app, args)
+    assert out.exit_code == 2 and "nope.py" in out.output
 
 
 @requires_shared_data
@@ -63,3 +106,10 @@ def test_fashion_rules_are_precise_but_miss_most_brands():
     assert result["n_examples"] == 500
     assert result["ents_p"] > 0.9 > result["ents_f"] and result["ents_r"] < 0.5
     assert "train a model" in result["advice"]
+
+
+def test_a_gold_set_without_entities_gets_advice_instead_of_a_crash(write_jsonl):
+    gold = write_jsonl([{"text": "We hiked all day", "spans": []}], name="gold.jsonl")
+    patterns = write_jsonl([{"label": "BRAND", "pattern": "Osprey"}], name="patterns.jsonl")
+    result = evaluate_patterns(patterns, gold)
+    assert result["ents_f"] is None and result["advice"].startswith("Nothing to score")

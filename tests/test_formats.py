@@ -4,9 +4,10 @@ import pytest
 import spacy
 from spacy.tokens import DocBin
 
-from spacy_ner_plugin.annotations.formats import read_records
-from spacy_ner_plugin.annotations.formats.conll import tags_to_entities
+from spacy_ner_plugin.annotations.formats import READERS, InputFormat, read_records
+from spacy_ner_plugin.annotations.formats.conll import Scheme, tags_to_entities
 from spacy_ner_plugin.annotations.formats.detect import detect_format
+from spacy_ner_plugin.errors import UsageError
 from spacy_ner_plugin.io.records import InvalidRecord
 
 
@@ -206,6 +207,18 @@ def test_conll_iob2_scheme_rejects_i_after_o(tmp_path):
     path = write(tmp_path, "a.conll", "a\tO\nb\tI-X\n")
     assert records(path, scheme="iob2")[1][0].line == 1
     assert ents(records(path, scheme="iob1")[0][0]) == [("b", "X")]
+    assert records(path, scheme=Scheme.iob2)[1][0].line == 1
+    with pytest.raises(UsageError, match="Unknown tag scheme 'iob3'"):
+        records(path, scheme="iob3")
+
+
+def test_every_input_format_has_a_reader_and_is_forced_by_name_or_member(tmp_path):
+    assert set(READERS) == {member.value for member in InputFormat}
+    path = write(tmp_path, "a.txt", DOCCANO)
+    assert ents(records(path, format=InputFormat.doccano)[0][0])[0] == ("Osprey", "BRAND")
+    assert ents(records(path, format="doccano")[0][0])[0] == ("Osprey", "BRAND")
+    with pytest.raises(UsageError, match="Unknown input format 'xml'"):
+        read_records(path, "xml")
 
 
 @pytest.mark.parametrize("fmt", ["a.jsonl", "a.json", "a.conll"])

@@ -12,10 +12,12 @@ PACKAGE = Path(__file__).parent.parent / "spacy_ner_plugin"
 LAYERS = [
     {"__init__", "constants", "errors"},
     {"io"},
+    {"db"},
     {"annotations", "patterns"},
-    {"binary", "preannotate", "evaluation", "training"},
+    {"binary", "preannotate", "evaluation", "training", "review"},
     {"readers"},
     {"curve"},
+    {"app"},
     {"cli"},
     {"__main__"},
 ]

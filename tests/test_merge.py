@@ -2,9 +2,11 @@ import pytest
 import spacy
 from spacy.training import Example
 
+from spacy_ner_plugin.annotations.docs import AlignMode
 from spacy_ner_plugin.annotations.kinds import answer_kind, detect_kind
-from spacy_ner_plugin.annotations.merge import Answer, merge_answers
+from spacy_ner_plugin.annotations.merge import Answer, ConflictPolicy, merge_answers
 from spacy_ner_plugin.constants import BINARY, GOLD
+from spacy_ner_plugin.errors import UsageError
 
 from .conftest import task
 
@@ -87,6 +89,17 @@ def test_conflict_policy_first_and_latest(nlp, policy, expected):
     merged = merge([gold("Osprey"), gold("Osprey", "Deuter")], nlp, policy=policy)
     assert ents(merged.doc) == expected
     assert merged.skipped == {f"overruled (--conflicts {policy})": 1}
+
+
+def test_policy_and_alignment_take_enum_members_or_strings(nlp):
+    answers = [gold("Osprey"), gold("Osprey", "Deuter")]
+    merged = merge(answers, nlp, policy=ConflictPolicy.latest, align=AlignMode.contract)
+    assert ents(merged.doc) == [("Deuter", "BRAND"), ("Osprey", "BRAND")]
+    assert merged.skipped == {"overruled (--conflicts latest)": 1}
+    with pytest.raises(UsageError, match="Unknown conflict policy 'newest'"):
+        merge_answers(answers, nlp, policy="newest")
+    with pytest.raises(UsageError, match="Unknown alignment 'sideways'"):
+        merge_answers(answers, nlp, align="sideways")
 
 
 def test_conflict_policy_majority_and_its_ties(nlp):

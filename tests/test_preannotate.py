@@ -1,17 +1,26 @@
 import json
+import os
+import shutil
 import subprocess
 import sys
+import zipfile
 
 import pytest
 import spacy
-from spacy.util import load_config
+from typer.testing import CliRunner
 
 from spacy_ner_plugin.annotations.docs import record_to_doc
+from spacy_ner_plugin.cli import app
 from spacy_ner_plugin.cli.preannotate import preannotate
+from spacy_ner_plugin.errors import InternalError, PluginError
 from spacy_ner_plugin.io.hashing import input_hash, task_hash
 from spacy_ner_plugin.io.records import Line, Reject
 from spacy_ner_plugin.patterns.matcher import PatternError
-from spacy_ner_plugin.preannotate.preannotator import DEFAULT_CONFIG, Preannotator, read_config
+from spacy_ner_plugin.preannotate.preannotator import (
+    DEFAULT_CONFIG_PATH,
+    Counts,
+    Preannotator,
+)
 from spacy_ner_plugin.preannotate.suggesters import create_pattern_suggester
 
 from .conftest import ROOT
@@ -297,8 +306,9 @@ def test_custom_suggester_registered_in_code_and_named_in_the_config(files, tmp_
     code = tmp_path / "code.py"
     code.write_text(CUSTOM_CODE)
     config = tmp_path / "custom.cfg"
+    default = DEFAULT_CONFIG_PATH.read_text(encoding="utf8")
     config.write_text(
-        DEFAULT_CONFIG + '\n[suggesters.numbers]\n@misc = "test.numbers.v1"\nlabel = "NUM"\n'
+        default + '\n[suggesters.numbers]\n@misc = "test.numbers.v1"\nlabel = "NUM"\n'
     )
     raw = tmp_path / "raw.txt"
     raw.write_text("Osprey has 2 packs\n")
@@ -313,17 +323,13 @@ def test_custom_suggester_registered_in_code_and_named_in_the_config(files, tmp_
 
 def test_config_overrides_and_unknown_policy(files, tmp_path):
     raw, patterns = files
-    with pytest.raises(ValueError, match="unknown overlap policy"):
+    with pytest.raises(PluginError, match="unknown overlap policy"):
         run(raw, patterns, tmp_path / "o.jsonl", **{"preannotate.overlaps": "rules"})
-
-
-def test_project_config_is_the_built_in_default():
-    assert load_config(ROOT / "configs" / "preannotate.cfg") == read_config()
 
 
 def test_unknown_setting_is_named(files, tmp_path):
     raw, patterns = files
-    with pytest.raises(ValueError, match="unknown \\[preannotate\\] setting.*segmnt"):
+    with pytest.raises(PluginError, match="unknown \\[preannotate\\] setting.*segmnt"):
         run(raw, patterns, tmp_path / "o.jsonl", **{"preannotate.segmnt": False})
 
 
@@ -337,3 +343,86 @@ def test_a_text_too_long_to_cut_at_whitespace_is_rejected(nlp, files):
     assert isinstance(results[0][1], Reject) and "max_length" in results[0][1].reason
     assert results[1][1][0]["text"] == RAW[1]["text"]
     assert preannotator.counts.reconciles and preannotator.counts.rejected == 1
+
+
+def test_a_bad_input_raises_a_plugin_error_and_prints_nothing(write_jsonl, files, tmp_path, capsys):
+    raw, _ = files
+    patterns = write_jsonl([{"pattern": "x"}], name="p.jsonl")
+    with pytest.raises(PluginError, match=r"p\.jsonl:1 \[label\] missing"):
+        run(raw, patterns, tmp_path / "o.jsonl")
+    with pytest.raises(PluginError, match="Patterns not found"):
+        run(raw, tmp_path / "missing.jsonl", tmp_path / "o.jsonl")
+    assert capsys.readouterr() == ("", "")
+
+
+def test_counts_that_do_not_add_up_fail_the_run():
+    Counts(read=2, texts=1, rejected=1).check()
+    with pytest.raises(InternalError, match="read 3 != texts 1 \\+ rejected 1"):
+        Counts(read=3, texts=1, rejected=1).check()
+
+
+def test_cli_options_code_is_c_and_config_has_no_short_alias(files, tmp_path):
+    raw, patterns = files
+    code = tmp_path / "code.py"
+    code.write_text(CUSTOM_CODE)
+    config = tmp_path / "custom.cfg"
+    default = DEFAULT_CONFIG_PATH.read_text(encoding="utf8")
+    config.write_text(
+        default + '\n[suggesters.numbers]\n@misc = "test.numbers.v1"\nlabel = "NUM"\n'
+    )
+    raw = tmp_path / "raw.txt"
+    raw.write_text("Osprey has 2 packs\n")
+    args = ["preannotate", str(raw), str(tmp_path / "o.jsonl"), "-p", str(patterns)]
+    out = CliRunner().invoke(app, [*args, "-c", str(code), "--config", str(config), "-l", "NUM"])
+    assert out.exit_code == 0, out.output
+    (task,) = read(tmp_path / "o.jsonl")
+    assert [(s["label"], s["source"]) for s in task["spans"]] == [("NUM", "numbers")]
+    out = CliRunner().invoke(app, [*args, "-c", str(config)])  # -c is --code: not a config
+    assert out.exit_code == 1 and "Cannot import" in out.output
+
+
+def test_base_model_option_suggests_the_models_entities(trained_model, write_jsonl, tmp_path):
+    raw = write_jsonl([{"text": "I took my Osprey pack on trip 2"}], name="raw.jsonl")
+    args = ["preannotate", str(raw), str(tmp_path / "o.jsonl"), "-b", str(trained_model)]
+    out = CliRunner().invoke(app, args)
+    assert out.exit_code == 0, out.output
+    (task,) = read(tmp_path / "o.jsonl")
+    assert [(s["label"], s["source"]) for s in task["spans"]] == [("BRAND", str(trained_model))]
+    out = CliRunner().invoke(app, [*args[:3], "--model", str(trained_model)])
+    assert out.exit_code == 2 and "No such option '--model'" in out.output  # now --base-model
+
+
+def test_built_in_config_is_package_data_found_after_install(tmp_path):
+    """A wheel (a non-editable install) ships default_config.cfg and `read_config` finds it."""
+    pytest.importorskip("setuptools")
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "spacy_ner_plugin", source / "spacy_ner_plugin", ignore=ignore)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    wheel = [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist")]
+    subprocess.run([*wheel, str(source)], check=True, capture_output=True, cwd=tmp_path)
+    (wheel_path,) = (tmp_path / "dist").glob("*.whl")
+    with zipfile.ZipFile(wheel_path) as archive:
+        assert "spacy_ner_plugin/preannotate/default_config.cfg" in archive.namelist()
+    site = tmp_path / "site"
+    install = [*pip, "install", "--no-deps", "--no-index", "--target", str(site)]
+    subprocess.run([*install, str(wheel_path)], check=True, capture_output=True, cwd=tmp_path)
+    code = (
+        "from spacy_ner_plugin.preannotate import preannotator as p;"
+        "print(p.DEFAULT_CONFIG_PATH.resolve());"
+        "print(p.read_config()['preannotate']['overlaps'])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(site)},
+        check=True,
+    )
+    path, overlaps = out.stdout.split()
+    assert path == str((site / "spacy_ner_plugin" / "preannotate" / "default_config.cfg").resolve())
+    assert overlaps == "longest"

@@ -6,8 +6,11 @@ import srsly
 from spacy import util
 from spacy.tokens import DocBin
 from spacy.training.initialize import init_nlp
+from typer.testing import CliRunner
 
+from spacy_ner_plugin.cli import app
 from spacy_ner_plugin.cli.pretrain import latest_checkpoint, pretrain
+from spacy_ner_plugin.errors import PluginError
 
 from .conftest import ROOT
 
@@ -81,9 +84,10 @@ def test_resuming_with_another_model_config_fails_and_fresh_starts_over(
         "pretraining.max_epochs": 1,
         "components.tok2vec.model.encode.width": 32,
     }
-    with pytest.raises(SystemExit):
+    with pytest.raises(PluginError) as err:
         pretrain(NER, output, overrides)
-    assert "different model config" in capsys.readouterr().out
+    assert "different model config" in str(err.value)
+    assert capsys.readouterr().out == ""  # a plain call is quiet
     pretrain(NER, output, overrides, fresh=True)
     assert (output / "model0.bin").read_bytes() != (pretrained / "model0.bin").read_bytes()
 
@@ -91,9 +95,14 @@ def test_resuming_with_another_model_config_fails_and_fresh_starts_over(
 def test_pretraining_on_no_usable_text_fails(tmp_path, capsys):
     raw = tmp_path / "raw.txt"
     raw.write_text("too short\n")
-    with pytest.raises(SystemExit):
+    with pytest.raises(PluginError) as err:
         pretrain(NER, tmp_path / "out", {"paths.raw_text": str(raw)})
-    assert "yields no texts" in capsys.readouterr().out
+    assert "yields no texts" in str(err.value)
+    args = ["pretrain", str(NER), str(tmp_path / "out"), "--paths.raw_text", str(raw)]
+    out = CliRunner().invoke(app, args)
+    assert out.exit_code == 1 and "yields no texts" in out.output
+    out = CliRunner().invoke(app, [*args, "--fresh", "--nonsense", "1"])
+    assert out.exit_code == 2 and "No such option '--nonsense'" in out.output
     assert not (tmp_path / "out" / "model-last.bin").exists()
 
 

@@ -1,6 +1,7 @@
 import pytest
 import spacy
 
+from spacy_ner_plugin.errors import PluginError
 from spacy_ner_plugin.preannotate.suggesters import (
     Suggestion,
     create_model_suggester,
@@ -59,7 +60,7 @@ def test_lower_ranked_span_containing_a_winner_is_dropped():
 
 
 def test_unknown_policy_is_an_error():
-    with pytest.raises(ValueError, match="unknown overlap policy 'modle'"):
+    with pytest.raises(PluginError, match="unknown overlap policy .modle."):
         parse_overlap_policy("modle", ["patterns", "model"])
 
 

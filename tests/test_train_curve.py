@@ -24,6 +24,7 @@ from spacy_ner_plugin.curve.points import (
     scaled_schedule,
     summarize,
 )
+from spacy_ner_plugin.errors import UsageError
 from spacy_ner_plugin.readers.sampling import sample_order
 
 from .conftest import ROOT
@@ -209,7 +210,7 @@ def run_curve(corpus, tmp_path, **kwargs):
 
 @pytest.mark.slow
 def test_curve_trains_caches_and_repeats(corpus, tmp_path, capsys):
-    curve = run_curve(corpus, tmp_path, label_stats=True)
+    curve = run_curve(corpus, tmp_path, label_stats=True, silent=False)
     saved = srsly.read_json(tmp_path / "points.json")
     assert saved["curve"] == curve["curve"] and saved["advice"] == curve["advice"]
     assert [r["n_examples"] for r in curve["curve"]] == [6, 12]
@@ -224,21 +225,22 @@ def test_curve_trains_caches_and_repeats(corpus, tmp_path, capsys):
     logs = sorted((tmp_path / "points").glob("*/train.log"))
     assert len(logs) == 2
     mtimes = [log.stat().st_mtime_ns for log in logs]
-    again = run_curve(corpus, tmp_path)
+    again = run_curve(corpus, tmp_path, silent=False)
     assert "2 cached, nothing to train" in capsys.readouterr().out
     assert [log.stat().st_mtime_ns for log in logs] == mtimes and again["curve"] == curve["curve"]
     # An interrupted curve resumes: a point without a result trains again, to the same numbers.
     full = next(point for point in curve["points"] if point["fraction"] == 1.0)
     (tmp_path / "points" / full["key"] / "result.json").unlink()
-    resumed = run_curve(corpus, tmp_path)
+    resumed = run_curve(corpus, tmp_path, silent=False)
     assert "1 cached, 1 to train" in capsys.readouterr().out
     assert resumed["curve"] == curve["curve"]
 
 
 def assert_fails_before_training(corpus, tmp_path, capsys, message, **kwargs):
-    with pytest.raises(SystemExit):
+    with pytest.raises(CurveInputError) as err:
         run_curve(corpus, tmp_path, **kwargs)
-    assert message in " ".join(capsys.readouterr().out.split())
+    assert message in " ".join(str(err.value).split())
+    assert capsys.readouterr().out == ""  # a plain call is quiet
     assert not (tmp_path / "points").exists()
 
 
@@ -292,3 +294,15 @@ def test_ticks_cover_the_range_in_round_steps(low, high):
     assert ticks[0] <= low and ticks[-1] >= high and 3 <= len(ticks) <= 12
     steps = {round(b - a, 9) for a, b in zip(ticks, ticks[1:])}
     assert len(steps) == 1 and f"{steps.pop():g}".lstrip("0.")[0] in "125"
+
+
+def test_cli_n_seeds_and_n_samples_are_validated(tmp_path):
+    args = ["train-curve", str(CONFIG), "--training-dir", str(tmp_path / "points")]
+    for option, value in (("--n-seeds", "0"), ("--n-samples", "1")):
+        out = CliRunner().invoke(app, [*args, option, value])
+        assert out.exit_code == 2 and option in out.output
+    out = CliRunner().invoke(app, [*args, "--seeds", "2"])  # the count is --n-seeds
+    assert out.exit_code == 2 and "No such option" in out.output
+    with pytest.raises(UsageError, match="--n-seeds must be at least 1"):
+        train_curve(CONFIG, n_seeds=0, training_dir=tmp_path / "points")
+    assert not (tmp_path / "points").exists()

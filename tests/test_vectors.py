@@ -5,9 +5,12 @@ import numpy
 import pytest
 import spacy
 import srsly
+from typer.testing import CliRunner
 
+from spacy_ner_plugin.cli import app
 from spacy_ner_plugin.cli.pretrain import pretrain
 from spacy_ner_plugin.cli.train_vectors import train_vectors
+from spacy_ner_plugin.errors import PluginError
 from spacy_ner_plugin.training.config_checks import check_training_config
 
 from .conftest import ROOT
@@ -49,13 +52,20 @@ def test_excluded_texts_are_not_trained_on(tmp_path, capsys):
     srsly.write_jsonl(raw, [{"text": f"text number {i} here"} for i in range(20)])
     dev = tmp_path / "dev.jsonl"
     srsly.write_jsonl(dev, [{"text": "text number 3 here"}])
-    train_vectors(raw, tmp_path / "vectors", exclude=dev, dim=8, epochs=1, bucket=100)
+    train_vectors(raw, tmp_path / "vectors", exclude=dev, dim=8, epochs=1, bucket=100, silent=False)
     assert "20 read, 19 used" in capsys.readouterr().out.replace("\n", " ")
 
 
 def test_missing_floret_fails_with_the_install_command(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "floret", None)
-    with pytest.raises(SystemExit):
+    with pytest.raises(PluginError) as err:
         train_vectors(RAW, tmp_path / "vectors")
-    assert "spacy_ner_plugin[vectors]" in capsys.readouterr().out
+    assert "spacy_ner_plugin[vectors]" in str(err.value)
+    assert capsys.readouterr() == ("", "")
     assert not (tmp_path / "vectors").exists()
+
+
+def test_cli_without_floret_exits_1_with_the_install_command(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "floret", None)
+    out = CliRunner().invoke(app, ["train-vectors", str(RAW), str(tmp_path / "vectors")])
+    assert out.exit_code == 1 and "spacy_ner_plugin[vectors]" in out.output

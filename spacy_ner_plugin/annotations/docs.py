@@ -4,15 +4,24 @@ Every problem raises `InvalidRecord` naming the field, so callers can reject the
 precise reason instead of crashing or silently dropping a span.
 """
 
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from enum import Enum
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
+from ..errors import choice
 from ..io.records import InvalidRecord, get_text
 
 Tokenizer = Callable[[str], Doc]
-ALIGN_MODES = ("strict", "expand", "contract")
+
+
+class AlignMode(str, Enum):
+    """Spans off token boundaries: reject the record, or snap them to the tokens around/inside."""
+
+    strict = "strict"
+    expand = "expand"
+    contract = "contract"
 
 
 def doc_from_tokens(vocab: Vocab, text: str, tokens: Sequence[Dict[str, Any]]) -> Doc:
@@ -49,7 +58,7 @@ def doc_from_tokens(vocab: Vocab, text: str, tokens: Sequence[Dict[str, Any]]) -
 def aligned_spans(
     doc: Doc,
     raw_spans: Any,
-    align: str = "strict",
+    align: Union[str, AlignMode] = AlignMode.strict,
     changes: Optional[List[Dict[str, Any]]] = None,
     text: Optional[str] = None,
 ) -> List[Optional[Span]]:
@@ -59,8 +68,7 @@ def aligned_spans(
     tokens around/inside it and append a note of every changed or dropped span to `changes`.
     `text` is `doc.text` when the caller has it (`Doc.text` is rebuilt on every access).
     """
-    if align not in ALIGN_MODES:
-        raise ValueError(f"unknown alignment {align!r} (expected one of {', '.join(ALIGN_MODES)})")
+    mode = choice(AlignMode, align, "alignment").value
     if not isinstance(raw_spans, list):
         raise InvalidRecord("spans", "'spans' must be a list")
     text = doc.text if text is None else text
@@ -68,13 +76,13 @@ def aligned_spans(
     for i, raw in enumerate(raw_spans):
         start, end, label = check_span(i, raw, len(text))
         span = doc.char_span(start, end, label=label)
-        if span is None and align == "strict":
+        if span is None and mode == AlignMode.strict:
             raise InvalidRecord(
                 "spans",
                 f"span {i} [{start}:{end}] {text[start:end]!r} is not on token boundaries",
             )
         if span is None:
-            span = doc.char_span(start, end, label=label, alignment_mode=align)
+            span = doc.char_span(start, end, label=label, alignment_mode=mode)
             if span is not None and len(span) == 0:
                 span = None
             if changes is not None:
@@ -124,7 +132,7 @@ def check_no_overlap(spans: List[Span]) -> List[Span]:
 def spans_from_record(
     doc: Doc,
     record: Dict[str, Any],
-    align: str = "strict",
+    align: Union[str, AlignMode] = AlignMode.strict,
     changes: Optional[List[Dict[str, Any]]] = None,
 ) -> List[Span]:
     """The record's `spans` as labelled `Span`s of `doc`, on token boundaries, no overlaps."""
@@ -144,7 +152,7 @@ def record_to_doc(
     record: Dict[str, Any],
     vocab: Vocab,
     tokenizer: Tokenizer,
-    align: str = "strict",
+    align: Union[str, AlignMode] = AlignMode.strict,
     changes: Optional[List[Dict[str, Any]]] = None,
 ) -> Doc:
     """A gold Doc: the record's spans as entities and every other token annotated "O".

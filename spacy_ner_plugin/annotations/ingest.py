@@ -3,19 +3,22 @@
 Inputs are paths, optionally prefixed like Prodigy dataset names: `eval:PATH` marks a dedicated
 eval set, `binary:PATH` (or `gold:PATH`) says what kind of answers a file holds when its records
 do not say so themselves (no `_view_id`). Prefixes combine: `eval:binary:PATH`.
+`dataset:NAME` (also prefixed: `eval:dataset:NAME`) reads the answers of a database dataset
+instead of a file (`db.inputs`).
 """
 
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, List, Optional, Sequence, Union
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Union
 
 from ..constants import BINARY, GOLD
-from ..errors import StrictModeError
+from ..db.inputs import dataset_exists, dataset_name, read_dataset
+from ..errors import PluginError, StrictModeError
 from ..io.files import atomic_path
 from ..io.hashing import text_hash
-from ..io.records import InvalidRecord, Reject, get_text, json_line
+from ..io.records import InvalidRecord, Line, Reject, get_text, json_line
 from .counts import ConversionCounts
 from .formats import read_records
 from .kinds import answer_kind, detect_kind
@@ -27,11 +30,13 @@ MAX_REJECTS_SHOWN = 20
 
 @dataclass
 class InputSpec:
-    """One input file and what its prefix says about it."""
+    """One input (a file, or a database dataset) and what its prefix says about it."""
 
     path: Path
     eval: bool = False
     kind: Optional[str] = None
+    dataset: Optional[str] = None
+    db: Optional[str] = None
 
 
 def parse_input(spec: Union[str, Path]) -> InputSpec:
@@ -45,7 +50,28 @@ def parse_input(spec: Union[str, Path]) -> InputSpec:
         name, value = PREFIXES[prefix]
         fields[name] = value
         text = rest
-    return InputSpec(Path(text), eval=bool(fields["eval"]), kind=fields["kind"])
+    return InputSpec(
+        Path(text), eval=bool(fields["eval"]), kind=fields["kind"], dataset=dataset_name(text)
+    )
+
+
+def read_input(spec: InputSpec, input_format: Optional[str] = None) -> Iterator[Line]:
+    """The records of one input: a file of any supported format, or a dataset's answers."""
+    if spec.dataset is not None:
+        return read_dataset(spec.dataset, spec.db)
+    return read_records(spec.path, input_format)
+
+
+def check_inputs(specs: Sequence[InputSpec], db: Optional[str] = None) -> None:
+    """Fail before any work if an input file or dataset is missing (`db`: the database of
+    `dataset:` inputs, default as `db.database.resolve_db_url` says)."""
+    for spec in specs:
+        if spec.dataset is not None:
+            spec.db = spec.db or db
+            if not dataset_exists(spec.dataset, spec.db):
+                raise PluginError("Dataset not found", spec.dataset)
+        elif not spec.path.exists():
+            raise PluginError("Input not found", str(spec.path))
 
 
 class JsonlSpool:
@@ -117,7 +143,7 @@ def detect_input_kinds(
         if binary is not None:
             spec.kind = BINARY if binary else GOLD
             continue
-        lines = read_records(spec.path, input_format)
+        lines = read_input(spec, input_format)
         kind, evidence = detect_kind(line.record for line in lines if line.record is not None)
         if kind is not None:
             spec.kind = kind
@@ -136,7 +162,7 @@ def ingest(
 ) -> None:
     """Stream every record of `specs` into `store`; bad lines and texts go to `reject`."""
     for spec in specs:
-        for line in read_records(spec.path, input_format):
+        for line in read_input(spec, input_format):
             counts.read += 1
             if line.reject is not None:
                 reject(line.reject)

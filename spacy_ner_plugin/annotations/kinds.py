@@ -1,19 +1,29 @@
 """Tell complete (gold) annotations from binary yes/no answers, per record and per file."""
 
+from enum import Enum
 from itertools import islice
 from typing import Any, Dict, Iterable, Optional, Tuple
 
-from ..constants import BINARY, BINARY_VIEWS, GOLD, MANUAL_VIEWS
+from ..constants import BINARY, BINARY_VIEWS, GOLD, MANUAL_VIEWS, REVIEW_VIEW
 
 ONE_SPAN_SHARE, REJECTED_SHARE = 0.8, 0.2
 DETECT_SAMPLE = 1000
+
+
+class AnswerKind(str, Enum):
+    """A complete (gold) annotation of a text, or a binary yes/no answer about one span."""
+
+    gold = GOLD
+    binary = BINARY
 
 
 def answer_kind(record: Dict[str, Any], default: Optional[str] = None) -> str:
     """Whether a record is a complete (gold) annotation or a binary yes/no answer.
 
     A boolean `_is_binary` decides first, then Prodigy's `_view_id` (`ner` is binary,
-    `ner_manual` gold); otherwise `default` (an input marked `binary:`, `--binary`, or what
+    `ner_manual` gold; a `review` record, whose top-level spans and answer are the reviewed
+    decision, is of the kind of the interface it reviewed: its `view_id`, else its versions');
+    otherwise `default` (an input marked `binary:`, `--binary`, or what
     `detect_kind` found for its file); otherwise spans with their own `answer`, or a rejected
     record without tokens, are binary; everything else is gold.
     """
@@ -21,6 +31,8 @@ def answer_kind(record: Dict[str, Any], default: Optional[str] = None) -> str:
     if isinstance(is_binary, bool):
         return BINARY if is_binary else GOLD
     view = record.get("_view_id")
+    if view == REVIEW_VIEW:
+        view = reviewed_view(record)
     if view in BINARY_VIEWS:
         return BINARY
     if view in MANUAL_VIEWS:
@@ -60,3 +72,16 @@ def detect_kind(records: Iterable[Dict[str, Any]]) -> Tuple[Optional[str], str]:
     ):
         return BINARY, evidence
     return None, evidence
+
+
+def reviewed_view(record: Dict[str, Any]) -> Optional[str]:
+    """The interface a review record reviewed: its `view_id`, else its first version's."""
+    view = record.get("view_id")
+    if isinstance(view, str) and view != REVIEW_VIEW:
+        return view
+    versions = record.get("versions")
+    if isinstance(versions, list):
+        for version in versions:
+            if isinstance(version, dict) and isinstance(version.get("_view_id"), str):
+                return version["_view_id"]
+    return None

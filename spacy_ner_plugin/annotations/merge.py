@@ -15,17 +15,27 @@ answer that disagrees with it under `first`/`latest`/`majority`.
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Set, Tuple
+from enum import Enum
+from typing import Any, Dict, List, Optional, Set, Tuple, Union
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from ..constants import BINARY, GOLD, INCORRECT_SPANS_KEY
+from ..errors import choice
 from ..io.hashing import text_hash
 from ..io.records import InvalidRecord, Reject, get_answer, get_text
-from .docs import aligned_spans, check_no_overlap, doc_from_tokens, record_doc
+from .docs import AlignMode, aligned_spans, check_no_overlap, doc_from_tokens, record_doc
 
-CONFLICT_POLICIES = ("report", "first", "latest", "majority")
+
+class ConflictPolicy(str, Enum):
+    """What to do with contradicting answers about one text (see the module docstring)."""
+
+    report = "report"
+    first = "first"
+    latest = "latest"
+    majority = "majority"
+
 
 SpanKey = Tuple[int, int, str]
 
@@ -70,15 +80,17 @@ def merge_answers(
     answers: List[Answer],
     nlp: Language,
     *,
-    align: str = "strict",
-    policy: str = "report",
+    align: Union[str, AlignMode] = AlignMode.strict,
+    policy: Union[str, ConflictPolicy] = ConflictPolicy.report,
     labels: Optional[Set[str]] = None,
 ) -> Merged:
-    """Merge the answers about one text into one Doc, accounting for every answer."""
-    if policy not in CONFLICT_POLICIES:
-        raise ValueError(f"unknown conflict policy {policy!r} (expected {CONFLICT_POLICIES})")
+    """Merge the answers about one text into one Doc, accounting for every answer.
+
+    `align` and `policy` take an Enum member or its string value.
+    """
+    policy = choice(ConflictPolicy, policy, "conflict policy").value
     merged = Merged()
-    doc, doc_text, token_source = _base_doc(answers, nlp)
+    doc, doc_text, token_source = base_doc(answers, nlp)
     versions: Dict[Tuple[str, Tuple], _Version] = {}
     spans: Dict[SpanKey, Span] = {}
     for i, answer in enumerate(answers):
@@ -113,7 +125,7 @@ def merge_answers(
     return merged
 
 
-def _base_doc(
+def base_doc(
     answers: List[Answer], nlp: Language
 ) -> Tuple[Optional[Doc], Optional[str], Optional[Answer]]:
     """The text's Doc, its text, and the answer whose `tokens` built it (None: tokenizer).
@@ -136,18 +148,31 @@ def _base_doc(
     return None, None, None
 
 
-def _claims(
+@dataclass
+class Claims:
+    """What one answer says about its text, validated against the text's doc.
+
+    `claims` are `(span, answer)` pairs: for a gold answer every span with "accept" (checked
+    for overlaps when the answer is accepted), for a binary answer each span's own answer
+    (ignored ones included). `spans` are the aligned `Span`s, `changes` the alignment notes.
+    """
+
+    decision: str
+    claims: Tuple[Tuple[SpanKey, str], ...]
+    spans: List[Span]
+    changes: List[Dict[str, Any]]
+
+
+def answer_claims(
     answer: Answer,
     doc: Optional[Doc],
     doc_text: Optional[str],
     token_source: Optional[Answer],
     nlp: Language,
-    align: str,
-    labels: Optional[Set[str]],
-    merged: Merged,
-    spans: Dict[SpanKey, Span],
-) -> Optional[Tuple[Tuple[SpanKey, str], ...]]:
-    """The `(span, answer)` claims of one answer; None when it is deliberately not used."""
+    align: Union[str, AlignMode] = AlignMode.strict,
+    labels: Optional[Set[str]] = None,
+) -> Claims:
+    """Validate one answer against the text's doc (`base_doc`); raises `InvalidRecord`."""
     record = answer.record
     text = get_text(record)
     decision = get_answer(record)
@@ -165,14 +190,10 @@ def _claims(
             if span is not None and span.label_ not in labels:
                 expected = ", ".join(sorted(labels))
                 raise InvalidRecord("spans", f"unknown label {span.label_!r} (expected {expected})")
-    if decision == "ignore":
-        merged.skipped["answer ignore"] += 1
-        return None
+    kept = [s for s in aligned if s is not None]
     if answer.kind == GOLD:
-        if decision == "reject":
-            merged.skipped["gold answer reject"] += 1
-            return None
-        kept = check_no_overlap([s for s in aligned if s is not None])
+        if decision == "accept":
+            kept = check_no_overlap(kept)
         claims = [(_key(s), "accept") for s in kept]
     else:
         claims = [
@@ -180,18 +201,42 @@ def _claims(
             for span, raw in zip(aligned, raw_spans)
             if span is not None
         ]
-        claims = [c for c in claims if c[1] != "ignore"]
+    return Claims(decision, tuple(sorted(set(claims))), kept, changes)
+
+
+def _claims(
+    answer: Answer,
+    doc: Optional[Doc],
+    doc_text: Optional[str],
+    token_source: Optional[Answer],
+    nlp: Language,
+    align: Union[str, AlignMode],
+    labels: Optional[Set[str]],
+    merged: Merged,
+    spans: Dict[SpanKey, Span],
+) -> Optional[Tuple[Tuple[SpanKey, str], ...]]:
+    """The `(span, answer)` claims of one answer; None when it is deliberately not used."""
+    found = answer_claims(answer, doc, doc_text, token_source, nlp, align, labels)
+    if found.decision == "ignore":
+        merged.skipped["answer ignore"] += 1
+        return None
+    if answer.kind == GOLD:
+        if found.decision == "reject":
+            merged.skipped["gold answer reject"] += 1
+            return None
+        claims = list(found.claims)
+    else:
+        claims = [c for c in found.claims if c[1] != "ignore"]
         if not claims:
             merged.skipped["answer ignore"] += 1
             return None
         for _, claim in claims:
             if claim not in ("accept", "reject"):
                 raise InvalidRecord("spans", f"unknown span answer {claim!r}")
-    for span in aligned:
-        if span is not None:
-            spans.setdefault(_key(span), span)
-    merged.changes += [{"path": answer.path, "line": answer.line, **c} for c in changes]
-    return tuple(sorted(set(claims)))
+    for span in found.spans:
+        spans.setdefault(_key(span), span)
+    merged.changes += [{"path": answer.path, "line": answer.line, **c} for c in found.changes]
+    return tuple(claims)
 
 
 def _key(span: Span) -> SpanKey:

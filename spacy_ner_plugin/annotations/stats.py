@@ -6,7 +6,7 @@ does (span lengths in tokens, texts without entities, duplicates, conflicts).
 """
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from itertools import combinations
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -15,8 +15,7 @@ from spacy.language import Language
 from ..io.hashing import text_hash
 from ..io.records import InvalidRecord, Reject, get_answer, get_text
 from .counts import ConversionCounts
-from .formats import read_records
-from .ingest import InputSpec, RejectLog
+from .ingest import InputSpec, RejectLog, read_input
 from .kinds import answer_kind
 from .merge import merge_answers
 from .store import AnswerStore
@@ -55,7 +54,10 @@ class CorpusStats:
         return rows
 
     def to_json(self) -> Dict[str, Any]:
-        data = asdict(self)
+        # not `asdict`: it rebuilds a Counter from (key, count) pairs, counting the pairs
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        for name in ("answers", "kinds", "sources"):
+            data[name] = dict(data[name])
         data["labels"] = {label: dict(c) for label, c in sorted(self.labels.items())}
         data["span_lengths"] = {str(k): v for k, v in sorted(self.span_lengths.items())}
         data["span_length_buckets"] = dict(self.length_buckets())
@@ -70,7 +72,7 @@ def corpus_stats(
     counts = ConversionCounts()
     with AnswerStore() as store, RejectLog(counts) as rejects:
         for spec in specs:
-            for line in read_records(spec.path, input_format):
+            for line in read_input(spec, input_format):
                 stats.records += 1
                 stats.sources[str(spec.path)] += 1
                 try:

@@ -7,19 +7,35 @@ rejected spans in `doc.spans[INCORRECT_SPANS_KEY]` (what the `ner` component's
 """
 
 from collections import defaultdict
-from typing import Dict, Iterable, List, Set, Tuple
+from enum import Enum
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, SpanGroup
-from spacy.util import filter_spans
+from spacy.util import filter_spans, minibatch
 from spacy.vocab import Vocab
 
 from ..annotations.partial import SpanKey, accepted_spans, is_partial, rejected_spans
 from ..constants import INCORRECT_SPANS_KEY
+from ..errors import UsageError
 from ..patterns.matcher import PatternMatcher
 
 Parse = Tuple[float, List[SpanKey]]
+
+
+class FillStrategy(str, Enum):
+    """What the unknown tokens of binary answers become (`fill-binary --strategy`)."""
+
+    auto = "auto"  # 'outside', which measured best
+    constrained = "constrained"  # the base model's best analysis consistent with the answers
+    confident = "confident"  # "O" where the base model is sure, else missing; no new entities
+    outside = "outside"  # "O", except the tokens of rejected spans
+    missing = "missing"  # left unknown
+
+
+# The strategies that need a base model.
+MODEL_STRATEGIES = (FillStrategy.constrained, FillStrategy.confident)
 
 
 def best_consistent_analysis(
@@ -192,13 +208,8 @@ def fill_constrained(
     just which unknown tokens are confidently "O" (below `uncertain`) and which stay missing.
     Docs with complete annotation pass through unchanged.
     """
-    batch: List[Doc] = []
-    for doc in docs:
-        batch.append(doc)
-        if len(batch) >= batch_size:
-            yield from _fill_batch(batch, nlp, beam_width, uncertain, add_entities)
-            batch = []
-    yield from _fill_batch(batch, nlp, beam_width, uncertain, add_entities)
+    for batch in minibatch(docs, size=batch_size):
+        yield from _fill_batch(batch, nlp, beam_width, uncertain, add_entities)
 
 
 def _fill_batch(
@@ -213,3 +224,23 @@ def _fill_batch(
         accepted = accepted_spans(doc)
         ents, inside = best_consistent_analysis(parses[id(doc)], accepted, rejected_spans(doc))
         yield fill_doc(doc, ents if add_entities else sorted(accepted), inside, uncertain)
+
+
+def fill_docs(
+    docs: Iterable[Doc],
+    strategy: FillStrategy,
+    nlp: Optional[Language] = None,
+    beam_width: int = 16,
+    uncertain: float = 0.3,
+) -> Iterable[Doc]:
+    """The docs filled by `strategy` ('auto' is 'outside'); `nlp` is the base model, which
+    'constrained' and 'confident' need."""
+    strategy = FillStrategy(strategy)
+    if strategy in MODEL_STRATEGIES:
+        if nlp is None:
+            raise UsageError(f"The {strategy.value!r} strategy needs a base model")
+        add_entities = strategy == FillStrategy.constrained
+        return fill_constrained(docs, nlp, beam_width, uncertain, add_entities=add_entities)
+    if strategy in (FillStrategy.outside, FillStrategy.auto):
+        return (fill_outside(doc) if is_partial(doc) else doc for doc in docs)
+    return docs

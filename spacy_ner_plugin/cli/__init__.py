@@ -1,8 +1,10 @@
 """Typer commands, one module per step; importing this package registers them on `app`."""
 
 from ._util import app
+from .annotate import annotate
 from .check_config import check_config
 from .data_to_spacy import data_to_spacy
+from .datasets import datasets
 from .db_in import db_in
 from .db_out import db_out
 from .evaluate import evaluate
@@ -10,12 +12,15 @@ from .evaluate_patterns import evaluate_patterns
 from .fill_binary import fill_binary
 from .preannotate import preannotate
 from .pretrain import pretrain
+from .review import review
 from .stats import stats
 from .train_curve import train_curve
 from .train_vectors import train_vectors
 
 __all__ = [
     "app",
+    "annotate",
+    "datasets",
     "check_config",
     "pretrain",
     "data_to_spacy",
@@ -26,6 +31,7 @@ __all__ = [
     "evaluate_patterns",
     "fill_binary",
     "preannotate",
+    "review",
     "train_curve",
     "train_vectors",
 ]

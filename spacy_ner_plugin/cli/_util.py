@@ -7,13 +7,16 @@ this layer prints a failure and exits: code 1 for a failed run, 2 for a usage er
 """
 
 import sys
+from configparser import InterpolationError
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import spacy
 import typer
-from spacy.cli._util import string_to_list
+from click import NoSuchOption
+from confection import ConfigValidationError
+from spacy.cli._util import parse_config_overrides, string_to_list
 from spacy.language import Language
 from spacy.util import import_file
 from wasabi import Printer
@@ -78,3 +81,35 @@ def ensure_inputs_exist(*paths: Optional[Path]) -> None:
     for path in paths:
         if path is not None and not Path(path).exists():
             raise PluginError("Input not found", str(path))
+
+
+@contextmanager
+def config_errors(config_path: Optional[Path] = None) -> Iterator[None]:
+    """A config that does not validate as a `PluginError`: spaCy's `show_validation_error`
+    without its exit, so a plain function stays quiet and the CLI reports it."""
+    try:
+        yield
+    except ConfigValidationError as err:
+        where = f" ({config_path})" if config_path else ""
+        title = f"{err.title or 'Config validation error'}{where}"
+        raise PluginError(title, err.from_error(err, title="").text.strip()) from err
+    except InterpolationError as err:
+        raise PluginError("Config validation error", str(err)) from err
+
+
+def config_overrides(args: List[str]) -> Dict[str, Any]:
+    """The extra `--section.key value` arguments of a config-driven step, parsed by spaCy's
+    `parse_config_overrides`; anything else (e.g. a mistyped option) is a `UsageError`, where
+    spaCy would exit with a traceback or code 1."""
+    hint = "Besides the options in --help, only config overrides: --section.key value"
+    i = 0
+    while i < len(args):
+        if not args[i].startswith("--"):
+            raise UsageError(f"Unexpected argument {args[i]!r}", hint)
+        if "=" not in args[i] and i + 1 < len(args) and not args[i + 1].startswith("--"):
+            i += 1  # the override's value
+        i += 1
+    try:
+        return parse_config_overrides(list(args))
+    except NoSuchOption as err:
+        raise UsageError(err.format_message(), hint) from None

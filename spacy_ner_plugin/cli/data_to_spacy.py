@@ -9,9 +9,11 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 import spacy
 import typer
 from tqdm import tqdm
+from wasabi import Printer
 
 from ..annotations.counts import ConversionCounts
-from ..annotations.docs import ALIGN_MODES
+from ..annotations.docs import AlignMode
+from ..annotations.formats import InputFormat
 from ..annotations.gold import merged_groups
 from ..annotations.ingest import (
     InputSpec,
@@ -20,14 +22,22 @@ from ..annotations.ingest import (
     detect_input_kinds,
     parse_input,
 )
-from ..annotations.merge import CONFLICT_POLICIES, Merged
+from ..annotations.merge import ConflictPolicy, Merged
 from ..annotations.store import AnswerStore
-from ..errors import StrictModeError
+from ..errors import PluginError, choice
 from ..io.files import write_json_atomic
 from ..io.shards import DEFAULT_SHARD_SIZE, ShardedDocBinWriter
-from ._util import app, ensure_inputs_exist, load_tokenizer_pipeline, msg
+from ._util import (
+    app,
+    ensure_inputs_exist,
+    load_tokenizer_pipeline,
+    printer,
+    reports_errors,
+    split_labels,
+)
 
 SPLITS = ("train", "dev")
+MAX_REASONS = 5
 
 
 @dataclass
@@ -66,22 +76,28 @@ def data_to_spacy_cli(
         "en", "--lang", help="Language of the blank tokenizer for records without tokens"
     ),
     base_model: Optional[str] = typer.Option(
-        None, "--base-model", help="Pipeline whose tokenizer is used instead of a blank --lang"
+        None,
+        "--base-model",
+        "-b",
+        help="Pipeline whose tokenizer is used instead of a blank --lang",
     ),
     labels: str = typer.Option(
         "",
-        "--labels",
+        "--label",
+        "-l",
         help="Comma-separated labels; a span with any other label rejects its record",
     ),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad record"),
-    input_format: Optional[str] = typer.Option(
-        None, "--format", help="Force the input format (default: detected from content)"
+    input_format: Optional[InputFormat] = typer.Option(
+        None, "--input-format", help="Force the input format (default: detected from content)"
     ),
-    align: str = typer.Option(
-        "strict", "--align", help="Spans off token boundaries: strict (reject), expand, contract"
+    align: AlignMode = typer.Option(
+        AlignMode.strict,
+        "--align",
+        help="Spans off token boundaries: strict (reject), expand, contract",
     ),
-    conflicts: str = typer.Option(
-        "report",
+    conflicts: ConflictPolicy = typer.Option(
+        ConflictPolicy.report,
         "--conflicts",
         help="Contradicting answers: report (skip), first, latest, majority",
     ),
@@ -104,7 +120,7 @@ def data_to_spacy_cli(
     conflicts go to conflicts.jsonl, bad records to rejects.jsonl with file, line and reason.
     The split is seeded and by text, keeping each label in dev where the data allows.
     """
-    try:
+    with reports_errors():
         data_to_spacy(
             inputs,
             output_dir,
@@ -114,19 +130,14 @@ def data_to_spacy_cli(
             lang=lang,
             base_model=base_model,
             strict=strict,
-            labels=[label for label in labels.split(",") if label] or None,
+            labels=split_labels(labels),
             input_format=input_format,
             align=align,
             conflicts=conflicts,
             shard_size=shard_size,
             binary=binary,
+            silent=False,
         )
-    except StrictModeError as err:
-        msg.fail(
-            "Stopped at the first bad record (--strict); nothing was written", str(err), exits=1
-        )
-    except ValueError as err:
-        msg.fail(str(err), exits=1)
 
 
 def data_to_spacy(
@@ -140,27 +151,31 @@ def data_to_spacy(
     base_model: Optional[str] = None,
     labels: Optional[List[str]] = None,
     strict: bool = False,
-    input_format: Optional[str] = None,
-    align: str = "strict",
-    conflicts: str = "report",
+    input_format: Optional[Union[str, InputFormat]] = None,
+    align: Union[str, AlignMode] = AlignMode.strict,
+    conflicts: Union[str, ConflictPolicy] = ConflictPolicy.report,
     shard_size: int = DEFAULT_SHARD_SIZE,
     binary: Optional[bool] = None,
+    silent: bool = True,
 ) -> DataToSpacyResult:
     """Convert `inputs` into `output_dir/{train,dev}.spacy`, `labels.json` and reports.
 
     Streams: records are grouped by text in a temporary sqlite store, merged one text at a
     time, and written in shards. All outputs are moved into place only once every record has
     been processed, so a failure (or `strict=True` stopping at a bad record) leaves earlier
-    outputs untouched.
+    outputs untouched. Choices take an Enum member or its string value. Raises `PluginError`
+    (`StrictModeError` for `strict`) on bad input and `InternalError` if the counts do not add
+    up; prints only with `silent=False`.
     """
+    msg = printer(silent)
     specs = [parse_input(spec) for spec in inputs]
     if eval_path is not None:
         specs.append(InputSpec(Path(eval_path), eval=True))
     ensure_inputs_exist(*(spec.path for spec in specs))
-    if align not in ALIGN_MODES:
-        raise ValueError(f"--align must be one of {', '.join(ALIGN_MODES)}, not {align!r}")
-    if conflicts not in CONFLICT_POLICIES:
-        raise ValueError(f"--conflicts must be one of {', '.join(CONFLICT_POLICIES)}")
+    align = choice(AlignMode, align, "--align").value
+    conflicts = choice(ConflictPolicy, conflicts, "--conflicts").value
+    if input_format:
+        input_format = choice(InputFormat, input_format, "--input-format").value
     for note in detect_input_kinds(specs, input_format, binary):
         msg.info(note)
     nlp = load_tokenizer_pipeline(lang, base_model)
@@ -187,9 +202,10 @@ def data_to_spacy(
             eval_split=eval_split,
         )
         try:
-            _write_groups(groups, writers, result, conflict_log, change_log)
+            _write_groups(groups, writers, result, conflict_log, change_log, silent)
             if not counts.written["train"]:
-                raise ValueError("No usable training records: see the rejects above")
+                raise PluginError("No usable training records", _no_records_reason(rejects))
+            counts.check()  # before any output moves into place
         except BaseException:
             for writer in writers.values():
                 writer.discard()
@@ -208,8 +224,15 @@ def data_to_spacy(
         result.paths["span_changes"] = output_dir / "span_changes.jsonl"
         change_log.save(result.paths["span_changes"])
         result.conflicts, result.span_changes = conflict_log.count, change_log.count
-    _print_summary(result)
+    _print_summary(result, msg)
     return result
+
+
+def _no_records_reason(rejects: RejectLog) -> str:
+    """What became of the records, with the first rejects (no report is written on failure)."""
+    counts = rejects.counts
+    lines = [f"{counts.read} read, {counts.rejected} rejected, skipped: {dict(counts.skipped)}"]
+    return "\n".join(lines + [str(reject) for reject in rejects.shown[:MAX_REASONS]])
 
 
 def _write_groups(
@@ -218,9 +241,11 @@ def _write_groups(
     result: DataToSpacyResult,
     conflict_log: JsonlSpool,
     change_log: JsonlSpool,
+    silent: bool = True,
 ) -> None:
     """Write each text's merged doc to its split's shards, and its conflict and span changes."""
-    for is_dev, merged in tqdm(groups, desc="Merging", unit=" texts", disable=None):
+    progress = tqdm(groups, desc="Merging", unit=" texts", disable=True if silent else None)
+    for is_dev, merged in progress:
         split = "dev" if is_dev else "train"
         if merged.conflict is not None:
             conflict_log.write(merged.conflict)
@@ -246,7 +271,7 @@ def ner_label_data(labels: List[str]) -> Dict[str, Dict[str, int]]:
     return {str(action): dict(counts) for action, counts in ner.label_data.items()}
 
 
-def _print_summary(result: DataToSpacyResult) -> None:
+def _print_summary(result: DataToSpacyResult, msg: Printer) -> None:
     counts = result.counts
     for reject in result.shown_rejects:
         msg.warn(reject)
@@ -273,6 +298,4 @@ def _print_summary(result: DataToSpacyResult) -> None:
             f"{result.span_changes} spans moved or dropped to fit tokens, "
             f"see {result.paths['span_changes']}"
         )
-    if not counts.reconciles:
-        msg.fail("Counts do not add up: this is a bug, please report it")
     msg.good(f"Saved {', '.join(str(p) for p in result.paths.values())}")

@@ -1,19 +1,21 @@
 """`db-in`: any supported annotation file → normalized Prodigy-style JSONL with hashes."""
 
 from pathlib import Path
-from typing import Dict, Iterator, Optional
+from typing import Dict, Iterator, Optional, Union
 
 import spacy
 import typer
+from wasabi import Printer
 
 from ..annotations.counts import ConversionCounts
-from ..annotations.formats import READERS, prodigy, read_records
-from ..annotations.formats.conll import SCHEMES
+from ..annotations.formats import InputFormat, prodigy, read_records
+from ..annotations.formats.conll import Scheme
 from ..annotations.ingest import RejectLog
+from ..annotations.kinds import AnswerKind
 from ..annotations.normalize import normalize_record
-from ..constants import VIEW_IDS
+from ..errors import choice
 from ..io.records import InvalidRecord, Reject
-from ._util import app, ensure_inputs_exist, msg
+from ._util import app, ensure_inputs_exist, printer, reports_errors
 
 
 @app.command("db-in")
@@ -21,13 +23,13 @@ def db_in_cli(
     # fmt: off
     input_path: Path = typer.Argument(..., help="Annotation file of any supported format"),
     output: Path = typer.Argument(..., help="Normalized JSONL to write"),
-    input_format: Optional[str] = typer.Option(
-        None, "--format", help=f"Force the input format: {', '.join(READERS)}"
+    input_format: Optional[InputFormat] = typer.Option(
+        None, "--input-format", help="Force the input format (default: detected from content)"
     ),
-    kind: Optional[str] = typer.Option(
+    kind: Optional[AnswerKind] = typer.Option(
         None, "--kind", help="Mark every record gold or binary (sets _view_id); default: as is"
     ),
-    scheme: str = typer.Option("auto", "--scheme", help=f"CoNLL tags: {', '.join(SCHEMES)}"),
+    scheme: Scheme = typer.Option(Scheme.auto, "--scheme", help="CoNLL tag scheme"),
     n_sents: int = typer.Option(
         1, "--n-sents", help="CoNLL sentences per record (0: one per -DOCSTART- document)"
     ),
@@ -39,12 +41,16 @@ def db_in_cli(
     JSON and .spacy; writes one record per answer with _input_hash and _task_hash, readable by
     data-to-spacy. Bad records go to OUTPUT's .rejects.jsonl with file, line and reason.
     """
-    try:
+    with reports_errors():
         db_in(
-            input_path, output, input_format=input_format, kind=kind, scheme=scheme, n_sents=n_sents
+            input_path,
+            output,
+            input_format=input_format,
+            kind=kind,
+            scheme=scheme,
+            n_sents=n_sents,
+            silent=False,
         )
-    except ValueError as err:
-        msg.fail(str(err), exits=1)
 
 
 def rejects_path(output: Path) -> Path:
@@ -56,16 +62,24 @@ def db_in(
     input_path: Path,
     output: Path,
     *,
-    input_format: Optional[str] = None,
-    kind: Optional[str] = None,
-    scheme: str = "auto",
+    input_format: Optional[Union[str, InputFormat]] = None,
+    kind: Optional[Union[str, AnswerKind]] = None,
+    scheme: Union[str, Scheme] = Scheme.auto,
     n_sents: int = 1,
+    silent: bool = True,
 ) -> ConversionCounts:
-    """Convert `input_path` into normalized JSONL at `output`; return the reconciled counts."""
+    """Convert `input_path` into normalized JSONL at `output`; return the reconciled counts.
+
+    Choices take an Enum member or its string value. Raises `PluginError` on bad input and
+    `InternalError` (before `output` is replaced) if the counts do not add up.
+    """
+    msg = printer(silent)
     ensure_inputs_exist(input_path)
-    if kind is not None and kind not in VIEW_IDS:
-        raise ValueError(f"--kind must be one of {', '.join(VIEW_IDS)}, not {kind!r}")
-    conll = {"scheme": scheme, "n_sents": n_sents}
+    output = Path(output)
+    view_kind = choice(AnswerKind, kind, "--kind").value if kind is not None else None
+    conll = {"scheme": choice(Scheme, scheme, "--scheme").value, "n_sents": n_sents}
+    if input_format:
+        input_format = choice(InputFormat, input_format, "--input-format").value
     counts = ConversionCounts()
     vocab = spacy.blank("xx").vocab
     with RejectLog(counts) as rejects:
@@ -77,20 +91,21 @@ def db_in(
                     rejects.add(line.reject)
                     continue
                 try:
-                    record = normalize_record(line.record, vocab, kind)
+                    record = normalize_record(line.record, vocab, view_kind)
                 except InvalidRecord as err:
                     rejects.add(Reject(line.path, line.line, err.field, err.reason, line.record))
                     continue
                 counts.written["records"] += 1
                 yield record
+            counts.check()  # inside the write, so a failure leaves `output` as it was
 
         prodigy.write(output, records())
         rejects.save(rejects_path(output))
-        report_counts(counts, rejects, output)
+        report_counts(counts, rejects, output, msg)
     return counts
 
 
-def report_counts(counts: ConversionCounts, rejects: RejectLog, output: Path) -> None:
+def report_counts(counts: ConversionCounts, rejects: RejectLog, output: Path, msg: Printer) -> None:
     """Print the rejects shown and a reconciled summary of one conversion."""
     for reject in rejects.shown:
         msg.warn(str(reject))
@@ -101,6 +116,4 @@ def report_counts(counts: ConversionCounts, rejects: RejectLog, output: Path) ->
     msg.table(rows, title="Records", aligns=("l", "r"))
     if counts.rejected:
         msg.warn(f"{counts.rejected} records rejected, see {rejects_path(output)}")
-    if not counts.reconciles:
-        msg.fail("Counts do not add up: this is a bug, please report it")
     msg.good(f"Saved {output}")

@@ -3,18 +3,25 @@
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-import spacy
 import typer
 from spacy.tokens import Span
 from spacy.training import Example
 
 from ..annotations.gold import read_gold_docs
+from ..errors import PluginError
 from ..evaluation.scoring import score_report
 from ..io.files import write_json_atomic
 from ..io.records import Reject
 from ..preannotate.preannotator import Preannotator
 from ..preannotate.suggesters import create_pattern_suggester
-from ._util import app, ensure_inputs_exist, msg
+from ._util import (
+    app,
+    ensure_inputs_exist,
+    import_code,
+    load_tokenizer_pipeline,
+    printer,
+    reports_errors,
+)
 from .evaluate import print_scores
 
 DEFAULT_THRESHOLD = 0.9
@@ -34,6 +41,9 @@ def evaluate_patterns_cli(
     output: Optional[Path] = typer.Option(
         None, "--output", "-o", help="Where to write the scores and advice as JSON"
     ),
+    code_path: Optional[Path] = typer.Option(
+        None, "--code", "-c", help="Python file with registered functions (e.g. a custom --lang)"
+    ),
     # fmt: on
 ) -> None:
     """Score the patterns alone against a gold eval set: the rules-only baseline.
@@ -42,10 +52,11 @@ def evaluate_patterns_cli(
     prints per-label precision, recall and F-score and the workflow flowchart's advice: do rules
     alone get above the threshold, or is a model needed?
     """
-    try:
-        evaluate_patterns(patterns, data_path, lang=lang, threshold=threshold, output=output)
-    except ValueError as err:
-        msg.fail(str(err), exits=1)
+    with reports_errors():
+        import_code(code_path)
+        evaluate_patterns(
+            patterns, data_path, lang=lang, threshold=threshold, output=output, silent=False
+        )
 
 
 def evaluate_patterns(
@@ -55,10 +66,16 @@ def evaluate_patterns(
     lang: str = "en",
     threshold: float = DEFAULT_THRESHOLD,
     output: Optional[Path] = None,
+    silent: bool = True,
 ) -> Dict[str, Any]:
-    """Scores (overall and per label) of the patterns' matches on the gold docs, plus advice."""
+    """Scores (overall and per label) of the patterns' matches on the gold docs, plus advice.
+
+    Raises `PluginError` on missing inputs, invalid patterns (every bad line named) or no usable
+    gold example; prints only with `silent=False`.
+    """
+    msg = printer(silent)
     ensure_inputs_exist(patterns, data_path)
-    nlp = spacy.blank(lang)
+    nlp = load_tokenizer_pipeline(lang)
     suggest = create_pattern_suggester(str(patterns))(nlp)
     preannotator = Preannotator(nlp, {"patterns": suggest}, segment=False)
     rejects: List[Reject] = []
@@ -72,7 +89,7 @@ def evaluate_patterns(
     for reject in rejects:
         msg.warn(str(reject))
     if not examples:
-        raise ValueError(f"No usable gold examples in {data_path}")
+        raise PluginError("No usable gold examples", str(data_path))
     result = {
         "patterns": str(patterns),
         "data": str(data_path),
@@ -87,8 +104,16 @@ def evaluate_patterns(
     return result
 
 
-def advise(precision: float, recall: float, fscore: float, threshold: float) -> str:
+def advise(
+    precision: Optional[float], recall: Optional[float], fscore: Optional[float], threshold: float
+) -> str:
     """The flowchart's answer to "do rules alone get > threshold?", with the next step."""
+    if fscore is None or precision is None or recall is None:
+        # spaCy's scorer has no figures when neither the gold nor the matches hold an entity
+        return (
+            "Nothing to score: the gold set holds no entities and the patterns match nothing. "
+            "Annotate some entities (or check the labels) before judging the rules."
+        )
     if fscore > threshold:
         return (
             f"Rules alone get F {fscore * 100:.1f} > {threshold * 100:.0f}: they may be all you "

@@ -2,26 +2,31 @@
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Tuple
+from typing import Iterator, Optional, Tuple, Union
 
-import spacy
 import typer
 from spacy.tokens import Doc
 
 from ..annotations.partial import is_partial
 from ..binary.fill import (
+    MODEL_STRATEGIES,
+    FillStrategy,
     add_pattern_entities,
     answer_matcher,
-    fill_constrained,
-    fill_outside,
+    fill_docs,
     propagate_answers,
 )
+from ..errors import UsageError, choice
 from ..io.shards import ShardedDocBinWriter, read_docbin_docs
-from ..patterns.matcher import PatternError, PatternMatcher, load_patterns
-from ._util import app, ensure_inputs_exist, msg
-
-STRATEGIES = ("auto", "constrained", "confident", "outside", "missing")
-MODEL_STRATEGIES = ("constrained", "confident")
+from ..patterns.matcher import PatternMatcher, load_patterns
+from ._util import (
+    app,
+    ensure_inputs_exist,
+    import_code,
+    load_tokenizer_pipeline,
+    printer,
+    reports_errors,
+)
 
 
 @dataclass
@@ -39,15 +44,19 @@ class FillResult:
 
 @app.command("fill-binary")
 def fill_binary_cli(
+    # fmt: off
     input_path: Path = typer.Argument(
         ..., help="Training corpus (.spacy) from data-to-spacy", exists=True
     ),
     output_path: Path = typer.Argument(..., help="Where to write the filled corpus (.spacy)"),
-    model: Optional[str] = typer.Option(
-        None, "--model", "-m", help="Base model ('constrained', 'confident')"
+    base_model: Optional[str] = typer.Option(
+        None,
+        "--base-model",
+        "-b",
+        help="Base pipeline that 'constrained' and 'confident' need: package name or path",
     ),
-    strategy: str = typer.Option(
-        "auto", "--strategy", "-s", help=f"One of {', '.join(STRATEGIES)}"
+    strategy: FillStrategy = typer.Option(
+        FillStrategy.auto.value, "--strategy", "-s", help="What the unknown tokens become"
     ),
     beam_width: int = typer.Option(
         16, "--beam-width", help="Beam of analyses searched for one consistent with the answers"
@@ -63,7 +72,13 @@ def fill_binary_cli(
     patterns: str = typer.Option(
         "", "--patterns", "-p", help="Pattern JSONL whose matches label unknown tokens; '': none"
     ),
-    lang: str = typer.Option("en", "--lang", help="Tokenizer for string patterns (no --model)"),
+    lang: str = typer.Option(
+        "en", "--lang", help="Tokenizer for string patterns (without --base-model)"
+    ),
+    code_path: Optional[Path] = typer.Option(
+        None, "--code", "-c", help="Python file with registered functions the base model needs"
+    ),
+    # fmt: on
 ) -> None:
     """Fill the unknown tokens of binary (accept/reject) answers before training.
 
@@ -76,45 +91,44 @@ def fill_binary_cli(
     propagated to their other occurrences; with --patterns, pattern matches over tokens that are
     still unknown then become entities (answers outrank patterns).
     """
-    if strategy not in STRATEGIES:
-        msg.fail(
-            f"Unknown strategy {strategy!r}", f"Choose one of {', '.join(STRATEGIES)}", exits=1
-        )
-    try:
+    with reports_errors():
+        import_code(code_path)
         fill_binary(
             input_path,
             output_path,
-            model,
+            base_model,
             strategy,
             beam_width,
             uncertain,
             propagate,
             Path(patterns) if patterns else None,
             lang,
+            silent=False,
         )
-    except PatternError as err:
-        msg.fail("Invalid patterns, nothing written", str(err), exits=1)
 
 
 def fill_binary(
     input_path: Path,
     output_path: Path,
-    model: Optional[str] = None,
-    strategy: str = "auto",
+    base_model: Optional[str] = None,
+    strategy: Union[FillStrategy, str] = FillStrategy.auto,
     beam_width: int = 16,
     uncertain: float = 0.3,
     propagate: bool = True,
     patterns: Optional[Path] = None,
     lang: str = "en",
+    silent: bool = True,
 ) -> FillResult:
     """Fill the partial docs of `input_path` and write all docs to `output_path` atomically.
 
-    Raises `PatternError` (every invalid line named) before any doc is read or written.
+    Raises `PatternError` (every invalid line named) before any doc is read or written, and
+    `UsageError` for a strategy that needs a base model without one.
     """
+    msg = printer(silent)
+    strategy, reason = choose_strategy(strategy, base_model)
     ensure_inputs_exist(input_path, patterns)
-    strategy, reason = choose_strategy(strategy, model)
-    nlp = spacy.load(model) if strategy in MODEL_STRATEGIES else spacy.blank(lang)
-    result = FillResult(strategy, reason, 0, 0, 0, 0)
+    nlp = load_tokenizer_pipeline(lang, base_model if strategy in MODEL_STRATEGIES else None)
+    result = FillResult(strategy.value, reason, 0, 0, 0, 0)
     pattern_matcher = (
         PatternMatcher(nlp, load_patterns(patterns), str(patterns)) if patterns else None
     )
@@ -134,7 +148,8 @@ def fill_binary(
 
     writer = ShardedDocBinWriter(output_path)
     try:
-        for doc in _apply(strategy, docs_in(), nlp, beam_width, uncertain):
+        base = nlp if strategy in MODEL_STRATEGIES else None
+        for doc in fill_docs(docs_in(), strategy, base, beam_width, uncertain):
             result.missing_after += _count_missing(doc)
             writer.add(doc)
     except BaseException:
@@ -160,27 +175,22 @@ def fill_binary(
     return result
 
 
-def choose_strategy(strategy: str, model: Optional[str]) -> Tuple[str, str]:
+def choose_strategy(
+    strategy: Union[FillStrategy, str], base_model: Optional[str]
+) -> Tuple[FillStrategy, str]:
     """Resolve 'auto' and check the strategy can run; return it with the reason."""
-    if strategy in MODEL_STRATEGIES and not model:
-        raise ValueError(f"the {strategy!r} strategy needs the base model (--model)")
-    if strategy != "auto":
+    strategy = choice(FillStrategy, strategy, "strategy")
+    if strategy in MODEL_STRATEGIES and not base_model:
+        raise UsageError(
+            f"The {strategy.value!r} strategy needs the base model (--base-model)",
+            "Give the pipeline whose analyses fill the docs, or use --strategy outside",
+        )
+    if strategy != FillStrategy.auto:
         return strategy, "chosen explicitly"
-    return "outside", (
+    return FillStrategy.outside, (
         "the default: it measured best with and without gold texts (bench/bench_binary*.py, "
         "README); a base model refines it with --strategy constrained"
     )
-
-
-def _apply(
-    strategy: str, docs: Iterable[Doc], nlp: spacy.Language, beam_width: int, uncertain: float
-) -> Iterable[Doc]:
-    if strategy in MODEL_STRATEGIES:
-        add_entities = strategy == "constrained"
-        return fill_constrained(docs, nlp, beam_width, uncertain, add_entities=add_entities)
-    if strategy == "outside":
-        return (fill_outside(doc) if is_partial(doc) else doc for doc in docs)
-    return docs
 
 
 def _count_missing(doc: Doc) -> int:

@@ -10,16 +10,25 @@ from typing import Any, Dict, List, Optional
 
 import srsly
 import typer
-from spacy.cli._util import import_code, parse_config_overrides, show_validation_error
 from thinc.api import Config
 from tqdm import tqdm
+from wasabi import Printer
 
 from ..io.files import atomic_path
 from ..io.partitions import Shard, plan_shards, read_raw
 from ..io.records import Reject, read_jsonl
 from ..preannotate.preannotator import Counts, Preannotator, read_config
 from ..preannotate.preview import write_preview
-from ._util import app, ensure_inputs_exist, msg
+from ._util import (
+    app,
+    config_errors,
+    config_overrides,
+    ensure_inputs_exist,
+    import_code,
+    printer,
+    reports_errors,
+    split_labels,
+)
 
 MAX_REJECTS_SHOWN = 20
 
@@ -54,13 +63,15 @@ def preannotate_cli(
         exists=True,
         dir_okay=False,
     ),
-    model: Optional[str] = typer.Option(
-        None, "--model", "-m", help="Pipeline whose entities are suggested: package name or path"
+    base_model: Optional[str] = typer.Option(
+        None,
+        "--base-model",
+        "-b",
+        help="Pipeline whose entities are suggested (and that tokenizes): package name or path",
     ),
     config_path: Optional[Path] = typer.Option(
         None,
         "--config",
-        "-c",
         help="Pre-annotation config; default: the built-in one",
         exists=True,
         dir_okay=False,
@@ -84,7 +95,7 @@ def preannotate_cli(
         None, "--rejects", help="Rejects report; default: OUTPUT with .rejects.jsonl"
     ),
     code_path: Optional[Path] = typer.Option(
-        None, "--code", help="Python file with registered functions the config names"
+        None, "--code", "-c", help="Python file with registered functions the config names"
     ),
     # fmt: on
 ) -> None:
@@ -96,31 +107,29 @@ def preannotate_cli(
     config (suggesters are registered functions named in it). Bad input lines go to the rejects
     report with file, line and reason; outputs are written atomically.
     """
-    overrides = parse_config_overrides(ctx.args)
     options = {
         "paths.patterns": str(patterns) if patterns else None,
-        "paths.model": model,
-        "preannotate.labels": [label for label in labels.split(",") if label] or None,
+        "paths.model": base_model,
+        "preannotate.labels": split_labels(labels),
         "preannotate.overlaps": overlaps,
         "preannotate.segment": False if unsegmented else None,
         "preannotate.lang": lang,
     }
-    overrides.update({key: value for key, value in options.items() if value is not None})
-    try:
-        with show_validation_error(config_path, hint_fill=False):
-            preannotate(
-                input_path,
-                output,
-                config_path=config_path,
-                overrides=overrides,
-                n_process=n_process,
-                preview=preview,
-                preview_n=preview_n,
-                rejects_path=rejects,
-                code_path=code_path,
-            )
-    except (ValueError, OSError) as err:
-        msg.fail("Pre-annotation failed", str(err), exits=1)
+    with reports_errors():
+        overrides = config_overrides(ctx.args)
+        overrides.update({key: value for key, value in options.items() if value is not None})
+        preannotate(
+            input_path,
+            output,
+            config_path=config_path,
+            overrides=overrides,
+            n_process=n_process,
+            preview=preview,
+            preview_n=preview_n,
+            rejects_path=rejects,
+            code_path=code_path,
+            silent=False,
+        )
 
 
 def preannotate(
@@ -134,35 +143,45 @@ def preannotate(
     preview_n: int = 100,
     rejects_path: Optional[Path] = None,
     code_path: Optional[Path] = None,
+    silent: bool = True,
 ) -> PreannotateResult:
     """Pre-annotate `input_path` into `output` (+ rejects report, optional HTML preview).
 
     The suggesters are built (and every pattern validated) before any text is read. With
     `n_process` > 1 the input is split into byte-range shards that workers read and write
     themselves; their parts are joined in order, so the output equals a one-process run.
+    Raises `PluginError` on bad input (`PatternError` naming every invalid pattern line).
     """
+    msg = printer(silent)
     ensure_inputs_exist(input_path, config_path, code_path)
     import_code(code_path)
-    config = read_config(config_path, overrides)
-    preannotator = Preannotator.from_config(config)
+    with config_errors(config_path):
+        config = read_config(config_path, overrides)
+        preannotator = Preannotator.from_config(config)
     output = Path(output)
     rejects_path = Path(rejects_path or output.with_name(f"{output.stem}.rejects.jsonl"))
-    _print_setup(preannotator)
+    _print_setup(preannotator, msg)
     shards = plan_shards(input_path, max(1, n_process))
     result = PreannotateResult(Counts(), {"output": output, "rejects": rejects_path})
     with atomic_path(output) as out_tmp, atomic_path(rejects_path) as rejects_tmp:
         if len(shards) == 1:
-            result.counts = write_shard(preannotator, input_path, shards[0], out_tmp, rejects_tmp)
+            result.counts = write_shard(
+                preannotator, input_path, shards[0], out_tmp, rejects_tmp, progress=not silent
+            )
         else:
+            msg.info(
+                f"Processing {len(shards)} shards: 1 in this process, {len(shards) - 1} in workers"
+            )
             config_str = config.to_str()
             result.counts = _run_workers(
                 preannotator, config_str, code_path, input_path, shards, out_tmp, rejects_tmp
             )
+        result.counts.check()  # before the outputs replace any earlier ones
     if preview is not None:
         n_shown = write_preview(output, preview, preview_n)
         result.paths["preview"] = Path(preview)
         msg.info(f"Preview of {n_shown} tasks with suggestions: {preview}")
-    _print_summary(result, preannotator)
+    _print_summary(result, preannotator, msg)
     return result
 
 
@@ -219,7 +238,6 @@ def _run_workers(
     workers inherit its pipeline instead of building their own (spawned ones build it).
     """
     counts = Counts()
-    msg.info(f"Processing {len(shards)} shards: 1 in this process, {len(shards) - 1} in workers")
     _worker["preannotator"] = preannotator
     try:
         with tempfile.TemporaryDirectory(prefix=".preannotate-", dir=out_path.parent) as tmp_dir:
@@ -249,15 +267,15 @@ def _run_workers(
     return counts
 
 
-def _print_setup(preannotator: Preannotator) -> None:
+def _print_setup(preannotator: Preannotator, msg: Printer) -> None:
     names = ", ".join(preannotator.suggesters) or "none (tokens only)"
     segment = "one per sentence" if preannotator.segment else "one per text"
     msg.info(f"Suggesters: {names}; tasks: {segment}; pipeline: {preannotator.nlp.pipe_names}")
     if not preannotator.suggesters:
-        msg.warn("No suggester is active: give --patterns and/or --model")
+        msg.warn("No suggester is active: give --patterns and/or --base-model")
 
 
-def _print_summary(result: PreannotateResult, preannotator: Preannotator) -> None:
+def _print_summary(result: PreannotateResult, preannotator: Preannotator, msg: Printer) -> None:
     counts = result.counts
     for line in islice(read_jsonl(result.paths["rejects"]), MAX_REJECTS_SHOWN):
         msg.warn(str(Reject(**line.record)))
@@ -281,6 +299,4 @@ def _print_summary(result: PreannotateResult, preannotator: Preannotator) -> Non
             msg.warn(f"No suggestion has the label {label!r}")
     if counts.rejected:
         msg.warn(f"{counts.rejected} lines rejected, see {result.paths['rejects']}")
-    if not counts.reconciles:
-        msg.fail("Counts do not add up: this is a bug, please report it")
     msg.good(f"Saved {', '.join(str(p) for p in result.paths.values())}")

@@ -7,19 +7,24 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import typer
 from spacy import util
-from spacy.cli._util import (
-    import_code,
-    parse_config_overrides,
-    setup_gpu,
-    show_validation_error,
-)
+from spacy.cli._util import setup_gpu
 from spacy.training.pretrain import pretrain as spacy_pretrain
 from thinc.api import Config
+from wasabi import Printer
 
+from ..errors import PluginError
 from ..io.files import atomic_path
 from ..readers.raw_text import RawTextCorpus
 from ..training.config_checks import check_pretraining, check_static_vectors
-from ._util import app, ensure_inputs_exist, msg
+from ._util import (
+    app,
+    config_errors,
+    config_overrides,
+    ensure_inputs_exist,
+    import_code,
+    printer,
+    reports_errors,
+)
 
 CHECKPOINT = re.compile(r"model(\d+)\.bin")
 LAST = "model-last.bin"
@@ -40,7 +45,7 @@ def pretrain_cli(
     code_path: Optional[Path] = typer.Option(
         None, "--code", "-c", help="Python file with registered functions to import"
     ),
-    use_gpu: int = typer.Option(-1, "--gpu-id", "-g", help="GPU id, or -1 for CPU"),
+    gpu_id: int = typer.Option(-1, "--gpu-id", "-g", help="GPU id, or -1 for CPU"),
     fresh: bool = typer.Option(
         False, "--fresh", help="Delete earlier checkpoints instead of resuming"
     ),
@@ -52,35 +57,41 @@ def pretrain_cli(
     from the newest modelN.bin in OUTPUT_DIR, and writes OUTPUT_DIR/model-last.bin for
     `spacy train --paths.init_tok2vec` only once all epochs are done.
     """
-    import_code(code_path)
-    overrides = parse_config_overrides(ctx.args)
-    setup_gpu(use_gpu)
-    pretrain(config_path, output_dir, overrides, use_gpu=use_gpu, fresh=fresh)
+    with reports_errors():
+        overrides = config_overrides(ctx.args)
+        import_code(code_path)
+        pretrain(config_path, output_dir, overrides, gpu_id=gpu_id, fresh=fresh, silent=False)
 
 
 def pretrain(
     config_path: Path,
     output_dir: Path,
     overrides: Optional[Dict[str, Any]] = None,
-    use_gpu: int = -1,
+    gpu_id: int = -1,
     fresh: bool = False,
+    silent: bool = True,
 ) -> Path:
-    """Run (or resume) pretraining; return the path of the final `model-last.bin`."""
+    """Run (or resume) pretraining; return the path of the final `model-last.bin`.
+
+    Raises `PluginError` for a config that cannot pretrain, a corpus without texts, or
+    checkpoints that a different model config wrote.
+    """
+    msg = printer(silent)
     ensure_inputs_exist(config_path)
-    with show_validation_error(config_path):
+    setup_gpu(gpu_id, silent=silent)
+    with config_errors(config_path):
         raw_config = util.load_config(config_path, overrides=overrides or {}, interpolate=False)
         config = raw_config.interpolate()
     if not config.get("pretraining"):
-        msg.fail(f"The [pretraining] block of {config_path} is empty", exits=1)
+        raise PluginError(f"The [pretraining] block of {config_path} is empty")
     problems = check_pretraining(config) + check_static_vectors(config)
-    for problem in problems:
-        msg.fail(problem)
     if problems:
-        msg.fail(f"Cannot pretrain with {config_path}", exits=1)
+        raise PluginError(f"Cannot pretrain with {config_path}", "\n".join(problems))
     # Pretraining initializes no component (spaCy selects none), so their initialize settings,
     # e.g. a labels file that only exists after data-to-spacy, must not be required here.
     config["initialize"]["components"] = {}
-    _report_corpus(config)
+    with config_errors(config_path):
+        _report_corpus(config, msg)
     output_dir.mkdir(parents=True, exist_ok=True)
     if fresh:
         _remove_checkpoints(output_dir)
@@ -94,13 +105,13 @@ def pretrain(
         config,
         output_dir,
         resume_path=resume[1] if resume else None,
-        use_gpu=use_gpu,
-        silent=False,
+        use_gpu=gpu_id,
+        silent=silent,
         skip_last=True,
     )
     final = latest_checkpoint(output_dir)
     if final is None:
-        msg.fail(f"Pretraining wrote no weights to {output_dir}", exits=1)
+        raise PluginError(f"Pretraining wrote no weights to {output_dir}")
     last = output_dir / LAST
     with atomic_path(last) as tmp:
         shutil.copyfile(final[1], tmp)
@@ -142,14 +153,13 @@ def _ensure_same_model(config: Config, output_dir: Path) -> None:
         return
     saved = util.load_config(saved_path, interpolate=True)
     if _model_signature(saved) != _model_signature(config):
-        msg.fail(
+        raise PluginError(
             f"The checkpoints in {output_dir} come from a different model config",
             "Pretrain into another directory, or pass --fresh to delete them.",
-            exits=1,
         )
 
 
-def _report_corpus(config: Config) -> None:
+def _report_corpus(config: Config, msg: Printer) -> None:
     """Read the pretraining corpus once: print what was used and why the rest was skipped."""
     corpus_config = util.dot_to_object(config, config["pretraining"]["corpus"])
     corpus = util.registry.resolve({"corpus": corpus_config})["corpus"]
@@ -168,5 +178,5 @@ def _report_corpus(config: Config) -> None:
         ]
         msg.table(rows, header=("raw texts", "count"), aligns=("l", "r"), divider=True)
     if not n_examples:
-        msg.fail("The pretraining corpus yields no texts", exits=1)
+        raise PluginError("The pretraining corpus yields no texts")
     msg.info(f"Pretraining on {n_examples} texts")

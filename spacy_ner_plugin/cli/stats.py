@@ -1,27 +1,32 @@
 """`stats`: label, answer and span statistics of annotation files, with advice."""
 
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Union
 
 import srsly
 import typer
+from wasabi import Printer
 
-from ..annotations.formats import READERS
+from ..annotations.formats import InputFormat
 from ..annotations.ingest import detect_input_kinds, parse_input
 from ..annotations.stats import CorpusStats, advice, corpus_stats
-from ._util import app, ensure_inputs_exist, load_tokenizer_pipeline, msg
+from ..errors import choice
+from ._util import app, ensure_inputs_exist, load_tokenizer_pipeline, printer, reports_errors
 
 
 @app.command("stats")
 def stats_cli(
     # fmt: off
     inputs: List[str] = typer.Argument(..., help="Annotation files of any supported format"),
-    input_format: Optional[str] = typer.Option(
-        None, "--format", help=f"Force the input format: {', '.join(READERS)}"
+    input_format: Optional[InputFormat] = typer.Option(
+        None, "--input-format", help="Force the input format (default: detected from content)"
     ),
     lang: str = typer.Option("en", "--lang", help="Blank tokenizer for records without tokens"),
     base_model: Optional[str] = typer.Option(
-        None, "--base-model", help="Pipeline whose tokenizer is used instead of a blank --lang"
+        None,
+        "--base-model",
+        "-b",
+        help="Pipeline whose tokenizer is used instead of a blank --lang",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the statistics as JSON only"),
     # fmt: on
@@ -32,31 +37,39 @@ def stats_cli(
     overlapping/nested and multi-line spans, duplicates and conflicting answers (merged per
     text as data-to-spacy does). --json prints the same numbers for machines.
     """
-    try:
-        result = stats(inputs, input_format=input_format, lang=lang, base_model=base_model)
-    except ValueError as err:
-        msg.fail(str(err), exits=1)
+    with reports_errors():
+        result = stats(
+            inputs, input_format=input_format, lang=lang, base_model=base_model, silent=as_json
+        )
     if as_json:
         typer.echo(srsly.json_dumps({**result.to_json(), "advice": advice(result)}, indent=2))
-    else:
-        print_stats(result)
 
 
 def stats(
     inputs: List[str],
     *,
-    input_format: Optional[str] = None,
+    input_format: Optional[Union[str, InputFormat]] = None,
     lang: str = "en",
     base_model: Optional[str] = None,
+    silent: bool = True,
 ) -> CorpusStats:
-    """Statistics of `inputs` (paths, optionally with `binary:` prefixes)."""
+    """Statistics of `inputs` (paths, optionally with `binary:` prefixes).
+
+    Printed as tables with `silent=False`. Raises `PluginError` on a missing input or a bad
+    choice.
+    """
+    msg = printer(silent)
     specs = [parse_input(spec) for spec in inputs]
     ensure_inputs_exist(*(spec.path for spec in specs))
+    if input_format:
+        input_format = choice(InputFormat, input_format, "--input-format").value
     detect_input_kinds(specs, input_format)
-    return corpus_stats(specs, load_tokenizer_pipeline(lang, base_model), input_format)
+    result = corpus_stats(specs, load_tokenizer_pipeline(lang, base_model), input_format)
+    print_stats(result, msg)
+    return result
 
 
-def print_stats(result: CorpusStats) -> None:
+def print_stats(result: CorpusStats, msg: Printer) -> None:
     """The statistics as wasabi tables."""
     overview = [
         ("records", result.records),

@@ -6,12 +6,11 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import typer
-from spacy.cli._util import import_code, parse_config_overrides, show_validation_error
 from spacy.util import load_config
+from wasabi import Printer
 
 from ..curve.plot import curve_svg
 from ..curve.points import (
-    CurveInputError,
     advise,
     cached_result,
     check_inputs,
@@ -21,8 +20,17 @@ from ..curve.points import (
     run_points,
     summarize,
 )
+from ..errors import PluginError, UsageError
 from ..io.files import atomic_path, write_json_atomic
-from ._util import app, ensure_inputs_exist, msg
+from ._util import (
+    app,
+    config_errors,
+    config_overrides,
+    ensure_inputs_exist,
+    import_code,
+    printer,
+    reports_errors,
+)
 
 
 @app.command(
@@ -33,9 +41,13 @@ def train_curve_cli(
     # fmt: off
     ctx: typer.Context,
     config_path: Path = typer.Argument(..., help="Training config", exists=True, dir_okay=False),
-    n_samples: int = typer.Option(4, "--n-samples", help="Points: 1/N, 2/N, ..., all of the data"),
-    n_seeds: int = typer.Option(1, "--seeds", help="Seeds per point; shows mean ± std"),
-    n_workers: int = typer.Option(0, "--n-workers", help="Worker processes; 0: one per core"),
+    n_samples: int = typer.Option(
+        4, "--n-samples", min=2, help="Points: 1/N, 2/N, ..., all of the data"
+    ),
+    n_seeds: int = typer.Option(1, "--n-seeds", min=1, help="Seeds per point; shows mean ± std"),
+    n_workers: int = typer.Option(
+        0, "--n-workers", min=0, help="Worker processes; 0: one per core"
+    ),
     output: Path = typer.Option(
         Path("metrics/train_curve.json"), "--output", "-o", help="Curve and advice as JSON"
     ),
@@ -62,20 +74,22 @@ def train_curve_cli(
     gained more than the threshold and the seeds' noise. Extra `--section.key value` arguments
     override the config like `spacy train`. Completed points are cached in --training-dir.
     """
-    train_curve(
-        config_path,
-        overrides=parse_config_overrides(ctx.args),
-        n_samples=n_samples,
-        n_seeds=n_seeds,
-        n_workers=n_workers,
-        output=output,
-        plot=plot,
-        training_dir=training_dir,
-        threshold=threshold,
-        label_stats=label_stats,
-        code_path=code_path,
-        gpu_id=gpu_id,
-    )
+    with reports_errors():
+        train_curve(
+            config_path,
+            overrides=config_overrides(ctx.args),
+            n_samples=n_samples,
+            n_seeds=n_seeds,
+            n_workers=n_workers,
+            output=output,
+            plot=plot,
+            training_dir=training_dir,
+            threshold=threshold,
+            label_stats=label_stats,
+            code_path=code_path,
+            gpu_id=gpu_id,
+            silent=False,
+        )
 
 
 def train_curve(
@@ -92,24 +106,27 @@ def train_curve(
     label_stats: bool = False,
     code_path: Optional[Path] = None,
     gpu_id: int = -1,
+    silent: bool = True,
 ) -> Dict[str, Any]:
-    """Train, or read from the cache, every point of the curve; print and save curve and advice."""
+    """Train, or read from the cache, every point of the curve; print and save curve and advice.
+
+    Raises `CurveInputError` (a `PluginError`) on data that would make a point fail or
+    meaningless, before any training, and `PluginError` when points fail.
+    """
+    msg = printer(silent)
+    if n_seeds < 1:
+        raise UsageError(f"--n-seeds must be at least 1, got {n_seeds}")
     ensure_inputs_exist(config_path)
     import_code(code_path)
     start = time.perf_counter()
-    with show_validation_error(config_path):
+    with config_errors(config_path):
         config = load_config(config_path, overrides=overrides or {}, interpolate=False)
-    try:
-        if n_seeds < 1:
-            raise CurveInputError(f"--seeds must be at least 1, got {n_seeds}")
         fractions = curve_fractions(n_samples)
         base_seed = config.interpolate()["training"].get("seed") or 0
         seeds = [base_seed + i for i in range(n_seeds)]
         plans = plan_points(config, config_path, fractions, seeds, training_dir, gpu_id, code_path)
         pending = [(job, cfg) for job, cfg in plans if cached_result(job) is None]
         warnings = check_inputs(config, config_path, [job for job, _ in pending]) if pending else []
-    except CurveInputError as err:
-        msg.fail("Cannot run the train curve", str(err), exits=1)
     for warning in warnings:
         msg.warn(warning)
     workers = min(n_workers or default_workers(), max(len(pending), 1))
@@ -118,15 +135,15 @@ def train_curve(
         f"{len(plans)} points ({n_samples} fractions × {n_seeds} seeds): "
         f"{len(plans) - len(pending)} cached, {todo} (logs and models in {training_dir})"
     )
-    failures = run_points(pending, workers, _report_point)
-    for failure in failures:
-        msg.fail(failure)
+    failures = run_points(pending, workers, lambda result: _report_point(result, msg))
     if failures:
-        msg.fail(f"{len(failures)} points failed; completed points are cached", exits=1)
+        raise PluginError(
+            f"{len(failures)} points failed; completed points are cached", "\n".join(failures)
+        )
     results = [cached_result(job) for job, _ in plans]
     rows = summarize(results, fractions)
     advice = advise(rows, threshold)
-    _print_curve(rows, n_seeds, label_stats)
+    _print_curve(rows, n_seeds, label_stats, msg)
     print_advice = msg.good if advice.verdict == "more data helps" else msg.warn
     print_advice(f"Advice: {advice.verdict}", advice.text)
     msg.info(f"Curve done in {time.perf_counter() - start:.1f} s")
@@ -153,7 +170,7 @@ def train_curve(
     return curve
 
 
-def _report_point(result: Dict[str, Any]) -> None:
+def _report_point(result: Dict[str, Any], msg: Printer) -> None:
     msg.good(
         f"{result['fraction']:.0%} seed {result['seed']}: F {result['ents_f'] * 100:.1f} "
         f"({result['n_examples']} examples, {result['max_steps']} steps, "
@@ -161,7 +178,7 @@ def _report_point(result: Dict[str, Any]) -> None:
     )
 
 
-def _print_curve(rows: List[Dict[str, Any]], n_seeds: int, label_stats: bool) -> None:
+def _print_curve(rows: List[Dict[str, Any]], n_seeds: int, label_stats: bool, msg: Printer) -> None:
     def score(value: Dict[str, float]) -> str:
         return (
             f"{value['mean']:.1f} ± {value['std']:.1f}" if n_seeds > 1 else f"{value['mean']:.1f}"

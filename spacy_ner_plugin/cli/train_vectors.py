@@ -9,12 +9,12 @@ import tempfile
 from pathlib import Path
 from typing import Optional
 
-import spacy
 import typer
 from spacy.training.initialize import convert_vectors
 
+from ..errors import PluginError
 from ..readers.raw_text import RawTextCorpus
-from ._util import app, ensure_inputs_exist, msg
+from ._util import app, ensure_inputs_exist, load_tokenizer_pipeline, printer, reports_errors
 
 
 @app.command("train-vectors")
@@ -35,17 +35,19 @@ def train_vectors_cli(
 
     Needs the optional `floret` package: pip install "spacy_ner_plugin[vectors]".
     """
-    train_vectors(
-        raw_text,
-        output_dir,
-        lang=lang,
-        exclude=exclude,
-        dim=dim,
-        epochs=epochs,
-        min_count=min_count,
-        bucket=bucket,
-        threads=threads,
-    )
+    with reports_errors():
+        train_vectors(
+            raw_text,
+            output_dir,
+            lang=lang,
+            exclude=exclude,
+            dim=dim,
+            epochs=epochs,
+            min_count=min_count,
+            bucket=bucket,
+            threads=threads,
+            silent=False,
+        )
 
 
 def train_vectors(
@@ -58,18 +60,21 @@ def train_vectors(
     min_count: int = 2,
     bucket: int = 50000,
     threads: int = 2,
+    silent: bool = True,
 ) -> Path:
-    """Tokenize the raw text, train floret (cbow, 4-5 char n-grams) and save the pipeline."""
+    """Tokenize the raw text, train floret (cbow, 4-5 char n-grams) and save the pipeline.
+
+    Raises `PluginError` without the floret package or without usable text.
+    """
+    msg = printer(silent)
     try:
         import floret
     except ImportError:
-        msg.fail(
-            "train-vectors needs the floret package",
-            'pip install "spacy_ner_plugin[vectors]"',
-            exits=1,
-        )
+        raise PluginError(
+            "train-vectors needs the floret package", 'pip install "spacy_ner_plugin[vectors]"'
+        ) from None
     ensure_inputs_exist(raw_text, exclude)
-    nlp = spacy.blank(lang)
+    nlp = load_tokenizer_pipeline(lang)
     corpus = RawTextCorpus(raw_text, min_length=1, exclude=exclude)
     with tempfile.TemporaryDirectory(prefix="train_vectors.") as tmp_dir:
         tokenized = Path(tmp_dir) / "tokenized.txt"
@@ -82,7 +87,7 @@ def train_vectors(
             f"{counts.excluded} excluded, {counts.too_short} empty, {len(counts.rejects)} rejected"
         )
         if not counts.used:
-            msg.fail(f"No usable text in {raw_text}", exits=1)
+            raise PluginError(f"No usable text in {raw_text}")
         model = floret.train_unsupervised(
             str(tokenized),
             model="cbow",
@@ -99,7 +104,7 @@ def train_vectors(
         )
         vectors_file = Path(tmp_dir) / "vectors.floret"
         model.save_floret_vectors(str(vectors_file))
-        vectors_nlp = spacy.blank(lang)
+        vectors_nlp = load_tokenizer_pipeline(lang)
         convert_vectors(vectors_nlp, vectors_file, truncate=0, prune=-1, mode="floret")
         staged = Path(tmp_dir) / "pipeline"
         vectors_nlp.to_disk(staged)

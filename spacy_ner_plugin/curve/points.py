@@ -34,6 +34,7 @@ from spacy.training import Example
 from spacy.util import load_model_from_config
 
 from .. import __version__
+from ..errors import PluginError
 from ..io.files import write_json_atomic
 from ..readers.sampling import take_sample
 
@@ -44,8 +45,11 @@ CONFIG_FILE = "config.cfg"
 LOG_FILE = "train.log"
 
 
-class CurveInputError(ValueError):
+class CurveInputError(PluginError):
     """Input that would make a curve point fail or meaningless, found before any training."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__("Cannot run the train curve", text)
 
 
 @dataclass
@@ -280,11 +284,11 @@ def train_point(job: PointJob) -> Dict[str, Any]:
     from spacy.cli._util import import_code
     from spacy.cli.train import train
 
-    import_code(job.code_path)
     start = time.perf_counter()
     log_path = job.directory / LOG_FILE
     with log_path.open("w", encoding="utf8") as log, redirect_stdout(log), redirect_stderr(log):
         try:
+            import_code(job.code_path)
             train(job.directory / CONFIG_FILE, job.directory, use_gpu=job.gpu_id)
         except SystemExit as err:  # spaCy's msg.fail(exits=1): report it as a failure
             raise RuntimeError(f"training failed, see {log_path}") from err

@@ -19,6 +19,7 @@ from spacy.schemas import validate_token_pattern
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
+from ..errors import PluginError
 from ..io.records import read_jsonl
 
 PHRASE_ATTRS = {"ORTH": "ORTH", "TEXT": "ORTH", "LOWER": "LOWER"}
@@ -36,18 +37,20 @@ class Pattern:
     id: Optional[str] = None
 
 
-class PatternError(ValueError):
+class PatternError(PluginError):
     """Invalid patterns, each named with its file and line."""
 
     def __init__(self, path: Union[str, Path], problems: List[Tuple[int, str]]) -> None:
         self.path = str(path)
         self.problems = problems
         lines = "\n".join(f"{self.path}:{line} {reason}" for line, reason in problems)
-        super().__init__(f"{len(problems)} invalid pattern(s):\n{lines}")
+        super().__init__(f"Invalid patterns ({len(problems)}), nothing was done", lines)
 
 
 def load_patterns(path: Union[str, Path]) -> List[Pattern]:
     """Every pattern of a JSONL file; raises `PatternError` listing all invalid lines."""
+    if not Path(path).is_file():
+        raise PluginError("Patterns not found", str(path))
     patterns: List[Pattern] = []
     problems: List[Tuple[int, str]] = []
     for line in read_jsonl(path):

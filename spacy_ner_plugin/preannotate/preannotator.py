@@ -23,41 +23,19 @@ from typing import (
 
 import spacy
 from spacy.attrs import IDX, IS_SPACE, LENGTH, SPACY
+from spacy.cli._util import string_to_list
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.util import load_config, load_config_from_str, registry
+from spacy.util import load_config, registry
 from thinc.api import Config
 
+from ..errors import InternalError, PluginError
 from ..io.hashing import set_hashes
 from ..io.records import InvalidRecord, Line, Reject, get_text
 from .suggesters import Suggest, Suggestion, parse_overlap_policy, resolve_overlaps, trim_whitespace
 
-# The same as configs/preannotate.cfg, used when no --config is given (tests keep them equal).
-DEFAULT_CONFIG = """
-[paths]
-patterns = null
-model = null
-
-[preannotate]
-model = ${paths.model}
-lang = "en"
-segment = true
-overlaps = "longest"
-labels = null
-batch_size = 1000
-max_block_chars = 100000
-
-[suggesters]
-
-[suggesters.patterns]
-@misc = "spacy_ner_plugin.pattern_suggester.v1"
-path = ${paths.patterns}
-
-[suggesters.model]
-@misc = "spacy_ner_plugin.model_suggester.v1"
-source = ${paths.model}
-"""
-
+# The built-in config (package data, as spaCy ships its default_config.cfg).
+DEFAULT_CONFIG_PATH = Path(__file__).parent / "default_config.cfg"
 
 SETTINGS = ("overlaps", "labels", "segment", "batch_size", "max_block_chars")
 
@@ -66,9 +44,7 @@ def read_config(
     config_path: Optional[Union[str, Path]] = None, overrides: Optional[Dict[str, Any]] = None
 ) -> Config:
     """The pre-annotation config (the built-in default without a path), overrides applied."""
-    if config_path is None:
-        return load_config_from_str(DEFAULT_CONFIG, overrides=overrides or {})
-    return load_config(config_path, overrides=overrides or {})
+    return load_config(config_path or DEFAULT_CONFIG_PATH, overrides=overrides or {})
 
 
 @dataclass
@@ -94,6 +70,14 @@ class Counts:
     def reconciles(self) -> bool:
         return self.read == self.texts + self.rejected
 
+    def check(self) -> None:
+        """Raise `InternalError` unless read = texts + rejected."""
+        if not self.reconciles:
+            raise InternalError(
+                "Counts do not add up (a bug: please report it)",
+                f"read {self.read} != texts {self.texts} + rejected {self.rejected}",
+            )
+
 
 class Preannotator:
     """A pipeline plus suggesters that turns each text into one task per sentence (or text)."""
@@ -115,7 +99,7 @@ class Preannotator:
         # Validated against every configured suggester, also those inactive in this run.
         self.ranks = parse_overlap_policy(overlaps, list(configured or suggesters))
         if isinstance(labels, str):
-            labels = [label for label in labels.split(",") if label]
+            labels = string_to_list(labels)  # "A,B" from a config override
         self.labels = set(labels) if labels is not None else None
         self.segment = segment
         self.batch_size = batch_size
@@ -135,8 +119,14 @@ class Preannotator:
         lang = settings.pop("lang", "en")
         unknown = sorted(set(settings) - set(SETTINGS))
         if unknown:
-            raise ValueError(f"unknown [preannotate] setting(s) {unknown} (expected {SETTINGS})")
-        nlp = spacy.load(model) if model else spacy.blank(lang)
+            raise PluginError(
+                "Invalid pre-annotation config",
+                f"unknown [preannotate] setting(s) {unknown} (expected {SETTINGS})",
+            )
+        try:
+            nlp = spacy.load(model) if model else spacy.blank(lang)
+        except (OSError, ImportError) as err:
+            raise PluginError("Cannot load the pipeline", str(err)) from err
         suggesters = {}
         for name, factory in resolved["suggesters"].items():
             suggest = factory(nlp)

@@ -23,6 +23,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import registry
 
+from ..errors import PluginError
 from ..patterns.matcher import PatternMatcher, load_patterns
 
 LONGEST = "longest"
@@ -119,14 +120,17 @@ def trim_whitespace(doc: Doc, suggestions: List[Suggestion]) -> List[Suggestion]
 
 
 def parse_overlap_policy(policy: str, names: Sequence[str]) -> Dict[str, int]:
-    """The rank of each suggester name under `policy`; raises ValueError for an unknown name."""
+    """The rank of each suggester name under `policy`; raises `PluginError` for an unknown name."""
     if policy == LONGEST:
         return {name: 0 for name in names}
     order = [name.strip() for name in policy.split(",") if name.strip()]
     unknown = [name for name in order if name not in names]
     if not order or unknown:
         expected = ", ".join([LONGEST, *names])
-        raise ValueError(f"unknown overlap policy {policy!r} (expected one of: {expected})")
+        raise PluginError(
+            "Invalid overlap policy",
+            f"unknown overlap policy {policy!r} (expected one of: {expected})",
+        )
     return {name: (order.index(name) if name in order else len(order)) for name in names}
 
 

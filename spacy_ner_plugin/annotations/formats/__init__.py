@@ -5,35 +5,54 @@ Every reader yields `records.Line`s: a normalized Prodigy-style record (`text`, 
 naming file, line and reason. `read_records` picks the reader from the file's content.
 """
 
+from enum import Enum
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, Optional, Union
 
+from ...errors import choice
 from ...io.records import Line
 from . import conll, docbin, doccano, label_studio, prodigy, spacy_v2
 from .detect import detect_format
 
+
+class InputFormat(str, Enum):
+    """The formats every step reads (`--input-format`; default: detected from the content)."""
+
+    prodigy = "prodigy"
+    doccano = "doccano"
+    label_studio = "label-studio"
+    conll = "conll"
+    spacy_v2 = "spacy-v2"
+    spacy = "spacy"
+
+
+class OutputFormat(str, Enum):
+    """The formats `db-out` writes (`--output-format`; default: by the output's suffix)."""
+
+    prodigy = "prodigy"
+    conll = "conll"
+    spacy = "spacy"
+
+
 READERS: Dict[str, Callable[[Path], Iterator[Line]]] = {
-    "prodigy": prodigy.read,
-    "doccano": doccano.read,
-    "label-studio": label_studio.read,
-    "conll": conll.read,
-    "spacy-v2": spacy_v2.read,
-    "spacy": docbin.read,
+    InputFormat.prodigy.value: prodigy.read,
+    InputFormat.doccano.value: doccano.read,
+    InputFormat.label_studio.value: label_studio.read,
+    InputFormat.conll.value: conll.read,
+    InputFormat.spacy_v2.value: spacy_v2.read,
+    InputFormat.spacy.value: docbin.read,
 }
-OUTPUT_FORMATS = ("prodigy", "conll", "spacy")
 
 
 def read_records(
-    path: Union[str, Path], format: Optional[str] = None, **conll_options: Any
+    path: Union[str, Path], format: Optional[Union[str, InputFormat]] = None, **conll_options: Any
 ) -> Iterator[Line]:
     """Every record (or reject) of `path`, in the given format or the one its content shows.
 
     `conll_options` (`scheme`, `n_sents`) go to the CoNLL reader only.
     """
     path = Path(path)
-    name = format or detect_format(path)
-    if name not in READERS:
-        raise ValueError(f"unknown format {name!r} (expected one of {', '.join(READERS)})")
+    name = choice(InputFormat, format, "input format").value if format else detect_format(path)
     if name == "conll":
         return conll.read(path, **conll_options)
     return READERS[name](path)

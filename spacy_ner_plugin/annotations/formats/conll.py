@@ -8,19 +8,29 @@ document). A bad sentence rejects only itself, at the line where it goes wrong.
 """
 
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 from spacy.tokens import Doc
 from spacy.training.iob_utils import iob_to_biluo
 
 from ...constants import MANUAL_VIEW
+from ...errors import choice
 from ...io.files import atomic_path
 from ...io.records import InvalidRecord, Line, Reject
 
-SCHEMES = ("auto", "iob1", "iob2", "biluo")
 DOCSTART = "-DOCSTART-"
 BIOES_TO_BILUO = {"E": "L", "S": "U"}
+
+
+class Scheme(str, Enum):
+    """The tag scheme of a CoNLL file: `auto` reads IOB1/IOB2 and BILUO/BIOES alike."""
+
+    auto = "auto"
+    iob1 = "iob1"
+    iob2 = "iob2"
+    biluo = "biluo"
 
 
 @dataclass
@@ -31,10 +41,9 @@ class _Sentence:
     error: Optional[Tuple[int, str, str]] = None
 
 
-def read(path: Path, scheme: str = "auto", n_sents: int = 1) -> Iterator[Line]:
+def read(path: Path, scheme: Union[str, Scheme] = Scheme.auto, n_sents: int = 1) -> Iterator[Line]:
     """Records of `n_sents` sentences each (0: a whole `-DOCSTART-` document), or rejects."""
-    if scheme not in SCHEMES:
-        raise ValueError(f"unknown tag scheme {scheme!r} (expected one of {', '.join(SCHEMES)})")
+    scheme = choice(Scheme, scheme, "tag scheme").value
     path_str = str(path)
     group: List[Dict[str, Any]] = []
     for sentence, doc_end in _sentences(path):

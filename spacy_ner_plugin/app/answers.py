@@ -1,0 +1,111 @@
+"""Turn what the page sends into answer records, checking everything a client could get wrong.
+
+The page sends, per answer, its id, the task's hashes, the answer and the spans as edited.
+The record saved is the task as the app handed it out (text, tokens, meta) with those spans:
+a client never changes a text. Only when the app no longer holds the task (it was restarted
+since) does the page send the task itself, which is then checked as strictly: tokens must be
+the text's, and the hashes must be the task's.
+"""
+
+import time
+from typing import Any, Dict, List, Optional, Sequence
+
+from ..constants import BINARY_VIEW
+from ..io.hashing import input_hash, task_hash
+from .review import REVIEW_VIEW
+
+Task = Dict[str, Any]
+MAX_TEXT_CHARS = 1_000_000
+
+
+class InvalidAnswer(ValueError):
+    """An answer the app will not save, and why."""
+
+
+def check_task(task: Task, given_input_hash: int, given_task_hash: int) -> Task:
+    """A task sent back by the page: text and tokens consistent, hashes its own."""
+    text = task.get("text")
+    if not isinstance(text, str) or not text:
+        raise InvalidAnswer("task without text")
+    if len(text) > MAX_TEXT_CHARS:
+        raise InvalidAnswer(f"text over {MAX_TEXT_CHARS} characters")
+    tokens = task.get("tokens")
+    if not isinstance(tokens, list) or not tokens:
+        raise InvalidAnswer("task without tokens")
+    previous_end = 0
+    for i, token in enumerate(tokens):
+        if not isinstance(token, dict):
+            raise InvalidAnswer(f"token {i} is not an object")
+        start, end = token.get("start"), token.get("end")
+        if not (isinstance(start, int) and isinstance(end, int) and previous_end <= start < end):
+            raise InvalidAnswer(f"token {i} has bad offsets")
+        if end > len(text) or text[start:end] != token.get("text"):
+            raise InvalidAnswer(f"token {i} is not the text's")
+        previous_end = end
+    if input_hash(task) != given_input_hash:
+        raise InvalidAnswer("_input_hash is not the task's text's")
+    if task_hash(task) != given_task_hash:
+        raise InvalidAnswer("_task_hash is not the task's")
+    return task
+
+
+def check_spans(
+    spans: Sequence[Dict[str, Any]], task: Task, view: str, labels: Sequence[str]
+) -> List[Dict[str, Any]]:
+    """The answer's spans, each on token boundaries, not starting or ending on whitespace,
+    with a known label, not overlapping; a binary answer keeps the task's own span."""
+    tokens = task["tokens"]
+    if view == BINARY_VIEW:
+        asked = [(s["start"], s["end"], s["label"]) for s in task.get("spans", [])]
+        if [(s["start"], s["end"], s["label"]) for s in spans] != asked:
+            raise InvalidAnswer("a binary answer cannot change the suggested span")
+        return [dict(s) for s in task.get("spans", [])]
+    allowed = set(labels) | {s.get("label") for s in task.get("spans", [])}
+    if view == REVIEW_VIEW:
+        allowed |= {s.get("label") for v in task.get("versions", []) for s in v.get("spans", [])}
+    checked = []
+    for i, span in enumerate(spans):
+        first, last = span["token_start"], span["token_end"]
+        if not 0 <= first <= last < len(tokens):
+            raise InvalidAnswer(f"span {i}: token range out of the text")
+        if span["start"] != tokens[first]["start"] or span["end"] != tokens[last]["end"]:
+            raise InvalidAnswer(f"span {i}: offsets are not its tokens'")
+        if tokens[first]["text"].isspace() or tokens[last]["text"].isspace():
+            raise InvalidAnswer(f"span {i}: starts or ends on whitespace")
+        if labels and span["label"] not in allowed:
+            raise InvalidAnswer(f"span {i}: unknown label {span['label']!r}")
+        checked.append({k: v for k, v in span.items() if v is not None})
+    checked.sort(key=lambda s: s["token_start"])
+    for before, after in zip(checked, checked[1:]):
+        if after["token_start"] <= before["token_end"]:
+            raise InvalidAnswer("spans overlap")
+    return checked
+
+
+def answer_record(
+    task: Task,
+    spans: List[Dict[str, Any]],
+    answer: str,
+    answer_id: str,
+    session_id: str,
+    view: str,
+    accept: Optional[List[str]] = None,
+) -> Task:
+    """The record saved: the task, the answer's spans, and Prodigy's fields."""
+    record = {k: v for k, v in task.items() if not k.startswith("_") or k == "_model_version"}
+    record.update(
+        spans=spans,
+        answer=answer,
+        _input_hash=task.get("_input_hash", input_hash(task)),
+        _task_hash=task.get("_task_hash", task_hash(task)),
+        _session_id=session_id,
+        _annotator_id=session_id,
+        _timestamp=int(time.time()),
+        _view_id=view,
+        _answer_id=answer_id,
+    )
+    if view == REVIEW_VIEW:
+        record["_is_binary"] = False  # a reviewed text is a complete annotation
+    if accept is not None:
+        record["accept"] = accept
+    return record

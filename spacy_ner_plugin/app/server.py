@@ -1,0 +1,370 @@
+"""The annotation app's web server: FastAPI routes over a recipe, its feed and the database.
+
+Routes stay thin; the work is in `feed`, `answers` and `db`. Every request body is a pydantic
+model with bounded sizes, a body over `max_body` bytes is refused before it is read whole,
+and a request that fails validation changes nothing. The page is a fixed set of files from
+the package, read once; no path from a client is ever opened. Bound to a non-loopback host,
+every API call needs the token (the page gets it from its URL).
+"""
+
+import hmac
+import ipaddress
+import logging
+import secrets
+import time
+from importlib import resources
+from typing import Any, Dict, List, Literal, Optional, Tuple
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..db.database import Database
+from .answers import InvalidAnswer, answer_record, check_spans, check_task
+from .feed import Feed
+from .recipes import Recipe, build_recipe
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY = 16 * 1024 * 1024
+MAX_ANSWERS = 200
+MAX_LABEL = 100
+SESSION_PATTERN = r"^[A-Za-z0-9_.@-]{1,64}$"
+ANSWER_ID_PATTERN = r"^[A-Za-z0-9_.:-]{8,64}$"
+STATIC = {
+    "index.html": "text/html; charset=utf-8",
+    "app.js": "text/javascript; charset=utf-8",
+    "style.css": "text/css; charset=utf-8",
+}
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+        "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-store",
+}
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+# Request bodies
+
+
+class SpanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    token_start: int = Field(ge=0)
+    token_end: int = Field(ge=0)
+    label: str = Field(min_length=1, max_length=MAX_LABEL)
+    source: Optional[str] = Field(default=None, max_length=MAX_LABEL)
+    pattern_id: Optional[str] = Field(default=None, max_length=MAX_LABEL)
+    pattern_line: Optional[int] = None
+
+
+class AnswerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    answer_id: str = Field(alias="_answer_id", pattern=ANSWER_ID_PATTERN)
+    input_hash: int = Field(alias="_input_hash")
+    task_hash: int = Field(alias="_task_hash")
+    answer: Literal["accept", "reject", "ignore"]
+    spans: List[SpanIn] = Field(default_factory=list, max_length=10_000)
+    # Review: which versions were picked (their indices), for the record.
+    accept: Optional[List[int]] = Field(default=None, max_length=100)
+    # Sent only when the app answered that it no longer holds the task (after a restart).
+    task: Optional[Dict[str, Any]] = None
+
+
+class AnswersIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    session: Optional[str] = Field(default=None, pattern=SESSION_PATTERN)
+    answers: List[AnswerIn] = Field(max_length=MAX_ANSWERS)
+
+
+class QuestionsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    session: Optional[str] = Field(default=None, pattern=SESSION_PATTERN)
+    n: int = Field(default=10, ge=1, le=100)
+    fresh: bool = False
+
+
+# Middleware
+
+
+class BodyLimit:
+    """Refuse request bodies over `limit` bytes with 413, by header or while they stream in."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await _too_large(self.limit, send)
+            return
+        received = 0
+        too_large = False
+
+        async def limited() -> Message:
+            nonlocal received, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    too_large = True
+                    raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _BodyTooLarge:
+            await _too_large(self.limit, send)
+
+
+class _BodyTooLarge(BaseException):
+    """Not an `Exception`: FastAPI turns those raised while reading a body into a 400."""
+
+
+async def _too_large(limit: int, send: Send) -> None:
+    response = JSONResponse({"detail": f"request body over {limit} bytes"}, status_code=413)
+    await response({"type": "http"}, _no_receive, send)
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}
+
+
+class SecurityHeaders:
+    """The page may run only its own script and style, and never in a frame."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers if scope["type"] == "http" else send)
+
+
+# The app
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Annotation:
+    """What one running app holds: the recipe, its feed, the database, the token."""
+
+    def __init__(
+        self,
+        recipe: Recipe,
+        db: Database,
+        *,
+        feed_overlap: bool = False,
+        exclude: Optional[List[str]] = None,
+        timeout: float = 600.0,
+        token: Optional[str] = None,
+    ) -> None:
+        self.recipe = recipe
+        self.db = db
+        self.token = token
+        self.dataset = recipe.dataset
+        db.add_dataset(self.dataset, recipe.meta)
+        names = [self.dataset, *(exclude or [])]
+        by = recipe.exclude_by
+        done = db.hashes(names, by) if not feed_overlap else ()
+        answered = db.answered([self.dataset], by)
+        self.feed = Feed(
+            recipe.stream, by=by, done=done, answered=answered, overlap=feed_overlap,
+            timeout=timeout,
+        )  # fmt: skip
+        self.default_session = time.strftime("%Y-%m-%d_%H-%M-%S")
+
+    def session_id(self, session: Optional[str]) -> str:
+        """Prodigy's convention: `DATASET-NAME` for `?session=NAME`, else one per app run."""
+        return f"{self.dataset}-{session or self.default_session}"
+
+    def progress(self, session_id: str) -> Dict[str, Any]:
+        return {
+            "session": self.db.count(self.dataset, session_id),
+            "total": self.db.count(self.dataset),
+            "left": self.feed.left(session_id),
+        }
+
+    def save(self, session_id: str, answers: List[AnswerIn]) -> Dict[str, Any]:
+        """Check every answer, then save them all in one transaction (or none)."""
+        records, unknown = [], []
+        for i, given in enumerate(answers):
+            task = self.feed.task_of(session_id, given.input_hash, given.task_hash)
+            try:
+                if task is None:
+                    if given.task is None:
+                        unknown.append(given.answer_id)
+                        continue
+                    task = check_task(given.task, given.input_hash, given.task_hash)
+                spans = [s.model_dump() for s in given.spans]
+                spans = check_spans(spans, task, self.recipe.view, self.recipe.labels)
+            except (InvalidAnswer, KeyError, TypeError) as err:
+                raise HTTPException(422, f"answer {i}: {err}") from err
+            records.append(
+                answer_record(
+                    task, spans, given.answer, given.answer_id, session_id,
+                    self.recipe.view, given.accept,
+                )
+            )  # fmt: skip
+        # A second answer of this session to one task (a retry, a second tab) is not saved.
+        first = [r for r in records if not self.feed.answered_by(session_id, r)]
+        result = self.db.add_answers(self.dataset, first) if first else None
+        self.feed.answer(session_id, first)
+        update_error = None
+        if result is not None and result.added and self.recipe.update is not None:
+            added = set(result.added_keys)
+            new = [r for r in first if r["_answer_id"] in added]
+            try:
+                with self.feed.exclusive():
+                    self.recipe.update(new)
+            except Exception as err:  # the user's update: the answers are saved regardless
+                logger.exception("update failed")
+                update_error = f"{type(err).__name__}: {err}"
+        return {
+            "saved": [r["_answer_id"] for r in records],
+            "unknown": unknown,
+            "update_error": update_error,
+            "progress": self.progress(session_id),
+        }
+
+
+def create_app(
+    annotation: Annotation,
+    *,
+    host: str = "127.0.0.1",
+    max_body: int = MAX_BODY,
+) -> FastAPI:
+    """The FastAPI app serving `annotation`'s page and API."""
+    app = FastAPI(title="spacy_ner_plugin annotate", docs_url=None, redoc_url=None)
+    pages = {name: resources.files(__package__).joinpath("static", name).read_bytes()
+             for name in STATIC}  # fmt: skip
+    recipe = annotation.recipe
+
+    def authorized(
+        x_token: Optional[str] = Header(default=None, max_length=200),
+    ) -> None:
+        if annotation.token is None:
+            return
+        if x_token is None or not hmac.compare_digest(x_token, annotation.token):
+            raise HTTPException(401, "missing or wrong token")
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Say what is wrong and where, without echoing the (possibly huge) input back.
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()[:20]
+        ]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.get("/", include_in_schema=False)
+    def index() -> Response:
+        return Response(pages["index.html"], media_type=STATIC["index.html"])
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
+
+    @app.get("/static/{name}", include_in_schema=False)
+    def static(name: str) -> Response:
+        if name not in STATIC or name == "index.html":
+            raise HTTPException(404, "not found")
+        return Response(pages[name], media_type=STATIC[name])
+
+    @app.get("/api/config", dependencies=[Depends(authorized)])
+    def config(
+        session: Optional[str] = Query(default=None, pattern=SESSION_PATTERN),
+    ) -> Dict[str, Any]:
+        session_id = annotation.session_id(session)
+        return {
+            "dataset": annotation.dataset,
+            "recipe": recipe.meta.get("recipe"),
+            "view": recipe.view,
+            "labels": recipe.labels,
+            "batch_size": recipe.batch_size,
+            "session": session_id,
+            "progress": annotation.progress(session_id),
+        }
+
+    @app.post("/api/questions", dependencies=[Depends(authorized)])
+    def questions(body: QuestionsIn) -> Dict[str, Any]:
+        session_id = annotation.session_id(body.session)
+        tasks = annotation.feed.questions(session_id, body.n, fresh=body.fresh)
+        return {"tasks": tasks, "progress": annotation.progress(session_id)}
+
+    @app.post("/api/answers", dependencies=[Depends(authorized)])
+    def answers(body: AnswersIn) -> Dict[str, Any]:
+        return annotation.save(annotation.session_id(body.session), body.answers)
+
+    @app.get("/api/progress", dependencies=[Depends(authorized)])
+    def progress(
+        session: Optional[str] = Query(default=None, pattern=SESSION_PATTERN),
+    ) -> Dict[str, Any]:
+        return annotation.progress(annotation.session_id(session))
+
+    hosts = ["*"] if not is_loopback(host) else ["localhost", "127.0.0.1", "[::1]"]
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, limit=max_body)
+    return app
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def make_app(
+    recipe_name: str,
+    dataset: str,
+    source: str,
+    *,
+    db: Optional[str] = None,
+    host: str = "127.0.0.1",
+    token: Optional[str] = None,
+    feed_overlap: bool = False,
+    exclude: Optional[List[str]] = None,
+    timeout: float = 600.0,
+    max_body: int = MAX_BODY,
+    **recipe_options: Any,
+) -> Tuple[FastAPI, Annotation]:
+    """Build recipe `recipe_name` and the app serving it (a token is made for a
+    non-loopback host unless given)."""
+    recipe = build_recipe(recipe_name, dataset=dataset, source=source, db=db, **recipe_options)
+    if token is None and not is_loopback(host):
+        token = new_token()
+    database = Database(db)
+    annotation = Annotation(
+        recipe, database, feed_overlap=feed_overlap, exclude=exclude, timeout=timeout,
+        token=token,
+    )  # fmt: skip
+    return create_app(annotation, host=host, max_body=max_body), annotation
+
+
+def page_url(host: str, port: int, token: Optional[str] = None) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/" + (f"?token={token}" if token else "")

@@ -1,0 +1,59 @@
+"""`datasets`: the datasets of the annotation database, with Prodigy-like statistics."""
+
+import time
+from typing import TYPE_CHECKING, List, Optional
+
+import srsly
+import typer
+
+from ._util import app, printer, reports_errors
+
+if TYPE_CHECKING:  # the database needs the app extra: imported when used
+    from ..db.database import DatasetStats
+
+
+@app.command("datasets")
+def datasets_cli(
+    # fmt: off
+    db: Optional[str] = typer.Option(
+        None,
+        "--db",
+        help="Database: a SQLite file or a URL (default: $SPACY_NER_PLUGIN_DB "
+        "or annotations.sqlite here)",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the statistics as JSON only"),
+    # fmt: on
+) -> None:
+    """List the datasets in the annotation database: created, answers, accept / reject /
+    ignore, sessions."""
+    with reports_errors():
+        found = datasets(db, silent=as_json)
+        if as_json:
+            typer.echo(srsly.json_dumps([s.to_json() for s in found], indent=2))
+
+
+def datasets(db: Optional[str] = None, silent: bool = True) -> List["DatasetStats"]:
+    """Statistics of every dataset in the database, in the order they were created."""
+    from ..db.database import Database, safe_url
+
+    msg = printer(silent)
+    with Database(db) as database:
+        found = database.all_stats()
+        url = safe_url(database.url)
+    rows = [
+        (
+            s.name,
+            time.strftime("%Y-%m-%d %H:%M", time.localtime(s.created)),
+            s.answers,
+            s.accept,
+            s.reject,
+            s.ignore,
+            len(s.sessions),
+        )
+        for s in found
+    ]
+    header = ("dataset", "created", "answers", "accept", "reject", "ignore", "sessions")
+    if rows:
+        msg.table(rows, header=header, aligns=("l", "l", "r", "r", "r", "r", "r"), divider=True)
+    msg.info(f"{len(found)} datasets in {url}")
+    return found

@@ -1,0 +1,294 @@
+"""`review`: merge several annotators' answers, measure their agreement, settle conflicts."""
+
+from collections import Counter
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Union
+
+import typer
+from wasabi import Printer
+
+from ..annotations.counts import ConversionCounts
+from ..annotations.formats import READERS
+from ..annotations.ingest import JsonlSpool, RejectLog, detect_input_kinds, ingest, parse_input
+from ..annotations.store import AnswerStore
+from ..errors import UsageError
+from ..io.files import write_json_atomic
+from ..review.agreement import Agreement
+from ..review.consistency import Consistency
+from ..review.policies import POLICY_NAMES, parse_policy
+from ..review.settle import measure, settle
+from ._util import (
+    app,
+    ensure_inputs_exist,
+    load_tokenizer_pipeline,
+    printer,
+    reports_errors,
+    split_labels,
+)
+
+InputFormat = Enum("InputFormat", {name: name for name in READERS}, type=str)
+FINDINGS_SHOWN = 5
+
+
+@dataclass
+class ReviewResult:
+    """What one review run did: counts, units by status, figures and the files written."""
+
+    counts: ConversionCounts
+    units: Counter = field(default_factory=Counter)
+    agreement: Dict[str, Any] = field(default_factory=dict)
+    consistency: Optional[Dict[str, Any]] = None
+    paths: Dict[str, Path] = field(default_factory=dict)
+    shown_rejects: List[str] = field(default_factory=list)
+
+    def to_json(self) -> Dict[str, Any]:
+        counts = self.counts
+        return {
+            "answers": {
+                "read": counts.read,
+                **dict(counts.written),
+                "rejected": counts.rejected,
+                **{f"skipped: {k}": n for k, n in counts.skipped.items()},
+            },
+            "units": dict(self.units),
+            "agreement": self.agreement,
+            "consistency": self.consistency,
+            "paths": {name: str(path) for name, path in self.paths.items()},
+        }
+
+
+@app.command("review")
+def review_cli(
+    # fmt: off
+    inputs: List[str] = typer.Argument(
+        ..., help="Annotation files of any supported format (several annotators' answers)"
+    ),
+    output: Path = typer.Argument(..., help="JSONL of settled records in Prodigy's review shape"),
+    conflicts: Optional[Path] = typer.Option(
+        None, "--conflicts", help="Where unsettled texts go (default: OUTPUT's name + .conflicts)"
+    ),
+    auto_accept: bool = typer.Option(
+        False, "--auto-accept", "-A", help="Settle the texts on which every annotator agrees"
+    ),
+    policy: Optional[str] = typer.Option(
+        None, "--policy", help=f"Settle conflicts by: {', '.join(POLICY_NAMES)}"
+    ),
+    labels: str = typer.Option(
+        "", "--label", "-l", help="Comma-separated labels; a span with another rejects its record"
+    ),
+    input_format: Optional[InputFormat] = typer.Option(
+        None, "--input-format", help="Force the input format (default: detected from content)"
+    ),
+    report: Optional[Path] = typer.Option(
+        None, "--report", "-r", help="Write counts, agreement figures and findings as JSON"
+    ),
+    consistency: bool = typer.Option(
+        False, "--consistency", help="Also check the chosen annotations for internal consistency"
+    ),
+    lang: str = typer.Option("en", "--lang", help="Blank tokenizer for records without tokens"),
+    # fmt: on
+) -> None:
+    """Merge several annotators' answers, measure their agreement and settle conflicts.
+
+    Manual answers are grouped per text, binary ones per question, into distinct versions; the
+    annotator is _annotator_id, _session_id or the file. With --auto-accept the texts every
+    annotator agrees on are settled, and --policy settles the rest where it can; settled
+    records go to OUTPUT in Prodigy's review shape, the others to the conflicts file (answer
+    "ignore" until a person picks a version). Prints span, token (Cohen's kappa) and
+    Krippendorff agreement per pair of annotators and label, and the worst texts.
+    """
+    with reports_errors():
+        review(
+            inputs,
+            output,
+            conflicts=conflicts,
+            auto_accept=auto_accept,
+            policy=policy,
+            labels=split_labels(labels),
+            input_format=input_format.value if input_format is not None else None,
+            report=report,
+            consistency=consistency,
+            lang=lang,
+            silent=False,
+        )
+
+
+def review(
+    inputs: Sequence[Union[str, Path]],
+    output: Path,
+    *,
+    conflicts: Optional[Path] = None,
+    auto_accept: bool = False,
+    policy: Optional[str] = None,
+    labels: Optional[List[str]] = None,
+    input_format: Optional[str] = None,
+    report: Optional[Path] = None,
+    consistency: bool = False,
+    lang: str = "en",
+    silent: bool = True,
+) -> ReviewResult:
+    """Review `inputs` into `output` and the conflicts file; return counts and figures."""
+    msg = printer(silent)
+    specs = [parse_input(spec) for spec in inputs]
+    ensure_inputs_exist(*(spec.path for spec in specs))
+    chosen_policy = parse_policy(policy)
+    if input_format is not None and input_format not in READERS:
+        raise UsageError("Unknown --input-format", f"{input_format!r}")
+    output = Path(output)
+    conflicts = Path(conflicts) if conflicts else output.with_suffix(".conflicts.jsonl")
+    if conflicts.resolve() == output.resolve():
+        raise UsageError("--conflicts must differ from OUTPUT", str(output))
+    for note in detect_input_kinds(specs, input_format):
+        msg.info(note)
+    nlp = load_tokenizer_pipeline(lang)
+    result = ReviewResult(ConversionCounts())
+    counts = result.counts
+    agreement = Agreement()
+    checker = Consistency(nlp.vocab) if consistency else None
+    with ExitStack() as stack:
+        store = stack.enter_context(AnswerStore())
+        rejects = stack.enter_context(RejectLog(counts))
+        settled_log = stack.enter_context(JsonlSpool())
+        conflict_log = stack.enter_context(JsonlSpool())
+        ingest(specs, store, counts, rejects.add, input_format)
+        groups = (answers for _, _, answers, _ in store.groups())
+        outcomes = settle(
+            groups,
+            nlp,
+            rejects.add,
+            policy=chosen_policy,
+            auto_accept=auto_accept,
+            labels=set(labels) if labels else None,
+        )
+        for outcome in outcomes:
+            log, where = (settled_log, "output") if outcome.settled else (conflict_log, "conflicts")
+            log.write(outcome.record)
+            counts.written[f"in {where}"] += outcome.unit.n_records
+            result.units[outcome.decision.status] += 1
+            measure(outcome, agreement, checker)
+        settled_log.save(output)
+        conflict_log.save(conflicts)
+        result.paths = {"output": output, "conflicts": conflicts}
+        if counts.rejected:
+            result.paths["rejects"] = output.with_suffix(".rejects.jsonl")
+            rejects.save(result.paths["rejects"])
+        result.shown_rejects = [str(r) for r in rejects.shown]
+    counts.check()
+    result.agreement = agreement.report()
+    result.consistency = checker.report() if checker is not None else None
+    if report is not None:
+        write_json_atomic(report, result.to_json())
+        result.paths["report"] = Path(report)
+    print_review(result, msg)
+    return result
+
+
+def print_review(result: ReviewResult, msg: Printer) -> None:
+    """Counts, agreement tables, the worst texts and (if checked) consistency findings."""
+    counts = result.counts
+    for reject in result.shown_rejects:
+        msg.warn(reject)
+    rows = [("read", counts.read), *sorted(counts.written.items()), ("rejected", counts.rejected)]
+    msg.table(rows, title="Answers (read = output + conflicts + rejected)", aligns=("l", "r"))
+    msg.table(sorted(result.units.items()), title="Texts and questions", aligns=("l", "r"))
+    print_agreement(result.agreement, msg)
+    if result.consistency is not None:
+        print_consistency(result.consistency, msg)
+    msg.good("Saved", ", ".join(str(p) for p in result.paths.values()))
+
+
+def _pct(value: Optional[float]) -> str:
+    return "-" if value is None else f"{value * 100:.1f}"
+
+
+def _num(value: Optional[float]) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def print_agreement(figures: Dict[str, Any], msg: Printer) -> None:
+    """The agreement figures as tables (see `review.agreement`)."""
+    annotators = [
+        (name, c.get("texts", 0), c.get("spans", 0), c.get("binary_answers", 0))
+        for name, c in figures["annotators"].items()
+    ]
+    header = ("annotator", "texts", "spans", "binary answers")
+    msg.table(annotators, header=header, aligns=("l", "r", "r", "r"), title="Annotators")
+    if not figures["pairs"] and not figures["binary"]:
+        msg.info("No text or question was answered by two annotators: no agreement figures")
+        return
+    rows = []
+    for pair in figures["pairs"]:
+        labels = [("ALL", pair), *((label, s) for label, s in pair["per_label"].items())]
+        for label, s in labels:
+            rows.append(
+                (
+                    f"{pair['reference']} / {pair['other']}" if label == "ALL" else "",
+                    label,
+                    pair["texts"] if label == "ALL" else "",
+                    *(_pct(s["exact"][k]) for k in "prf"),
+                    *(_pct(s["overlap"][k]) for k in "prf"),
+                    _num(pair["token_kappa"]) if label == "ALL" else "",
+                    _num(pair["token_kappa_not_both_o"]) if label == "ALL" else "",
+                )
+            )
+    header = ("reference / other", "label", "texts", "P", "R", "F", "P~", "R~", "F~", "κ", "κ-O")
+    msg.table(
+        rows,
+        header=header,
+        aligns=("l", "l", *"r" * 9),
+        title="Span agreement: exact, ~ overlap; token Cohen's κ (κ-O without both-'O' tokens)",
+    )
+    alpha = figures["krippendorff_alpha"]
+    if alpha.get("alpha") is not None:
+        msg.info(
+            f"Krippendorff's alpha over {alpha['annotators']} annotators: "
+            f"{_num(alpha['alpha'])} on {alpha['tokens']} tokens, "
+            f"{_num(alpha['alpha_not_all_o'])} without the all-'O' tokens"
+        )
+    for pair in figures["pairs"]:
+        for a, b, n in pair["label_confusion"][:FINDINGS_SHOWN]:
+            msg.text(f"Same span, {pair['reference']} says {a}, {pair['other']} says {b}: {n}")
+    if figures["binary"]:
+        rows = [
+            (f"{b['reference']} / {b['other']}", b["tasks"], _pct(b["agreement"]), _num(b["kappa"]))
+            for b in figures["binary"]
+        ]
+        header = ("reference / other", "questions", "agree %", "κ")
+        msg.table(rows, header=header, aligns=("l", "r", "r", "r"), title="Binary answers")
+    worst = figures["worst_texts"]
+    if worst:
+        rows = [
+            (_num(w["disagreement"]), w["versions"], w["lines"][0], w["text"][:60]) for w in worst
+        ]
+        msg.table(
+            rows,
+            header=("disagreement", "versions", "first answer", "text"),
+            title=f"{figures['disagreeing_texts']} texts with disagreements; the worst "
+            f"{len(worst)}",
+        )
+
+
+def print_consistency(findings: Dict[str, Any], msg: Printer) -> None:
+    """How many findings of each kind, and the first few."""
+    msg.divider(f"Consistency of the chosen annotations ({findings['texts']} texts)")
+    for f in findings["label_conflicts"][:FINDINGS_SHOWN]:
+        labels = ", ".join(f"{label} x{p['count']}" for label, p in f["labels"].items())
+        msg.text(f"label conflict: {f['surface']!r}: {labels}")
+    for f in findings["unlabelled"][:FINDINGS_SHOWN]:
+        msg.text(
+            f"unlabelled: {f['surface']!r} labelled x{f['labelled']['count']}, "
+            f"unlabelled x{f['unlabelled']['count']} in a similar context"
+        )
+    for f in findings["boundaries"][:FINDINGS_SHOWN]:
+        longer = ", ".join(f"{x['long']!r} x{x['labelled']['count']}" for x in f["longer"][:3])
+        more = f" and {len(f['longer']) - 3} more" if len(f["longer"]) > 3 else ""
+        msg.text(
+            f"boundaries: {f['short']!r} x{f['short_labelled']['count']} inside {longer}{more}"
+        )
+    for pair in findings["label_confusion"]:
+        msg.text(f"label confusion: {' / '.join(pair['labels'])}: {pair['surface_forms']} forms")
+    rows = [(kind, len(findings[kind])) for kind in ("label_conflicts", "unlabelled", "boundaries")]
+    msg.table(rows, title="Consistency findings (all in --report)", aligns=("l", "r"))
