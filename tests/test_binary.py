@@ -186,12 +186,14 @@ def trained_on_outside_fill():
     return train_binary(fill_outside)
 
 
+@pytest.mark.slow
 def test_binary_only_training_with_the_fill_does_not_over_predict(trained_on_outside_fill):
     nlp, _ = trained_on_outside_fill
     ents_per_text, brands_found = predict_held_out(nlp)
     assert ents_per_text <= 0.55 and brands_found >= 0.8
 
 
+@pytest.mark.slow
 def test_rejected_spans_are_not_predicted_after_training(trained_on_outside_fill):
     nlp, docs = trained_on_outside_fill
     for doc, predicted in zip(docs, nlp.pipe(d.text for d in docs)):

@@ -164,10 +164,11 @@ def read_texts(path, limit=None):
 @pytest.mark.parametrize(
     "patterns,texts,limit",
     [
-        (
+        pytest.param(
             "fashion_brands/fashion_brands_patterns.jsonl",
             "fashion_brands/fashion_brands_training.jsonl",
             None,
+            marks=pytest.mark.slow,  # the eval file below is the quick check
         ),
         (
             "fashion_brands/fashion_brands_patterns.jsonl",

@@ -392,6 +392,7 @@ def test_base_model_option_suggests_the_models_entities(trained_model, write_jso
     assert out.exit_code == 2 and "No such option '--model'" in out.output  # now --base-model
 
 
+@pytest.mark.slow  # builds and installs a wheel
 def test_built_in_config_is_package_data_found_after_install(tmp_path):
     """A wheel (a non-editable install) ships default_config.cfg and `read_config` finds it."""
     pytest.importorskip("setuptools")
