@@ -104,7 +104,8 @@ def postgres_url() -> Iterator[str]:
         pytest.skip(f"no PostgreSQL server: {err}")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# PostgreSQL starts a server (seconds): slow; SQLite keeps the quick run's coverage of the code.
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database of each kind: a SQLite file, and a fresh PostgreSQL database."""
     if request.param == "sqlite":

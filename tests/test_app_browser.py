@@ -39,9 +39,12 @@ FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="no /usr/bin/chromium"
-)
+pytestmark = [
+    pytest.mark.slow,  # a real browser and server per test
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="no /usr/bin/chromium"
+    ),
+]
 TEXTS = [
     "We hiked the John Muir Trail with Osprey packs",
     "My Salomon boots died.\nThe Osprey pack lived",

@@ -180,14 +180,22 @@ def predict_held_out(nlp):
     return sum(len(doc.ents) for doc in predicted) / len(predicted), sum(found) / len(found)
 
 
-def test_binary_only_training_with_the_fill_does_not_over_predict():
-    nlp, _ = train_binary(fill_outside)
+@pytest.fixture(scope="module")
+def trained_on_outside_fill():
+    """One model trained on the 'outside' fill of toy binary answers, for the tests below."""
+    return train_binary(fill_outside)
+
+
+@pytest.mark.slow
+def test_binary_only_training_with_the_fill_does_not_over_predict(trained_on_outside_fill):
+    nlp, _ = trained_on_outside_fill
     ents_per_text, brands_found = predict_held_out(nlp)
     assert ents_per_text <= 0.55 and brands_found >= 0.8
 
 
-def test_rejected_spans_are_not_predicted_after_training():
-    nlp, docs = train_binary(fill_outside)
+@pytest.mark.slow
+def test_rejected_spans_are_not_predicted_after_training(trained_on_outside_fill):
+    nlp, docs = trained_on_outside_fill
     for doc, predicted in zip(docs, nlp.pipe(d.text for d in docs)):
         rejected = {(s.start, s.end) for s in doc.spans[INCORRECT_SPANS_KEY]}
         assert not rejected & {(e.start, e.end) for e in predicted.ents}

@@ -159,6 +159,7 @@ def test_real_files_import_with_no_rejects(tmp_path, name):
 
 
 @requires_shared_data
+@pytest.mark.slow  # 1,800 real answers through data-to-spacy
 def test_real_binary_answers_all_end_up_in_training_or_explained(tmp_path):
     binary = SHARED_DATA / "prodigy_examples/example-datasets/annotated_reddit-PRODUCT-ner.jsonl"
     result = data_to_spacy([binary], tmp_path / "out", align="expand")

@@ -11,7 +11,17 @@ REGISTERED = sorted(
 )
 
 
-@pytest.mark.parametrize("group,name", REGISTERED)
+# One name in a fresh process is the quick check; every name is the slow one (a process each).
+QUICK = ("spacy_readers", "spacy_ner_plugin.AnnotationCorpus.v1")
+
+
+@pytest.mark.parametrize(
+    "group,name",
+    [
+        pytest.param(*entry, marks=() if entry == QUICK else pytest.mark.slow)
+        for entry in REGISTERED
+    ],
+)
 def test_registered_function_resolves_by_name_in_a_fresh_process(group, name):
     registry = group[len("spacy_") :]
     code = (
@@ -25,6 +35,11 @@ def test_registered_function_resolves_by_name_in_a_fresh_process(group, name):
     assert out.stdout.strip().startswith("spacy_ner_plugin.")
 
 
+def test_quick_entry_point_is_registered():
+    assert QUICK in REGISTERED
+
+
+@pytest.mark.slow
 def test_every_registration_in_the_package_has_an_entry_point():
     code = (
         "import importlib, pkgutil, spacy, spacy_ner_plugin as pkg\n"

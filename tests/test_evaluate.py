@@ -1,31 +1,74 @@
 import json
 
+import pytest
+import spacy
+
 from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
 from spacy_ner_plugin.cli.evaluate import evaluate
 
 from .conftest import task
 
-EVAL = [task(f"My Osprey bag went to camp {i}", "Osprey") for i in range(4)] + [
-    {"text": "We hiked in the fog all day", "spans": []}
+# A rule-based "model" predicts exactly "Osprey" as BRAND and "Half Dome" as TRAIL, so every
+# count below follows from the texts by hand.
+PATTERNS = [{"label": "BRAND", "pattern": "Osprey"}, {"label": "TRAIL", "pattern": "Half Dome"}]
+EVAL = [
+    # BRAND right, TRAIL right
+    {
+        "text": "My Osprey bag went up Half Dome",
+        "spans": [
+            {"start": 3, "end": 9, "label": "BRAND"},
+            {"start": 22, "end": 31, "label": "TRAIL"},
+        ],
+    },
+    task("My Osprey pack again", "Osprey"),  # BRAND right
+    task("Deuter packs are fine", "Deuter"),  # BRAND missed
+    {"text": "Half Dome was closed", "spans": []},  # TRAIL predicted where there is none
+    task("The Osprey Loop is muddy", "Osprey", label="TRAIL"),  # BRAND predicted, TRAIL missed
+    {"text": "We hiked in the fog all day", "spans": []},  # nothing either way
 ]
+# BRAND: 2 right, 1 wrong, 1 missed; TRAIL: 1 right, 1 wrong, 1 missed; all: 3, 2, 2.
+EXPECTED = {
+    "BRAND": {"p": 2 / 3, "r": 2 / 3, "f": 2 / 3},
+    "TRAIL": {"p": 1 / 2, "r": 1 / 2, "f": 1 / 2},
+}
 
 
-def test_evaluate_jsonl_and_spacy_give_the_same_per_label_scores(
-    trained_model, write_jsonl, tmp_path
-):
-    path = write_jsonl([*EVAL, "{broken"])
-    from_jsonl = evaluate(str(trained_model), path, tmp_path / "metrics" / "scores.json")
-    train = [task("Some other Osprey text", "Osprey")]
+@pytest.fixture(scope="module")
+def ruler_model(tmp_path_factory: pytest.TempPathFactory):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler").add_patterns(PATTERNS)
+    path = tmp_path_factory.mktemp("ruler") / "model"
+    nlp.to_disk(path)
+    return path
+
+
+def test_evaluate_scores_what_the_model_gets_right_per_label(ruler_model, write_jsonl, tmp_path):
+    scores = evaluate(str(ruler_model), write_jsonl([*EVAL, "{broken"]), tmp_path / "scores.json")
+    assert scores["n_examples"] == len(EVAL) and scores["n_rejected"] == 1
+    assert scores["ents_per_type"] == {
+        label: pytest.approx(values) for label, values in EXPECTED.items()
+    }
+    assert scores["ents_p"] == scores["ents_r"] == scores["ents_f"] == pytest.approx(3 / 5)
+    saved = json.loads((tmp_path / "scores.json").read_text())
+    assert saved["ents_f"] == scores["ents_f"] and saved["n_rejected"] == 1
+    assert saved["ents_per_type"]["BRAND"] == pytest.approx(EXPECTED["BRAND"])
+
+
+def test_evaluate_jsonl_and_spacy_give_the_same_scores(ruler_model, write_jsonl, tmp_path):
+    from_jsonl = evaluate(str(ruler_model), write_jsonl(EVAL, "dev.jsonl"))
     data_to_spacy(
-        [write_jsonl(train, "train.jsonl")],
+        [write_jsonl([task("Some other Osprey text", "Osprey")], "train.jsonl")],
         tmp_path / "corpus",
-        eval_path=write_jsonl(EVAL, "dev.jsonl"),
+        eval_path=tmp_path / "dev.jsonl",
     )
-    from_spacy = evaluate(str(trained_model), tmp_path / "corpus" / "dev.spacy")
-    assert from_jsonl["n_examples"] == from_spacy["n_examples"] == 5
-    assert from_jsonl["n_rejected"] == 1
-    assert from_jsonl["ents_per_type"] == from_spacy["ents_per_type"]
-    assert set(from_jsonl["ents_per_type"]) == {"BRAND"}
-    assert 0.0 < from_jsonl["ents_f"] <= 1.0
-    saved = json.loads((tmp_path / "metrics" / "scores.json").read_text())
-    assert saved["ents_f"] == from_jsonl["ents_f"]
+    from_spacy = evaluate(str(ruler_model), tmp_path / "corpus" / "dev.spacy")
+    assert from_spacy["n_examples"] == len(EVAL) and from_spacy["n_rejected"] == 0
+    for key in ("ents_p", "ents_r", "ents_f", "ents_per_type"):
+        assert from_spacy[key] == from_jsonl[key]
+
+
+def test_evaluate_of_a_missing_file_raises_a_plugin_error(ruler_model, tmp_path):
+    from spacy_ner_plugin.errors import PluginError
+
+    with pytest.raises(PluginError, match="Input not found"):
+        evaluate(str(ruler_model), tmp_path / "missing.jsonl")

@@ -164,20 +164,22 @@ def read_texts(path, limit=None):
 @pytest.mark.parametrize(
     "patterns,texts,limit",
     [
-        (
+        pytest.param(
             "fashion_brands/fashion_brands_patterns.jsonl",
             "fashion_brands/fashion_brands_training.jsonl",
             None,
+            marks=pytest.mark.slow,  # the eval file below is the quick check
         ),
         (
             "fashion_brands/fashion_brands_patterns.jsonl",
             "fashion_brands/fashion_brands_eval.jsonl",
             None,
         ),
-        (
+        pytest.param(
             "food_ingredients/food_patterns.jsonl",
             "food_ingredients/reddit_r_cooking_sample.jsonl",
             3000,
+            marks=pytest.mark.slow,
         ),
     ],
 )

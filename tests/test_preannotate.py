@@ -185,6 +185,7 @@ def test_invalid_pattern_fails_before_anything_is_written(write_jsonl, files, tm
     ]
 
 
+@pytest.mark.slow
 def test_cli_reports_invalid_pattern_with_its_line(write_jsonl, files, tmp_path):
     raw, _ = files
     patterns = write_jsonl([{"pattern": "x"}], name="p.jsonl")
@@ -391,6 +392,7 @@ def test_base_model_option_suggests_the_models_entities(trained_model, write_jso
     assert out.exit_code == 2 and "No such option '--model'" in out.output  # now --base-model
 
 
+@pytest.mark.slow  # builds and installs a wheel
 def test_built_in_config_is_package_data_found_after_install(tmp_path):
     """A wheel (a non-editable install) ships default_config.cfg and `read_config` finds it."""
     pytest.importorskip("setuptools")

@@ -180,6 +180,7 @@ def counted_corpus(path: str):
     return read
 
 
+@pytest.mark.slow
 def test_a_point_reads_its_dev_set_once_and_skips_the_step_0_evaluation(
     corpus, tmp_path, monkeypatch
 ):
@@ -207,6 +208,7 @@ def run_curve(corpus, tmp_path, **kwargs):
     return train_curve(CONFIG, overrides=corpus, training_dir=tmp_path / "points", **settings)
 
 
+@pytest.mark.slow
 def test_curve_trains_caches_and_repeats(corpus, tmp_path, capsys):
     curve = run_curve(corpus, tmp_path, label_stats=True, silent=False)
     saved = srsly.read_json(tmp_path / "points.json")

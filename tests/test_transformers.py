@@ -17,7 +17,7 @@ from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
 
 from .conftest import ROOT
 
-pytestmark = pytest.mark.transformers
+pytestmark = [pytest.mark.transformers, pytest.mark.slow]
 
 TRF = ROOT / "configs" / "ner_trf.cfg"
 TEXT = "Took my Osprey pack up the Wonderland Trail."

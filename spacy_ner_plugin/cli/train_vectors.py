@@ -30,7 +30,7 @@ def train_vectors_cli(
     threads: int = typer.Option(2, "--threads", help="Training threads (1: reproducible)"),
     # fmt: on
 ) -> None:
-    """Train floret vectors on raw text and save them as a spaCy pipeline for [initialize].
+    """Train floret vectors on raw text and save them as a spaCy pipeline for initialize.vectors.
 
     Needs the optional `floret` package: pip install "spacy_ner_plugin[vectors]".
     """
