@@ -1,7 +1,6 @@
 """`preannotate`: raw texts → annotation tasks with tokens and pre-highlighted suggestions."""
 
 import shutil
-import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
@@ -13,7 +12,7 @@ from thinc.api import Config
 from tqdm import tqdm
 from wasabi import Printer
 
-from ..io.files import atomic_path
+from ..io.files import atomic_path, temp_directory
 from ..io.partitions import Shard, plan_shards, read_raw
 from ..io.records import Reject, json_line, read_jsonl
 from ..preannotate.preannotator import Counts, Preannotator, read_config
@@ -239,7 +238,7 @@ def _run_workers(
     counts = Counts()
     _worker["preannotator"] = preannotator
     try:
-        with tempfile.TemporaryDirectory(prefix=".preannotate-", dir=out_path.parent) as tmp_dir:
+        with temp_directory(out_path) as tmp_dir:
             parts = [
                 (Path(tmp_dir) / f"{i}.jsonl", Path(tmp_dir) / f"{i}.rejects.jsonl")
                 for i in range(1, len(shards))

@@ -12,6 +12,7 @@ import typer
 from spacy.training.initialize import convert_vectors
 
 from ..errors import PluginError
+from ..io.files import make_temp, remove_path, replace_path
 from ..readers.raw_text import RawTextCorpus
 from ._util import app, ensure_inputs_exist, load_tokenizer_pipeline, printer, reports_errors
 
@@ -114,10 +115,10 @@ def train_vectors(
 
 def _replace_dir(staged: Path, output_dir: Path) -> None:
     """Move a finished directory into place, so a failed run never leaves half a pipeline."""
-    output_dir.parent.mkdir(parents=True, exist_ok=True)
-    incoming = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", dir=output_dir.parent))
-    shutil.rmtree(incoming)
-    shutil.move(str(staged), incoming)
-    if output_dir.exists():
-        shutil.rmtree(output_dir)
-    incoming.rename(output_dir)
+    incoming = make_temp(output_dir, directory=True)
+    try:
+        shutil.rmtree(incoming)
+        shutil.move(str(staged), incoming)
+        replace_path(incoming, output_dir)
+    finally:
+        remove_path(incoming)

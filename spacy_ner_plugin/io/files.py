@@ -1,14 +1,24 @@
-"""Atomic file output: write to a temporary file beside the target, then rename."""
+"""Atomic file output: write to a temporary file beside the target, then rename.
 
+Temporary files and directories are named `.NAME.PID.RANDOM.tmp` after the output they will
+become. A step stopped by SIGTERM or Ctrl-C removes its own (the `finally` blocks run); one
+killed outright (SIGKILL, the OOM killer) cannot, so the next write beside the same output
+sweeps the temporaries of processes that no longer exist, and puts back an output that a
+killed `replace_path` had moved aside.
+"""
+
+import glob
 import json
 import os
 import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, Union
+from typing import Any, Dict, Iterable, Iterator, List, Union
 
 from .records import json_line
+
+TMP_SUFFIX = ".tmp"
 
 
 @contextmanager
@@ -18,10 +28,7 @@ def atomic_path(path: Union[str, Path]) -> Iterator[Path]:
     An interrupted or failing step therefore never leaves a half-written output behind.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = make_temp(path)
     try:
         yield tmp
         if tmp.is_file():  # mkstemp makes it private; give it the permissions open() would
@@ -30,6 +37,57 @@ def atomic_path(path: Union[str, Path]) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def make_temp(path: Union[str, Path], directory: bool = False) -> Path:
+    """A new temporary file (or directory) beside `path`, after sweeping stale ones."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sweep_stale(path)
+    prefix = f".{path.name}.{os.getpid()}."
+    if directory:
+        return Path(tempfile.mkdtemp(prefix=prefix, suffix=TMP_SUFFIX, dir=path.parent))
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=TMP_SUFFIX, dir=path.parent)
+    os.close(fd)
+    return Path(name)
+
+
+@contextmanager
+def temp_directory(path: Union[str, Path]) -> Iterator[Path]:
+    """A temporary working directory beside `path` (see `make_temp`), removed at the end."""
+    tmp = make_temp(path, directory=True)
+    try:
+        yield tmp
+    finally:
+        remove_path(tmp)
+
+
+def sweep_stale(path: Union[str, Path]) -> List[Path]:
+    """Remove the temporaries that dead processes left beside `path`; return what was removed.
+
+    Also moves back `.NAME.old` (see `replace_path`) when a kill left no output at `path`.
+    """
+    path = Path(path)
+    old = path.with_name(f".{path.name}.old")
+    if old.exists() and not path.exists():
+        old.rename(path)
+    removed = []
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*{TMP_SUFFIX}"):
+        pid = tmp.name[len(path.name) + 2 :].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            remove_path(tmp)
+            removed.append(tmp)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def replace_path(new: Union[str, Path], path: Union[str, Path]) -> None:

@@ -8,7 +8,6 @@ every `shard_size` docs. Output that fits in one shard stays a single `NAME.spac
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Iterator, Union
 
@@ -16,7 +15,7 @@ from spacy.tokens import Doc, DocBin
 from spacy.vocab import Vocab
 
 from ..errors import PluginError
-from .files import current_umask, remove_path, replace_path
+from .files import current_umask, make_temp, remove_path, replace_path
 
 DEFAULT_SHARD_SIZE = 10_000
 
@@ -51,9 +50,7 @@ class ShardedDocBinWriter:
 
     def _flush(self) -> None:
         if self._tmp_dir is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            prefix = f".{self.path.name}."
-            self._tmp_dir = Path(tempfile.mkdtemp(prefix=prefix, dir=self.path.parent))
+            self._tmp_dir = make_temp(self.path, directory=True)
         self._bin.to_disk(self._tmp_dir / f"{self.n_shards:06d}.spacy")
         self.n_shards += 1
         self._bin = self._new_bin()
@@ -64,10 +61,7 @@ class ShardedDocBinWriter:
         The previous output stays whole until the new one is complete (`files.replace_path`).
         """
         if self._tmp_dir is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-            os.close(fd)
-            tmp = Path(name)
+            tmp = make_temp(self.path)
             try:
                 self._bin.to_disk(tmp)
                 os.chmod(tmp, 0o666 & ~current_umask())
