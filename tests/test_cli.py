@@ -16,9 +16,12 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_help_lists_every_step_with_a_description():
-    from typer.testing import CliRunner
+def test_python_dash_m_runs_the_cli():
+    out = run_cli("--help")
+    assert out.returncode == 0 and "data-to-spacy" in out.stdout
 
+
+def test_help_lists_every_step_with_a_description():
     out = CliRunner().invoke(app, ["--help"])
     assert out.exit_code == 0, out.output
     # rich draws a table and wraps long rows: compare the text with the frame and wrapping gone
@@ -31,16 +34,16 @@ def test_help_lists_every_step_with_a_description():
 
 def test_bad_record_is_reported_with_file_and_line(write_jsonl, tmp_path):
     path = write_jsonl([{"text": "Good text"}, {"text": "Bad", "answer": "perhaps"}])
-    out = run_cli("data-to-spacy", str(path), str(tmp_path / "out"), "--eval-split", "0")
-    assert out.returncode == 0, out.stderr
-    assert f"{path}:2 [answer] unknown answer" in out.stdout.replace("\n", " ")
+    out = invoke("data-to-spacy", str(path), str(tmp_path / "out"), "--eval-split", "0")
+    assert out.exit_code == 0, out.output
+    assert f"{path}:2 [answer] unknown answer" in out.output.replace("\n", " ")
 
 
 def test_strict_mode_exits_with_the_location(write_jsonl, tmp_path):
     path = write_jsonl([{"text": "Good text"}, "{oops"])
-    out = run_cli("data-to-spacy", str(path), str(tmp_path / "out"), "--strict")
-    assert out.returncode == 1
-    assert f"{path}:2" in out.stdout and not (tmp_path / "out").exists()
+    out = invoke("data-to-spacy", str(path), str(tmp_path / "out"), "--strict")
+    assert out.exit_code == 1
+    assert f"{path}:2" in out.output and not (tmp_path / "out").exists()
 
 
 def invoke(*args: str) -> Result:
