@@ -14,7 +14,7 @@ LAYERS = [
     {"io"},
     {"annotations", "patterns"},
     {"binary", "preannotate", "evaluation", "training"},
-    {"readers"},
+    {"readers", "teach"},
     {"curve"},
     {"cli"},
     {"__main__"},

@@ -11,6 +11,7 @@ from .fill_binary import fill_binary
 from .preannotate import preannotate
 from .pretrain import pretrain
 from .stats import stats
+from .teach import teach
 from .train_curve import train_curve
 from .train_vectors import train_vectors
 
@@ -23,6 +24,7 @@ __all__ = [
     "db_out",
     "evaluate",
     "stats",
+    "teach",
     "evaluate_patterns",
     "fill_binary",
     "preannotate",
