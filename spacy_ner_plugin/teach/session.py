@@ -96,7 +96,16 @@ class Exclusions:
 
 
 class TeachSession:
-    """Ask what the model is least sure of; learn from each batch of answers."""
+    """Ask what the model is least sure of; learn from each batch of answers.
+
+    `labels`: those to ask about (default: all the ner's; one it lacks raises ValueError
+    unless `new_labels`). `patterns`: a pattern file or `Pattern` list whose matches are asked
+    about too. `scorer`, `sorter`: a `BeamScorer` and a `Sorter` (defaults: beam 16, density
+    1e-4; prefer_uncertain). `segment`: one question per sentence. `exclude`: `Exclusions`
+    (answered tasks, annotated texts). `score_batch_size`: texts per beam batch. `drop`,
+    `update_fill` ("missing" or "outside"): how `update` trains. `copy`: work on a copy of
+    `nlp` (`load` skips it: the loaded pipeline is already one).
+    """
 
     def __init__(
         self,
