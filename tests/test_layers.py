@@ -15,7 +15,7 @@ LAYERS = [
     {"db"},
     {"annotations", "patterns"},
     {"binary", "preannotate", "evaluation", "training", "review"},
-    {"readers"},
+    {"readers", "teach"},
     {"curve"},
     {"app"},
     {"cli"},

@@ -20,8 +20,7 @@ from ..annotations.partial import SpanKey, accepted_spans, is_partial, rejected_
 from ..constants import INCORRECT_SPANS_KEY
 from ..errors import UsageError
 from ..patterns.matcher import PatternMatcher
-
-Parse = Tuple[float, List[SpanKey]]
+from .beam import Parse, beam_parses
 
 
 class FillStrategy(str, Enum):
@@ -178,20 +177,6 @@ def add_pattern_entities(doc: Doc, matcher: PatternMatcher) -> Doc:
     ]
     filled.set_ents(filter_spans(free), default="unmodified")
     return filled
-
-
-def beam_parses(nlp: Language, docs: List[Doc], beam_width: int) -> List[List[Parse]]:
-    """The base model's beam of entity analyses for each doc (greedy `ner` models too)."""
-    ner_name = next(name for name, pipe in nlp.pipeline if hasattr(pipe, "beam_parse"))
-    ner = nlp.get_pipe(ner_name)
-    # rebuild the docs in the model's vocab with the corpus tokenization, so offsets agree
-    copies = (
-        Doc(nlp.vocab, words=[t.text for t in d], spaces=[bool(t.whitespace_) for t in d])
-        for d in docs
-    )
-    processed = list(nlp.pipe(copies, disable=[ner_name]))
-    beams = ner.beam_parse(processed, beam_width=beam_width)
-    return [ner.moves.get_beam_parses(beam) for beam in beams]
 
 
 def fill_constrained(

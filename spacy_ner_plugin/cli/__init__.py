@@ -14,6 +14,7 @@ from .preannotate import preannotate
 from .pretrain import pretrain
 from .review import review
 from .stats import stats
+from .teach import teach
 from .train_curve import train_curve
 from .train_vectors import train_vectors
 
@@ -28,6 +29,7 @@ __all__ = [
     "db_out",
     "evaluate",
     "stats",
+    "teach",
     "evaluate_patterns",
     "fill_binary",
     "preannotate",
