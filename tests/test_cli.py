@@ -16,6 +16,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_the_cli():
     out = run_cli("--help")
     assert out.returncode == 0 and "data-to-spacy" in out.stdout

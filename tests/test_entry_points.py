@@ -11,17 +11,9 @@ REGISTERED = sorted(
 )
 
 
-# One name in a fresh process is the quick check; every name is the slow one (a process each).
-QUICK = ("spacy_readers", "spacy_ner_plugin.AnnotationCorpus.v1")
-
-
-@pytest.mark.parametrize(
-    "group,name",
-    [
-        pytest.param(*entry, marks=() if entry == QUICK else pytest.mark.slow)
-        for entry in REGISTERED
-    ],
-)
+# A fresh process per name loads spaCy from scratch (seconds apiece): slow.
+@pytest.mark.slow
+@pytest.mark.parametrize("group,name", REGISTERED)
 def test_registered_function_resolves_by_name_in_a_fresh_process(group, name):
     registry = group[len("spacy_") :]
     code = (
@@ -35,8 +27,9 @@ def test_registered_function_resolves_by_name_in_a_fresh_process(group, name):
     assert out.stdout.strip().startswith("spacy_ner_plugin.")
 
 
-def test_quick_entry_point_is_registered():
-    assert QUICK in REGISTERED
+def test_the_annotation_reader_and_its_old_name_have_entry_points():
+    assert ("spacy_readers", "spacy_ner_plugin.AnnotationCorpus.v1") in REGISTERED
+    assert ("spacy_readers", "spacy_ner_plugin.JsonlCorpus.v1") in REGISTERED
 
 
 @pytest.mark.slow

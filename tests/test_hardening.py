@@ -512,6 +512,7 @@ def read_one(path):
     return line.record
 
 
+@pytest.mark.slow
 def test_a_conll_sentence_of_200k_tokens_converts_in_linear_time(tmp_path, nlp):
     from spacy_ner_plugin.annotations.docs import record_to_doc
     from spacy_ner_plugin.annotations.formats import conll

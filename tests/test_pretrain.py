@@ -14,6 +14,9 @@ from spacy_ner_plugin.errors import PluginError
 
 from .conftest import ROOT
 
+# Each test trains or pretrains a model: left out of the quick `-m 'not slow'` run.
+pytestmark = pytest.mark.slow
+
 NER = ROOT / "configs" / "ner.cfg"
 TEXTS = [
     f"Day {i}: hiked the Wonderland Trail with my Osprey pack and Petzl lamp." for i in range(40)

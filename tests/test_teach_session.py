@@ -16,6 +16,9 @@ from spacy_ner_plugin.teach.sorters import create_random_sorter
 
 from .conftest import ROOT, task
 
+# Each test trains or pretrains a model: left out of the quick `-m 'not slow'` run.
+pytestmark = pytest.mark.slow
+
 DEUTER = "I took my Deuter pack on trip 12."
 RAIN = "It rained on day 3 of the hike."
 

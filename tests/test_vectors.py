@@ -15,6 +15,9 @@ from spacy_ner_plugin.training.config_checks import check_training_config
 
 from .conftest import ROOT
 
+# Each test trains or pretrains a model: left out of the quick `-m 'not slow'` run.
+pytestmark = pytest.mark.slow
+
 RAW = ROOT / "assets" / "sample" / "raw.jsonl"
 VECTORS_CFG = ROOT / "configs" / "ner_vectors.cfg"
 
