@@ -10,12 +10,13 @@ PACKAGE = Path(__file__).parent.parent / "spacy_ner_plugin"
 # Bottom to top. A unit may import from its own unit and from any unit of a lower layer, never
 # from its own layer's siblings or from above (reading a doccano file must not load the CLI).
 LAYERS = [
-    {"__init__", "constants", "errors"},
+    {"__init__", "constants", "errors", "colors"},
     {"io"},
     {"annotations", "patterns"},
     {"binary", "preannotate", "evaluation", "training"},
     {"readers"},
     {"curve"},
+    {"advise"},
     {"cli"},
     {"__main__"},
 ]
