@@ -1,6 +1,7 @@
 """Typer commands, one module per step; importing this package registers them on `app`."""
 
 from ._util import app
+from .advise import advise
 from .check_config import check_config
 from .data_to_spacy import data_to_spacy
 from .db_in import db_in
@@ -16,6 +17,7 @@ from .train_vectors import train_vectors
 
 __all__ = [
     "app",
+    "advise",
     "check_config",
     "pretrain",
     "data_to_spacy",
