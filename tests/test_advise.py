@@ -189,8 +189,9 @@ def test_string_agreement_counts_minority_treatments(nlp):
 
 def test_vocabulary_fact_is_the_share_of_words_the_base_has_seen(nlp):
     data = _data([_doc(nlp, "the Osprey pack , the zorbling", [])])
-    fact = vocabulary_fact({"the", "osprey", "pack"}, data, "base")
-    assert fact.value["coverage"] == pytest.approx(4 / 5)
+    fact = vocabulary_fact({"osprey", "pack"}, data, "base")
+    assert fact.value["coverage"] == pytest.approx(2 / 3)  # "the" is a stop word
+    assert fact.value["coverage_all_words"] == pytest.approx(2 / 5)
     assert fact.value["frequent_unseen"] == ["zorbling"]
 
 

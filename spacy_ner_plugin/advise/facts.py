@@ -114,7 +114,7 @@ def annotations_fact(data: AnnotationData, path: str) -> Fact:
     summary = (
         f"{n:,} annotations ({answers['accept']:,} accepted, {answers['reject']:,} rejected, "
         f"{answers['ignore']:,} ignored not counted) about {data.stats.texts:,} texts; "
-        f"the bar for a {path}: {threshold:,}"
+        f"the bar on the '{path}' path: {threshold:,}"
     )
     value = {
         "annotations": n,
@@ -339,21 +339,32 @@ def base_vocabulary(nlp: Language) -> Set[str]:
 
 
 def vocabulary_fact(known: Set[str], data: AnnotationData, base_model: str) -> FactResult:
-    """Share of the data's word tokens (alphabetic) that the base model's vocabulary holds."""
+    """Share of the data's content words (alphabetic, not stop words) the base model has seen.
+
+    Function words are in every English vocabulary and would hide the difference, so the
+    decision reads the content words; the share of all words is reported beside it.
+    """
     words = [token for doc in data.docs for token in doc if token.is_alpha]
-    if not words:
+    content = [token for token in words if not token.is_stop]
+    if not content:
         return Missing("vocabulary", "the annotations hold no words", "preannotate")
-    unseen = Counter(t.lower_ for t in words if t.text not in known and t.lower_ not in known)
-    coverage = 1 - sum(unseen.values()) / len(words)
+
+    def unseen(tokens: List[Any]) -> Counter:
+        return Counter(t.lower_ for t in tokens if t.text not in known and t.lower_ not in known)
+
+    missing = unseen(content)
+    coverage = 1 - sum(missing.values()) / len(content)
     value = {
         "coverage": coverage,
-        "tokens": len(words),
-        "unseen_types": len(unseen),
-        "frequent_unseen": [word for word, _ in unseen.most_common(8)],
+        "coverage_all_words": 1 - sum(unseen(words).values()) / len(words),
+        "tokens": len(content),
+        "unseen_types": len(missing),
+        "frequent_unseen": [word for word, _ in missing.most_common(8)],
     }
     summary = (
-        f"{coverage:.1%} of the data's {len(words):,} word tokens are in {base_model}'s "
-        f"vocabulary (bar {chart.VOCAB_COVERAGE:.0%}); most frequent unseen: "
+        f"{coverage:.1%} of the data's {len(content):,} content-word tokens are in "
+        f"{base_model}'s vocabulary ({value['coverage_all_words']:.1%} of all words; bar "
+        f"{chart.VOCAB_COVERAGE:.0%} of content words); most frequent unseen: "
         f"{', '.join(value['frequent_unseen']) or 'none'}"
     )
     return Fact("vocabulary", summary, value)

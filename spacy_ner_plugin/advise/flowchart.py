@@ -51,8 +51,10 @@ OVERLAP_SHARE = 0.01
 # string's majority (annotated as that label vs. left "O"), and texts with conflicting answers.
 DISAGREEMENT_SHARE = 0.05
 CONFLICT_SHARE = 0.01
-# "Is the data like the base model's?": share of the data's word tokens the base model has seen.
-VOCAB_COVERAGE = 0.8
+# "Is the data like the base model's?": share of the data's content-word tokens (alphabetic, not
+# stop words) in the base model's vocabulary. Measured with a CNN trained on WNUT-17 train: its
+# own test set 67% (WNUT favours unseen entities), fashion_brands 74%, food_ingredients 66%.
+VOCAB_COVERAGE = 0.6
 
 Value = Dict[str, Any]
 
