@@ -10,13 +10,14 @@ PACKAGE = Path(__file__).parent.parent / "spacy_ner_plugin"
 # Bottom to top. A unit may import from its own unit and from any unit of a lower layer, never
 # from its own layer's siblings or from above (reading a doccano file must not load the CLI).
 LAYERS = [
-    {"__init__", "constants", "errors"},
+    {"__init__", "constants", "errors", "colors"},
     {"io"},
     {"db"},
     {"annotations", "patterns"},
     {"binary", "preannotate", "evaluation", "training", "review"},
     {"readers", "teach"},
     {"curve"},
+    {"advise"},
     {"app"},
     {"cli"},
     {"__main__"},

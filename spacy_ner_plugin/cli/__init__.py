@@ -1,6 +1,7 @@
 """Typer commands, one module per step; importing this package registers them on `app`."""
 
 from ._util import app
+from .advise import advise
 from .annotate import annotate
 from .check_config import check_config
 from .data_to_spacy import data_to_spacy
@@ -20,6 +21,7 @@ from .train_vectors import train_vectors
 
 __all__ = [
     "app",
+    "advise",
     "annotate",
     "datasets",
     "check_config",

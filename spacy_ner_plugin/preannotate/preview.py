@@ -1,10 +1,14 @@
-"""An HTML preview of pre-annotated tasks rendered with displaCy, to eyeball the patterns."""
+"""An HTML preview of pre-annotated tasks rendered with displaCy, to eyeball the patterns.
+
+Labels are coloured with `colors.label_colors`, the same colours as `evaluate --errors`.
+"""
 
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Union
 
 from spacy import displacy
 
+from ..colors import label_colors
 from ..io.files import atomic_path
 from ..io.records import read_jsonl
 
@@ -29,7 +33,11 @@ def write_preview(tasks_path: Union[str, Path], output: Union[str, Path], n: int
     """Render the first `n` tasks with suggestions of a task JSONL file; return how many."""
     records = (line.record for line in read_jsonl(tasks_path) if line.record is not None)
     examples = preview_examples(records, n)
-    html = displacy.render(examples, style="ent", manual=True, page=True, jupyter=False)
+    labels = sorted({ent["label"] for example in examples for ent in example["ents"]})
+    options = {"colors": label_colors(labels), "ents": labels}
+    html = displacy.render(
+        examples, style="ent", manual=True, page=True, jupyter=False, options=options
+    )
     with atomic_path(output) as tmp:
         tmp.write_text(html, encoding="utf8")
     return len(examples)

@@ -1,0 +1,392 @@
+"""The facts the flowchart's questions are answered from, each measured from the user's files.
+
+Every fact function returns a `Fact` (a summary line, the number behind the decision, and its
+values) or a `Missing` naming the step whose output would supply it. Nothing here trains a
+model: annotation counts and entity shapes come from `annotations.stats`, rules-only scores from
+`evaluate-patterns`, the curve's verdict from `curve.points.advise` on what `train-curve` wrote,
+model scores and error classes from what `evaluate` wrote, and the base model is only asked for
+its labels and its vocabulary.
+"""
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Sequence, Set, Union
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from ..annotations.gold import read_gold_docs
+from ..annotations.ingest import detect_input_kinds, parse_input
+from ..annotations.partial import is_partial
+from ..annotations.stats import CorpusStats, corpus_stats
+from ..curve.points import advise as curve_advice
+from ..io.hashing import text_hash
+from . import flowchart as chart
+
+
+@dataclass
+class Fact:
+    """A measured fact: one line for the path, and the values the decision reads."""
+
+    name: str
+    summary: str
+    value: Dict[str, Any]
+
+
+@dataclass
+class Missing:
+    """A fact that cannot be measured yet, and the step (a `walk.COMMANDS` key) that supplies it."""
+
+    name: str
+    reason: str
+    step: str
+
+
+FactResult = Union[Fact, Missing]
+
+
+@dataclass
+class AnnotationData:
+    """The user's annotations, counted (`stats`) and merged into one doc per text (`docs`)."""
+
+    stats: CorpusStats
+    docs: List[Doc]
+
+    @property
+    def gold_docs(self) -> List[Doc]:
+        """The completely annotated docs (binary answers alone leave tokens unknown)."""
+        return [doc for doc in self.docs if not is_partial(doc)]
+
+    def label_counts(self) -> Counter:
+        """Entities per label, over the merged docs."""
+        return Counter(ent.label_ for doc in self.docs for ent in doc.ents)
+
+
+def read_annotations(
+    inputs: Sequence[str], nlp: Language, input_format: str | None = None
+) -> AnnotationData:
+    """Count and merge the annotation files (`binary:` prefixes allowed), as `stats` does."""
+    specs = [parse_input(spec) for spec in inputs]
+    detect_input_kinds(specs, input_format)
+    stats = corpus_stats(specs, nlp, input_format)
+    docs = list(read_gold_docs([str(s) for s in inputs], nlp, [], binary=True))
+    return AnnotationData(stats, docs)
+
+
+def path_fact(base_model: str | None, known: Set[str] | None, data: AnnotationData) -> Fact:
+    """Which of the chart's paths the user is on: new model, new types, or correcting a base."""
+    user = set(data.label_counts()) | {
+        label for label, answers in data.stats.labels.items() if answers["accept"]
+    }
+    if base_model is None or known is None:
+        return Fact(
+            "path",
+            f"{chart.NEW_MODEL} (no --base-model)",
+            {"path": chart.NEW_MODEL, "base_model": None, "user_labels": sorted(user)},
+        )
+    new = sorted(user - known)
+    path = chart.NEW_TYPES if new else chart.CORRECT_BASE
+    why = (
+        f"{', '.join(new)} not among the labels of {base_model}"
+        if new
+        else f"every label of the data is one of {base_model}'s"
+    )
+    return Fact(
+        "path",
+        f"{path}: {why}",
+        {
+            "path": path,
+            "base_model": base_model,
+            "base_labels": sorted(known),
+            "user_labels": sorted(user),
+            "new_labels": new,
+        },
+    )
+
+
+def annotations_fact(data: AnnotationData, path: str) -> Fact:
+    """Answered annotations (accepted or rejected; ignored ones do not count) vs. the bar."""
+    answers = data.stats.answers
+    n = answers["accept"] + answers["reject"]
+    threshold = chart.ANNOTATIONS[path]
+    summary = (
+        f"{n:,} annotations ({answers['accept']:,} accepted, {answers['reject']:,} rejected, "
+        f"{answers['ignore']:,} ignored not counted) about {data.stats.texts:,} texts; "
+        f"the bar on the '{path}' path: {threshold:,}"
+    )
+    value = {
+        "annotations": n,
+        "accepted": answers["accept"],
+        "rejected": answers["reject"],
+        "ignored": answers["ignore"],
+        "texts": data.stats.texts,
+        "threshold": threshold,
+        "path": path,
+    }
+    return Fact("annotations", summary, value)
+
+
+def rules_fact(scores: Dict[str, Any] | None) -> FactResult:
+    """Rules-only F from `evaluate-patterns`'s result (None: no patterns given)."""
+    if scores is None:
+        return Missing(
+            "rules",
+            "no --patterns: the rules-only score is unknown (write patterns for your labels)",
+            "evaluate_patterns",
+        )
+    value = {
+        "f": scores["ents_f"],
+        "p": scores["ents_p"],
+        "r": scores["ents_r"],
+        "n_examples": scores["n_examples"],
+        "data": scores.get("data"),
+        "advice": scores.get("advice"),
+    }
+    summary = (
+        f"rules-only F {value['f'] * 100:.1f} (P {value['p'] * 100:.1f}, "
+        f"R {value['r'] * 100:.1f}) on {value['n_examples']:,} gold texts of {value['data']}"
+    )
+    return Fact("rules", summary, value)
+
+
+def evaluation_fact(
+    data: AnnotationData,
+    eval_docs: List[Doc] | None,
+    eval_name: str | None,
+    scores: Dict[str, Any] | None,
+) -> FactResult:
+    """Eval size, texts shared with the training annotations, training labels absent from eval.
+
+    With a dedicated eval file its gold texts are compared with the training texts by hash;
+    without one, `data-to-spacy` holds out texts by text (nothing shared), and the eval size and
+    labels come from the scores `evaluate` wrote.
+    """
+    train_labels = set(data.label_counts())
+    if eval_docs is not None:
+        gold = [doc for doc in eval_docs if not is_partial(doc)]
+        train_hashes = {text_hash(doc.text) for doc in data.docs}
+        shared = sum(text_hash(doc.text) in train_hashes for doc in gold)
+        n_eval = len(gold)
+        eval_labels = {ent.label_ for doc in gold for ent in doc.ents}
+        source = f"eval file {eval_name}"
+    elif scores is not None:
+        shared = 0
+        n_eval = scores["n_examples"]
+        eval_labels = set(scores.get("ents_per_type") or {})
+        source = f"texts held out by data-to-spacy (scored in {scores.get('data')})"
+    else:
+        return Missing(
+            "evaluation",
+            "no --eval file, and no scores from evaluate to tell the eval set's size",
+            "evaluate",
+        )
+    missing = sorted(train_labels - eval_labels)
+    summary = (
+        f"{n_eval:,} gold eval texts ({source}), {shared:,} of them also in the training "
+        f"annotations, labels missing from eval: {', '.join(missing) or 'none'}; the bar: "
+        f">= {chart.EVAL_MIN_TEXTS} texts, none shared, every label"
+    )
+    value = {"n_eval": n_eval, "shared": shared, "labels_missing": missing, "source": source}
+    return Fact("evaluation", summary, value)
+
+
+def curve_fact(curve: Dict[str, Any] | None, curve_path: str) -> FactResult:
+    """The last segment of the train curve `train-curve` wrote, judged with its noise."""
+    if curve is None:
+        return Missing("curve", f"no train curve at {curve_path}", "train_curve")
+    rows = curve["curve"]
+    threshold = float(curve.get("threshold", 1.0))
+    advice = curve_advice(rows, threshold)
+    prev, last = rows[-2], rows[-1]
+    noise = math.hypot(prev["f"]["std"], last["f"]["std"])
+    value = {
+        "verdict": advice.verdict,
+        "gain": advice.gain,
+        "noise": round(noise, 2),
+        "margin": advice.margin,
+        "threshold": threshold,
+        "from": {"fraction": prev["fraction"], "examples": prev["n_examples"]},
+        "to": {"fraction": last["fraction"], "examples": last["n_examples"]},
+        "f": [round(prev["f"]["mean"], 2), round(last["f"]["mean"], 2)],
+        "seeds": last.get("n_seeds", 1),
+    }
+    summary = (
+        f"last segment {prev['fraction']:.0%} → {last['fraction']:.0%} "
+        f"({prev['n_examples']:,} → {last['n_examples']:,} examples): F "
+        f"{prev['f']['mean']:.1f} → {last['f']['mean']:.1f} ({advice.gain:+.1f}), seeds' "
+        f"noise ±{noise:.1f} over {value['seeds']} seed(s), threshold {threshold:.1f}: "
+        f"{advice.verdict}"
+    )
+    return Fact("curve", summary, value)
+
+
+def labels_fact(known: Set[str], data: AnnotationData) -> Fact:
+    """The base model's labels that the new data never annotates (they would be forgotten)."""
+    counts = data.label_counts()
+    missing = sorted(known - set(counts))
+    summary = (
+        f"base labels missing from the data: {', '.join(missing) or 'none'} "
+        f"({len(known) - len(missing)} of {len(known)} present)"
+    )
+    value = {
+        "base_labels": sorted(known),
+        "user_labels": dict(sorted(counts.items())),
+        "missing": missing,
+        "new": sorted(set(counts) - known),
+    }
+    return Fact("labels", summary, value)
+
+
+def _capitalised(tokens: Iterable[Any]) -> bool:
+    return any(token.text[:1].isupper() for token in tokens)
+
+
+def shape_fact(data: AnnotationData) -> FactResult:
+    """Entity length and shape: long spans, lower-case phrases, overlapping or nested spans."""
+    ents = [ent for doc in data.docs for ent in doc.ents]
+    if not ents:
+        return Missing("shape", "the annotations hold no entities", "preannotate")
+    n = len(ents)
+    long = sum(len(ent) > chart.LONG_SPAN_TOKENS for ent in ents)
+    lower = sum(len(ent) >= chart.LOWER_PHRASE_TOKENS and not _capitalised(ent) for ent in ents)
+    overlapping = data.stats.overlapping_spans + data.stats.nested_spans
+    value = {
+        "n_entities": n,
+        "mean_tokens": round(sum(len(ent) for ent in ents) / n, 2),
+        "long_share": long / n,
+        "lower_phrase_share": lower / n,
+        "capitalised_share": sum(_capitalised(ent) for ent in ents) / n,
+        "overlap_share": overlapping / (n + overlapping),
+        "length_buckets": dict(data.stats.length_buckets()),
+    }
+    summary = (
+        f"{n:,} entities, {value['mean_tokens']} tokens on average; "
+        f"{value['long_share']:.1%} longer than {chart.LONG_SPAN_TOKENS} tokens "
+        f"(bar {chart.LONG_SPAN_SHARE:.0%}), {value['lower_phrase_share']:.1%} lower-case "
+        f"phrases of {chart.LOWER_PHRASE_TOKENS}+ tokens (bar {chart.LOWER_PHRASE_SHARE:.0%}), "
+        f"{value['capitalised_share']:.0%} capitalised, {overlapping} overlapping or nested "
+        f"spans (bar {chart.OVERLAP_SHARE:.0%})"
+    )
+    return Fact("shape", summary, value)
+
+
+def string_agreement(docs: Sequence[Doc], n_examples: int = 5) -> Dict[str, Any]:
+    """How consistently each annotated string is treated wherever it occurs in gold texts.
+
+    Every occurrence (case-sensitive) of a string annotated somewhere is either that exact span
+    annotated with some label, or left "O"; occurrences inside or across other entities are
+    not counted. A string's disagreements are its occurrences outside its majority treatment.
+    """
+    if not docs:
+        return {"occurrences": 0, "disagreements": 0, "strings": 0, "examples": []}
+    matcher = PhraseMatcher(docs[0].vocab, attr="ORTH")
+    patterns: Dict[str, Doc] = {}
+    for doc in docs:
+        for ent in doc.ents:
+            patterns.setdefault(ent.text, ent.as_doc())
+    for key, pattern in patterns.items():
+        matcher.add(key, [pattern])
+    treatments: Dict[str, Counter] = defaultdict(Counter)
+    for doc in docs:
+        ents = {(ent.start, ent.end): ent.label_ for ent in doc.ents}
+        for span in matcher(doc, as_spans=True):
+            if (span.start, span.end) in ents:
+                treatments[span.text][ents[span.start, span.end]] += 1
+            elif all(token.ent_iob_ == "O" for token in span):
+                treatments[span.text]["O"] += 1
+    disagreements = {
+        key: sum(c.values()) - max(c.values()) for key, c in treatments.items() if len(c) > 1
+    }
+    worst = sorted(disagreements, key=lambda key: -disagreements[key])[:n_examples]
+    return {
+        "occurrences": sum(sum(c.values()) for c in treatments.values()),
+        "disagreements": sum(disagreements.values()),
+        "strings": len(disagreements),
+        "examples": [{"text": key, **dict(treatments[key])} for key in worst],
+    }
+
+
+def consistency_fact(data: AnnotationData) -> Fact:
+    """String-level agreement of the gold annotations, and texts with conflicting answers."""
+    agreement = string_agreement(data.gold_docs)
+    occurrences = agreement["occurrences"]
+    share = agreement["disagreements"] / occurrences if occurrences else 0.0
+    conflict_share = data.stats.conflicts / data.stats.texts if data.stats.texts else 0.0
+    shown = ", ".join(
+        f"“{ex['text']}” ({', '.join(f'{k} {v}' for k, v in ex.items() if k != 'text')})"
+        for ex in agreement["examples"][:3]
+    )
+    summary = (
+        f"{agreement['disagreements']:,} of {occurrences:,} occurrences of annotated strings "
+        f"({share:.1%}, bar {chart.DISAGREEMENT_SHARE:.0%}) go against their string's majority "
+        f"treatment{': ' + shown if shown else ''}; {data.stats.conflicts} of "
+        f"{data.stats.texts:,} texts have conflicting answers (bar {chart.CONFLICT_SHARE:.0%})"
+    )
+    value = {
+        **agreement,
+        "disagreement_share": share,
+        "conflicts": data.stats.conflicts,
+        "conflict_share": conflict_share,
+    }
+    return Fact("consistency", summary, value)
+
+
+def base_vocabulary(nlp: Language) -> Set[str]:
+    """Every string a pipeline has seen: its string store (training texts, vectors' keys)."""
+    return set(nlp.vocab.strings)
+
+
+def vocabulary_fact(known: Set[str], data: AnnotationData, base_model: str) -> FactResult:
+    """Share of the data's content words (alphabetic, not stop words) the base model has seen.
+
+    Function words are in every English vocabulary and would hide the difference, so the
+    decision reads the content words; the share of all words is reported beside it.
+    """
+    words = [token for doc in data.docs for token in doc if token.is_alpha]
+    content = [token for token in words if not token.is_stop]
+    if not content:
+        return Missing("vocabulary", "the annotations hold no words", "preannotate")
+
+    def unseen(tokens: List[Any]) -> Counter:
+        return Counter(t.lower_ for t in tokens if t.text not in known and t.lower_ not in known)
+
+    missing = unseen(content)
+    coverage = 1 - sum(missing.values()) / len(content)
+    value = {
+        "coverage": coverage,
+        "coverage_all_words": 1 - sum(unseen(words).values()) / len(words),
+        "tokens": len(content),
+        "unseen_types": len(missing),
+        "frequent_unseen": [word for word, _ in missing.most_common(8)],
+    }
+    summary = (
+        f"{coverage:.1%} of the data's {len(content):,} content-word tokens are in "
+        f"{base_model}'s vocabulary ({value['coverage_all_words']:.1%} of all words; bar "
+        f"{chart.VOCAB_COVERAGE:.0%} of content words); most frequent unseen: "
+        f"{', '.join(value['frequent_unseen']) or 'none'}"
+    )
+    return Fact("vocabulary", summary, value)
+
+
+def scores_fact(scores: Dict[str, Any] | None, scores_path: str) -> FactResult:
+    """The trained model's scores and error classes, as `evaluate` wrote them."""
+    if scores is None:
+        return Missing("scores", f"no scores from evaluate at {scores_path}", "evaluate")
+    errors = scores.get("errors") or {}
+    counts = errors.get("counts") or {}
+    ranked = sorted(counts.items(), key=lambda item: -item[1])
+    summary = f"model F {scores['ents_f'] * 100:.1f} on {scores['n_examples']:,} texts" + (
+        "; errors: " + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in ranked if n)
+        if ranked
+        else ""
+    )
+    value = {
+        "f": scores["ents_f"],
+        "model": scores.get("model"),
+        "data": scores.get("data"),
+        "errors": counts,
+        "per_label": errors.get("per_label", {}),
+    }
+    return Fact("scores", summary, value)
