@@ -16,6 +16,7 @@ LAYERS = [
     {"binary", "preannotate", "evaluation", "training", "review"},
     {"readers"},
     {"curve"},
+    {"cluster"},
     {"cli"},
     {"__main__"},
 ]

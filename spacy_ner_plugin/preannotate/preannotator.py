@@ -17,11 +17,13 @@ from typing import (
     NamedTuple,
     Optional,
     Sequence,
+    TextIO,
     Tuple,
     Union,
 )
 
 import spacy
+import srsly
 from spacy.attrs import IDX, IS_SPACE, LENGTH, SPACY
 from spacy.cli._util import string_to_list
 from spacy.language import Language
@@ -163,6 +165,20 @@ class Preannotator:
             tasks = self.tasks(doc, line.record)
             self.counts.texts += 1
             yield line, tasks
+
+    def write(self, lines: Iterable[Line], tasks: TextIO, rejects: TextIO) -> Counts:
+        """Process `lines` into task JSONL and rejects JSONL; return the counts of this call.
+
+        The one serialization of tasks, shared by every backend, so their outputs are equal.
+        """
+        self.counts = Counts()
+        for _, result in self.process(lines):
+            if isinstance(result, Reject):
+                rejects.write(srsly.json_dumps(result.to_json()) + "\n")
+                continue
+            for task in result:
+                tasks.write(srsly.json_dumps(task) + "\n")
+        return self.counts
 
     def _blocks(self, lines: Iterable[Line]) -> Iterator[Tuple[str, Tuple[Line, bool]]]:
         """Each text (in blocks if long) with its line; a bad line as an empty text."""
