@@ -17,6 +17,7 @@ LAYERS = [
     {"binary", "preannotate", "evaluation", "training", "review"},
     {"readers", "teach"},
     {"curve"},
+    {"cluster"},
     {"advise"},
     {"app"},
     {"cli"},

@@ -5,18 +5,22 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, Iterator, List, Union
 
 import typer
 from thinc.api import Config
 from tqdm import tqdm
 from wasabi import Printer
 
+from ..cluster.backend import Backend
+from ..cluster.preannotate import BLOCK_MB, preannotate_on_ray, shard_records
+from ..cluster.storage import display_path
+from ..errors import UsageError, choice
 from ..io.files import atomic_path, temp_directory
 from ..io.partitions import Shard, plan_shards, read_raw
-from ..io.records import Reject, json_line, read_jsonl
+from ..io.records import Reject, read_jsonl
 from ..preannotate.preannotator import Counts, Preannotator, read_config
-from ..preannotate.preview import write_preview
+from ..preannotate.preview import render_preview, write_preview
 from ._util import (
     app,
     config_errors,
@@ -36,7 +40,7 @@ class PreannotateResult:
     """Counts of one run and the files it wrote."""
 
     counts: Counts
-    paths: Dict[str, Path] = field(default_factory=dict)
+    paths: Dict[str, Union[Path, str]] = field(default_factory=dict)
 
 
 @app.command(
@@ -46,13 +50,16 @@ class PreannotateResult:
 def preannotate_cli(
     # fmt: off
     ctx: typer.Context,
-    input_path: Path = typer.Argument(
+    input_path: str = typer.Argument(
         ...,
-        help="Raw texts: JSONL with 'text' (+ 'meta'), or .txt with one text per line",
-        exists=True,
-        dir_okay=False,
+        help="Raw texts: JSONL with 'text' (+ 'meta'), or .txt with one text per line; "
+        "with --backend ray also a directory, a glob or a URI (s3://...) of such files",
     ),
-    output: Path = typer.Argument(..., help="Task JSONL with tokens and pre-highlighted spans"),
+    output: str = typer.Argument(
+        ...,
+        help="Task JSONL with tokens and pre-highlighted spans; with --backend ray a directory "
+        "(local or URI) of shards and manifest.json",
+    ),
     patterns: Path | None = typer.Option(
         None,
         "--patterns",
@@ -84,7 +91,9 @@ def preannotate_cli(
         False, "--unsegmented", help="One task per text instead of one per sentence"
     ),
     lang: str | None = typer.Option(None, "--lang", help="Language of the blank tokenizer"),
-    n_process: int = typer.Option(1, "--n-process", "-n", help="Worker processes (input shards)"),
+    n_process: int = typer.Option(
+        0, "--n-process", "-n", help="Workers (local: input shards); 0: 1, on Ray: 1 per CPU"
+    ),
     preview: Path | None = typer.Option(
         None, "--preview", help="HTML file showing tasks with suggestions, rendered by displaCy"
     ),
@@ -94,6 +103,15 @@ def preannotate_cli(
     ),
     code_path: Path | None = typer.Option(
         None, "--code", "-c", help="Python file with registered functions the config names"
+    ),
+    backend: Backend = typer.Option(
+        Backend.local, "--backend", help="local (processes on this machine) or ray"
+    ),
+    address: str | None = typer.Option(
+        None, "--address", help="Ray cluster: auto, ray://host:10001; default: start Ray here"
+    ),
+    block_mb: float = typer.Option(
+        BLOCK_MB, "--block-mb", help="Ray: MB of input per block (one output shard each)"
     ),
     # fmt: on
 ) -> None:
@@ -126,13 +144,16 @@ def preannotate_cli(
             preview_n=preview_n,
             rejects_path=rejects,
             code_path=code_path,
+            backend=backend,
+            address=address,
+            block_mb=block_mb,
             silent=False,
         )
 
 
 def preannotate(
-    input_path: Path,
-    output: Path,
+    input_path: Union[str, Path],
+    output: Union[str, Path],
     *,
     config_path: Path | None = None,
     overrides: Dict[str, Any] | None = None,
@@ -141,6 +162,9 @@ def preannotate(
     preview_n: int = 100,
     rejects_path: Path | None = None,
     code_path: Path | None = None,
+    backend: Union[str, Backend] = Backend.local,
+    address: str | None = None,
+    block_mb: float = BLOCK_MB,
     silent: bool = True,
 ) -> PreannotateResult:
     """Pre-annotate `input_path` into `output` (+ rejects report, optional HTML preview).
@@ -148,17 +172,31 @@ def preannotate(
     The suggesters are built (and every pattern validated) before any text is read. With
     `n_process` > 1 the input is split into byte-range shards that workers read and write
     themselves; their parts are joined in order, so the output equals a one-process run.
-    Raises `PluginError` on bad input (`PatternError` naming every invalid pattern line).
+    With `backend="ray"` see `cluster.preannotate.preannotate_on_ray`: `output` is then a
+    directory of shards. Raises `PluginError` on bad input (`PatternError` naming every
+    invalid pattern line).
     """
     msg = printer(silent)
-    ensure_inputs_exist(input_path, config_path, code_path)
+    backend = choice(Backend, backend, "backend")
+    if backend is Backend.ray and rejects_path is not None:
+        raise UsageError("--rejects is for the local backend", "Ray writes rejects per shard")
+    ensure_inputs_exist(config_path, code_path)
+    if backend is Backend.local:
+        ensure_inputs_exist(input_path)
+        if not Path(input_path).is_file():
+            raise UsageError(f"{input_path} is not a file", "for many files use --backend ray")
     import_code(code_path)
     with config_errors(config_path):
         config = read_config(config_path, overrides)
         preannotator = Preannotator.from_config(config)
+    _print_setup(preannotator, msg)
+    if backend is Backend.ray:
+        return _preannotate_on_ray(
+            preannotator, config, str(input_path), str(output), code_path, n_process, block_mb,
+            address, preview, preview_n, msg,
+        )  # fmt: skip
     output = Path(output)
     rejects_path = Path(rejects_path or output.with_name(f"{output.stem}.rejects.jsonl"))
-    _print_setup(preannotator, msg)
     shards = plan_shards(input_path, max(1, n_process))
     result = PreannotateResult(Counts(), {"output": output, "rejects": rejects_path})
     with atomic_path(output) as out_tmp, atomic_path(rejects_path) as rejects_tmp:
@@ -179,7 +217,36 @@ def preannotate(
         n_shown = write_preview(output, preview, preview_n)
         result.paths["preview"] = Path(preview)
         msg.info(f"Preview of {n_shown} tasks with suggestions: {preview}")
-    _print_summary(result, preannotator, msg)
+    rejects = (Reject(**line.record) for line in read_jsonl(rejects_path))
+    _print_summary(result, preannotator, msg, rejects, str(rejects_path))
+    return result
+
+
+def _preannotate_on_ray(
+    preannotator: Preannotator,
+    config: Config,
+    input_spec: str,
+    output_spec: str,
+    code_path: Path | None,
+    n_workers: int,
+    block_mb: float,
+    address: str | None,
+    preview: Path | None,
+    preview_n: int,
+    msg: Printer,
+) -> PreannotateResult:
+    run = preannotate_on_ray(
+        config, input_spec, output_spec, code_path=code_path, n_workers=n_workers,
+        block_mb=block_mb, address=address, silent=msg.no_print,
+    )  # fmt: skip
+    paths = {"output": display_path(output_spec), "manifest": display_path(run.manifest)}
+    result = PreannotateResult(run.counts, paths)
+    if preview is not None:
+        n_shown = render_preview(shard_records(output_spec), preview, preview_n)
+        result.paths["preview"] = Path(preview)
+        msg.info(f"Preview of {n_shown} tasks with suggestions: {preview}")
+    rejects = (Reject(**record) for record in shard_records(output_spec, "rejects"))
+    _print_summary(result, preannotator, msg, rejects, f"{output_spec}/part-*.rejects.jsonl")
     return result
 
 
@@ -192,18 +259,11 @@ def write_shard(
     progress: bool = True,
 ) -> Counts:
     """Process one shard of the input into a task file and a rejects file; return its counts."""
-    preannotator.counts = Counts()
     lines = tqdm(
         read_raw(input_path, shard), unit=" texts", disable=None if progress else True, leave=False
     )
     with out_path.open("w", encoding="utf8") as out, rejects_path.open("w", encoding="utf8") as rej:
-        for _, result in preannotator.process(lines):
-            if isinstance(result, Reject):
-                rej.write(json_line(result.to_json()) + "\n")
-                continue
-            for task in result:
-                out.write(json_line(task) + "\n")
-    return preannotator.counts
+        return preannotator.write(lines, out, rej)
 
 
 _worker: Dict[str, Preannotator] = {}
@@ -273,10 +333,16 @@ def _print_setup(preannotator: Preannotator, msg: Printer) -> None:
         msg.warn("No suggester is active: give --patterns and/or --base-model")
 
 
-def _print_summary(result: PreannotateResult, preannotator: Preannotator, msg: Printer) -> None:
+def _print_summary(
+    result: PreannotateResult,
+    preannotator: Preannotator,
+    msg: Printer,
+    rejects: Iterator[Reject],
+    rejects_name: str,
+) -> None:
     counts = result.counts
-    for line in islice(read_jsonl(result.paths["rejects"]), MAX_REJECTS_SHOWN):
-        msg.warn(str(Reject(**line.record)))
+    for reject in islice(rejects, MAX_REJECTS_SHOWN) if counts.rejected else ():
+        msg.warn(str(reject))
     if counts.rejected > MAX_REJECTS_SHOWN:
         msg.warn(f"... and {counts.rejected - MAX_REJECTS_SHOWN} more")
     rows = [
@@ -296,5 +362,5 @@ def _print_summary(result: PreannotateResult, preannotator: Preannotator, msg: P
         for label in sorted(preannotator.labels - seen):
             msg.warn(f"No suggestion has the label {label!r}")
     if counts.rejected:
-        msg.warn(f"{counts.rejected} lines rejected, see {result.paths['rejects']}")
+        msg.warn(f"{counts.rejected} lines rejected, see {rejects_name}")
     msg.good(f"Saved {', '.join(str(p) for p in result.paths.values())}")

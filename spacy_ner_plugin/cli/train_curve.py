@@ -2,13 +2,16 @@
 
 import time
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Union
 
 import typer
 from spacy.util import load_config
 from wasabi import Printer
 
+from ..cluster.backend import Backend
+from ..cluster.training import run_points_on_ray
 from ..curve.plot import curve_svg
 from ..curve.points import (
     advise,
@@ -20,7 +23,7 @@ from ..curve.points import (
     run_points,
     summarize,
 )
-from ..errors import PluginError, UsageError
+from ..errors import PluginError, UsageError, choice
 from ..io.files import atomic_path, write_json_atomic
 from ._util import (
     app,
@@ -65,6 +68,15 @@ def train_curve_cli(
         None, "--code", "-c", help="Python file with registered functions the config uses"
     ),
     gpu_id: int = typer.Option(-1, "--gpu-id", "-g", help="GPU id, or -1 for CPU"),
+    backend: Backend = typer.Option(
+        Backend.local, "--backend", help="local (worker processes) or ray (one task per point)"
+    ),
+    address: str | None = typer.Option(
+        None, "--address", help="Ray cluster: auto, ray://host:10001; default: start Ray here"
+    ),
+    cpus_per_point: float = typer.Option(
+        1.0, "--cpus-per-point", help="Ray: num_cpus of each point's task"
+    ),
     # fmt: on
 ) -> None:
     """Train the config on growing fractions of its training data: does more data help?
@@ -88,6 +100,9 @@ def train_curve_cli(
             label_stats=label_stats,
             code_path=code_path,
             gpu_id=gpu_id,
+            backend=backend,
+            address=address,
+            cpus_per_point=cpus_per_point,
             silent=False,
         )
 
@@ -106,14 +121,20 @@ def train_curve(
     label_stats: bool = False,
     code_path: Path | None = None,
     gpu_id: int = -1,
+    backend: Union[str, Backend] = Backend.local,
+    address: str | None = None,
+    cpus_per_point: float = 1.0,
     silent: bool = True,
 ) -> Dict[str, Any]:
     """Train, or read from the cache, every point of the curve; print and save curve and advice.
 
     Raises `CurveInputError` (a `PluginError`) on data that would make a point fail or
-    meaningless, before any training, and `PluginError` when points fail.
+    meaningless, before any training, and `PluginError` when points fail. With
+    `backend="ray"` each point is a Ray task of `cpus_per_point` CPUs and `n_workers` (if
+    not 0) caps the points in flight; results and cache are the local backend's.
     """
     msg = printer(silent)
+    backend = choice(Backend, backend, "backend")
     if n_seeds < 1:
         raise UsageError(f"--n-seeds must be at least 1, got {n_seeds}")
     ensure_inputs_exist(config_path)
@@ -131,11 +152,20 @@ def train_curve(
         msg.warn(warning)
     workers = min(n_workers or default_workers(), max(len(pending), 1))
     todo = f"{len(pending)} to train in {workers} workers" if pending else "nothing to train"
+    if pending and backend is Backend.ray:
+        todo = f"{len(pending)} to train as Ray tasks of {cpus_per_point:g} CPU"
     msg.info(
         f"{len(plans)} points ({n_samples} fractions × {n_seeds} seeds): "
         f"{len(plans) - len(pending)} cached, {todo} (logs and models in {training_dir})"
     )
-    failures = run_points(pending, workers, lambda result: _report_point(result, msg))
+    report = partial(_report_point, msg=msg)
+    if backend is Backend.ray:
+        failures = run_points_on_ray(
+            pending, report, cpus_per_point=cpus_per_point, max_in_flight=n_workers,
+            address=address, silent=silent,
+        )  # fmt: skip
+    else:
+        failures = run_points(pending, workers, report)
     if failures:
         raise PluginError(
             f"{len(failures)} points failed; completed points are cached", "\n".join(failures)

@@ -327,10 +327,7 @@ def run_points(
     Every point writes its own directory, so workers share nothing but the input files. A
     failing point does not stop the others; the failures are returned as messages.
     """
-    for job, config in plans:
-        job.directory.mkdir(parents=True, exist_ok=True)
-        config.to_disk(job.directory / CONFIG_FILE)
-    jobs = sorted((job for job, _ in plans), key=lambda job: -job.fraction)
+    jobs = prepare_points(plans)
     failures = []
     if not jobs:
         return failures
@@ -344,6 +341,14 @@ def run_points(
             except Exception as err:
                 failures.append(f"{job.fraction:.0%} seed {job.seed}: {err}")
     return failures
+
+
+def prepare_points(plans: Sequence[Tuple[PointJob, Config]]) -> List[PointJob]:
+    """Write each point's config into its directory; return the jobs, largest fraction first."""
+    for job, config in plans:
+        job.directory.mkdir(parents=True, exist_ok=True)
+        config.to_disk(job.directory / CONFIG_FILE)
+    return sorted((job for job, _ in plans), key=lambda job: -job.fraction)
 
 
 def start_method(gpu_id: int) -> str:

@@ -75,7 +75,7 @@ def read_raw(path: Union[str, Path], shard: Shard | None = None) -> Iterator[Lin
     path_str = str(path)
     plain = is_plain_text(path)
     encoding = file_encoding(path)
-    parse = _plain_line if plain else parse_jsonl_line
+    parse = plain_line if plain else parse_jsonl_line
     if encoding.name != UTF8:  # one shard (`plan_shards`), read as text
         for line_no, text, problem in text_lines(path, encoding):
             if problem is not None:
@@ -83,7 +83,7 @@ def read_raw(path: Union[str, Path], shard: Shard | None = None) -> Iterator[Lin
                 continue
             line = parse(path_str, line_no, text)
             if line is not None:
-                yield _checked(line)
+                yield checked_line(line)
         return
     with Path(path).open("rb") as file_:
         if shard is None:
@@ -100,11 +100,11 @@ def read_raw(path: Union[str, Path], shard: Shard | None = None) -> Iterator[Lin
             position = file_.tell()
             line = parse(path_str, line_no, raw)
             if line is not None:
-                yield _checked(line)
+                yield checked_line(line)
             line_no += 1
 
 
-def _checked(line: Line) -> Line:
+def checked_line(line: Line) -> Line:
     """The line, or a reject if its record has no usable text or a `meta` that is no object."""
     if line.record is None:
         return line
@@ -116,7 +116,7 @@ def _checked(line: Line) -> Line:
     return line
 
 
-def _plain_line(path: str, line_no: int, raw: Union[bytes, str]) -> Line | None:
+def plain_line(path: str, line_no: int, raw: Union[bytes, str]) -> Line | None:
     text = decode_line(path, line_no, raw) if isinstance(raw, bytes) else raw.strip()
     if isinstance(text, Line):
         return text

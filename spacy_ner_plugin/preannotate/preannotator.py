@@ -16,6 +16,7 @@ from typing import (
     List,
     NamedTuple,
     Sequence,
+    TextIO,
     Tuple,
     Union,
 )
@@ -30,7 +31,7 @@ from thinc.api import Config
 
 from ..errors import InternalError, PluginError
 from ..io.hashing import set_hashes
-from ..io.records import InvalidRecord, Line, Reject, get_text
+from ..io.records import InvalidRecord, Line, Reject, get_text, json_line
 from .suggesters import Suggest, Suggestion, parse_overlap_policy, resolve_overlaps, trim_whitespace
 
 # The built-in config (package data, as spaCy ships its default_config.cfg).
@@ -162,6 +163,20 @@ class Preannotator:
             tasks = self.tasks(doc, line.record)
             self.counts.texts += 1
             yield line, tasks
+
+    def write(self, lines: Iterable[Line], tasks: TextIO, rejects: TextIO) -> Counts:
+        """Process `lines` into task JSONL and rejects JSONL; return the counts of this call.
+
+        The one serialization of tasks, shared by every backend, so their outputs are equal.
+        """
+        self.counts = Counts()
+        for _, result in self.process(lines):
+            if isinstance(result, Reject):
+                rejects.write(json_line(result.to_json()) + "\n")
+                continue
+            for task in result:
+                tasks.write(json_line(task) + "\n")
+        return self.counts
 
     def _blocks(self, lines: Iterable[Line]) -> Iterator[Tuple[str, Tuple[Line, bool]]]:
         """Each text (in blocks if long) with its line; a bad line as an empty text."""

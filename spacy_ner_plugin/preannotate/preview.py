@@ -32,7 +32,12 @@ def preview_examples(tasks: Iterable[Dict[str, Any]], n: int) -> List[Dict[str, 
 def write_preview(tasks_path: Union[str, Path], output: Union[str, Path], n: int = 100) -> int:
     """Render the first `n` tasks with suggestions of a task JSONL file; return how many."""
     records = (line.record for line in read_jsonl(tasks_path) if line.record is not None)
-    examples = preview_examples(records, n)
+    return render_preview(records, output, n)
+
+
+def render_preview(tasks: Iterable[Dict[str, Any]], output: Union[str, Path], n: int = 100) -> int:
+    """Render the first `n` of `tasks` that have suggestions into `output`; return how many."""
+    examples = preview_examples(tasks, n)
     labels = sorted({ent["label"] for example in examples for ent in example["ents"]})
     options = {"colors": label_colors(labels), "ents": labels}
     html = displacy.render(

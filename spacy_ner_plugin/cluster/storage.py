@@ -1,0 +1,315 @@
+"""Inputs and outputs of a cluster job on any filesystem pyarrow reads: local paths or URIs.
+
+A local input is planned and read with `io.partitions` (`plan_shards`, `read_raw`), exactly as
+the local backend reads it; a URI (`s3://`, `gs://`, `hdfs://`, `file://`) through pyarrow's
+filesystem API, cut and numbered the same way. Output files are written under a temporary name
+and moved into place, so a reader (or a retried writer) never sees half a file.
+"""
+
+import fnmatch
+import glob
+import io
+import os
+import uuid
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, TextIO, Tuple, Union
+
+import srsly
+
+from ..errors import PluginError, UsageError
+from ..io.encoding import UTF8_BOM as BOM
+from ..io.partitions import (
+    Shard,
+    checked_line,
+    is_plain_text,
+    plain_line,
+    plan_shards,
+    read_raw,
+)
+from ..io.records import Line, parse_jsonl_line
+
+CHUNK = 1 << 20
+GLOB_CHARS = "*?["
+
+
+def is_uri(spec: str) -> bool:
+    """`s3://bucket/key` and `file:///path` are URIs; anything else is a local path."""
+    return "://" in spec
+
+
+def display_path(spec: str) -> Union[str, Path]:
+    """A local path as a `Path`; a URI as it is (`Path` would fold its `//`)."""
+    return spec if is_uri(spec) else Path(spec)
+
+
+def filesystem(spec: str) -> Tuple[Any, str]:
+    """pyarrow's filesystem for `spec` and the path on it (absolute for a local path)."""
+    from pyarrow import fs
+
+    if is_uri(spec):
+        try:
+            return fs.FileSystem.from_uri(spec)
+        except (ValueError, OSError) as err:
+            raise PluginError(f"Cannot open {spec}", str(err)) from err
+    return fs.LocalFileSystem(), os.path.abspath(spec)
+
+
+@dataclass
+class InputFile:
+    """One input file: its name as rejects report it (the path as given, or the URI)."""
+
+    name: str
+    size: int
+    mtime_ns: int
+
+
+def list_inputs(spec: str) -> List[InputFile]:
+    """The files of an input: a file, a directory (its files, sorted, hidden ones skipped) or a
+    glob (in the last part of a URI); raises `PluginError` when there are none."""
+    if is_uri(spec):
+        files = _list_uri(spec)
+    else:
+        if any(char in spec for char in GLOB_CHARS):
+            names = sorted(glob.glob(spec))
+        elif Path(spec).is_dir():
+            names = sorted(str(p) for p in Path(spec).iterdir() if not _hidden(p.name))
+        else:
+            names = [str(Path(spec))] if Path(spec).exists() else []
+        names = [name for name in names if Path(name).is_file()]
+        files = [InputFile(n, os.stat(n).st_size, os.stat(n).st_mtime_ns) for n in names]
+    if not files:
+        raise PluginError("Input not found", f"no input files in {spec}")
+    return files
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith((".", "_"))
+
+
+def _list_uri(spec: str) -> List[InputFile]:
+    from pyarrow import fs as pafs
+
+    base, _, last = spec.rpartition("/")
+    pattern = last if any(char in last for char in GLOB_CHARS) else None
+    fs, path = filesystem(base if pattern else spec)
+    info = fs.get_file_info(path)
+    if pattern is None and info.type == pafs.FileType.File:
+        return [InputFile(spec, info.size, info.mtime_ns or 0)]
+    if info.type != pafs.FileType.Directory:
+        return []
+    infos = sorted(fs.get_file_info(pafs.FileSelector(path)), key=lambda i: i.base_name)
+    infos = [i for i in infos if i.type == pafs.FileType.File and not _hidden(i.base_name)]
+    if pattern is not None:
+        infos = [i for i in infos if fnmatch.fnmatchcase(i.base_name, pattern)]
+    # Names keep the spec's own prefix (scheme, bucket or host) rather than pyarrow's path.
+    folder = base if pattern else spec.rstrip("/")
+    return [InputFile(f"{folder}/{i.base_name}", i.size, i.mtime_ns or 0) for i in infos]
+
+
+@dataclass
+class Block:
+    """Bytes `start:end` of one input file, starting at line `first_line`: one output shard."""
+
+    index: int
+    input: str
+    start: int
+    end: int
+    first_line: int
+
+    @property
+    def name(self) -> str:
+        return f"part-{self.index:05d}"
+
+    @property
+    def shard(self) -> Shard:
+        return Shard(self.start, self.end, self.first_line)
+
+    def to_json(self) -> Dict[str, Any]:
+        return asdict(self)
+
+
+def plan_blocks(inputs: List[InputFile], block_bytes: int) -> List[Block]:
+    """Cut every input file into blocks of about `block_bytes` at line starts, in order.
+
+    The plan depends only on the files and the block size (not on the number of workers), so a
+    rerun finds the blocks, and the shards, of the run before it.
+    """
+    blocks: List[Block] = []
+    for file_ in inputs:
+        n = max(1, -(-file_.size // block_bytes))
+        if is_uri(file_.name):
+            shards = _plan_uri(file_.name, file_.size, n)
+        else:
+            shards = plan_shards(file_.name, n) if n > 1 else [Shard(0, file_.size, 1)]
+        for shard in shards:
+            blocks.append(Block(len(blocks), file_.name, shard.start, shard.end, shard.first_line))
+    return blocks
+
+
+def _plan_uri(uri: str, size: int, n: int) -> List[Shard]:
+    """`plan_shards` for a file on a pyarrow filesystem: the same cuts and line numbers."""
+    fs, path = filesystem(uri)
+    with fs.open_input_file(path) as file_:
+        cuts = [0]
+        for i in range(1, n):
+            position = _next_line_start(file_, max(size * i // n, cuts[-1]))
+            if position >= size:
+                break
+            cuts.append(position)
+        cuts = sorted(set(cuts))
+        shards = []
+        line = 1
+        for start, end in zip(cuts, cuts[1:] + [size]):
+            shards.append(Shard(start, end, line))
+            file_.seek(start)
+            remaining = end - start
+            while remaining > 0:
+                chunk = file_.read(min(CHUNK, remaining))
+                if not chunk:
+                    break
+                line += chunk.count(b"\n")
+                remaining -= len(chunk)
+    return shards
+
+
+def _next_line_start(file_: Any, position: int) -> int:
+    """The first line start at or after `position` (a line start itself only at 0)."""
+    if position == 0:
+        return 0
+    file_.seek(position)
+    while True:
+        chunk = file_.read(1 << 16)
+        if not chunk:
+            return position
+        newline = chunk.find(b"\n")
+        if newline != -1:
+            return position + newline + 1
+        position += len(chunk)
+
+
+def read_block(block: Block) -> Iterator[Line]:
+    """Every non-blank line of the block as a record or a reject, with its line number."""
+    if not is_uri(block.input):
+        yield from read_raw(block.input, block.shard)
+        return
+    fs, path = filesystem(block.input)
+    with fs.open_input_file(path) as file_:
+        yield from _read_lines(file_, block.input, block.shard)
+
+
+def _read_lines(file_: Any, name: str, shard: Shard) -> Iterator[Line]:
+    """`read_raw` for a file object that can seek and read but not read lines (pyarrow's)."""
+    file_.seek(shard.start)
+    remaining = shard.end - shard.start
+    line_no = shard.first_line
+    pending = b""
+    at_start = shard.start == 0
+    while remaining > 0:
+        chunk = file_.read(min(CHUNK, remaining))
+        if not chunk:
+            break
+        remaining -= len(chunk)
+        *raws, pending = (pending + chunk).split(b"\n")
+        for raw in raws:
+            if at_start:
+                raw = raw[len(BOM) :] if raw.startswith(BOM) else raw
+                at_start = False
+            line = _parse(name, line_no, raw)
+            if line is not None:
+                yield line
+            line_no += 1
+    if pending:
+        if at_start and pending.startswith(BOM):
+            pending = pending[len(BOM) :]
+        line = _parse(name, line_no, pending)
+        if line is not None:
+            yield line
+
+
+def _parse(name: str, line_no: int, raw: bytes) -> Line | None:
+    """One raw input line as `read_raw` reads it (the same parsing and the same checks)."""
+    parse = plain_line if is_plain_text(name) else parse_jsonl_line
+    line = parse(name, line_no, raw)
+    return checked_line(line) if line is not None else None
+
+
+class OutputDir:
+    """A directory of output files on any pyarrow filesystem, each written atomically."""
+
+    def __init__(self, spec: str) -> None:
+        self.spec = spec
+        self.fs, self.root = filesystem(spec)
+
+    def create(self) -> None:
+        """Create the directory; a `UsageError` if a file has its name."""
+        from pyarrow import fs as pafs
+
+        if self.fs.get_file_info(self.root).type == pafs.FileType.File:
+            raise UsageError(
+                f"{self.spec} is a file", "with --backend ray the output is a directory of shards"
+            )
+        self.fs.create_dir(self.root, recursive=True)
+
+    def path(self, name: str) -> str:
+        return f"{self.root.rstrip('/')}/{name}"
+
+    def local_path(self, name: str) -> Path | None:
+        """The file as a local `Path`, or None on a remote filesystem."""
+        return None if is_uri(self.spec) else Path(self.path(name))
+
+    def names(self) -> List[str]:
+        """The names of the files in the directory."""
+        from pyarrow import fs as pafs
+
+        infos = self.fs.get_file_info(pafs.FileSelector(self.root, allow_not_found=True))
+        return sorted(i.base_name for i in infos if i.type == pafs.FileType.File)
+
+    def exists(self, name: str) -> bool:
+        from pyarrow import fs as pafs
+
+        return self.fs.get_file_info(self.path(name)).type == pafs.FileType.File
+
+    def read_json(self, name: str) -> Any:
+        with self.fs.open_input_stream(self.path(name), compression=None) as file_:
+            return srsly.json_loads(file_.read().decode("utf8"))
+
+    def read_lines(self, name: str) -> Iterator[bytes]:
+        """The lines of a file, newline included, read in chunks."""
+        with self.fs.open_input_stream(self.path(name), compression=None) as file_:
+            pending = b""
+            while True:
+                chunk = file_.read(CHUNK)
+                if not chunk:
+                    break
+                *lines, pending = (pending + chunk).split(b"\n")
+                for line in lines:
+                    yield line + b"\n"
+            if pending:
+                yield pending
+
+    def remove(self, name: str) -> None:
+        self.fs.delete_file(self.path(name))
+
+    @contextmanager
+    def atomic_text(self, name: str) -> Iterator[TextIO]:
+        """A text file that appears under `name` only once the block has finished."""
+        tmp = self.path(f".{name}.{uuid.uuid4().hex}.tmp")
+        try:
+            with self.fs.open_output_stream(tmp, compression=None, buffer_size=CHUNK) as raw:
+                text = io.TextIOWrapper(raw, encoding="utf8")
+                yield text
+                text.flush()
+                text.detach()  # the stream closes (and uploads) when the `with` ends
+            self.fs.move(tmp, self.path(name))
+        except BaseException:
+            try:
+                self.fs.delete_file(tmp)
+            except OSError:
+                pass
+            raise
+
+    def write_json(self, name: str, data: Any) -> None:
+        with self.atomic_text(name) as file_:
+            file_.write(srsly.json_dumps(data, indent=2) + "\n")
