@@ -6,7 +6,8 @@ known-bad lines, or a real file mutated byte by byte; runs the step in-process w
 `CliRunner`; and checks that it either exits 0 with valid outputs, every good record in the
 output and every known-bad one in the rejects report with its line number, and counts that
 reconcile, or exits 1 with exactly one failure message naming the input file. The default
-profile keeps this module to ~40 s; `FUZZ_EXAMPLES=200 pytest -m slow` runs a longer hunt.
+profile keeps this module to ~40 s; `FUZZ_EXAMPLES=200 pytest -m slow` runs a longer hunt
+(the slow variants are skipped without FUZZ_EXAMPLES).
 """
 
 import json
@@ -39,8 +40,10 @@ FAST = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     database=None,
 )
-# FUZZ_EXAMPLES=200 pytest -m slow tests/test_fuzz_steps.py: a longer hunt
+# FUZZ_EXAMPLES=200 pytest -m slow tests/test_fuzz_steps.py: a longer hunt. Each example runs
+# a whole step, so the slow variants only run when FUZZ_EXAMPLES asks for them.
 SLOW = settings(FAST, max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")))
+slow = pytest.mark.skipif("FUZZ_EXAMPLES" not in os.environ, reason="set FUZZ_EXAMPLES")
 
 SAMPLE = ROOT / "assets" / "sample"
 PATTERNS = SAMPLE / "patterns.jsonl"
@@ -57,8 +60,8 @@ def fuzz(strategy: st.SearchStrategy) -> Callable:
 
     def tests(check: Callable) -> Tuple[Callable, Callable]:
         fast = FAST(given(data=strategy)(check))
-        slow = pytest.mark.slow(SLOW(given(data=strategy)(check)))
-        return fast, slow
+        longer = pytest.mark.slow(slow(SLOW(given(data=strategy)(check))))
+        return fast, longer
 
     return tests
 
@@ -430,6 +433,7 @@ def test_evaluate(trained_model, data):
 
 
 @pytest.mark.slow
+@slow
 @SLOW
 @given(data=input_files())
 def test_evaluate_slow(trained_model, data):
