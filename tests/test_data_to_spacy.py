@@ -209,6 +209,14 @@ def test_no_usable_records_fails_clearly(write_jsonl, tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
+def test_no_usable_records_names_the_inputs_even_when_empty(write_jsonl, tmp_path):
+    """Found by test_fuzz_steps: an empty input failed without saying which file it was."""
+    empty = write_jsonl([], name="empty.jsonl")
+    with pytest.raises(PluginError, match="No usable training records") as err:
+        data_to_spacy([empty], tmp_path / "out")
+    assert f"{empty}: 0 read, 0 rejected" in err.value.text
+
+
 def test_counts_that_do_not_add_up_fail_the_run(write_jsonl, tmp_path, monkeypatch):
     monkeypatch.setattr(ConversionCounts, "reconciles", property(lambda self: False))
     with pytest.raises(InternalError, match="Counts do not add up"):

@@ -16,6 +16,7 @@ from ..annotations.docs import AlignMode
 from ..annotations.formats import InputFormat
 from ..annotations.gold import merged_groups
 from ..annotations.ingest import (
+    InputSpec,
     JsonlSpool,
     RejectLog,
     check_inputs,
@@ -212,7 +213,7 @@ def data_to_spacy(
         try:
             _write_groups(groups, writers, result, conflict_log, change_log, silent)
             if not counts.written["train"]:
-                raise PluginError("No usable training records", _no_records_reason(rejects))
+                raise PluginError("No usable training records", _no_records_reason(rejects, specs))
             counts.check()  # before any output moves into place
         except BaseException:
             for writer in writers.values():
@@ -236,11 +237,20 @@ def data_to_spacy(
     return result
 
 
-def _no_records_reason(rejects: RejectLog) -> str:
-    """What became of the records, with the first rejects (no report is written on failure)."""
+def _no_records_reason(rejects: RejectLog, specs: Sequence[InputSpec] = ()) -> str:
+    """Which inputs, what became of their records, and the first rejects (no report is
+    written on failure)."""
     counts = rejects.counts
-    lines = [f"{counts.read} read, {counts.rejected} rejected, skipped: {dict(counts.skipped)}"]
+    sources = ", ".join(_spec_name(spec) for spec in specs)
+    lines = [
+        f"{sources}: {counts.read} read, {counts.rejected} rejected, "
+        f"skipped: {dict(counts.skipped)}"
+    ]
     return "\n".join(lines + [str(reject) for reject in rejects.shown[:MAX_REASONS]])
+
+
+def _spec_name(spec: InputSpec) -> str:
+    return f"dataset:{spec.dataset}" if spec.dataset is not None else str(spec.path)
 
 
 def _write_groups(
