@@ -62,3 +62,7 @@ def test_all_workflow_runs_on_a_copy_of_the_template(tmp_path):
     assert all(label["f"] > 0.6 for label in scores["ents_per_type"].values()), scores
     curve = json.loads((project / "metrics" / "sample" / "train_curve.json").read_text())
     assert [row["fraction"] for row in curve["curve"]] == [0.25, 0.5, 0.75, 1.0]
+    assert (project / "metrics" / "sample" / "errors.html").exists()
+    advice = json.loads((project / "metrics" / "sample" / "advice.json").read_text())
+    assert advice["flowchart"] == "NER flowchart v2.0" and advice["steps"][0]["node"] == "rules"
+    assert advice["next_command"].startswith("python -m spacy_ner_plugin")
