@@ -47,6 +47,9 @@ slow = pytest.mark.skipif("FUZZ_EXAMPLES" not in os.environ, reason="set FUZZ_EX
 
 SAMPLE = ROOT / "assets" / "sample"
 PATTERNS = SAMPLE / "patterns.jsonl"
+# A step end to end per example (~40 s in all): in CI's full run, not the quick one.
+pytestmark = pytest.mark.slow
+
 NLP = spacy.blank("en")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
