@@ -28,18 +28,17 @@ Goal (issue 18): rehearsed keeps >= 95% of the base labels' F, and its new-label
 for its own duration, as the other benches do; do not wrap the script in `flock`.
 """
 
-import fcntl
 import random
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Sequence, Set
+from typing import Any, Dict, List, Sequence, Set
 
 import spacy
 import srsly
 import typer
+from bench_accuracy import locked
 from spacy.language import Language
 from spacy.scorer import get_ner_prf
 from spacy.tokens import Doc, DocBin
@@ -61,20 +60,6 @@ NEW_DATA = {
         SHARED / "fashion_brands" / "fashion_brands_eval.jsonl",
     ),
 }
-
-
-@contextmanager
-def locked(lock: Path | None) -> Iterator[None]:
-    """Hold the shared benchmark lock for the duration of one run."""
-    if lock is None:
-        yield
-        return
-    with lock.open("a") as file_:
-        fcntl.flock(file_, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(file_, fcntl.LOCK_UN)
 
 
 def save_docs(docs: Sequence[Doc], path: Path) -> Path:
