@@ -93,7 +93,7 @@ PLUGIN = "python -m spacy_ner_plugin"
 def _preannotate(c: Context, output: str) -> str:
     source = f"--patterns {c.patterns}" if c.patterns else ""
     if c.base_model:
-        source = f"{source} --model {c.base_model}".strip()
+        source = f"{source} --base-model {c.base_model}".strip()
     if not source:
         source = "--patterns PATTERNS.jsonl"
     html = output.replace(".jsonl", ".html")
