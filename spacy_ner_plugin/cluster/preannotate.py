@@ -17,6 +17,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
@@ -119,6 +120,7 @@ class BlockWriter:
     def write(self, block: Block) -> Dict[str, Any]:
         """Write the block's shard and rejects shard, then its entry; return the entry."""
         tasks, rejects = f"{block.name}.jsonl", f"{block.name}.rejects.jsonl"
+        start = time.perf_counter()
         with self.output.atomic_text(tasks) as out, self.output.atomic_text(rejects) as rej:
             counts = self.preannotator.write(read_block(block), out, rej)
             counts.check()
@@ -128,6 +130,7 @@ class BlockWriter:
             "tasks": tasks,
             "rejects": rejects,
             "counts": counts_to_json(counts),
+            "seconds": round(time.perf_counter() - start, 3),
         }
         self.output.write_json(f"{block.name}.json", entry)
         return entry
@@ -234,7 +237,9 @@ def _run_blocks(
         num_cpus=1,
         # Ray Data restarts a dead actor and retries its blocks by default (max_restarts and
         # max_task_retries -1); passing them is deprecated since Ray 2.51.
-        compute=ray.data.ActorPoolStrategy(size=workers),
+        # One block at a time per worker: blocks are large, so prefetching gains nothing and
+        # a queue per worker would leave others idle at the end of the job.
+        compute=ray.data.ActorPoolStrategy(size=workers, max_tasks_in_flight_per_actor=1),
     )
     try:
         for row in dataset.iter_rows():
