@@ -7,6 +7,7 @@ from collections import Counter
 import spacy
 import srsly
 from spacy.tokens import Doc, DocBin, Span, SpanGroup
+from typer.testing import CliRunner
 
 from spacy_ner_plugin.annotations.ingest import parse_input
 from spacy_ner_plugin.annotations.merge import Merged
@@ -17,10 +18,12 @@ from spacy_ner_plugin.binary.rehearse import (
     rehearse_doc,
     rehearse_groups,
 )
-from spacy_ner_plugin.cli.data_to_spacy import ner_label_data
+from spacy_ner_plugin.cli import app
+from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy, ner_label_data
 from spacy_ner_plugin.constants import INCORRECT_SPANS_KEY
 
 from .conftest import ROOT, task
+from .test_data_to_spacy import read_docs
 
 WORDS = "Ann took her Osprey pack up the Pennine Way with Bob from Acme".split()
 #        0   1    2   3      4    5  6   7       8   9    10  11   12
@@ -132,3 +135,47 @@ def test_update_config_trains_a_new_type_on_top_of_a_base_pipeline(tmp_path):
     updated = spacy.load(tmp_path / "out" / "model-last")
     assert updated.pipe_names == ["tok2vec", "ner"]
     assert pipeline_labels(updated) == {"BRAND", "TRAIL"}
+
+
+def _trail(text, start, end, answer="accept"):
+    span = {"start": start, "end": end, "label": "TRAIL", "answer": answer}
+    return {"text": text, "spans": [span], "answer": "accept"}
+
+
+def test_data_to_spacy_rehearses_the_base_labels_in_training_texts_only(
+    trained_model, write_jsonl, tmp_path, nlp
+):
+    text = "I took my Osprey pack on the Pennine Way"
+    train = write_jsonl(
+        [
+            _trail(text, 29, 40),
+            _trail("Osprey pack on the Pennine Way again", 0, 6, answer="reject"),
+        ]
+    )
+    dev = write_jsonl([_trail(text + " twice", 29, 40)], name="dev.jsonl")
+    out = tmp_path / "out"
+    result = data_to_spacy(
+        [str(train)], out, eval_path=str(dev), base_model=str(trained_model), rehearse=True
+    )
+    docs = {d.text: d for d in read_docs(out / "train.spacy", nlp)}
+    assert _ents(docs[text]) == [(3, 4, "BRAND"), (7, 9, "TRAIL")]
+    rejected = docs["Osprey pack on the Pennine Way again"]
+    assert not rejected.ents  # the user rejected "Osprey" (as TRAIL): never rehearsed over
+    assert [s.text for s in rejected.spans[INCORRECT_SPANS_KEY]] == ["Osprey"]
+    (dev_doc,) = read_docs(out / "dev.spacy", nlp)
+    assert _ents(dev_doc) == [(7, 9, "TRAIL")]  # evaluation data stays as annotated
+    assert srsly.read_json(out / "labels.json") == ner_label_data(["BRAND", "TRAIL"])
+    assert result.labels["train"]["BRAND"] == 1
+
+    plain = tmp_path / "plain"
+    data_to_spacy([str(train)], plain, eval_path=str(dev), base_model=str(trained_model))
+    assert _ents({d.text: d for d in read_docs(plain / "train.spacy", nlp)}[text]) == [
+        (7, 9, "TRAIL")
+    ]
+
+
+def test_rehearse_without_a_base_model_is_a_usage_error(write_jsonl, tmp_path):
+    path = write_jsonl([_trail("On the Pennine Way", 7, 18)])
+    out = CliRunner().invoke(app, ["data-to-spacy", str(path), str(tmp_path / "o"), "--rehearse"])
+    assert out.exit_code == 2 and "--rehearse needs --base-model" in out.output
+    assert not (tmp_path / "o").exists() and "Traceback" not in out.output

@@ -26,8 +26,7 @@ from typing import Iterable, Iterator, List, Sequence, Set, Tuple
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from ..annotations.formats import read_records
-from ..annotations.ingest import InputSpec
+from ..annotations.ingest import InputSpec, read_input
 from ..annotations.merge import Merged
 from ..annotations.partial import SpanKey, rejected_spans
 
@@ -44,10 +43,10 @@ def pipeline_labels(nlp: Language) -> Set[str]:
 
 
 def annotated_labels(specs: Sequence[InputSpec], input_format: str | None = None) -> Set[str]:
-    """Every label the annotation files use: on spans (any answer) or as a record's label."""
+    """Every label the inputs (files or datasets) use on spans, whatever the answer."""
     labels: Set[str] = set()
     for spec in specs:
-        for line in read_records(spec.path, input_format):
+        for line in read_input(spec, input_format):
             record = line.record
             if record is None:
                 continue

@@ -4,10 +4,11 @@ from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Sequence, Tuple, Union
+from typing import Dict, Iterable, List, Sequence, Set, Tuple, Union
 
 import spacy
 import typer
+from spacy.language import Language
 from tqdm import tqdm
 from wasabi import Printer
 
@@ -25,7 +26,8 @@ from ..annotations.ingest import (
 )
 from ..annotations.merge import ConflictPolicy, Merged
 from ..annotations.store import AnswerStore
-from ..errors import PluginError, choice
+from ..binary.rehearse import annotated_labels, pipeline_labels, rehearsal_labels, rehearse_groups
+from ..errors import PluginError, UsageError, choice
 from ..io.files import write_json_atomic
 from ..io.shards import DEFAULT_SHARD_SIZE, ShardedDocBinWriter
 from ._util import (
@@ -80,7 +82,15 @@ def data_to_spacy_cli(
         None,
         "--base-model",
         "-b",
-        help="Pipeline whose tokenizer is used instead of a blank --lang",
+        help="Pipeline whose tokenizer is used instead of a blank --lang (and, with "
+        "--rehearse, whose entities are rehearsed)",
+    ),
+    rehearse: bool = typer.Option(
+        False,
+        "--rehearse",
+        help="Add --base-model's own entities of the labels your data never annotates to the "
+        "training texts, where your annotation says nothing, so training on top of it keeps "
+        "them",
     ),
     labels: str = typer.Option(
         "",
@@ -131,6 +141,7 @@ def data_to_spacy_cli(
             seed=seed,
             lang=lang,
             base_model=base_model,
+            rehearse=rehearse,
             strict=strict,
             labels=split_labels(labels),
             input_format=input_format,
@@ -152,6 +163,7 @@ def data_to_spacy(
     seed: int = 0,
     lang: str = "en",
     base_model: str | None = None,
+    rehearse: bool = False,
     labels: List[str] | None = None,
     strict: bool = False,
     input_format: Union[str, InputFormat] | None = None,
@@ -165,7 +177,9 @@ def data_to_spacy(
     """Convert `inputs` into `output_dir/{train,dev}.spacy`, `labels.json` and reports.
 
     Inputs (and `eval_path`) are files or `dataset:NAME`s of database `db`, with the usual
-    prefixes (`eval:`, `binary:`).
+    prefixes (`eval:`, `binary:`). With `rehearse`, the training texts get `base_model`'s own
+    entities of the labels the inputs never annotate, where the annotation says nothing
+    (`binary.rehearse`); dev texts stay as annotated.
 
     Streams: records are grouped by text in a temporary sqlite store, merged one text at a
     time, and written in shards. All outputs are moved into place only once every record has
@@ -188,6 +202,9 @@ def data_to_spacy(
     for note in detect_input_kinds(specs, input_format, binary):
         msg.info(note)
     nlp = load_tokenizer_pipeline(lang, base_model)
+    rehearsed = _rehearsal_labels(nlp, specs, input_format, base_model) if rehearse else set()
+    if rehearsed:
+        msg.info(f"Rehearsing {base_model}'s labels: {', '.join(sorted(rehearsed))}")
     label_set = set(labels) if labels else None
     counts = ConversionCounts()
     result = DataToSpacyResult(counts, {split: Counter() for split in SPLITS})
@@ -210,6 +227,8 @@ def data_to_spacy(
             labels=label_set,
             eval_split=eval_split,
         )
+        if rehearsed:
+            groups = rehearse_groups(groups, nlp, rehearsed)
         try:
             _write_groups(groups, writers, result, conflict_log, change_log, silent)
             if not counts.written["train"]:
@@ -235,6 +254,18 @@ def data_to_spacy(
         result.conflicts, result.span_changes = conflict_log.count, change_log.count
     _print_summary(result, msg)
     return result
+
+
+def _rehearsal_labels(
+    nlp: Language, specs: Sequence[InputSpec], input_format: str | None, base_model: str | None
+) -> Set[str]:
+    """The base pipeline's labels to rehearse; a usage error without a base pipeline."""
+    if not base_model:
+        raise UsageError("--rehearse needs --base-model", "the pipeline whose entities to keep")
+    base = pipeline_labels(nlp)
+    if not base:
+        raise UsageError("--rehearse: the base pipeline predicts no entities", base_model)
+    return rehearsal_labels(base, annotated_labels(specs, input_format))
 
 
 def _no_records_reason(rejects: RejectLog, specs: Sequence[InputSpec] = ()) -> str:
