@@ -265,18 +265,22 @@ def summarize(runs: List[Dict[str, Any]], ratios: Sequence[int]) -> Dict[str, An
         table: Dict[str, Any] = {"seeds": [run["seed"] for run in group], "arms": {}}
         for arm in arms:
             results = [run["arms"][arm] for run in group]
-            common = set.intersection(*({row["answers"] for row in r["curve"]} for r in results))
+            # a run whose stream ran dry before N answers has no point at N: each point is
+            # the mean over the seeds that reached it, and says how many did
+            points = sorted({row["answers"] for r in results for row in r["curve"]})
             curve = [
-                {"answers": n, **_stat([_f_at(r["curve"], n) for r in results])}
-                for n in sorted(common)
+                {"answers": n, **_stat([f for r in results if (f := _f_at(r["curve"], n)) >= 0])}
+                for n in points
             ]
+            checkpoints = sorted({n for r in results for n in r["batch"]}, key=int)
             batch = {
                 n: _stat([r["batch"][n]["ents_f"] for r in results if n in r["batch"]])
-                for n in results[0]["batch"]
+                for n in checkpoints
             }
             table["arms"][arm] = {
                 "curve": curve,
                 "batch": batch,
+                "answers": _stat([r["n_answers"] for r in results]),
                 "skipped_share": _stat([r["skipped_share"] for r in results]),
                 "accept_rate": _stat([r["accepted"] / max(1, r["n_answers"]) for r in results]),
                 "seconds_per_question": _stat([r["seconds_per_question"] for r in results]),
@@ -338,19 +342,14 @@ def _reaches(
 ) -> Dict[str, Any]:
     """The fewest answers at which uncertainty's mean F reaches random's final mean F."""
     final = random_[-1]
-    reached = next(
-        (
-            row["answers"]
-            for row in uncertain
-            if row["answers"] > 0 and row["mean"] >= final["mean"]
-        ),
-        None,
-    )
+    row = next((r for r in uncertain if r["answers"] > 0 and r["mean"] >= final["mean"]), None)
+    reached = None if row is None else row["answers"]
     share = reached / final["answers"] if reached is not None and final["answers"] else None
     met = share is not None and share <= 0.6
     return {
         "random_final_answers": final["answers"],
         "random_final_f": final["mean"],
+        "seeds": {"random": final["n"], "uncertain": None if row is None else row["n"]},
         "uncertain_answers_needed": reached,
         "share": None if share is None else round(share, 2),
         # in the loop, undecided when random ends no better than it started: nothing to reach
@@ -359,7 +358,8 @@ def _reaches(
 
 
 def _f_at(curve: List[Dict[str, Any]], n: int) -> float:
-    return next(row["ents_f"] for row in curve if row["answers"] == n)
+    """F at N answers; -1 where the run has no point at N."""
+    return next((row["ents_f"] for row in curve if row["answers"] == n), -1.0)
 
 
 def _stat(values: List[float]) -> Dict[str, Any]:
@@ -367,6 +367,7 @@ def _stat(values: List[float]) -> Dict[str, Any]:
         "mean": round(mean(values), 4) if values else None,
         "std": round(stdev(values), 4) if len(values) > 1 else 0.0,
         "n": len(values),
+        "min": min(values) if values else None,
     }
 
 
@@ -489,27 +490,37 @@ def markdown(summary: Dict[str, Any]) -> str:
             cells = []
             for data in arms.values():
                 row = next((r for r in data["curve"] if r["answers"] == n), None)
-                cells.append("" if row is None else _cell(row))
+                cells.append("" if row is None else _cell(row, of=len(table["seeds"])))
             lines.append(f"| {n} | " + " | ".join(cells) + " |")
         for n in sorted({n for data in arms.values() for n in data["batch"]}, key=int):
             cells = [
-                _cell(data["batch"][n]) if n in data["batch"] else "" for data in arms.values()
+                _cell(data["batch"][n], of=len(table["seeds"])) if n in data["batch"] else ""
+                for data in arms.values()
             ]
             lines.append(f"| {n}, retrained from scratch | " + " | ".join(cells) + " |")
         lines += [
             "",
-            "| arm | skipped share | accepted share | s / question |",
-            "|---|---|---|---|",
+            "| arm | answers (stream ran dry below 1,000) | skipped share | accepted share "
+            "| s / question |",
+            "|---|---|---|---|---|",
         ]
         for arm, data in arms.items():
             lines.append(
-                f"| {arm} | {_cell(data['skipped_share'], 100)} | "
-                f"{_cell(data['accept_rate'], 100)} | {_cell(data['seconds_per_question'], 1, 3)} |"
+                f"| {arm} | {_answers_cell(data['answers'])} "
+                f"| {_cell(data['skipped_share'], 100)} | {_cell(data['accept_rate'], 100)} "
+                f"| {_cell(data['seconds_per_question'], 1, 3)} |"
             )
         lines += ["", "| manual: K gold texts (+ the start's seed texts) | F |", "|---|---|"]
         lines += [f"| {m['n_texts']} | {_cell(m)} |" for m in table["manual"].values()]
         lines += ["", "```json", json.dumps(table["goals"], indent=1), "```", ""]
     return "\n".join(lines)
+
+
+def _answers_cell(stat: Dict[str, Any]) -> str:
+    """Answers per run: mean, and the fewest when a stream ran dry."""
+    return f"{stat['mean']:.0f}" + (
+        f" (min {stat['min']:.0f})" if stat["min"] < stat["mean"] else ""
+    )
 
 
 def _goal_cell(row: Dict[str, Any]) -> str:
@@ -521,8 +532,13 @@ def _goal_cell(row: Dict[str, Any]) -> str:
     return f"{verdict} ({needed} / {row['random_final_answers']})"
 
 
-def _cell(stat: Dict[str, Any], scale: float = 1.0, digits: int = 1) -> str:
+def _cell(stat: Dict[str, Any], scale: float = 1.0, digits: int = 1, of: int = 0) -> str:
+    """Mean ± std; `(n=K)` when only K of the `of` seeds have the value."""
+    if stat["mean"] is None:
+        return ""
     mean_, std = stat["mean"] * scale, stat["std"] * scale
+    if 0 < stat["n"] < of:
+        return f"{mean_:.{digits}f} (n={stat['n']})"
     return f"{mean_:.{digits}f} ± {std:.{digits}f}" if stat["n"] > 1 else f"{mean_:.{digits}f}"
 
 
