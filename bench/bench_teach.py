@@ -267,10 +267,10 @@ def summarize(runs: List[Dict[str, Any]], ratios: Sequence[int]) -> Dict[str, An
             results = [run["arms"][arm] for run in group]
             # a run whose stream ran dry before N answers has no point at N: each point is
             # the mean over the seeds that reached it, and says how many did
-            points = sorted({row["answers"] for r in results for row in r["curve"]})
+            f_by_answers = [{row["answers"]: row["ents_f"] for row in r["curve"]} for r in results]
             curve = [
-                {"answers": n, **_stat([f for r in results if (f := _f_at(r["curve"], n)) >= 0])}
-                for n in points
+                {"answers": n, **_stat([f[n] for f in f_by_answers if n in f])}
+                for n in sorted(set().union(*f_by_answers))
             ]
             checkpoints = sorted({n for r in results for n in r["batch"]}, key=int)
             batch = {
@@ -355,11 +355,6 @@ def _reaches(
         # in the loop, undecided when random ends no better than it started: nothing to reach
         "met": met if not in_loop or final["mean"] > random_[0]["mean"] else None,
     }
-
-
-def _f_at(curve: List[Dict[str, Any]], n: int) -> float:
-    """F at N answers; -1 where the run has no point at N."""
-    return next((row["ents_f"] for row in curve if row["answers"] == n), -1.0)
 
 
 def _stat(values: List[float]) -> Dict[str, Any]:
