@@ -8,8 +8,7 @@ SPACY_NER_PLUGIN_SCREENSHOTS=docs to write the README's screenshots to docs/.
 
 import pytest
 
-# The app extra (pip install -e '.[app]'; .ci/run installs it).
-pytest.importorskip("sqlalchemy")
+# The app extra's server (pip install -e '.[app]'; .ci/run installs it).
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 

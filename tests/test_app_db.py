@@ -1,13 +1,8 @@
-# ruff: noqa: E402
 """The annotation database on SQLite and PostgreSQL, and `dataset:NAME` inputs."""
 
-import pytest
-
-# The app extra (pip install -e '.[app]'; .ci/run installs it).
-pytest.importorskip("sqlalchemy")
-
-
 import threading
+
+import pytest
 
 from spacy_ner_plugin.annotations.gold import read_gold_docs
 from spacy_ner_plugin.annotations.ingest import check_inputs, parse_input

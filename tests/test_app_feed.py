@@ -1,14 +1,8 @@
-# ruff: noqa: E402
 """The app's plain-Python parts: feed, recipes, teach session and review tasks."""
-
-import pytest
-
-# The app extra (pip install -e '.[app]'; .ci/run installs it).
-pytest.importorskip("sqlalchemy")
-
 
 import itertools
 
+import pytest
 import spacy
 import srsly
 

@@ -3,8 +3,7 @@
 
 import pytest
 
-# The app extra (pip install -e '.[app]'; .ci/run installs it).
-pytest.importorskip("sqlalchemy")
+# The app extra's server (pip install -e '.[app]'; .ci/run installs it).
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 pytest.importorskip("httpx")

@@ -1,20 +1,16 @@
-# ruff: noqa: E402
 """Datasets by name: `db-in DATASET FILE`, `db-out DATASET FILE`, and `dataset:NAME` inputs of
 `data-to-spacy`, `stats`, `review` and `evaluate`, all on a temporary SQLite file."""
 
-import pytest
-
-# The app extra (pip install -e '.[app]'; .ci/run installs it).
-pytest.importorskip("sqlalchemy")
-
 import json
 
+import pytest
 import srsly
 from typer.testing import CliRunner
 
 from spacy_ner_plugin.annotations.counts import ConversionCounts
 from spacy_ner_plugin.cli import app
 from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
+from spacy_ner_plugin.cli.datasets import datasets
 from spacy_ner_plugin.cli.db_in import ALREADY_THERE, DUPLICATE, db_in
 from spacy_ner_plugin.cli.db_out import db_out
 from spacy_ner_plugin.cli.evaluate import evaluate
@@ -249,3 +245,18 @@ def test_no_database_is_named_and_not_created(tmp_path, gold):
     assert out.exit_code == 1 and "Dataset not found" in out.output
     assert f"there is no database {missing}" in " ".join(out.output.split())
     assert not missing.parent.exists()
+
+
+def test_datasets_lists_prodigy_like_stats(tmp_path):
+    db = str(tmp_path / "a.sqlite")
+    with Database(db) as database:
+        database.add_answers("gear", [
+            {"text": "a", "answer": "accept", "_session_id": "gear-alice"},
+            {"text": "b", "answer": "reject", "_session_id": "gear-bob"},
+        ])  # fmt: skip
+    (found,) = datasets(db)
+    assert (found.name, found.answers, found.accept, found.reject) == ("gear", 2, 1, 1)
+    result = invoke("datasets", "--db", db)
+    assert result.exit_code == 0 and "gear" in result.output and "1 datasets" in result.output
+    result = invoke("datasets", "--db", db, "--json")
+    assert json.loads(result.output)[0]["sessions"] == ["gear-alice", "gear-bob"]

@@ -8,7 +8,7 @@ import typer
 
 from ._util import app, db_option, printer, reports_errors
 
-if TYPE_CHECKING:  # the database needs the app extra: imported when used
+if TYPE_CHECKING:  # SQLAlchemy is imported when used, not by every command
     from ..db.database import DatasetStats
 
 

@@ -98,7 +98,7 @@ def db_in(
     conll = {"scheme": choice(Scheme, scheme, "--scheme").value, "n_sents": n_sents}
     if input_format:
         input_format = choice(InputFormat, input_format, "--input-format").value
-    from ..db.database import Database, check_dataset_name, safe_url  # needs the app extra
+    from ..db.database import Database, check_dataset_name, safe_url  # SQLAlchemy: when used
 
     check_dataset_name(dataset)
     counts = ConversionCounts()

@@ -144,7 +144,7 @@ def source_spec(source: Union[str, Path], db: str | None = None) -> InputSpec:
     if spec.dataset is None and not spec.path.exists():
         try:
             reason = missing_dataset(str(source), db)
-        except PluginError as err:  # no app extra, or no database to look in
+        except PluginError as err:  # no database to look in
             reason = f"{err.title}: {err.text}"
         if reason is not None:
             raise PluginError("Input not found", f"{source}: no such file, and dataset {reason}")

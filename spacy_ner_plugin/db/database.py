@@ -20,18 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Set, Tuple, TypeVar
 
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+
 from ..errors import PluginError, UsageError
 from ..io.hashing import set_hashes
 from ..io.records import json_line
-
-try:
-    import sqlalchemy as sa
-    from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-except ImportError as err:  # pragma: no cover - the app extra is missing
-    raise PluginError(
-        "The annotation database needs SQLAlchemy",
-        "install the app extra: pip install 'spacy_ner_plugin[app]'",
-    ) from err
 
 DB_ENV = "SPACY_NER_PLUGIN_DB"
 DEFAULT_DB = "annotations.sqlite"
@@ -160,7 +154,12 @@ class Database:
             options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         try:
             self.engine = sa.create_engine(self.url, **options)
-        except (SQLAlchemyError, ImportError) as err:
+        except ImportError as err:  # the database's driver: psycopg comes with the app extra
+            raise UsageError(
+                f"Cannot open the database {safe_url(self.url)}: {err}",
+                "PostgreSQL needs psycopg 3: pip install 'spacy_ner_plugin[app]'",
+            ) from err
+        except SQLAlchemyError as err:
             raise UsageError(f"Cannot open the database {safe_url(self.url)}", str(err)) from err
         if self.is_sqlite:
             _sqlite_transactions(self.engine)
