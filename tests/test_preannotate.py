@@ -1,9 +1,6 @@
 import json
-import os
-import shutil
 import subprocess
 import sys
-import zipfile
 
 import pytest
 import spacy
@@ -22,8 +19,6 @@ from spacy_ner_plugin.preannotate.preannotator import (
     Preannotator,
 )
 from spacy_ner_plugin.preannotate.suggesters import create_pattern_suggester
-
-from .conftest import ROOT
 
 PATTERNS = [
     {"label": "BRAND", "pattern": "Osprey", "id": "osprey"},
@@ -390,40 +385,3 @@ def test_base_model_option_suggests_the_models_entities(trained_model, write_jso
     assert [(s["label"], s["source"]) for s in task["spans"]] == [("BRAND", str(trained_model))]
     out = CliRunner().invoke(app, [*args[:3], "--model", str(trained_model)])
     assert out.exit_code == 2 and "No such option '--model'" in out.output  # now --base-model
-
-
-@pytest.mark.slow  # builds and installs a wheel
-def test_built_in_config_is_package_data_found_after_install(tmp_path):
-    """A wheel (a non-editable install) ships default_config.cfg and `read_config` finds it."""
-    pytest.importorskip("setuptools")
-    source = tmp_path / "source"
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source / name)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    shutil.copytree(ROOT / "spacy_ner_plugin", source / "spacy_ner_plugin", ignore=ignore)
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    wheel = [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist")]
-    subprocess.run([*wheel, str(source)], check=True, capture_output=True, cwd=tmp_path)
-    (wheel_path,) = (tmp_path / "dist").glob("*.whl")
-    with zipfile.ZipFile(wheel_path) as archive:
-        assert "spacy_ner_plugin/preannotate/default_config.cfg" in archive.namelist()
-    site = tmp_path / "site"
-    install = [*pip, "install", "--no-deps", "--no-index", "--target", str(site)]
-    subprocess.run([*install, str(wheel_path)], check=True, capture_output=True, cwd=tmp_path)
-    code = (
-        "from spacy_ner_plugin.preannotate import preannotator as p;"
-        "print(p.DEFAULT_CONFIG_PATH.resolve());"
-        "print(p.read_config()['preannotate']['overlaps'])"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(site)},
-        check=True,
-    )
-    path, overlaps = out.stdout.split()
-    assert path == str((site / "spacy_ner_plugin" / "preannotate" / "default_config.cfg").resolve())
-    assert overlaps == "longest"

@@ -1,17 +1,31 @@
-"""End to end: the project template runs its `all` workflow from a fresh copy."""
+"""End to end as a user who installs the wheel: a fresh venv, a core install (no extras), `init`,
+then the template's `all` workflow."""
 
 import json
 import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
+from spacy_ner_plugin.cli.init import template_files
+
 from .conftest import ROOT
 
-TEMPLATE = ["project.yml", "configs", "assets", "scripts"]
+# What building the wheel reads: the package, and the files its template/ links to.
+SOURCE = [
+    "pyproject.toml",
+    "README.md",
+    "spacy_ner_plugin",
+    "project.yml",
+    "configs",
+    "scripts",
+    "assets",
+]
 # Enough training steps for a real model (about 0.87 F on the sample's dev set when measured),
 # few enough that the whole workflow runs in a couple of minutes.
 SHRUNK_VARS = {
@@ -21,27 +35,82 @@ SHRUNK_VARS = {
     "curve_eval_frequency": 4,
     "pretrain_max_epochs": 1,
 }
+pytestmark = pytest.mark.slow  # builds a wheel, installs it with spaCy into a new venv
 
 
-@pytest.mark.slow
-def test_all_workflow_runs_on_a_copy_of_the_template(tmp_path):
-    project = tmp_path / "project"
-    project.mkdir()
-    for name in TEMPLATE:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, project / name)
-        else:
-            shutil.copy(source, project / name)
-    overrides = [arg for key, value in SHRUNK_VARS.items() for arg in (f"--vars.{key}", str(value))]
-    cmd = [sys.executable, "-m", "spacy", "project", "run", "all", str(project), *overrides]
-    # the package of this checkout, whichever checkout `pip install -e` pointed at
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-    }
-    out = subprocess.run(cmd, capture_output=True, text=True, cwd=project, env=env)
+def run(*args: object, cwd: Path, **kwargs) -> subprocess.CompletedProcess:
+    """Run a command outside this checkout's environment; fail with its output."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    out = subprocess.run(
+        [str(a) for a in args], capture_output=True, text=True, cwd=cwd, env=env, **kwargs
+    )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A wheel built the standard way (pip, in an isolated build environment), from a copy of
+    the source so that no earlier build/ folder of this checkout leaks into it."""
+    source = tmp_path_factory.mktemp("source")
+    for name in SOURCE:
+        if (ROOT / name).is_dir():
+            ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+            shutil.copytree(ROOT / name, source / name, symlinks=True, ignore=ignore)
+        else:
+            shutil.copy(ROOT / name, source / name)
+    dist = tmp_path_factory.mktemp("dist")
+    run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", dist, source, cwd=dist)
+    (path,) = dist.glob("*.whl")
+    return path
+
+
+@pytest.fixture(scope="module")
+def python(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Path:
+    """The Python of a new venv with the wheel installed, and its dependencies, no extras."""
+    venv = tmp_path_factory.mktemp("venv")
+    run(sys.executable, "-m", "venv", venv, cwd=venv)
+    python = venv / "bin" / "python"
+    run(python, "-m", "pip", "install", "-q", "--disable-pip-version-check", wheel, cwd=venv)
+    return python
+
+
+def test_the_wheel_ships_the_template_the_app_and_the_default_config(wheel):
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    assert "spacy_ner_plugin/preannotate/default_config.cfg" in names
+    for page in ("index.html", "app.js", "style.css"):
+        assert f"spacy_ner_plugin/app/static/{page}" in names
+    shipped = {n.removeprefix("spacy_ner_plugin/template/") for n in names if "/template/" in n}
+    assert shipped == {rel.as_posix() for rel in template_files()}
+
+
+def test_a_core_install_resolves_every_name_and_keeps_datasets(python, tmp_path):
+    code = (
+        "import importlib.util, spacy\n"
+        "from importlib.metadata import distribution\n"
+        "assert importlib.util.find_spec('fastapi') is None, 'a core install has no server'\n"
+        "for ep in distribution('spacy_ner_plugin').entry_points:\n"
+        "    if ep.group.startswith('spacy_'):\n"
+        "        getattr(spacy.registry, ep.group[6:]).get(ep.name)\n"
+        "        print(ep.name)\n"
+    )
+    out = run(python, "-c", code, cwd=tmp_path)
+    assert "spacy_ner_plugin.ner.teach.v1" in out.stdout.split()
+    db = tmp_path / "answers.sqlite"
+    step = [python, "-m", "spacy_ner_plugin"]
+    sample = ROOT / "assets" / "sample" / "train.jsonl"
+    run(*step, "db-in", "hikes", sample, "--db", db, cwd=tmp_path)
+    out = run(*step, "datasets", "--db", db, "--json", cwd=tmp_path)
+    (found,) = json.loads(out.stdout)
+    assert (found["name"], found["answers"]) == ("hikes", 400)
+
+
+def test_init_writes_a_project_whose_all_workflow_runs(python, tmp_path):
+    project = tmp_path / "project"
+    run(python, "-m", "spacy_ner_plugin", "init", project, cwd=tmp_path)
+    overrides = [arg for key, value in SHRUNK_VARS.items() for arg in (f"--vars.{key}", str(value))]
+    out = run(python, "-m", "spacy", "project", "run", "all", project, *overrides, cwd=project)
     assert (project / "training" / "sample" / "model-best" / "meta.json").exists()
     assert (project / "training" / "sample" / "pretrain" / "model-last.bin").exists()
     # preannotate: one task per sentence of the 1,200 raw texts, with the patterns' matches

@@ -11,6 +11,7 @@ from .db_out import db_out
 from .evaluate import evaluate
 from .evaluate_patterns import evaluate_patterns
 from .fill_binary import fill_binary
+from .init import init
 from .preannotate import preannotate
 from .pretrain import pretrain
 from .review import review
@@ -34,6 +35,7 @@ __all__ = [
     "teach",
     "evaluate_patterns",
     "fill_binary",
+    "init",
     "preannotate",
     "review",
     "train_curve",
