@@ -34,6 +34,19 @@ def test_readme_starts_with_the_two_commands_for_a_fresh_machine():
     ]
 
 
+def test_python_floor_is_the_same_in_pyproject_ruff_and_the_readme():
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf8")
+    (requires,) = re.findall(r'^requires-python = "(.+)"$', pyproject, flags=re.M)
+    floor = re.match(r">=3\.(\d+),<3\.(\d+)$", requires)
+    assert floor, requires
+    low, high = int(floor.group(1)), int(floor.group(2)) - 1
+    assert re.findall(r'^target-version = "(.+)"$', pyproject, flags=re.M) == [f"py3{low}"]
+    classifiers = re.findall(r'"Programming Language :: Python :: 3\.(\d+)"', pyproject)
+    assert [int(c) for c in classifiers] == list(range(low, high + 1))
+    readme = (ROOT / "README.md").read_text(encoding="utf8")
+    assert f"Python 3.{low} to 3.{high}" in readme and f'`requires-python = "{requires}"`' in readme
+
+
 def slug(heading: str) -> str:
     """GitHub's anchor for a heading: lower case, punctuation dropped, spaces as dashes."""
     return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
