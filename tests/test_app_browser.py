@@ -40,9 +40,7 @@ FLAGS = [
 ]
 pytestmark = [
     pytest.mark.slow,  # a real browser and server per test
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="no /usr/bin/chromium"
-    ),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no /usr/bin/chromium"),
 ]
 TEXTS = [
     "We hiked the John Muir Trail with Osprey packs",
