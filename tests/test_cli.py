@@ -35,14 +35,14 @@ def test_help_lists_every_step_with_a_description():
 
 def test_bad_record_is_reported_with_file_and_line(write_jsonl, tmp_path):
     path = write_jsonl([{"text": "Good text"}, {"text": "Bad", "answer": "perhaps"}])
-    out = invoke("data-to-spacy", str(path), str(tmp_path / "out"), "--eval-split", "0")
+    out = invoke("data-to-spacy", str(path), "-o", str(tmp_path / "out"), "--eval-split", "0")
     assert out.exit_code == 0, out.output
     assert f"{path}:2 [answer] unknown answer" in out.output.replace("\n", " ")
 
 
 def test_strict_mode_exits_with_the_location(write_jsonl, tmp_path):
     path = write_jsonl([{"text": "Good text"}, "{oops"])
-    out = invoke("data-to-spacy", str(path), str(tmp_path / "out"), "--strict")
+    out = invoke("data-to-spacy", str(path), "-o", str(tmp_path / "out"), "--strict")
     assert out.exit_code == 1
     assert f"{path}:2" in out.output and not (tmp_path / "out").exists()
 
@@ -53,7 +53,7 @@ def invoke(*args: str) -> Result:
 
 def test_bad_choice_exits_2_with_typers_message(write_jsonl, tmp_path):
     path = write_jsonl([{"text": "Good text"}])
-    out = invoke("data-to-spacy", str(path), str(tmp_path / "out"), "--align", "sideways")
+    out = invoke("data-to-spacy", str(path), "-o", str(tmp_path / "out"), "--align", "sideways")
     assert out.exit_code == 2
     assert "Invalid value for '--align'" in out.output and "sideways" in out.output
     out = invoke("db-in", "ds", str(path), "--kind", "silver")
@@ -66,7 +66,7 @@ def test_bad_choice_exits_2_with_typers_message(write_jsonl, tmp_path):
 @pytest.mark.parametrize(
     "step,args",
     [
-        ("data-to-spacy", ["{missing}", "{tmp}/OUT"]),
+        ("data-to-spacy", ["{missing}", "-o", "{tmp}/OUT"]),
         ("db-in", ["ds", "{missing}", "--db", "{tmp}/a.sqlite"]),
         ("db-out", ["{missing}", "{tmp}/OUT.jsonl", "--db", "{tmp}/a.sqlite"]),
         ("stats", ["{missing}"]),
@@ -85,10 +85,10 @@ def test_renamed_options_label_and_input_format(write_jsonl, tmp_path):
     records.append(task("A typo label Osprey", "Osprey", label="BRNAD"))
     path = write_jsonl(records)
     options = ["-l", "BRAND,TRAIL", "--input-format", "prodigy", "--eval-split", "0"]
-    out = invoke("data-to-spacy", str(path), str(tmp_path / "out"), *options)
+    out = invoke("data-to-spacy", str(path), "-o", str(tmp_path / "out"), *options)
     assert out.exit_code == 0, out.output
     assert "BRNAD" in (tmp_path / "out" / "rejects.jsonl").read_text()
-    old = invoke("data-to-spacy", str(path), str(tmp_path / "old"), "--labels", "BRAND")
+    old = invoke("data-to-spacy", str(path), "-o", str(tmp_path / "old"), "--labels", "BRAND")
     assert old.exit_code == 2 and "No such option" in old.output
 
 

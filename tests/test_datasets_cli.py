@@ -161,11 +161,11 @@ def test_data_to_spacy_reads_datasets_like_files(gold, write_jsonl, db, tmp_path
     eval_file = write_jsonl([task("Osprey on the trail", "Osprey")], "eval.jsonl")
     db_in("gear", gold, db=db)
     db_in("gear_eval", eval_file, db=db)
-    out = invoke("data-to-spacy", gold, tmp_path / "files", "--eval", eval_file)
+    out = invoke("data-to-spacy", gold, "-o", tmp_path / "files", "--eval", eval_file)
     assert out.exit_code == 0, out.output
     runs = {
-        "option": ["dataset:gear", tmp_path / "option", "--eval", "dataset:gear_eval"],
-        "prefix": ["dataset:gear", "eval:dataset:gear_eval", tmp_path / "prefix"],
+        "option": ["dataset:gear", "-o", tmp_path / "option", "--eval", "dataset:gear_eval"],
+        "prefix": ["dataset:gear", "eval:dataset:gear_eval", "-o", tmp_path / "prefix"],
     }
     for name, args in runs.items():
         out = invoke("data-to-spacy", *args, "--db", db)
@@ -192,7 +192,9 @@ def test_review_of_two_datasets(write_jsonl, db, tmp_path):
     bob = [task("I love Osprey packs", "Osprey"), task("Deuter bags")]
     db_in("alice", write_jsonl(alice, "alice.jsonl"), db=db)
     db_in("bob", write_jsonl(bob, "bob.jsonl"), db=db)
-    out = invoke("review", "dataset:alice", "dataset:bob", tmp_path / "out.jsonl", "-A", "--db", db)
+    out = invoke(
+        "review", "dataset:alice", "dataset:bob", "-o", tmp_path / "out.jsonl", "-A", "--db", db
+    )
     assert out.exit_code == 0, out.output
     result = review(["dataset:alice", "dataset:bob"], tmp_path / "r.jsonl", auto_accept=True, db=db)
     assert list(result.agreement["annotators"]) == ["alice", "bob"]  # the dataset names
@@ -217,11 +219,11 @@ def test_evaluate_on_a_dataset_equals_the_file(trained_model, write_jsonl, db, t
 @pytest.mark.parametrize(
     "args",
     [
-        ["data-to-spacy", "dataset:nope", "{tmp}/out"],
-        ["data-to-spacy", "{gold}", "{tmp}/out", "--eval", "dataset:nope"],
-        ["data-to-spacy", "{gold}", "eval:dataset:nope", "{tmp}/out"],
+        ["data-to-spacy", "dataset:nope", "-o", "{tmp}/out"],
+        ["data-to-spacy", "{gold}", "-o", "{tmp}/out", "--eval", "dataset:nope"],
+        ["data-to-spacy", "{gold}", "eval:dataset:nope", "-o", "{tmp}/out"],
         ["stats", "{gold}", "dataset:nope"],
-        ["review", "dataset:nope", "dataset:gear", "{tmp}/out.jsonl"],
+        ["review", "dataset:nope", "dataset:gear", "-o", "{tmp}/out.jsonl"],
         ["db-out", "nope", "{tmp}/out.jsonl"],
         ["db-out", "dataset:nope", "{tmp}/out.jsonl"],
         ["evaluate", "no_model", "dataset:nope"],

@@ -72,3 +72,14 @@ def test_evaluate_of_a_missing_file_raises_a_plugin_error(ruler_model, tmp_path)
 
     with pytest.raises(PluginError, match="Input not found"):
         evaluate(str(ruler_model), tmp_path / "missing.jsonl")
+
+
+def test_error_examples_carry_the_input_files_input_hash(ruler_model, write_jsonl):
+    from spacy_ner_plugin.io.hashing import text_hash
+
+    # Prodigy's hashes are its own: a user finds the text by the file's `_input_hash`
+    records = [{**record, "_input_hash": 1000 + i} for i, record in enumerate(EVAL[:4])]
+    records += EVAL[4:]  # no `_input_hash`: ours
+    scores = evaluate(str(ruler_model), write_jsonl(records))
+    found = {example["input_hash"] for example in scores["errors"]["examples"]}
+    assert found == {1002, 1003, text_hash(EVAL[4]["text"])}

@@ -113,3 +113,37 @@ def test_a_gold_set_without_entities_gets_advice_instead_of_a_crash(write_jsonl)
     patterns = write_jsonl([{"label": "BRAND", "pattern": "Osprey"}], name="patterns.jsonl")
     result = evaluate_patterns(patterns, gold)
     assert result["ents_f"] is None and result["advice"].startswith("Nothing to score")
+
+
+@pytest.mark.parametrize(
+    "p,r,says,not_says",
+    [
+        # drugs: precise enough to pre-annotate, but 71.5% of the entities are missed
+        (0.837, 0.285, ["miss most entities (R 28.5)", "add patterns"], []),
+        (0.96, 0.32, ["miss most entities (R 32.0)", "add patterns"], ["over-match"]),
+        (0.5, 0.95, ["over-match (P 50.0)"], ["miss"]),
+        (0.4, 0.3, ["miss most entities (R 30.0)", "over-match (P 40.0)"], []),
+    ],
+)
+def test_advice_names_the_figure_that_falls_short(p, r, says, not_says):
+    advice = advise(p, r, 2 * p * r / (p + r), threshold=0.9)
+    for text in says:
+        assert text in advice
+    for text in not_says:
+        assert text not in advice
+    # the lower figure is the main problem and comes first
+    if "over-match" in advice and "miss" in advice:
+        first, second = ("miss", "over-match") if r < p else ("over-match", "miss")
+        assert advice.index(first) < advice.index(second)
+
+
+def test_printed_advice_of_patterns_that_miss_entities(write_jsonl, capsys):
+    gold = write_jsonl(
+        [task("My osprey pack and Deuter bag", "osprey", "Deuter"), task("A Rab coat", "Rab")],
+        name="gold.jsonl",
+    )
+    patterns = write_jsonl(PATTERNS, name="patterns.jsonl")
+    result = evaluate_patterns(patterns, gold, silent=False)
+    assert (result["ents_p"], result["ents_r"]) == (1.0, 1 / 3)
+    printed = " ".join(capsys.readouterr().out.split())  # the printer wraps long lines
+    assert "miss most entities (R 33.3)" in printed and "over-match" not in printed

@@ -202,7 +202,7 @@ def check_data_to_spacy(data: Tuple[str, bytes, Dict[int, str], List[int]]) -> N
     with tempfile.TemporaryDirectory() as tmp:
         source, out = Path(tmp) / name, Path(tmp) / "corpus"
         source.write_bytes(content)
-        code, output = invoke(["data-to-spacy", source, out])
+        code, output = invoke(["data-to-spacy", source, "--output", out])
         if code:
             failure_names(output, source)
             assert not good, output  # a good record always makes a training doc
@@ -394,7 +394,7 @@ def check_fill_binary(data: Tuple[str, Any]) -> None:
             records = Path(tmp) / "binary.jsonl"
             records.write_bytes(b"\n".join(json.dumps(r).encode("utf8", "surrogatepass")
                                            for r in payload))  # fmt: skip
-            code, output = invoke(["data-to-spacy", records, Path(tmp) / "corpus"])
+            code, output = invoke(["data-to-spacy", records, "--output", Path(tmp) / "corpus"])
             if code:
                 failure_names(output, records)
                 return

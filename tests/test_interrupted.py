@@ -53,7 +53,7 @@ def steps(tmp: Path):
         ),
         (
             "data-to-spacy",
-            ["data-to-spacy", str(SAMPLE / "train.jsonl"), str(corpus)],
+            ["data-to-spacy", str(SAMPLE / "train.jsonl"), "--output", str(corpus)],
             [
                 corpus / name
                 for name in (
@@ -87,6 +87,7 @@ def steps(tmp: Path):
                 "review",
                 str(SAMPLE / "train.jsonl"),
                 str(SAMPLE / "annotator_b.jsonl"),
+                "--output",
                 str(tmp / "reviewed.jsonl"),
                 "--conflicts",
                 str(tmp / "conflicts.jsonl"),

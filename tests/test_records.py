@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from spacy_ner_plugin.io.records import InvalidRecord, get_answer, get_text, read_jsonl
@@ -38,3 +40,48 @@ def test_get_answer_defaults_to_accept_and_rejects_unknown():
     assert get_answer({"answer": "ignore"}) == "ignore"
     with pytest.raises(InvalidRecord, match="unknown answer"):
         get_answer({"answer": "maybe"})
+
+
+TOKENS_PAST_THE_END = [{"text": "ab", "start": 0, "end": 2}, {"text": "x", "start": 3, "end": 4}]
+
+
+def test_tokens_past_the_end_of_the_text_reject_their_line_naming_tokens(write_jsonl):
+    from spacy_ner_plugin.annotations.formats import read_records
+
+    beyond = {"text": "ab", "tokens": TOKENS_PAST_THE_END}
+    lines = list(read_records(write_jsonl([{"text": "ok"}, beyond, {"text": "fine"}])))
+    assert [line.line for line in lines] == [1, 2, 3]
+    reject = lines[1].reject
+    assert reject is not None and reject.field == "tokens" and "out of range" in reject.reason
+    assert lines[0].record is not None and lines[2].record is not None
+
+
+def test_tokens_short_of_the_end_of_the_text_say_where_they_stop():
+    from spacy_ner_plugin.io.validation import check_tokens
+
+    with pytest.raises(InvalidRecord, match="tokens end at 2, before the end of the text") as err:
+        check_tokens("ab cd", [{"text": "ab", "start": 0, "end": 2}])
+    assert err.value.field == "tokens"
+
+
+@pytest.mark.parametrize("answer", [7, None, "maybe", ["accept"]])
+def test_a_span_answer_that_is_no_answer_rejects_its_line_naming_the_span(write_jsonl, answer):
+    from spacy_ner_plugin.annotations.formats import read_records
+
+    odd = {"text": "Osprey pack", "spans": [{"start": 0, "end": 6, "label": "B", "answer": answer}]}
+    good = {"text": "Osprey pack", "spans": [{"start": 0, "end": 6, "label": "B"}]}
+    _, bad = read_records(write_jsonl([good, odd]))
+    assert bad.reject is not None and bad.reject.field == "spans.0.answer" and bad.line == 2
+    assert "unknown answer" in bad.reject.reason
+
+
+@pytest.mark.parametrize("bad", [b'{"text": "caf\xe9"}', b"\x00\x00", b"\xff\xfe\x00garbage{"])
+def test_one_bad_line_after_a_stray_utf16_bom_does_not_turn_the_file_into_utf16(tmp_path, bad):
+    good = [json.dumps({"text": f"Good {i} K\u00f6ln"}).encode("utf8") for i in range(3)]
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\xff\xfe" + b"\n".join([b'{"text": "Osprey"}', good[0], bad, *good[1:]]))
+    lines = list(read_jsonl(path))
+    assert [line.line for line in lines] == [1, 2, 3, 4, 5]
+    texts = [line.record["text"] for line in lines if line.record is not None]
+    assert texts == ["Osprey", "Good 0 K\u00f6ln", "Good 1 K\u00f6ln", "Good 2 K\u00f6ln"]
+    assert lines[2].reject is not None and lines[2].reject.line == 3

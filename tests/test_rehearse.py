@@ -176,6 +176,8 @@ def test_data_to_spacy_rehearses_the_base_labels_in_training_texts_only(
 
 def test_rehearse_without_a_base_model_is_a_usage_error(write_jsonl, tmp_path):
     path = write_jsonl([_trail("On the Pennine Way", 7, 18)])
-    out = CliRunner().invoke(app, ["data-to-spacy", str(path), str(tmp_path / "o"), "--rehearse"])
+    out = CliRunner().invoke(
+        app, ["data-to-spacy", str(path), "-o", str(tmp_path / "o"), "--rehearse"]
+    )
     assert out.exit_code == 2 and "--rehearse needs --base-model" in out.output
     assert not (tmp_path / "o").exists() and "Traceback" not in out.output

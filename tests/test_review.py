@@ -65,9 +65,11 @@ def test_each_policy_settles_the_conflict(three, tmp_path, policy, chosen):
 
 
 def test_without_a_policy_conflicts_go_to_the_conflicts_file(three, tmp_path):
-    review(three, tmp_path / "out.jsonl", conflicts=tmp_path / "c.jsonl", auto_accept=True)
+    # (c.jsonl is annotator c's input: the conflicts once overwrote it)
+    conflicts = tmp_path / "conflicts.jsonl"
+    review(three, tmp_path / "out.jsonl", conflicts=conflicts, auto_accept=True)
     (settled,) = read(tmp_path / "out.jsonl")
-    (conflict,) = read(tmp_path / "c.jsonl")
+    (conflict,) = read(conflicts)
     assert settled["text"] == AGREED and settled["versions"][0]["sessions"] == ["a", "b", "c"]
     assert conflict["text"] == PCT
     assert (conflict["answer"], conflict["_review_status"]) == ("ignore", "conflict")
@@ -89,7 +91,10 @@ def test_majority_tie_and_preferred_annotator_absent_stay_conflicts(three, tmp_p
     assert [r["_review_reason"] for r in read(tmp_path / "tie.conflicts.jsonl")] == [
         "majority: tie between versions"
     ]
-    review(three, tmp_path / "zed.jsonl", policy="prefer:zed")
+    # zed answered only AGREED, so PCT, where a, b and c disagree, stays a conflict
+    zed = three[0].parent / "zed_answers.jsonl"
+    zed.write_text(json.dumps({**task(AGREED, "Osprey"), "_annotator_id": "zed"}) + "\n")
+    review([*three, zed], tmp_path / "zed.jsonl", policy="prefer:zed")
     (conflict,) = read(tmp_path / "zed.conflicts.jsonl")
     assert conflict["_review_reason"] == "none of the preferred annotators answered"
 
@@ -319,7 +324,7 @@ def test_consistency_findings(write_jsonl, tmp_path):
 
 def test_bad_options_exit_with_usage_errors(three, tmp_path):
     runner = CliRunner()
-    args = ["review", *map(str, three), str(tmp_path / "out.jsonl")]
+    args = ["review", *map(str, three), "--output", str(tmp_path / "out.jsonl")]
     assert runner.invoke(app, [*args, "--policy", "loudest"]).exit_code == 2
     assert runner.invoke(app, [*args, "--input-format", "xml"]).exit_code == 2
     with pytest.raises(UsageError):
@@ -330,3 +335,59 @@ def test_bad_options_exit_with_usage_errors(three, tmp_path):
         "agreed": 1,
         "policy majority": 1,
     }
+
+
+def test_prefer_an_annotator_no_input_has_is_a_usage_error_naming_the_annotators(three, tmp_path):
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(UsageError, match="zed") as err:
+        review(three, out, policy="prefer:zed,zoe")
+    assert "a, b, c" in str(err.value)
+    assert not out.exists() and not (tmp_path / "out.conflicts.jsonl").exists()
+
+
+def test_prefer_an_annotator_who_reviewed_nothing_is_told_apart_from_the_versions_sessions(
+    write_jsonl, tmp_path
+):
+    # the reviewer's own session is no annotator: only the versions' sessions can be preferred
+    path = write_jsonl([PRODIGY_REVIEW], "prodigy_review.jsonl")
+    with pytest.raises(UsageError, match="news-alex, news-sam, news-kim"):
+        review([path], tmp_path / "out.jsonl", policy="prefer:news_review-jo", from_versions=True)
+
+
+def _by_session_id(record):
+    """A Prodigy review record whose versions name their annotator by `_session_id` only."""
+    versions = [
+        {**{k: v for k, v in version.items() if k != "sessions"}, "_session_id": session}
+        for version, session in zip(record["versions"], ["news-alex", "news-kim"])
+    ]
+    return {**record, "versions": versions}
+
+
+@pytest.mark.parametrize("record", [PRODIGY_REVIEW, _by_session_id(PRODIGY_REVIEW)])
+def test_from_versions_readjudicates_a_prodigy_review_export(write_jsonl, tmp_path, record):
+    path = write_jsonl([record], "prodigy_review.jsonl")
+    result = review([path], tmp_path / "out.jsonl", policy="prefer:news-kim", from_versions=True)
+    (out,) = read(tmp_path / "out.jsonl")
+    assert spans_of(out) == ["Osprey pack"]  # news-kim's version, not the reviewer's decision
+    assert (out["answer"], out["_review_status"]) == ("accept", "policy prefer")
+    assert result.units == {"policy prefer": 1}
+    assert {s for v in out["versions"] for s in v["sessions"]} == set(
+        result.agreement["annotators"]
+    )
+    assert result.agreement["pairs"] and result.notes == []
+    # without a policy, the versions are a conflict again, for a person to settle
+    result = review([path], tmp_path / "again.jsonl", from_versions=True)
+    (conflict,) = read(tmp_path / "again.conflicts.jsonl")
+    assert (conflict["answer"], conflict["_review_status"]) == ("ignore", "conflict")
+    assert result.units == {"conflict": 1}
+
+
+def test_reviewed_input_is_reported_with_the_from_versions_hint(write_jsonl, tmp_path, capsys):
+    path = write_jsonl([PRODIGY_REVIEW], "prodigy_review.jsonl")
+    report = tmp_path / "report.json"
+    result = review([path], tmp_path / "out.jsonl", policy="majority", report=report, silent=False)
+    assert result.units == {"reviewed": 1}
+    (note,) = result.notes
+    assert "1 text" in note and "already reviewed" in note and "--from-versions" in note
+    assert json.loads(report.read_text())["notes"] == [note]
+    assert "--from-versions" in capsys.readouterr().out

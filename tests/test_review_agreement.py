@@ -9,6 +9,8 @@ Binary questions q1..q4: a accept accept reject reject; b accept reject reject r
 c accept accept accept reject.
 """
 
+import json
+
 import pytest
 
 from spacy_ner_plugin.cli.review import review
@@ -149,3 +151,52 @@ def test_two_annotators_have_no_alpha(write_jsonl, tmp_path):
     figures = review(paths, tmp_path / "out.jsonl").agreement
     assert figures["krippendorff_alpha"]["alpha"] is None
     assert len(figures["pairs"]) == 1
+
+
+DRUGS = ["Took aspirin and ibuprofen", "No more codeine for me", "Metformin twice a day"]
+
+
+def test_one_label_reports_positive_agreement_not_a_kappa_without_o(write_jsonl, tmp_path, capsys):
+    # a and b agree on 3 of a's 4 DRUG tokens; b misses "ibuprofen". Without the both-O tokens
+    # only DRUG/DRUG (3) and DRUG/O (1) are left, so kappa there is (3/4 - 3/4) / (1 - 3/4) = 0
+    # however well they agree; positive specific agreement is 2*3 / (4 + 3) = the span F.
+    spans = {"a": [["aspirin", "ibuprofen"], ["codeine"], ["Metformin"]]}
+    spans["b"] = [["aspirin"], ["codeine"], ["Metformin"]]
+    paths = [
+        write_jsonl(
+            [manual(t, [(e, "DRUG") for e in ents], name) for t, ents in zip(DRUGS, spans[name])],
+            f"{name}.jsonl",
+        )
+        for name in ("a", "b")
+    ]
+    report = tmp_path / "report.json"
+    result = review(paths, tmp_path / "out.jsonl", report=report, silent=False)
+    ab = pair(result.agreement, "a", "b")
+    assert ab["exact"]["f"] == pytest.approx(6 / 7)
+    assert ab["token_kappa_not_both_o"] is None
+    assert "one label" in ab["token_kappa_not_both_o_note"]
+    assert ab["token_positive_agreement"] == pytest.approx(6 / 7)
+    saved = pair(json.loads(report.read_text())["agreement"], "a", "b")
+    assert saved["token_kappa_not_both_o"] is None
+    assert saved["token_positive_agreement"] == pytest.approx(6 / 7)
+    printed = capsys.readouterr().out
+    assert "0.000" not in printed and "0.857" in printed and "one label" in printed
+
+
+def test_one_label_alpha_without_all_o_gives_way_to_positive_agreement(write_jsonl, tmp_path):
+    # a: 4 DRUG tokens; b and c miss "ibuprofen". Per token, the DRUG votes n and the
+    # annotators m: aspirin, codeine, Metformin 3 of 3, ibuprofen 1 of 3 →
+    # sum n(n - 1) / sum n(m - 1) = (3 * 6 + 0) / (3 * 6 + 2) = 18 / 20.
+    spans = {"a": [["aspirin", "ibuprofen"], ["codeine"], ["Metformin"]]}
+    spans["b"] = spans["c"] = [["aspirin"], ["codeine"], ["Metformin"]]
+    paths = [
+        write_jsonl(
+            [manual(t, [(e, "DRUG") for e in ents], name) for t, ents in zip(DRUGS, spans[name])],
+            f"{name}.jsonl",
+        )
+        for name in ("a", "b", "c")
+    ]
+    alpha = review(paths, tmp_path / "out.jsonl").agreement["krippendorff_alpha"]
+    assert alpha["alpha_not_all_o"] is None and "one label" in alpha["alpha_not_all_o_note"]
+    assert alpha["positive_agreement"] == pytest.approx(18 / 20)
+    assert alpha["alpha"] is not None

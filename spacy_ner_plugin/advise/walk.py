@@ -5,7 +5,6 @@ answers it. A decision that does not apply on the user's path is passed on its y
 decision's fact is missing, the walk stops there: the next step is the one that supplies it.
 """
 
-import importlib.util
 import shlex
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Sequence
@@ -101,9 +100,7 @@ def _preannotate(c: Context, output: str) -> str:
 
 
 def _review(c: Context) -> str:
-    if importlib.util.find_spec("spacy_ner_plugin.cli.review") is not None:
-        return f"{PLUGIN} review {c.files()}"
-    return f"{PLUGIN} stats {c.files()}"
+    return f"{PLUGIN} review {c.files()} --output corpus/reviewed.jsonl --consistency"
 
 
 def _model(c: Context) -> str:
@@ -122,7 +119,8 @@ COMMANDS: Dict[str, Callable[[Context], str]] = {
     "annotate_eval": lambda c: _preannotate(c, "corpus/eval_tasks.jsonl"),
     "preannotate": lambda c: _preannotate(c, "corpus/tasks.jsonl"),
     "rehearse": lambda c: (
-        f"{PLUGIN} data-to-spacy {c.files()} corpus --base-model {c.base_model} --rehearse"
+        f"{PLUGIN} data-to-spacy {c.files()} --output corpus --base-model {c.base_model} "
+        "--rehearse"
         f" && python -m spacy train configs/ner_update.cfg --output training "
         f"--paths.base_model {c.base_model} --paths.train corpus/train.spacy "
         "--paths.dev corpus/dev.spacy"

@@ -14,15 +14,18 @@ from typing import Callable, Iterable, Iterator, List, Sequence, Set, Tuple, Uni
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from ..io.hashing import text_hash
 from ..io.records import Reject
 from ..io.shards import read_docbin_docs
 from .counts import ConversionCounts
 from .ingest import InputSpec, detect_input_kinds, ingest, parse_input
-from .merge import Merged, merge_answers
+from .merge import Answer, Merged, merge_answers
 from .partial import is_partial
 from .store import AnswerStore
 
 PathLike = Union[str, Path]
+# where a merged doc keeps its records' own `_input_hash` (Prodigy's are not ours)
+INPUT_HASH_KEY = "spacy_ner_plugin.input_hash"
 
 
 def merged_groups(
@@ -52,10 +55,28 @@ def merged_groups(
                 counts.skipped["text also in eval set"] += len(answers) - len(kept)
             answers = kept
         merged = merge_answers(answers, nlp, align=align, policy=policy, labels=labels)
+        if merged.doc is not None:
+            _keep_input_hash(merged.doc, answers)
         for bad in merged.rejects:
             reject(bad)
         counts.skipped.update(merged.skipped)
         yield is_dev, merged
+
+
+def _keep_input_hash(doc: Doc, answers: Sequence[Answer]) -> None:
+    """Keep the first `_input_hash` the text's records carry on its doc."""
+    for answer in answers:
+        value = answer.record.get("_input_hash")
+        if isinstance(value, int):
+            doc.user_data[INPUT_HASH_KEY] = value
+            return
+
+
+def doc_input_hash(doc: Doc) -> int:
+    """The `_input_hash` of the records a gold doc was merged from, else the hash of its text,
+    so a report names a text the way the user's own files do."""
+    value = doc.user_data.get(INPUT_HASH_KEY)
+    return value if isinstance(value, int) else text_hash(doc.text)
 
 
 def read_gold_docs(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, List, Sequence, Union
 
 from ..constants import BINARY, GOLD
-from ..db.inputs import check_dataset, dataset_name, read_dataset
+from ..db.inputs import check_dataset, database_file, dataset_name, read_dataset
 from ..errors import PluginError, StrictModeError
 from ..io.files import atomic_path
 from ..io.hashing import text_hash
@@ -65,6 +65,13 @@ def read_input(
     if spec.dataset is not None:
         return read_dataset(spec.dataset, spec.db)
     return read_records(spec.path, input_format, **conll_options)
+
+
+def input_paths(specs: Sequence[InputSpec], db: str | None = None) -> List[Path]:
+    """The files that `specs` read: their paths, and the database file of `dataset:` inputs."""
+    paths = [spec.path for spec in specs if spec.dataset is None]
+    databases = {spec.db or db for spec in specs if spec.dataset is not None}
+    return paths + [path for path in map(database_file, databases) if path is not None]
 
 
 def check_inputs(specs: Sequence[InputSpec], db: str | None = None) -> None:

@@ -30,10 +30,10 @@ from ..advise.facts import (
 )
 from ..advise.walk import Context, Walk, next_command, walk
 from ..annotations.gold import read_gold_docs
-from ..annotations.ingest import parse_input
+from ..annotations.ingest import input_paths, parse_input
 from ..binary.rehearse import pipeline_labels
 from ..errors import PluginError, UsageError
-from ..io.files import write_json_atomic
+from ..io.files import check_overwrites, write_json_atomic
 from ._util import app, ensure_inputs_exist, load_tokenizer_pipeline, printer, reports_errors
 from .evaluate_patterns import DEFAULT_THRESHOLD, evaluate_patterns
 
@@ -106,6 +106,8 @@ def advise(
     if not annotations:
         raise UsageError("No annotation files given")
     specs = [parse_input(spec) for spec in annotations]
+    inputs = [*input_paths(specs), eval_path, patterns, base_model, curve, scores, raw]
+    check_overwrites(inputs, [output])
     ensure_inputs_exist(*(spec.path for spec in specs), eval_path, patterns)
     nlp = load_tokenizer_pipeline(lang)
     data = read_annotations(annotations, nlp)

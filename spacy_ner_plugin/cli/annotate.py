@@ -5,7 +5,9 @@ from typing import List
 
 import typer
 
+from ..db.inputs import database_file
 from ..errors import UsageError
+from ..io.files import check_overwrites
 from ._util import app, db_option, import_code, printer, reports_errors, split_labels
 
 
@@ -103,6 +105,7 @@ def annotate(
     msg = printer(silent)
     if model and lang:
         raise UsageError("Give --model or --lang, not both")
+    check_overwrites([source, patterns, model], [database_file(db)])
     try:
         import uvicorn
 

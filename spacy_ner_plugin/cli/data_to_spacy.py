@@ -22,13 +22,14 @@ from ..annotations.ingest import (
     RejectLog,
     check_inputs,
     detect_input_kinds,
+    input_paths,
     parse_input,
 )
 from ..annotations.merge import ConflictPolicy, Merged
 from ..annotations.store import AnswerStore
 from ..binary.rehearse import annotated_labels, pipeline_labels, rehearsal_labels, rehearse_groups
 from ..errors import PluginError, UsageError, choice
-from ..io.files import write_json_atomic
+from ..io.files import check_overwrites, write_json_atomic
 from ..io.shards import DEFAULT_SHARD_SIZE, ShardedDocBinWriter
 from ._util import (
     app,
@@ -40,6 +41,15 @@ from ._util import (
 )
 
 SPLITS = ("train", "dev")
+# What the step writes into its output folder (nothing else there is touched).
+OUTPUT_FILES = {
+    "train": "train.spacy",
+    "dev": "dev.spacy",
+    "labels": "labels.json",
+    "rejects": "rejects.jsonl",
+    "conflicts": "conflicts.jsonl",
+    "span_changes": "span_changes.jsonl",
+}
 MAX_REASONS = 5
 
 
@@ -63,8 +73,11 @@ def data_to_spacy_cli(
         help="Annotation files of any supported format, or dataset:NAME; prefix eval: for a "
         "dedicated eval set, binary: for yes/no answers without _view_id",
     ),
-    output_dir: Path = typer.Argument(
-        ..., help="Directory for train.spacy, dev.spacy, labels.json and the reports"
+    output_dir: Path = typer.Option(
+        ...,
+        "--output",
+        "-o",
+        help="Directory for train.spacy, dev.spacy, labels.json and the reports",
     ),
     eval_path: str = typer.Option(
         "", "--eval", help="Dedicated eval file or dataset:NAME; empty: split the inputs instead"
@@ -194,6 +207,11 @@ def data_to_spacy(
         spec = parse_input(str(eval_path))
         spec.eval = True
         specs.append(spec)
+    output_dir = Path(output_dir)
+    paths = {key: output_dir / name for key, name in OUTPUT_FILES.items()}
+    check_overwrites([*input_paths(specs, db), base_model], paths.values())
+    if output_dir.exists() and not output_dir.is_dir():
+        raise UsageError(f"The output folder {output_dir} is a file", "give a folder")
     check_inputs(specs, db)
     align = choice(AlignMode, align, "--align").value
     conflicts = choice(ConflictPolicy, conflicts, "--conflicts").value
@@ -208,13 +226,12 @@ def data_to_spacy(
     label_set = set(labels) if labels else None
     counts = ConversionCounts()
     result = DataToSpacyResult(counts, {split: Counter() for split in SPLITS})
-    output_dir = Path(output_dir)
     with ExitStack() as stack:
         store = stack.enter_context(AnswerStore(seed))
         rejects = stack.enter_context(RejectLog(counts, strict))
         conflict_log = stack.enter_context(JsonlSpool())
         change_log = stack.enter_context(JsonlSpool())
-        writers = {s: ShardedDocBinWriter(output_dir / f"{s}.spacy", shard_size) for s in SPLITS}
+        writers = {split: ShardedDocBinWriter(paths[split], shard_size) for split in SPLITS}
         groups = merged_groups(
             store,
             specs,
@@ -242,15 +259,12 @@ def data_to_spacy(
             writers[split].close()
             result.paths[split] = writers[split].path
         all_labels = sorted(set(result.labels["train"]) | set(result.labels["dev"]))
-        result.paths["labels"] = output_dir / "labels.json"
-        write_json_atomic(result.paths["labels"], ner_label_data(all_labels))
-        result.paths["rejects"] = output_dir / "rejects.jsonl"
-        rejects.save(result.paths["rejects"])
+        write_json_atomic(paths["labels"], ner_label_data(all_labels))
+        rejects.save(paths["rejects"])
         result.shown_rejects = [str(r) for r in rejects.shown]
-        result.paths["conflicts"] = output_dir / "conflicts.jsonl"
-        conflict_log.save(result.paths["conflicts"])
-        result.paths["span_changes"] = output_dir / "span_changes.jsonl"
-        change_log.save(result.paths["span_changes"])
+        conflict_log.save(paths["conflicts"])
+        change_log.save(paths["span_changes"])
+        result.paths.update({key: paths[key] for key in OUTPUT_FILES if key not in SPLITS})
         result.conflicts, result.span_changes = conflict_log.count, change_log.count
     _print_summary(result, msg)
     return result

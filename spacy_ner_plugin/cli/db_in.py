@@ -14,7 +14,9 @@ from ..annotations.formats.conll import Scheme
 from ..annotations.ingest import RejectLog
 from ..annotations.kinds import AnswerKind
 from ..annotations.normalize import normalize_record
+from ..db.inputs import database_file
 from ..errors import PluginError, choice
+from ..io.files import check_overwrites
 from ..io.records import InvalidRecord, Line, Reject
 from ._util import app, db_option, ensure_inputs_exist, printer, reports_errors
 
@@ -93,6 +95,8 @@ def db_in(
     `InternalError` if the counts do not add up (the last batch is then not committed).
     """
     msg = printer(silent)
+    rejects_output = Path(rejects_output or rejects_path(input_path))
+    check_overwrites([input_path], [rejects_output, database_file(db)])
     ensure_inputs_exist(input_path)
     view_kind = choice(AnswerKind, kind, "--kind").value if kind is not None else None
     conll = {"scheme": choice(Scheme, scheme, "--scheme").value, "n_sents": n_sents}
@@ -123,7 +127,7 @@ def db_in(
         counts.check()
         where = None
         if counts.rejected:
-            where = Path(rejects_output) if rejects_output else rejects_path(input_path)
+            where = rejects_output
             try:
                 rejects.save(where)
             except OSError as err:

@@ -13,12 +13,20 @@ from ..annotations.counts import ConversionCounts
 from ..annotations.docs import AlignMode, record_doc
 from ..annotations.formats import InputFormat, OutputFormat, conll, docbin, prodigy
 from ..annotations.formats.conll import Scheme
-from ..annotations.ingest import InputSpec, RejectLog, check_inputs, parse_input, read_input
+from ..annotations.ingest import (
+    InputSpec,
+    RejectLog,
+    check_inputs,
+    input_paths,
+    parse_input,
+    read_input,
+)
 from ..annotations.kinds import AnswerKind, answer_kind
 from ..annotations.merge import Answer, merge_answers
 from ..annotations.normalize import normalize_record
 from ..db.inputs import PREFIX, missing_dataset
 from ..errors import PluginError, choice
+from ..io.files import check_overwrites
 from ..io.records import InvalidRecord, Line, Reject
 from ._util import app, db_option, load_tokenizer_pipeline, printer, reports_errors
 from .db_in import rejects_path, report_counts
@@ -111,6 +119,7 @@ def db_out(
     msg = printer(silent)
     spec = source_spec(source, db)
     output = Path(output)
+    check_overwrites([*input_paths([spec], db), base_model], [output, rejects_path(output)])
     name = choice(
         OutputFormat,
         output_format or SUFFIXES.get(output.suffix, OutputFormat.conll),

@@ -9,12 +9,12 @@ from spacy.training import Example
 from wasabi import Printer
 
 from ..annotations.gold import read_gold_docs
-from ..annotations.ingest import check_inputs, parse_input
+from ..annotations.ingest import check_inputs, input_paths, parse_input
 from ..errors import PluginError
 from ..evaluation.errors import ERROR_CLASSES, OUTSIDE, error_analysis
 from ..evaluation.errors_html import render_error_page
 from ..evaluation.scoring import score_report
-from ..io.files import atomic_path, write_json_atomic
+from ..io.files import atomic_path, check_overwrites, write_json_atomic
 from ..io.records import Reject
 from ._util import (
     app,
@@ -93,7 +93,9 @@ def evaluate(
     `db`) and classify its errors; return (and optionally save) the scores, with the error
     analysis under "errors"."""
     msg = printer(silent)
-    check_inputs([parse_input(data_path)], db)
+    spec = parse_input(data_path)
+    check_overwrites([*input_paths([spec], db), model], [output, errors_html])
+    check_inputs([spec], db)
     setup_gpu(gpu_id, silent=silent)
     nlp = load_tokenizer_pipeline(base_model=model)
     rejects: List[Reject] = []

@@ -8,10 +8,10 @@ from spacy.tokens import Span
 from spacy.training import Example
 
 from ..annotations.gold import read_gold_docs
-from ..annotations.ingest import check_inputs, parse_input
+from ..annotations.ingest import check_inputs, input_paths, parse_input
 from ..errors import PluginError
 from ..evaluation.scoring import score_report
-from ..io.files import write_json_atomic
+from ..io.files import check_overwrites, write_json_atomic
 from ..io.records import Reject
 from ..preannotate.preannotator import Preannotator
 from ..preannotate.suggesters import create_pattern_suggester
@@ -84,8 +84,10 @@ def evaluate_patterns(
     gold example; prints only with `silent=False`.
     """
     msg = printer(silent)
+    spec = parse_input(data_path)
+    check_overwrites([*input_paths([spec], db), patterns], [output])
     ensure_inputs_exist(patterns)
-    check_inputs([parse_input(data_path)], db)
+    check_inputs([spec], db)
     nlp = load_tokenizer_pipeline(lang)
     suggest = create_pattern_suggester(str(patterns))(nlp)
     preannotator = Preannotator(nlp, {"patterns": suggest}, segment=False)
@@ -134,8 +136,18 @@ def advise(
         f"Rules alone get F {fscore * 100:.1f} <= {threshold * 100:.0f}: train a model. "
         "Pre-annotate with the patterns (`preannotate --patterns`) and correct the suggestions."
     )
-    if precision >= threshold > recall:
-        advice += " The patterns are precise but miss most entities: annotate the misses."
+    # each figure below the threshold keeps F below it too: name every one, the lower first
+    misses = f"miss {'most' if recall < 0.5 else 'some'} entities (R {recall * 100:.1f})"
+    over = f"over-match (P {precision * 100:.1f})"
+    add = "add patterns for what they miss, or train a model on the texts they pre-annotate"
+    tighten = "tighten the patterns, or reject their false positives as you annotate"
+    if recall < threshold and precision < threshold:
+        if recall <= precision:
+            advice += f" The patterns {misses} and {over}: {add}; {tighten}."
+        else:
+            advice += f" The patterns {over} and {misses}: {tighten}; {add}."
+    elif recall < threshold:
+        advice += f" The patterns are precise but {misses}: {add}."
     elif precision < threshold:
-        advice += " The patterns over-match: reject their false positives as you annotate."
+        advice += f" The patterns {over}: {tighten}."
     return advice

@@ -17,6 +17,7 @@ from ..binary.fill import (
     propagate_answers,
 )
 from ..errors import UsageError, choice
+from ..io.files import check_overwrites
 from ..io.shards import ShardedDocBinWriter, read_docbin_docs
 from ..patterns.matcher import PatternMatcher, load_patterns
 from ._util import (
@@ -125,6 +126,7 @@ def fill_binary(
     `UsageError` for a strategy that needs a base model without one.
     """
     msg = printer(silent)
+    check_overwrites([input_path, patterns, base_model], [output_path])
     strategy, reason = choose_strategy(strategy, base_model)
     ensure_inputs_exist(input_path, patterns)
     nlp = load_tokenizer_pipeline(lang, base_model if strategy in MODEL_STRATEGIES else None)

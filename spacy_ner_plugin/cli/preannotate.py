@@ -16,7 +16,7 @@ from ..cluster.backend import Backend
 from ..cluster.preannotate import BLOCK_MB, preannotate_on_ray, shard_records
 from ..cluster.storage import display_path
 from ..errors import UsageError, choice
-from ..io.files import atomic_path, temp_directory
+from ..io.files import atomic_path, check_overwrites, temp_directory
 from ..io.partitions import Shard, plan_shards, read_raw
 from ..io.records import Reject, read_jsonl
 from ..preannotate.preannotator import Counts, Preannotator, read_config
@@ -188,6 +188,13 @@ def preannotate(
     import_code(code_path)
     with config_errors(config_path):
         config = read_config(config_path, overrides)
+    if backend is Backend.local:
+        output = Path(output)
+        rejects_path = Path(rejects_path or output.with_name(f"{output.stem}.rejects.jsonl"))
+    # the config's [paths] (patterns, model) are inputs too
+    paths = [value for value in config.get("paths", {}).values() if isinstance(value, str)]
+    check_overwrites([input_path, config_path, code_path, *paths], [output, rejects_path, preview])
+    with config_errors(config_path):
         preannotator = Preannotator.from_config(config)
     _print_setup(preannotator, msg)
     if backend is Backend.ray:
@@ -195,8 +202,6 @@ def preannotate(
             preannotator, config, str(input_path), str(output), code_path, n_process, block_mb,
             address, preview, preview_n, msg,
         )  # fmt: skip
-    output = Path(output)
-    rejects_path = Path(rejects_path or output.with_name(f"{output.stem}.rejects.jsonl"))
     shards = plan_shards(input_path, max(1, n_process))
     result = PreannotateResult(Counts(), {"output": output, "rejects": rejects_path})
     with atomic_path(output) as out_tmp, atomic_path(rejects_path) as rejects_tmp:

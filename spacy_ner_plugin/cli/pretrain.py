@@ -13,7 +13,7 @@ from thinc.api import Config
 from wasabi import Printer
 
 from ..errors import PluginError
-from ..io.files import atomic_path
+from ..io.files import atomic_path, check_overwrites
 from ..readers.raw_text import RawTextCorpus
 from ..training.config_checks import check_pretraining, check_static_vectors
 from ._util import (
@@ -82,6 +82,8 @@ def pretrain(
     with config_errors(config_path):
         raw_config = util.load_config(config_path, overrides=overrides or {}, interpolate=False)
         config = raw_config.interpolate()
+    data = [value for value in config.get("paths", {}).values() if isinstance(value, str)]
+    check_overwrites([config_path, *data], [output_dir / "config.cfg"])
     if not config.get("pretraining"):
         raise PluginError(f"The [pretraining] block of {config_path} is empty")
     problems = check_pretraining(config) + check_static_vectors(config)

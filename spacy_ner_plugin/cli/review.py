@@ -18,14 +18,15 @@ from ..annotations.ingest import (
     check_inputs,
     detect_input_kinds,
     ingest,
+    input_paths,
     parse_input,
 )
 from ..annotations.store import AnswerStore
 from ..errors import UsageError
-from ..io.files import write_json_atomic
+from ..io.files import check_overwrites, write_json_atomic
 from ..review.agreement import Agreement
 from ..review.consistency import Consistency
-from ..review.policies import POLICY_NAMES, parse_policy
+from ..review.policies import POLICY_NAMES, check_preferred, parse_policy
 from ..review.settle import measure, settle
 from ._util import (
     app,
@@ -50,6 +51,7 @@ class ReviewResult:
     consistency: Dict[str, Any] | None = None
     paths: Dict[str, Path] = field(default_factory=dict)
     shown_rejects: List[str] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)
 
     def to_json(self) -> Dict[str, Any]:
         counts = self.counts
@@ -64,6 +66,7 @@ class ReviewResult:
             "agreement": self.agreement,
             "consistency": self.consistency,
             "paths": {name: str(path) for name, path in self.paths.items()},
+            "notes": self.notes,
         }
 
 
@@ -75,9 +78,11 @@ def review_cli(
         help="Annotation files of any supported format, or dataset:NAME (several annotators' "
         "answers)",
     ),
-    output: Path = typer.Argument(..., help="JSONL of settled records in Prodigy's review shape"),
+    output: Path = typer.Option(
+        ..., "--output", "-o", help="JSONL of settled records in Prodigy's review shape"
+    ),
     conflicts: Path | None = typer.Option(
-        None, "--conflicts", help="Where unsettled texts go (default: OUTPUT's name + .conflicts)"
+        None, "--conflicts", help="Where unsettled texts go (default: --output's name + .conflicts)"
     ),
     auto_accept: bool = typer.Option(
         False, "--auto-accept", "-A", help="Settle the texts on which every annotator agrees"
@@ -97,6 +102,12 @@ def review_cli(
     consistency: bool = typer.Option(
         False, "--consistency", help="Also check the chosen annotations for internal consistency"
     ),
+    from_versions: bool = typer.Option(
+        False,
+        "--from-versions",
+        help="Settle review records (e.g. Prodigy's review output) "
+        "again from their versions: their sessions become the annotators",
+    ),
     lang: str = typer.Option("en", "--lang", help="Blank tokenizer for records without tokens"),
     db: str | None = db_option(),
     # fmt: on
@@ -106,10 +117,11 @@ def review_cli(
     Manual answers are grouped per text, binary ones per question, into distinct versions; the
     annotator is _annotator_id, _session_id, or else the file or dataset (dataset:NAME inputs
     read the annotation database). With --auto-accept the texts every annotator agrees on are
-    settled, and --policy settles the rest where it can; settled records go to OUTPUT in
+    settled, and --policy settles the rest where it can; settled records go to --output in
     Prodigy's review shape, the others to the conflicts file (answer "ignore" until a person
     picks a version). Prints span, token (Cohen's kappa) and Krippendorff agreement per pair
-    of annotators and label, and the worst texts.
+    of annotators and label, and the worst texts. Review records read in keep their reviewer's
+    decision; --from-versions settles them again from their versions.
     """
     with reports_errors():
         review(
@@ -122,6 +134,7 @@ def review_cli(
             input_format=input_format.value if input_format is not None else None,
             report=report,
             consistency=consistency,
+            from_versions=from_versions,
             lang=lang,
             db=db,
             silent=False,
@@ -139,22 +152,30 @@ def review(
     input_format: str | None = None,
     report: Path | None = None,
     consistency: bool = False,
+    from_versions: bool = False,
     lang: str = "en",
     db: str | None = None,
     silent: bool = True,
 ) -> ReviewResult:
     """Review `inputs` (files or `dataset:NAME`s of database `db`) into `output` and the
-    conflicts file; return counts and figures."""
+    conflicts file; return counts and figures.
+
+    Review records read in (ours or Prodigy's) keep their reviewer's decision, and a note says
+    so; with `from_versions` they are settled again from their versions' votes. Raises
+    `UsageError` before writing anything when `prefer:` names no annotator of the inputs.
+    """
     msg = printer(silent)
     specs = [parse_input(spec) for spec in inputs]
+    output = Path(output)
+    conflicts = Path(conflicts) if conflicts else output.with_suffix(".conflicts.jsonl")
+    if conflicts.resolve() == output.resolve():
+        raise UsageError("--conflicts must differ from --output", str(output))
+    rejects_path = output.with_suffix(".rejects.jsonl")
+    check_overwrites(input_paths(specs, db), [output, conflicts, rejects_path, report])
     check_inputs(specs, db)
     chosen_policy = parse_policy(policy)
     if input_format is not None and input_format not in READERS:
         raise UsageError("Unknown --input-format", f"{input_format!r}")
-    output = Path(output)
-    conflicts = Path(conflicts) if conflicts else output.with_suffix(".conflicts.jsonl")
-    if conflicts.resolve() == output.resolve():
-        raise UsageError("--conflicts must differ from OUTPUT", str(output))
     for note in detect_input_kinds(specs, input_format):
         msg.info(note)
     nlp = load_tokenizer_pipeline(lang)
@@ -162,6 +183,8 @@ def review(
     counts = result.counts
     agreement = Agreement()
     checker = Consistency(nlp.vocab) if consistency else None
+    annotators: Dict[str, None] = {}
+    reviewed = 0
     with ExitStack() as stack:
         store = stack.enter_context(AnswerStore())
         rejects = stack.enter_context(RejectLog(counts))
@@ -176,21 +199,29 @@ def review(
             policy=chosen_policy,
             auto_accept=auto_accept,
             labels=set(labels) if labels else None,
+            from_versions=from_versions,
         )
         for outcome in outcomes:
             log, where = (settled_log, "output") if outcome.settled else (conflict_log, "conflicts")
             log.write(outcome.record)
             counts.written[f"in {where}"] += outcome.unit.n_records
             result.units[outcome.decision.status] += 1
+            annotators.update(dict.fromkeys(outcome.unit.latest))
+            reviewed += outcome.decision.reviewed
             measure(outcome, agreement, checker)
+        missing = check_preferred(chosen_policy, annotators)
         settled_log.save(output)
         conflict_log.save(conflicts)
         result.paths = {"output": output, "conflicts": conflicts}
         if counts.rejected:
-            result.paths["rejects"] = output.with_suffix(".rejects.jsonl")
-            rejects.save(result.paths["rejects"])
+            result.paths["rejects"] = rejects_path
+            rejects.save(rejects_path)
         result.shown_rejects = [str(r) for r in rejects.shown]
     counts.check()
+    if missing:
+        result.notes.append(f"--policy: no input has {', '.join(missing)}")
+    if reviewed:
+        result.notes.append(reviewed_note(reviewed))
     result.agreement = agreement.report()
     result.consistency = checker.report() if checker is not None else None
     if report is not None:
@@ -200,11 +231,23 @@ def review(
     return result
 
 
+def reviewed_note(n: int) -> str:
+    """What happened to `n` review records read in without --from-versions, and the way out."""
+    return (
+        f"{n} {'text or question' if n == 1 else 'texts or questions'} already reviewed "
+        "(records with a reviewer's decision, e.g. Prodigy's review output) kept that decision: "
+        "--policy and --auto-accept do not apply to them, and their versions count only in the "
+        "agreement figures. Use --from-versions to settle them again from their versions."
+    )
+
+
 def print_review(result: ReviewResult, msg: Printer) -> None:
-    """Counts, agreement tables, the worst texts and (if checked) consistency findings."""
+    """Notes, counts, agreement tables, the worst texts and (if checked) consistency findings."""
     counts = result.counts
     for reject in result.shown_rejects:
         msg.warn(reject)
+    for note in result.notes:
+        msg.warn(note)
     rows = [("read", counts.read), *sorted(counts.written.items()), ("rejected", counts.rejected)]
     msg.table(rows, title="Answers (read = output + conflicts + rejected)", aligns=("l", "r"))
     msg.table(sorted(result.units.items()), title="Texts and questions", aligns=("l", "r"))
@@ -255,12 +298,27 @@ def print_agreement(figures: Dict[str, Any], msg: Printer) -> None:
         aligns=("l", "l", *"r" * 9),
         title="Span agreement: exact, ~ overlap; token Cohen's κ (κ-O without both-'O' tokens)",
     )
+    one_label = [p for p in figures["pairs"] if "token_kappa_not_both_o_note" in p]
+    if one_label:
+        agreement = ", ".join(
+            f"{p['reference']} / {p['other']} {_num(p['token_positive_agreement'])}"
+            for p in one_label
+        )
+        msg.info(
+            f"No κ-O: {one_label[0]['token_kappa_not_both_o_note']}. "
+            f"Positive specific agreement on the tokens: {agreement}"
+        )
     alpha = figures["krippendorff_alpha"]
     if alpha.get("alpha") is not None:
+        without_o = (
+            f"positive specific agreement {_num(alpha['positive_agreement'])} (one label: no "
+            "alpha without the all-'O' tokens)"
+            if "alpha_not_all_o_note" in alpha
+            else f"{_num(alpha['alpha_not_all_o'])} without the all-'O' tokens"
+        )
         msg.info(
             f"Krippendorff's alpha over {alpha['annotators']} annotators: "
-            f"{_num(alpha['alpha'])} on {alpha['tokens']} tokens, "
-            f"{_num(alpha['alpha_not_all_o'])} without the all-'O' tokens"
+            f"{_num(alpha['alpha'])} on {alpha['tokens']} tokens, {without_o}"
         )
     for pair in figures["pairs"]:
         for a, b, n in pair["label_confusion"][:FINDINGS_SHOWN]:

@@ -12,7 +12,7 @@ import typer
 from spacy.cli._util import parse_config_overrides, show_validation_error
 
 from ..errors import PluginError, UsageError
-from ..io.files import write_jsonl_atomic
+from ..io.files import check_overwrites, write_jsonl_atomic
 from ..io.partitions import read_raw
 from ..io.records import Reject, read_jsonl
 from ..patterns.matcher import PatternError
@@ -151,6 +151,7 @@ def teach(
 ) -> TeachResult:
     """The next `batch_size` questions about `source`, written to `output` (else stdout)."""
     msg = printer(silent)
+    check_overwrites([model, source, patterns, config_path, *exclude], [output])
     ensure_inputs_exist(source, patterns, config_path, *exclude)
     if batch_size < 1:
         raise UsageError("--batch-size must be at least 1", str(batch_size))

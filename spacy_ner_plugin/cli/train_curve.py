@@ -24,7 +24,7 @@ from ..curve.points import (
     summarize,
 )
 from ..errors import PluginError, UsageError, choice
-from ..io.files import atomic_path, write_json_atomic
+from ..io.files import atomic_path, check_overwrites, write_json_atomic
 from ._util import (
     app,
     config_errors,
@@ -142,6 +142,10 @@ def train_curve(
     start = time.perf_counter()
     with config_errors(config_path):
         config = load_config(config_path, overrides=overrides or {}, interpolate=False)
+        data = [v for v in config.interpolate().get("paths", {}).values() if isinstance(v, str)]
+    plot = plot or (output.with_suffix(".svg") if output is not None else None)
+    check_overwrites([config_path, code_path, *data], [output, plot])
+    with config_errors(config_path):
         fractions = curve_fractions(n_samples)
         base_seed = config.interpolate()["training"].get("seed") or 0
         seeds = [base_seed + i for i in range(n_seeds)]
@@ -186,7 +190,6 @@ def train_curve(
         "advice": asdict(advice),
         "points": results,
     }
-    plot = plot or (output.with_suffix(".svg") if output is not None else None)
     if plot is not None:
         curve["plot"] = str(plot)
         train_path = config.interpolate().get("paths", {}).get("train")

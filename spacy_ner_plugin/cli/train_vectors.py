@@ -12,7 +12,7 @@ import typer
 from spacy.training.initialize import convert_vectors
 
 from ..errors import PluginError
-from ..io.files import make_temp, remove_path, replace_path
+from ..io.files import check_overwrites, make_temp, remove_path, replace_path
 from ..readers.raw_text import RawTextCorpus
 from ._util import app, ensure_inputs_exist, load_tokenizer_pipeline, printer, reports_errors
 
@@ -67,6 +67,7 @@ def train_vectors(
     Raises `PluginError` without the floret package or without usable text.
     """
     msg = printer(silent)
+    check_overwrites([raw_text, exclude], [output_dir])  # the folder is replaced whole
     try:
         import floret
     except ImportError:

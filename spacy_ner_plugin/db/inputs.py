@@ -6,6 +6,7 @@ The batch steps (`data-to-spacy`, `stats`, `review`, `evaluate`, `evaluate-patte
 $SPACY_NER_PLUGIN_DB names (see `database.resolve_db_url`).
 """
 
+from pathlib import Path
 from typing import Iterator
 
 from ..errors import PluginError
@@ -28,6 +29,13 @@ def read_dataset(name: str, db: str | None = None) -> Iterator[Line]:
         location = f"{PREFIX}{name}"
         for i, record in enumerate(database.get_answers(name), start=1):
             yield Line(location, i, record=record)
+
+
+def database_file(db: str | None = None) -> Path | None:
+    """The file of database `db` when it is a SQLite file (what a step must not write over)."""
+    from .database import resolve_db_url, sqlite_file
+
+    return sqlite_file(resolve_db_url(db))
 
 
 def dataset_exists(name: str, db: str | None = None) -> bool:

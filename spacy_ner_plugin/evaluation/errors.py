@@ -26,8 +26,8 @@ from typing import Any, Dict, Iterable, List, Sequence, Tuple
 from spacy.tokens import Doc
 from spacy.training import Example
 
+from ..annotations.gold import doc_input_hash
 from ..annotations.partial import is_partial
-from ..io.hashing import text_hash
 
 MISSED, SPURIOUS = "missed", "spurious"
 WRONG_BOUNDARY, WRONG_LABEL, WRONG_BOTH = (
@@ -208,5 +208,6 @@ def error_analysis(examples: Iterable[Example]) -> ErrorReport:
         gold, predicted = char_spans(eg.reference), char_spans(eg.predicted)
         correct, errors = classify_errors(gold, predicted)
         text = eg.reference.text
-        report.add(TextErrors(text, text_hash(text), gold, predicted, correct, errors))
+        input_hash = doc_input_hash(eg.reference)
+        report.add(TextErrors(text, input_hash, gold, predicted, correct, errors))
     return report

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Union
 
+from ..errors import UsageError
 from .records import json_line
 
 TMP_SUFFIX = ".tmp"
@@ -142,3 +143,35 @@ def current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def check_overwrites(
+    inputs: Iterable[Union[str, Path, None]], outputs: Iterable[Union[str, Path, None]]
+) -> None:
+    """Refuse (`UsageError`) outputs that would write over an input, before anything is read.
+
+    Paths are compared resolved (`./a.jsonl` is `a.jsonl`, a link is its target): an output
+    that is an input, lies inside an input folder (a shard or raw-text directory), or holds an
+    input (a folder the step replaces). URIs (`s3://...`) are not compared.
+    """
+    given_inputs = [(str(p), _resolved(p)) for p in inputs if _is_local(p)]
+    hint = "give the output a path of its own: no step writes over its inputs"
+    for output in outputs:
+        if not _is_local(output):
+            continue
+        out = _resolved(output)
+        for name, path in given_inputs:
+            if out == path:
+                raise UsageError(f"The output {output} is the input {name}", hint)
+            if path in out.parents:
+                raise UsageError(f"The output {output} is inside the input {name}", hint)
+            if out in path.parents:
+                raise UsageError(f"The input {name} is inside the output {output}", hint)
+
+
+def _is_local(path: Union[str, Path, None]) -> bool:
+    return path is not None and str(path) != "" and "://" not in str(path)
+
+
+def _resolved(path: Union[str, Path]) -> Path:
+    return Path(path).expanduser().resolve()

@@ -11,7 +11,9 @@ text is not an annotation of it), with the first annotator read as the reference
 
 Over all annotators, where more than two annotated overlapping texts: Krippendorff's alpha
 (nominal, the `krippendorff` package) on the same token tags, with and without the tokens
-every annotator tagged "O". Binary answers: Cohen's kappa on accept/reject per pair, over the
+every annotator tagged "O". With one label, kappa and alpha without the "O" tokens are not
+given (see `ONE_LABEL_NOTE`); positive specific agreement on the tokens (per pair: the token
+F1) is, always. Binary answers: Cohen's kappa on accept/reject per pair, over the
 questions both answered. Texts are ranked by disagreement, 1 - the mean pairwise exact F.
 """
 
@@ -19,7 +21,7 @@ import heapq
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Sequence, Tuple
 
 import krippendorff
 import numpy
@@ -30,6 +32,11 @@ from ..annotations.merge import SpanKey
 OUTSIDE = "O"
 ALL = "ALL"
 WORST_SHOWN = 20
+ONE_LABEL_NOTE = (
+    "with one label and without the tokens nobody labelled, chance-corrected agreement cannot "
+    "show agreement on the label (for two annotators it never exceeds 0); positive specific "
+    "agreement (the F1) measures it instead"
+)
 
 
 def cohen_kappa(pairs: Counter) -> float | None:
@@ -50,6 +57,24 @@ def cohen_kappa(pairs: Counter) -> float | None:
     if expected == 1:
         return None
     return (observed - expected) / (1 - expected)
+
+
+def positive_agreement(rows: Iterable[Tuple[Dict[str, int], int]]) -> float | None:
+    """Positive specific agreement on the labels, from `(tag counts of a token, number of such
+    tokens)`; None if nobody labelled a token.
+
+    sum n_l (n_l - 1) / sum n_l (m - 1) over tokens and labels, n_l the annotators who gave the
+    token label l and m those who tagged it (Uebersax 1982); for two annotators, 2 x tokens
+    labelled alike / tokens labelled by either, counted once per annotator: the token F1.
+    """
+    agreeing = possible = 0
+    for row, count in rows:
+        tagged = sum(row.values())
+        for tag, n in row.items():
+            if tag != OUTSIDE:
+                agreeing += count * n * (n - 1)
+                possible += count * n * (tagged - 1)
+    return agreeing / possible if possible else None
 
 
 def prf(tp_pred: int, n_pred: int, tp_ref: int, n_ref: int) -> Dict[str, float | None]:
@@ -197,6 +222,7 @@ class Agreement:
         for (ref, other), counts in self.pairs.items():
             labels = sorted(set(counts.ref) | set(counts.pred))
             no_o = Counter({k: n for k, n in counts.tokens.items() if k != (OUTSIDE, OUTSIDE)})
+            one_label = len({tag for tags in counts.tokens for tag in tags} - {OUTSIDE}) == 1
             pairs.append(
                 {
                     "reference": ref,
@@ -207,7 +233,11 @@ class Agreement:
                     "tokens": sum(counts.tokens.values()),
                     "token_kappa": cohen_kappa(counts.tokens),
                     "tokens_not_both_o": sum(no_o.values()),
-                    "token_kappa_not_both_o": cohen_kappa(no_o),
+                    "token_kappa_not_both_o": None if one_label else cohen_kappa(no_o),
+                    **({"token_kappa_not_both_o_note": ONE_LABEL_NOTE} if one_label else {}),
+                    "token_positive_agreement": positive_agreement(
+                        (Counter(tags), n) for tags, n in counts.tokens.items()
+                    ),
                     "label_confusion": [[a, b, n] for (a, b), n in counts.confusion.most_common()],
                 }
             )
@@ -242,12 +272,15 @@ class Agreement:
         rows = [(dict(row), n) for row, n in self.alpha_rows.items()]
         values = sorted({tag for row in self.alpha_rows for tag, _ in row})
         not_o = [(row, n) for row, n in rows if set(row) != {OUTSIDE}]
+        one_label = len(set(values) - {OUTSIDE}) == 1
         return {
             "annotators": len(names),
             "tokens": sum(self.alpha_rows.values()),
             "alpha": _alpha(rows, values),
             "tokens_not_all_o": sum(n for _, n in not_o),
-            "alpha_not_all_o": _alpha(not_o, values),
+            "alpha_not_all_o": None if one_label else _alpha(not_o, values),
+            **({"alpha_not_all_o_note": ONE_LABEL_NOTE} if one_label else {}),
+            "positive_agreement": positive_agreement(rows),
         }
 
 

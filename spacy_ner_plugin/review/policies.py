@@ -14,7 +14,7 @@
 """
 
 from dataclasses import dataclass
-from typing import List, Tuple
+from typing import Iterable, List, Tuple
 
 from ..errors import UsageError
 from .versions import Unit, Version
@@ -55,6 +55,21 @@ def parse_policy(value: str | None) -> Policy | None:
         if preferred:
             return Policy("prefer", preferred)
     raise UsageError("Unknown --policy", f"{value!r} (expected one of {', '.join(POLICY_NAMES)})")
+
+
+def check_preferred(policy: Policy | None, annotators: Iterable[str]) -> List[str]:
+    """The annotators `prefer` names that no input has; raises `UsageError` if that is every
+    one of them (the policy could settle nothing), listing the annotators found."""
+    if policy is None or policy.name != "prefer":
+        return []
+    found = list(dict.fromkeys(annotators))
+    missing = [name for name in policy.preferred if name not in found]
+    if len(missing) == len(policy.preferred):
+        raise UsageError(
+            "No input has the annotator(s) --policy prefers",
+            f"{', '.join(missing)}; annotators found: {', '.join(found) or 'none'}",
+        )
+    return missing
 
 
 def decide(unit: Unit, policy: Policy | None, auto_accept: bool) -> Decision:

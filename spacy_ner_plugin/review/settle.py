@@ -38,10 +38,12 @@ def settle(
     policy: Policy | None = None,
     auto_accept: bool = False,
     labels: set | None = None,
+    from_versions: bool = False,
 ) -> Iterator[Outcome]:
-    """Every unit of every text's answers (`groups`), decided and written as a record."""
+    """Every unit of every text's answers (`groups`), decided and written as a record
+    (`from_versions`: review records count as their versions' votes, see `text_units`)."""
     for answers in groups:
-        for unit in text_units(answers, nlp, reject, labels):
+        for unit in text_units(answers, nlp, reject, labels, from_versions):
             decision = decide(unit, policy, auto_accept)
             yield Outcome(unit, decision, unit_record(unit, decision))
 

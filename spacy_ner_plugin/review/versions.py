@@ -9,7 +9,8 @@ them (`merge.answer_claims`), so a version here is a version there.
 
 A record in Prodigy's review shape (top-level decision plus `versions`) is read as what it is:
 the annotators' votes (from its versions) and a reviewer's decision, settled unless it is one
-of our own conflict records that nobody has edited yet.
+of our own conflict records that nobody has edited yet. With `from_versions` the reviewer's
+decision is set aside and only the votes count, so the text can be settled again.
 """
 
 from dataclasses import dataclass, field
@@ -143,13 +144,21 @@ def text_units(
     nlp: Language,
     reject: Callable[[Reject], None],
     labels: set | None = None,
+    from_versions: bool = False,
 ) -> List[Unit]:
-    """The review units of one text's answers; invalid answers go to `reject`."""
+    """The review units of one text's answers; invalid answers go to `reject`.
+
+    `from_versions`: a review record counts as its versions' votes only, not as a decision.
+    """
     doc, doc_text, token_source = base_doc(answers, nlp)
     units: Dict[Tuple, Unit] = {}
     for answer in answers:
         try:
             votes, review = _read_answer(answer, doc, doc_text, token_source, nlp, labels)
+            if from_versions and review is not None:
+                if not votes:
+                    raise InvalidRecord("versions", "no versions to settle again from")
+                review = None
         except InvalidRecord as err:
             reject(Reject(answer.path, answer.line, err.field, err.reason, answer.record))
             continue
@@ -209,6 +218,7 @@ def _read_answer(
             sessions = [sessions]
         sources = version.get("_sources")
         sources = [s for s in sources if isinstance(s, str)] if isinstance(sources, list) else []
+        sources = sources or [where]  # Prodigy's versions do not say where they were read
         for n, session in enumerate(sessions):
             votes.append(Vote(str(session), decision, claims, sources if n == 0 else []))
     decision = claims_of(record)
