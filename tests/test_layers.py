@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).parent.parent / "spacy_ner_plugin"
 # from its own layer's siblings or from above (reading a doccano file must not load the CLI).
 LAYERS = [
     {"__init__", "constants", "errors", "colors"},
-    {"io"},
+    {"io", "configs"},
     {"db"},
     {"annotations", "patterns"},
     {"binary", "preannotate", "evaluation", "training", "review"},

@@ -75,10 +75,11 @@ def python(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Path:
     return python
 
 
-def test_the_wheel_ships_the_template_the_app_and_the_default_config(wheel):
+def test_the_wheel_ships_the_template_the_app_and_the_default_configs(wheel):
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
-    assert "spacy_ner_plugin/preannotate/default_config.cfg" in names
+    for package in ("preannotate", "teach"):
+        assert f"spacy_ner_plugin/{package}/default_config.cfg" in names
     for page in ("index.html", "app.js", "style.css"):
         assert f"spacy_ner_plugin/app/static/{page}" in names
     shipped = {n.removeprefix("spacy_ner_plugin/template/") for n in names if "/template/" in n}

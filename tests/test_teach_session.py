@@ -10,7 +10,7 @@ from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
 from spacy_ner_plugin.io.hashing import text_hash
 from spacy_ner_plugin.patterns.matcher import Pattern
 from spacy_ner_plugin.teach import Exclusions, TeachSession
-from spacy_ner_plugin.teach.config import DEFAULT_CONFIG, read_config, resolve_config
+from spacy_ner_plugin.teach.config import read_config, resolve_config
 from spacy_ner_plugin.teach.mixing import interleave
 from spacy_ner_plugin.teach.sorters import create_random_sorter
 
@@ -180,9 +180,7 @@ def test_tasks_round_trip_through_data_to_spacy_as_binary_answers(trained_model,
 
 
 def test_the_default_config_is_configs_teach_cfg_and_resolves():
-    from thinc.api import Config
-
-    assert Config().from_str(DEFAULT_CONFIG) == read_config(ROOT / "configs" / "teach.cfg")
+    assert read_config() == read_config(ROOT / "configs" / "teach.cfg")
     settings = resolve_config(read_config(overrides={"sorter.bias": 0.5}))
     assert settings["sorter"].priority(0.75) == 1.0
     assert settings["scorer"].beam_width == 16

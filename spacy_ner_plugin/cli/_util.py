@@ -7,7 +7,6 @@ this layer prints a failure and exits: code 1 for a failed run, 2 for a usage er
 """
 
 import sys
-from configparser import InterpolationError
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
@@ -15,7 +14,6 @@ from typing import Any, Dict, Iterator, List
 import spacy
 import typer
 from click import NoSuchOption
-from confection import ConfigValidationError
 from spacy.cli._util import parse_config_overrides, string_to_list
 from spacy.language import Language
 from spacy.util import import_file
@@ -91,20 +89,6 @@ def ensure_inputs_exist(*paths: Path | None) -> None:
     for path in paths:
         if path is not None and not Path(path).exists():
             raise PluginError("Input not found", str(path))
-
-
-@contextmanager
-def config_errors(config_path: Path | None = None) -> Iterator[None]:
-    """A config that does not validate as a `PluginError`: spaCy's `show_validation_error`
-    without its exit, so a plain function stays quiet and the CLI reports it."""
-    try:
-        yield
-    except ConfigValidationError as err:
-        where = f" ({config_path})" if config_path else ""
-        title = f"{err.title or 'Config validation error'}{where}"
-        raise PluginError(title, err.from_error(err, title="").text.strip()) from err
-    except InterpolationError as err:
-        raise PluginError("Config validation error", str(err)) from err
 
 
 def config_overrides(args: List[str]) -> Dict[str, Any]:

@@ -15,6 +15,7 @@ from wasabi import Printer
 from ..cluster.backend import Backend
 from ..cluster.preannotate import BLOCK_MB, preannotate_on_ray, shard_records
 from ..cluster.storage import display_path
+from ..configs import config_errors
 from ..errors import UsageError, choice
 from ..io.files import atomic_path, check_overwrites, temp_directory
 from ..io.partitions import Shard, plan_shards, read_raw
@@ -23,7 +24,6 @@ from ..preannotate.preannotator import Counts, Preannotator, read_config
 from ..preannotate.preview import render_preview, write_preview
 from ._util import (
     app,
-    config_errors,
     config_overrides,
     ensure_inputs_exist,
     import_code,

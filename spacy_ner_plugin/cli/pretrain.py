@@ -12,13 +12,13 @@ from spacy.training.pretrain import pretrain as spacy_pretrain
 from thinc.api import Config
 from wasabi import Printer
 
+from ..configs import config_errors
 from ..errors import PluginError
 from ..io.files import atomic_path, check_overwrites
 from ..readers.raw_text import RawTextCorpus
 from ..training.config_checks import check_pretraining, check_static_vectors
 from ._util import (
     app,
-    config_errors,
     config_overrides,
     ensure_inputs_exist,
     import_code,

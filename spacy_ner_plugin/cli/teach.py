@@ -9,8 +9,8 @@ from typing import Any, Dict, Iterator, List, Sequence
 
 import srsly
 import typer
-from spacy.cli._util import parse_config_overrides, show_validation_error
 
+from ..configs import config_errors
 from ..errors import PluginError, UsageError
 from ..io.files import check_overwrites, write_jsonl_atomic
 from ..io.partitions import read_raw
@@ -21,6 +21,7 @@ from ..teach.session import Exclusions, TeachCounts, TeachSession
 from ..teach.sorters import SorterCounts
 from ._util import (
     app,
+    config_overrides,
     ensure_inputs_exist,
     import_code,
     load_tokenizer_pipeline,
@@ -115,9 +116,7 @@ def teach_cli(
     only read; drive the update-after-each-batch loop from Python with `TeachSession`. Extra
     `--section.key value` arguments override the config.
     """
-    overrides = parse_config_overrides(ctx.args)
     with reports_errors():
-        import_code(code_path)
         teach(
             model,
             source,
@@ -129,7 +128,8 @@ def teach_cli(
             unsegmented=unsegmented,
             sorter=sorter.value if sorter is not None else None,
             config_path=config_path,
-            overrides=overrides,
+            overrides=config_overrides(ctx.args),
+            code_path=code_path,
             silent=output is None,
         )
 
@@ -147,11 +147,15 @@ def teach(
     sorter: str | None = None,
     config_path: Path | None = None,
     overrides: Dict[str, Any] | None = None,
+    code_path: Path | None = None,
     silent: bool = True,
 ) -> TeachResult:
-    """The next `batch_size` questions about `source`, written to `output` (else stdout)."""
+    """The next `batch_size` questions about `source`, written to `output` (else stdout).
+
+    `code_path`: a file of the user's registered functions the config names (`--code`).
+    """
     msg = printer(silent)
-    check_overwrites([model, source, patterns, config_path, *exclude], [output])
+    check_overwrites([model, source, patterns, config_path, code_path, *exclude], [output])
     ensure_inputs_exist(source, patterns, config_path, *exclude)
     if batch_size < 1:
         raise UsageError("--batch-size must be at least 1", str(batch_size))
@@ -160,14 +164,12 @@ def teach(
     overrides = dict(overrides or {})
     if unsegmented:
         overrides["teach.segment"] = False
-    with show_validation_error(config_path, hint_fill=False):
+    import_code(code_path)
+    with config_errors(config_path):
         config = read_config(config_path, overrides)
         if sorter is not None:
             config["sorter"] = {"@misc": SORTERS[sorter]}
-        try:
-            settings = resolve_config(config)
-        except ValueError as err:
-            raise UsageError("Invalid teach config", str(err)) from err
+        settings = resolve_config(config)
     exclusions = Exclusions()
     rejects: List[Reject] = []
     for path in exclude:

@@ -12,6 +12,7 @@ from wasabi import Printer
 
 from ..cluster.backend import Backend
 from ..cluster.training import run_points_on_ray
+from ..configs import config_errors
 from ..curve.plot import curve_svg
 from ..curve.points import (
     advise,
@@ -27,7 +28,6 @@ from ..errors import PluginError, UsageError, choice
 from ..io.files import atomic_path, check_overwrites, write_json_atomic
 from ._util import (
     app,
-    config_errors,
     config_overrides,
     ensure_inputs_exist,
     import_code,

@@ -22,13 +22,15 @@ from typing import (
 )
 
 import spacy
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from spacy.attrs import IDX, IS_SPACE, LENGTH, SPACY
 from spacy.cli._util import string_to_list
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.util import load_config, registry
+from spacy.util import registry
 from thinc.api import Config
 
+from .. import configs
 from ..errors import InternalError, PluginError
 from ..io.hashing import set_hashes
 from ..io.records import InvalidRecord, Line, Reject, get_text, json_line
@@ -37,14 +39,26 @@ from .suggesters import Suggest, Suggestion, parse_overlap_policy, resolve_overl
 # The built-in config (package data, as spaCy ships its default_config.cfg).
 DEFAULT_CONFIG_PATH = Path(__file__).parent / "default_config.cfg"
 
-SETTINGS = ("overlaps", "labels", "segment", "batch_size", "max_block_chars")
+
+class PreannotateSettings(BaseModel):
+    """The `[preannotate]` section (see default_config.cfg for what each does)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str | None = None
+    lang: str = "en"
+    segment: StrictBool = True
+    overlaps: str = "longest"
+    labels: List[str] | str | None = None  # a list, or "A,B" from an override
+    batch_size: int = Field(1000, ge=1)
+    max_block_chars: int = Field(100_000, ge=1)
 
 
 def read_config(
     config_path: Union[str, Path] | None = None, overrides: Dict[str, Any] | None = None
 ) -> Config:
     """The pre-annotation config (the built-in default without a path), overrides applied."""
-    return load_config(config_path or DEFAULT_CONFIG_PATH, overrides=overrides or {})
+    return configs.read_config(config_path, DEFAULT_CONFIG_PATH, overrides)
 
 
 @dataclass
@@ -113,16 +127,10 @@ class Preannotator:
     @classmethod
     def from_config(cls, config: Config) -> "Preannotator":
         """Load the pipeline and build every configured suggester (validating the patterns)."""
+        settings = configs.section_settings(config, "preannotate", PreannotateSettings)
         resolved = registry.resolve(config.interpolate())
-        settings = dict(resolved["preannotate"])
-        model = settings.pop("model", None)
-        lang = settings.pop("lang", "en")
-        unknown = sorted(set(settings) - set(SETTINGS))
-        if unknown:
-            raise PluginError(
-                "Invalid pre-annotation config",
-                f"unknown [preannotate] setting(s) {unknown} (expected {SETTINGS})",
-            )
+        model = settings.pop("model")
+        lang = settings.pop("lang")
         try:
             nlp = spacy.load(model) if model else spacy.blank(lang)
         except (OSError, ImportError) as err:

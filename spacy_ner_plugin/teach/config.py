@@ -1,37 +1,21 @@
 """The teach config: which registered scorer and sorter a session uses, and its settings.
 
-`configs/teach.cfg` is the same as `DEFAULT_CONFIG` (a test keeps them equal). A user swaps
-the scorer or sorter for their own function registered in `spacy.registry.misc`, naming it in
-the config (and passing the file that registers it with `--code`).
+The built-in default is package data (`default_config.cfg`); `configs/teach.cfg` is the
+project's editable copy (a test keeps them equal). A user swaps the scorer or sorter for their
+own function registered in `spacy.registry.misc`, naming it in the config (and passing the file
+that registers it with `--code`).
 """
 
 from pathlib import Path
-from typing import Any, Dict, Union
+from typing import Any, Dict, Literal, Union
 
-from spacy.util import load_config, load_config_from_str, registry
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from spacy.util import registry
 from thinc.api import Config
 
-# The same as configs/teach.cfg, used when no --config is given (tests keep them equal).
-DEFAULT_CONFIG = """
-[teach]
-segment = true
-score_batch_size = 16
-drop = 0.1
-update_fill = "missing"
+from .. import configs
 
-[scorer]
-@misc = "spacy_ner_plugin.beam_scorer.v1"
-beam_width = 16
-beam_density = 0.0001
-component = null
-
-[sorter]
-@misc = "spacy_ner_plugin.prefer_uncertain.v1"
-bias = 0.0
-algorithm = "ema"
-"""
-
-SETTINGS = ("segment", "score_batch_size", "drop", "update_fill")
+DEFAULT_CONFIG_PATH = Path(__file__).parent / "default_config.cfg"
 
 # The sorters a `--sorter` choice names; their own defaults apply.
 SORTERS = {
@@ -41,25 +25,33 @@ SORTERS = {
 }
 
 
+class TeachSettings(BaseModel):
+    """The `[teach]` section (see default_config.cfg for what each does)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    segment: StrictBool = True
+    score_batch_size: int = Field(16, ge=1)
+    drop: float = Field(0.1, ge=0.0, lt=1.0)
+    update_fill: Literal["missing", "outside"] = "missing"
+
+
 def read_config(
     config_path: Union[str, Path] | None = None, overrides: Dict[str, Any] | None = None
 ) -> Config:
     """The teach config (the built-in default without a path), overrides applied."""
-    if config_path is None:
-        return load_config_from_str(DEFAULT_CONFIG, overrides=overrides or {})
-    return load_config(config_path, overrides=overrides or {})
+    return configs.read_config(config_path, DEFAULT_CONFIG_PATH, overrides)
 
 
 def resolve_config(config: Config) -> Dict[str, Any]:
     """The session's keyword arguments: `[teach]` settings, the scorer and the sorter.
 
-    Raises ValueError for an unknown setting; the registry's own errors for a bad block.
+    Raises confection's `ConfigValidationError` (a `ValueError`) for an unknown or invalid
+    setting or block; `configs.config_errors` turns it into a `PluginError`.
     """
     from . import scoring, sorters  # noqa: F401  (register the built-in functions)
 
-    resolved = registry.resolve(config.interpolate())
-    settings = dict(resolved.get("teach", {}))
-    unknown = sorted(set(settings) - set(SETTINGS))
-    if unknown:
-        raise ValueError(f"unknown [teach] setting(s) {unknown} (expected {SETTINGS})")
+    settings = configs.section_settings(config, "teach", TeachSettings)
+    filled = config.interpolate()
+    resolved = registry.resolve(Config({name: filled[name] for name in ("scorer", "sorter")}))
     return {**settings, "scorer": resolved["scorer"], "sorter": resolved["sorter"]}
