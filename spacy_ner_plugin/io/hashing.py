@@ -50,12 +50,13 @@ def span_key(spans: Iterable[Any]) -> List[Tuple[Any, Any, Any]]:
         return sorted(keys, key=lambda key: json.dumps(key, sort_keys=True, default=repr))
 
 
-def task_hash(record: Dict[str, Any]) -> int:
-    """Hash of the input plus the question asked about it (spans and label)."""
+def task_hash(record: Dict[str, Any], of_input: int | None = None) -> int:
+    """Hash of the input plus the question asked about it (spans and label); `of_input`: the
+    record's `input_hash`, where the caller has just computed it."""
     spans = record.get("spans") or []
     return _hash_json(
         {
-            "input": input_hash(record),
+            "input": input_hash(record) if of_input is None else of_input,
             "spans": span_key(spans) if isinstance(spans, list) else spans,
             "label": record.get("label"),
         }
@@ -69,8 +70,9 @@ def text_hash(text: str) -> int:
 
 def set_hashes(record: Dict[str, Any], overwrite: bool = False) -> Dict[str, Any]:
     """Add `_input_hash` and `_task_hash` to a record (in place) and return it."""
+    fresh = None
     if overwrite or "_input_hash" not in record:
-        record["_input_hash"] = input_hash(record)
+        fresh = record["_input_hash"] = input_hash(record)
     if overwrite or "_task_hash" not in record:
-        record["_task_hash"] = task_hash(record)
+        record["_task_hash"] = task_hash(record, fresh)
     return record

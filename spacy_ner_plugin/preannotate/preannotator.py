@@ -34,6 +34,7 @@ from .. import configs
 from ..errors import InternalError, PluginError
 from ..io.hashing import set_hashes
 from ..io.records import InvalidRecord, Line, Reject, get_text, json_line
+from .sentences import rule_sentences_for, sentence_ranges, sentence_starts
 from .suggesters import Suggest, Suggestion, parse_overlap_policy, resolve_overlaps, trim_whitespace
 
 # The built-in config (package data, as spaCy ships its default_config.cfg).
@@ -116,13 +117,11 @@ class Preannotator:
             labels = string_to_list(labels)  # "A,B" from a config override
         self.labels = set(labels) if labels is not None else None
         self.segment = segment
+        # spaCy's Sentencizer rule where no component sets sentence boundaries
+        self.rule_sentences = rule_sentences_for(nlp) if segment else None
         self.batch_size = batch_size
         self.max_block_chars = min(max_block_chars, nlp.max_length)
         self.counts = Counts()
-        if segment and not any(
-            "token.is_sent_start" in nlp.get_pipe_meta(name).assigns for name in nlp.pipe_names
-        ):
-            nlp.add_pipe("sentencizer", first=True)
 
     @classmethod
     def from_config(cls, config: Config) -> "Preannotator":
@@ -220,7 +219,8 @@ class Preannotator:
         # Columns, not rows: one Python list per attribute is much cheaper than one per token.
         columns = Columns(*doc.to_array([IDX, LENGTH, SPACY, IS_SPACE]).T.tolist())
         if self.segment:
-            ranges = sentence_ranges(doc, spans, columns.is_space)
+            starts = sentence_starts(doc, self.rule_sentences)
+            ranges = sentence_ranges(starts, len(doc), spans, columns.is_space)
         else:
             ranges = [(0, len(doc))]
         if spans:
@@ -291,37 +291,6 @@ def _span(s: Suggestion, columns: Columns, first_token: int, offset: int) -> Dic
     if s.pattern_line is not None:
         span["pattern_line"] = s.pattern_line
     return span
-
-
-def sentence_ranges(
-    doc: Doc, spans: List[Suggestion], is_space: List[int]
-) -> List[Tuple[int, int]]:
-    """Token ranges of the doc's sentences, trimmed of whitespace tokens, in one linear pass.
-
-    A sentence boundary inside a suggested span is ignored (the sentences are merged), so no
-    suggestion is cut; whitespace-only sentences are dropped.
-    """
-    edges = [0]
-    next_span = 0
-    for sent in doc.sents:
-        boundary = sent.start
-        if boundary == 0:
-            continue
-        while next_span < len(spans) and spans[next_span].end <= boundary:
-            next_span += 1
-        if next_span < len(spans) and spans[next_span].start < boundary:
-            continue
-        edges.append(boundary)
-    edges.append(len(doc))
-    ranges = []
-    for start, end in zip(edges, edges[1:]):
-        while start < end and is_space[start]:
-            start += 1
-        while end > start and is_space[end - 1]:
-            end -= 1
-        if start < end:
-            ranges.append((start, end))
-    return ranges
 
 
 def text_blocks(text: str, size: int) -> List[str]:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Tuple, TypeVar
 
 from spacy.language import Language
-from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
 from spacy.util import registry
 
@@ -19,7 +18,7 @@ from ..annotations.partial import SpanKey
 from ..binary.beam import find_ner, ner_beams, ner_inputs, span_probabilities
 from ..constants import BINARY_VIEW
 from ..io.hashing import set_hashes
-from ..preannotate.preannotator import sentence_ranges
+from ..preannotate.sentences import rule_sentences_for, sentence_ranges, sentence_starts
 
 Scored = Tuple[float, Dict[str, Any]]
 T = TypeVar("T")
@@ -73,24 +72,25 @@ class Segmenter:
         ]
         # run the pipeline up to the last component that sets boundaries; else rules
         self.disable = names[setters[-1] + 1 :] if setters else None
-        self.sentencizer = None if setters else Sentencizer()
+        self.rule = rule_sentences_for(nlp, before=ner_name)
 
     def __call__(self, texts: List[str]) -> List[List[Doc]]:
         """Per text, its sentence Docs (no Doc for a text that is only whitespace)."""
         if not self.segment:
             return [[self.nlp.make_doc(text)] if text.strip() else [] for text in texts]
         if self.disable is None:
-            docs = [self.sentencizer(self.nlp.make_doc(text)) for text in texts]
+            docs = [self.nlp.make_doc(text) for text in texts]
         else:
             docs = list(self.nlp.pipe(texts, disable=self.disable))
-        return [sentence_docs(doc) for doc in docs]
+        return [sentence_docs(doc, sentence_starts(doc, self.rule)) for doc in docs]
 
 
-def sentence_docs(doc: Doc) -> List[Doc]:
-    """Each sentence of `doc` as its own Doc, without leading or trailing whitespace."""
+def sentence_docs(doc: Doc, starts: List[int]) -> List[Doc]:
+    """Each sentence of `doc` (starting at `starts`) as its own Doc, without leading or
+    trailing whitespace."""
     is_space = [token.is_space for token in doc]
     sentences = []
-    for start, end in sentence_ranges(doc, [], is_space):
+    for start, end in sentence_ranges(starts, len(doc), [], is_space):
         words = [token.text for token in doc[start:end]]
         spaces = [bool(token.whitespace_) for token in doc[start:end]]
         spaces[-1] = False
