@@ -314,3 +314,68 @@ def test_bad_input_in_every_format_is_rejected_with_location(tmp_path):
     rejects = list(srsly.read_jsonl(tmp_path / "out" / "rejects.jsonl"))
     assert [(Path(r["path"]).name, r["line"]) for r in rejects] == [("a.conll", 3), ("ls.json", 1)]
     assert_reconciles(result, tmp_path / "out" / "rejects.jsonl", 2)
+
+
+# Records that crashed a step before: each is now a reject of its line, naming the field.
+CRASHERS = {
+    "tokens past the end of the text": (
+        {
+            "text": "ab",
+            "tokens": [{"text": "ab", "start": 0, "end": 2}, {"text": "x", "start": 3, "end": 4}],
+        },
+        "tokens",
+    ),
+    "overlapping accepted spans of one binary answer": (
+        {
+            "text": "Black Diamond poles",
+            "_view_id": "ner",
+            "spans": [
+                {"start": 0, "end": 13, "label": "BRAND", "answer": "accept"},
+                {"start": 6, "end": 19, "label": "GEAR", "answer": "accept"},
+            ],
+        },
+        "spans",
+    ),
+    "a span answer that is no answer": (
+        {"text": "Osprey pack", "spans": [{"start": 0, "end": 6, "label": "B", "answer": 7}]},
+        "spans.0.answer",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CRASHERS))
+def test_records_that_crashed_the_merge_are_rejects_of_their_line(write_jsonl, tmp_path, name):
+    record, field = CRASHERS[name]
+    result = data_to_spacy([write_jsonl([*GOOD, record])], tmp_path / "out", eval_split=0)
+    assert result.counts.written == {"train": len(GOOD)}
+    assert_reconciles(result, tmp_path / "out" / "rejects.jsonl", 1)
+    (reject,) = srsly.read_jsonl(tmp_path / "out" / "rejects.jsonl")
+    assert (reject["line"], reject["field"]) == (len(GOOD) + 1, field)
+
+
+def test_a_text_of_over_a_million_characters_converts_with_a_blank_pipeline(
+    write_jsonl, tmp_path, nlp
+):
+    long_text = "Osprey pack " + ("x" * 99 + " ") * 10_000  # long, in few tokens
+    assert len(long_text) > 1_000_000
+    record = {"text": long_text, "spans": [{"start": 0, "end": 6, "label": "BRAND"}]}
+    result = data_to_spacy([write_jsonl([*GOOD, record])], tmp_path / "out", eval_split=0)
+    assert result.counts.written == {"train": len(GOOD) + 1} and result.counts.rejected == 0
+    (doc,) = [d for d in read_docs(tmp_path / "out" / "train.spacy", nlp) if len(d.text) > 1000]
+    assert doc.text == long_text and [e.text for e in doc.ents] == ["Osprey"]
+
+
+def test_a_train_answer_that_disagrees_with_the_eval_set_is_reported_as_a_conflict(
+    write_jsonl, tmp_path, nlp
+):
+    text = "Deuter and Osprey packs"
+    eval_path = write_jsonl([task(text, "Osprey"), task("Eval Osprey", "Osprey")], "eval.jsonl")
+    train_path = write_jsonl([*GOOD, task(text, "Deuter")], "train.jsonl")
+    result = data_to_spacy([train_path], tmp_path / "out", eval_path=eval_path)
+    assert result.counts.skipped == {"conflict with the eval set": 1} and result.conflicts == 1
+    (conflict,) = srsly.read_jsonl(tmp_path / "out" / "conflicts.jsonl")
+    answers = [(Path(a["path"]).name, a["line"]) for a in conflict["answers"]]
+    assert conflict["text"] == text and answers == [("train.jsonl", 9), ("eval.jsonl", 1)]
+    assert any("eval set" in reason for reason in conflict["reasons"])
+    dev = {doc.text: doc for doc in read_docs(tmp_path / "out" / "dev.spacy", nlp)}
+    assert [e.text for e in dev[text].ents] == ["Osprey"]  # the eval set's version is kept

@@ -191,3 +191,29 @@ def test_labels_with_spaces_or_empty_are_rejected_in_every_format(tmp_path, name
     assert (counts.read, counts.rejected) == (1, 1)
     (reject,) = srsly.read_jsonl(tmp_path / "out.rejects.jsonl")
     assert reject["line"] == 1 and reason in reject["reason"]
+
+
+def test_db_out_to_spacy_converts_long_texts_and_rejects_what_used_to_crash_it(tmp_path):
+    long_text = "Osprey pack " + ("x" * 99 + " ") * 10_000  # long, in few tokens
+    records = [
+        {"text": long_text, "spans": [{"start": 0, "end": 6, "label": "B"}]},
+        {"text": long_text + "Again.", "answer": "ignore"},
+        {
+            "text": "ab",
+            "tokens": [{"text": "ab", "start": 0, "end": 2}, {"text": "x", "start": 3, "end": 4}],
+        },
+        {
+            "text": "Black Diamond poles",
+            "_view_id": "ner",
+            "spans": [
+                {"start": 0, "end": 13, "label": "B", "answer": "accept"},
+                {"start": 6, "end": 19, "label": "G", "answer": "accept"},
+            ],
+        },
+    ]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf8")
+    counts = db_out(source, tmp_path / "out.spacy")
+    assert counts.written == {"spacy": 2} and counts.rejected == 2
+    rejects = list(srsly.read_jsonl(tmp_path / "out.rejects.jsonl"))
+    assert [(r["line"], r["field"]) for r in rejects] == [(3, "tokens"), (4, "spans")]

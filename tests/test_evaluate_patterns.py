@@ -147,3 +147,13 @@ def test_printed_advice_of_patterns_that_miss_entities(write_jsonl, capsys):
     assert (result["ents_p"], result["ents_r"]) == (1.0, 1 / 3)
     printed = " ".join(capsys.readouterr().out.split())  # the printer wraps long lines
     assert "miss most entities (R 33.3)" in printed and "over-match" not in printed
+
+
+def test_a_gold_text_over_a_million_characters_is_scored(write_jsonl):
+    long_text = "My osprey pack " + ("x" * 99 + " ") * 10_000  # long, in few tokens
+    assert len(long_text) > 1_000_000
+    gold = write_jsonl([task(long_text, "osprey"), task("My osprey pack", "osprey")], "g.jsonl")
+    patterns = write_jsonl(PATTERNS, name="patterns.jsonl")
+    result = evaluate_patterns(patterns, gold)
+    assert result["n_examples"] == 2 and result["n_rejected"] == 0
+    assert result["ents_per_type"]["BRAND"] == {"p": 1.0, "r": 1.0, "f": 1.0}

@@ -287,3 +287,75 @@ def test_docbin_without_stored_records_is_read_from_annotations(tmp_path):
         ("ner", "accept", [("Deuter", "BRAND")]),
         ("ner", "reject", [("Osprey", "TRAIL")]),
     ]
+
+
+def ls_tasks(n):
+    """`n` Label Studio tasks, each with one BRAND region on "Osprey"."""
+    region = {"type": "labels", "value": {"start": 0, "end": 6, "labels": ["BRAND"]}}
+    return [
+        {"id": i, "data": {"text": f"Osprey pack {i}"}, "annotations": [{"result": [region]}]}
+        for i in range(n)
+    ]
+
+
+BROKEN_ITEM = {
+    "double comma": ('"id": 5,', '"id": 5,,'),
+    "unclosed bracket": ('"id": 5,', '"id": [5,'),
+    "missing colon": ('"id": 5,', '"id" 5,'),
+}
+
+
+LAYOUTS = {  # how the array's items are written: (opening, separator, closing, indent)
+    "pretty": ("[\n  ", ",\n  ", "\n]\n", 2),
+    "one per line": ("[\n", ",\n", "\n]\n", None),
+    "compact": ("[", ", ", "]", None),
+}
+
+
+@pytest.mark.parametrize(
+    "layout,broken",
+    [
+        (layout, broken)
+        for layout in LAYOUTS
+        for broken in BROKEN_ITEM
+        # one line and an unclosed bracket: nothing tells where the next item starts
+        if (layout, broken) != ("compact", "unclosed bracket")
+    ],
+)
+def test_a_malformed_item_mid_array_is_a_reject_with_its_index_and_reading_goes_on(
+    tmp_path, layout, broken
+):
+    opening, separator, closing, indent = LAYOUTS[layout]
+    items = [json.dumps(t, indent=indent).replace("\n", "\n  ") for t in ls_tasks(10)]
+    old, new = BROKEN_ITEM[broken]
+    items[5] = items[5].replace(old, new)
+    content = opening + separator.join(items) + closing
+    recs, rejects = records(write(tmp_path, "export.json", content))
+    assert [r["meta"]["id"] for r in recs] == [0, 1, 2, 3, 4, 6, 7, 8, 9]
+    (reject,) = rejects
+    assert "malformed JSON" in reject.reason and "item 5" in reject.reason
+    assert "rest of file" not in reject.reason
+    assert reject.line == 1 + (opening + separator.join(items[:5]) + separator).count("\n")
+
+
+@pytest.mark.parametrize(
+    "first", [["not", "a task"], {"text": "x", "spans": [{"start": 0, "end": 1, "label": "B"}]}]
+)
+def test_one_bad_first_item_does_not_decide_a_json_arrays_format(tmp_path, first):
+    path = write(tmp_path, "export.json", json.dumps([first, *ls_tasks(10)], indent=2))
+    assert detect_format(path) == "label-studio"
+    recs, rejects = records(path)
+    assert len(recs) == 10 and all(ents(r) == [("Osprey", "BRAND")] for r in recs)
+    assert [reject.line for reject in rejects] == [2]
+
+
+@pytest.mark.parametrize(
+    "first", ['{"text": "bad", "label": "X"}', "{broken", '{"text": "x", "spans": []}']
+)
+def test_one_bad_first_record_does_not_decide_a_jsonl_files_format(tmp_path, first):
+    good = [json.dumps({"text": f"Osprey {i}", "label": [[0, 6, "BRAND"]]}) for i in range(5)]
+    path = write(tmp_path, "a.jsonl", "\n".join([first, *good]) + "\n")
+    assert detect_format(path) == "doccano"
+    recs, rejects = records(path)
+    assert [ents(r) for r in recs if r["text"] != "x"] == [[("Osprey", "BRAND")]] * 5
+    assert [reject.line for reject in rejects] == ([] if "spans" in first else [1])

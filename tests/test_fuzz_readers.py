@@ -15,7 +15,7 @@ import tempfile
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any, Callable, Iterator, List, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 import pytest
 import spacy
@@ -24,8 +24,11 @@ from hypothesis import strategies as st
 
 from spacy_ner_plugin.annotations.docs import record_doc, record_to_doc
 from spacy_ner_plugin.annotations.formats import READERS, read_records
+from spacy_ner_plugin.annotations.formats.detect import detect_format
 from spacy_ner_plugin.annotations.gold import read_gold_docs
+from spacy_ner_plugin.annotations.merge import Answer, merge_answers
 from spacy_ner_plugin.annotations.normalize import normalize_record
+from spacy_ner_plugin.constants import ANSWERS, BINARY, GOLD
 from spacy_ner_plugin.errors import PluginError
 from spacy_ner_plugin.io.hashing import set_hashes
 from spacy_ner_plugin.io.partitions import plan_shards, read_raw
@@ -67,6 +70,7 @@ TRICKY = [
     "\r",
 ]
 WORDS = ["Osprey", "pack", "the", "Pacific", "Crest", "Trail", "a", "Köln", *TRICKY]
+STRAY_BOM = b"\xff\xfe"  # UTF-16-LE's, before UTF-8 text
 
 
 def fuzz(strategy: st.SearchStrategy) -> Callable:
@@ -151,7 +155,38 @@ def fuzzed_records(draw: Callable) -> dict:
         i = draw(st.integers(0, len(tokens) - 1))
         key = draw(st.sampled_from(["start", "end", "id", "text"]))
         tokens[i] = {**tokens[i], key: draw(json_values)} if isinstance(tokens[i], dict) else None
+    how = draw(st.sampled_from(["as is", "tokens off the text", "contradicting spans"]))
+    if how == "tokens off the text":
+        tokens_off_the_text(draw, record)
+    elif how == "contradicting spans":
+        contradicting_spans(draw, record)
     return record
+
+
+def tokens_off_the_text(draw: Callable, record: dict) -> None:
+    """Tokens that stop short of the text's end, or run past it."""
+    if isinstance(record.get("text"), str) and isinstance(record.get("tokens"), list):
+        if draw(st.booleans()):
+            record["tokens"] = record["tokens"][:-1] or [{"text": "x", "start": 0, "end": 1}]
+        else:
+            cut = draw(st.integers(0, max(len(record["text"]) - 1, 0)))
+            record["text"] = record["text"][:cut] or "x"
+
+
+def contradicting_spans(draw: Callable, record: dict) -> None:
+    """Spans with answers of their own (any value), overlapping or repeating each other."""
+    spans = record.get("spans")
+    if not isinstance(spans, list) or not spans or not isinstance(spans[0], dict):
+        return
+    answers = st.sampled_from(ANSWERS) | json_values
+    twin = {**spans[0], "answer": draw(answers)}
+    if draw(st.booleans()) and isinstance(twin.get("end"), int):
+        twin["end"] += draw(st.integers(-2, 8))
+    if draw(st.booleans()):
+        twin["label"] = draw(st.sampled_from(["BRAND", "TRAIL"]))
+    spans[0] = {**spans[0], "answer": draw(answers)}
+    spans.insert(draw(st.integers(0, len(spans))), twin)
+    record.setdefault("_view_id", "ner")
 
 
 def dumps(record: Any, ensure_ascii: bool) -> bytes:
@@ -190,7 +225,9 @@ def jsonl_files(draw: Callable) -> bytes:
     ends = draw(
         st.lists(st.sampled_from([b"\n", b"\r\n"]), min_size=len(lines), max_size=len(lines))
     )
-    bom = draw(st.sampled_from([b"", b"\xef\xbb\xbf"]))
+    bom = draw(st.sampled_from([b"", b"\xef\xbb\xbf", STRAY_BOM]))
+    if bom == STRAY_BOM:  # before a line of UTF-8 text: the BOM is stray, not UTF-16's
+        lines[0] = dumps(draw(good_records()), ensure_ascii=True)
     # A line of random bytes may hold "\n" itself: the file's lines are what splitting finds.
     return bom + b"".join(line + end for line, end in zip(lines, ends))
 
@@ -208,7 +245,7 @@ def file_with(content: bytes, name: str = "data.jsonl") -> Iterator[Path]:
 
 def non_blank_utf8_lines(content: bytes) -> List[int]:
     """The numbers of the lines a UTF-8 (optionally BOM) file has that are not blank."""
-    content = content.removeprefix(b"\xef\xbb\xbf")
+    content = content.removeprefix(b"\xef\xbb\xbf").removeprefix(STRAY_BOM)
     lines = content.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
@@ -245,6 +282,9 @@ def check_record_functions(record: dict) -> None:
             function()
         except InvalidRecord as err:
             assert err.reason
+    for kind in (GOLD, BINARY):  # merging raises nothing: every answer is accounted for
+        merged = merge_answers([Answer("x.jsonl", 1, dict(record), kind)], NLP)
+        assert merged.used + sum(merged.skipped.values()) + len(merged.rejects) == 1
 
 
 def read_all(read: Callable[[], Any]) -> List[Line] | None:
@@ -362,8 +402,25 @@ def spacy_v2_items(draw: Callable) -> Any:
     return item
 
 
+# Items that are not JSON, one per line of an array file: each must reject only itself. (An
+# unclosed list is left out: the items after it would complete it, `[1, 2,` + `3]`, and the
+# array is then reported as not closed.)
+BROKEN_ITEMS = [
+    b'{"data": {"text": "x"}, "annotations": [}',
+    b'{"id": 1,, "data": {"text": "x"}}',
+    b'["x", {"entities": [}',
+    b'{"text": "unterminated',
+    b'{"text" "no colon"}',
+    b'{"data": {"text": "truncated"',
+    b"[1, 2}",
+    b"{",
+]
+
+
 def array_file(items: List[Any], ensure_ascii: bool) -> bytes:
-    return b"[\n" + b",\n".join(dumps(item, ensure_ascii) for item in items) + b"\n]\n"
+    """One item per line (bytes items as they are), so each item's line is known."""
+    lines = (item if isinstance(item, bytes) else dumps(item, ensure_ascii) for item in items)
+    return b"[\n" + b",\n".join(lines) + b"\n]\n"
 
 
 def check_array(data: Tuple[str, List[Any], bool]) -> None:
@@ -371,19 +428,100 @@ def check_array(data: Tuple[str, List[Any], bool]) -> None:
     with file_with(array_file(items, ensure_ascii), "data.json") as path:
         lines = list(read_records(path, name))
         check_lines(lines, path, one_per_line=False)
-        # one item per line: each item is accounted for (records or one reject) unless the
-        # file stops being readable JSON at an item, which rejects the rest in one line
-        assert {line.line for line in lines} <= set(range(2, len(items) + 2))
+        # one item per line: each item is accounted for (records or a reject of its own),
+        # also after an item that is not JSON; after the items, only a reject (an item that
+        # took the array's "]" leaves it unclosed)
+        assert set(range(2, len(items) + 2)) <= {line.line for line in lines}
+        assert all(line.reject for line in lines if line.line > len(items) + 1)
         for line in lines:
             if line.record is not None:
                 check_record_functions(line.record)
         check_gold([path])
 
 
+broken_items = st.sampled_from(BROKEN_ITEMS)
 arrays = st.tuples(
-    st.just("label-studio"), st.lists(label_studio_items(), max_size=4), st.booleans()
-) | st.tuples(st.just("spacy-v2"), st.lists(spacy_v2_items(), max_size=4), st.booleans())
+    st.just("label-studio"),
+    st.lists(label_studio_items() | broken_items, max_size=4),
+    st.booleans(),
+) | st.tuples(
+    st.just("spacy-v2"), st.lists(spacy_v2_items() | broken_items, max_size=4), st.booleans()
+)
 test_json_arrays, test_json_arrays_slow = fuzz(arrays)(check_array)
+
+
+# One bad first record or item does not decide how the rest of a file is read
+
+
+@st.composite
+def plain_entities(draw: Callable) -> Tuple[str, List[Tuple[int, int, str]]]:
+    """A text of plain words and some of them as entities `(start, end, label)`."""
+    words = draw(st.lists(st.sampled_from(["Osprey", "pack", "Köln", "Trail"]), min_size=1))
+    text, ents = "", []
+    for word in words:
+        if draw(st.booleans()):
+            ents.append((len(text), len(text) + len(word), draw(st.sampled_from(["B", "T"]))))
+        text += word + " "
+    return text.strip(), ents
+
+
+def as_format(name: str, text: str, ents: List[Tuple[int, int, str]]) -> Any:
+    """One record or item of format `name` with `text` and `ents`."""
+    if name == "doccano":
+        return {"text": text, "label": [list(ent) for ent in ents]}
+    if name == "spacy-v2":
+        return [text, {"entities": [list(ent) for ent in ents]}]
+    regions = [{"start": s, "end": e, "labels": [label]} for s, e, label in ents]
+    result = [{"type": "labels", "value": region} for region in regions]
+    return {"data": {"text": text}, "annotations": [{"result": result}]}
+
+
+@st.composite
+def files_with_a_bad_first_item(draw: Callable) -> Tuple[str, bytes, Dict[int, Any]]:
+    """(format, content, {line: (text, ents)} of the good items): a bad first record or item
+    (any JSON value, not JSON at all, or an item of another format), then good ones."""
+    name = draw(st.sampled_from(["doccano", "label-studio", "spacy-v2"]))
+    good = draw(st.lists(plain_entities(), min_size=2, max_size=5))
+    other = draw(st.sampled_from(["doccano", "label-studio", "spacy-v2", "prodigy"]))
+    text, ents = draw(plain_entities())
+    prodigy = {"text": text, "spans": [{"start": s, "end": e, "label": x} for s, e, x in ents]}
+    first = draw(
+        json_values.map(lambda value: dumps(value, True))
+        | broken_items.filter(lambda item: name != "doccano" or not item.startswith(b"["))
+        | st.just(dumps(prodigy if other == "prodigy" else as_format(other, text, ents), True))
+    )
+    items = [first, *(dumps(as_format(name, t, e), False) for t, e in good)]
+    if name == "doccano":
+        return name, b"\n".join(items) + b"\n", {i: item for i, item in enumerate(good, 2)}
+    return name, array_file(items, False), {i: item for i, item in enumerate(good, 3)}
+
+
+def check_bad_first_item(data: Tuple[str, bytes, Dict[int, Any]]) -> None:
+    name, content, good = data
+    with file_with(content, "data.json") as path:
+        assert detect_format(path) == name
+        records = {line.line: line.record for line in read_records(path) if line.record}
+        for line, (text, ents) in good.items():
+            spans = [(s["start"], s["end"], s["label"]) for s in records[line]["spans"]]
+            assert records[line]["text"] == text and spans == ents
+        check_gold([path])
+
+
+test_bad_first_item, test_bad_first_item_slow = fuzz(files_with_a_bad_first_item())(
+    check_bad_first_item
+)
+
+
+def test_a_text_over_a_million_characters_is_read_and_merged(tmp_path):
+    """One fixed example: spaCy's max_length does not apply to a tokenizer-only pipeline."""
+    long_text = "Osprey pack on the Trail " + ("x" * 99 + " ") * 10_000  # in few tokens
+    records = [{"text": long_text, "spans": [{"start": 0, "end": 6, "label": "B"}]}, {"text": "x"}]
+    path = tmp_path / "data.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf8")
+    assert [line.record["text"] for line in read_records(path)] == [long_text, "x"]
+    rejects: list = []
+    docs = list(read_gold_docs([path], NLP, rejects))
+    assert [doc.text for doc in docs] == [long_text, "x"] and not rejects
 
 
 # CoNLL

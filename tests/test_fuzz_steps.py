@@ -1,10 +1,12 @@
 """Fuzz the steps end to end through the CLI: generated input files in, no traceback out.
 
 Each example writes an input file of good records (valid, each with a distinct text), fuzzed
-lines (every JSON type in every field, raw garbage, from `test_fuzz_readers`' strategies) and
-known-bad lines, or a real file mutated byte by byte; runs the step in-process with typer's
-`CliRunner`; and checks that it either exits 0 with valid outputs, every good record in the
-output and every known-bad one in the rejects report with its line number, and counts that
+lines (every JSON type in every field, raw garbage, from `test_fuzz_readers`' strategies),
+known-bad lines (also records that once crashed a step), binary answers that contradict
+themselves and other versions of good texts (conflicts), after a stray UTF-16 BOM or not, or a
+real file mutated byte by byte; runs the step in-process with typer's `CliRunner`; and checks
+that it either exits 0 with valid outputs, every good record in the output, every known-bad
+one in the rejects report with its line number, every conflict reported, and counts that
 reconcile, or exits 1 with exactly one failure message naming the input file. The default
 profile keeps this module to ~40 s; `FUZZ_EXAMPLES=200 pytest -m slow` runs a longer hunt
 (the slow variants are skipped without FUZZ_EXAMPLES).
@@ -15,7 +17,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Tuple
 
 import pytest
 import spacy
@@ -28,6 +30,7 @@ from spacy_ner_plugin.cli import app
 
 from .conftest import ROOT
 from .test_fuzz_readers import (
+    STRAY_BOM,
     fuzzed_records,
     jsonl_lines,
     mutated_docbins,
@@ -55,6 +58,18 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 # Lines every reader rejects (as records: preannotate's raw input too).
 KNOWN_BAD = [b"{not json", b"[1, 2]", b'{"text": 5}', b"\xff\xfe\x00garbage{"]
+TOKENS_PAST_THE_END = [{"text": "ab", "start": 0, "end": 2}, {"text": "x", "start": 3, "end": 4}]
+# Records every annotation step rejects (as raw input they are fine).
+KNOWN_BAD_ANSWERS = [
+    {"text": "ab", "tokens": TOKENS_PAST_THE_END},  # tokens past the end of the text
+    {"text": "ab cd", "tokens": TOKENS_PAST_THE_END[:1]},  # tokens short of it
+    {"text": "Osprey pack", "spans": [{"start": 0, "end": 6, "label": "B", "answer": 7}]},
+]
+# Binary answers that contradict themselves: rejected wherever answers are merged into docs.
+CONTRADICTING = [
+    [(0, 13, "BRAND", "accept"), (6, 19, "GEAR", "accept")],  # overlapping accepted spans
+    [(0, 5, "BRAND", "accept"), (0, 5, "BRAND", "reject")],  # one span accepted and rejected
+]
 SAFE_WORDS = ["Osprey", "pack", "the", "Pacific", "Crest", "Trail", "a", "Köln", "on"]
 
 
@@ -88,48 +103,89 @@ def valid_records(draw: Callable, n: int) -> dict:
     return record
 
 
+def contradicting_answer(n: int, spans: List[Tuple[int, int, str, str]]) -> dict:
+    """A binary answer about `Black Diamond poles <n>` whose spans contradict each other."""
+    spans_ = [{"start": s, "end": e, "label": label, "answer": a} for s, e, label, a in spans]
+    return {"text": f"Black Diamond poles {n}", "spans": spans_, "_view_id": "ner"}
+
+
+def conflicting_version(record: dict) -> dict:
+    """Another gold version of a `valid_records` text: a span on `Good<n>`, which it has not."""
+    spans = [{"start": 0, "end": len(record["text"].split()[0]), "label": "BRAND"}]
+    return {"text": record["text"], "spans": spans, "answer": "accept"}
+
+
 def one_line(data: bytes) -> bytes:
     """A fuzzed line kept on its own line, so line numbers are known."""
     return data.replace(b"\n", b" ").replace(b"\r", b" ")
 
 
+class InputFile(NamedTuple):
+    """A generated input file and what every step must do with its lines."""
+
+    name: str
+    content: bytes
+    good: Dict[int, str]  # line: text, in every step's output
+    bad: List[int]  # in every step's rejects
+    contradicting: List[int]  # rejected where answers merge into docs
+    conflicts: Dict[str, List[int]]  # text: lines of answers that conflict
+
+
 @st.composite
-def mixed_files(draw: Callable, raw: bool = False) -> Tuple[bytes, Dict[int, str], List[int]]:
-    """(content, {line: good text}, known-bad lines): good, fuzzed and known-bad lines mixed.
+def mixed_files(draw: Callable, raw: bool = False) -> InputFile:
+    """Good, fuzzed, known-bad and blank lines mixed; for annotation steps (not `raw`) also
+    records that crashed steps once, self-contradicting binary answers and conflicting versions.
 
     `raw`: good lines are preannotate's raw input (`text` and `meta` only). The first line is
-    always good, so a fuzzed line cannot make the file look like another encoding.
+    always good, so a fuzzed line cannot make the file look like another encoding, also after a
+    stray UTF-16 BOM.
     """
-    kinds = draw(st.lists(st.sampled_from(["good", "fuzz", "bad", "blank"]), max_size=8))
-    kinds = ["good", *kinds]
-    lines, good, bad = [], {}, []
+    kinds = ["good", "fuzz", "bad", "blank"]
+    if not raw:
+        kinds += ["bad answer", "contradicting", "conflict"]
+    kinds = ["good", *draw(st.lists(st.sampled_from(kinds), max_size=8))]
+    lines, good, bad, contradicting, conflicts = [], {}, [], [], {}
+    records: Dict[int, dict] = {}
     for number, kind in enumerate(kinds, 1):
         if kind == "good":
             record = draw(valid_records(number))
             if raw:
                 record = {"text": record["text"], "meta": record.get("meta", {})}
-            good[number] = record["text"]
+            good[number], records[number] = record["text"], record
             lines.append(json.dumps(record, ensure_ascii=draw(st.booleans())).encode("utf8"))
         elif kind == "bad":
             bad.append(number)
             lines.append(draw(st.sampled_from(KNOWN_BAD)))
+        elif kind == "bad answer":
+            bad.append(number)
+            lines.append(json.dumps(draw(st.sampled_from(KNOWN_BAD_ANSWERS))).encode("utf8"))
+        elif kind == "contradicting":
+            contradicting.append(number)
+            answer = contradicting_answer(number, draw(st.sampled_from(CONTRADICTING)))
+            lines.append(json.dumps(answer).encode("utf8"))
+        elif kind == "conflict":  # another version of a good text: no step may pick one
+            original = draw(st.sampled_from(sorted(records)))
+            text = records[original]["text"]
+            good.pop(original, None)
+            conflicts.setdefault(text, [original]).append(number)
+            lines.append(json.dumps(conflicting_version(records[original])).encode("utf8"))
         elif kind == "blank":
             lines.append(b"")
         else:
             lines.append(one_line(draw(jsonl_lines)))
     end = draw(st.sampled_from([b"\n", b"\r\n"]))
-    bom = draw(st.sampled_from([b"", b"\xef\xbb\xbf"]))
-    return bom + b"".join(line + end for line in lines), good, bad
+    bom = draw(st.sampled_from([b"", b"\xef\xbb\xbf", STRAY_BOM]))
+    content = bom + b"".join(line + end for line in lines)
+    return InputFile("data.jsonl", content, good, bad, contradicting, conflicts)
 
 
 @st.composite
-def input_files(draw: Callable, raw: bool = False) -> Tuple[str, bytes, Dict[int, str], List[int]]:
+def input_files(draw: Callable, raw: bool = False) -> InputFile:
     """A mixed file (with known good and bad lines) or a mutated real file (none known)."""
     if draw(st.integers(0, 3)):
-        content, good, bad = draw(mixed_files(raw))
-        return "data.jsonl", content, good, bad
+        return draw(mixed_files(raw))
     source, content, _ = draw(mutated_files())
-    return source.name, content, {}, []
+    return InputFile(source.name, content, {}, [], [], {})
 
 
 # Checks
@@ -197,25 +253,37 @@ def docbin_texts(path: Path) -> List[str]:
 # data-to-spacy
 
 
-def check_data_to_spacy(data: Tuple[str, bytes, Dict[int, str], List[int]]) -> None:
-    name, content, good, bad = data
+def check_data_to_spacy(data: InputFile) -> None:
+    name, content, good, bad, contradicting, conflicts = data
     with tempfile.TemporaryDirectory() as tmp:
         source, out = Path(tmp) / name, Path(tmp) / "corpus"
         source.write_bytes(content)
         code, output = invoke(["data-to-spacy", source, "--output", out])
         if code:
             failure_names(output, source)
-            assert not good, output  # a good record always makes a training doc
-            return
+            if not good:
+                return
+            # Texts that make no doc (conflicts, answers rejected when merged) still count in
+            # the train/dev split, which can leave train empty; without a dev share, every
+            # good record makes a training doc.
+            assert "No usable training records" in output, output
+            args = ["data-to-spacy", source, "--output", out, "--eval-split", 0]
+            code, output = invoke(args)
+            assert code == 0, output
         texts = docbin_texts(out / "train.spacy") + docbin_texts(out / "dev.spacy")
         assert set(good.values()) <= set(texts)
-        assert set(bad) <= rejected_lines(out / "rejects.jsonl", source)
-        for report in ("conflicts", "span_changes"):
-            jsonl(out / f"{report}.jsonl")
+        assert not set(conflicts) & set(texts)
+        assert set(bad + contradicting) <= rejected_lines(out / "rejects.jsonl", source)
+        reported = {
+            c["text"]: {a["line"] for a in c["answers"]} for c in jsonl(out / "conflicts.jsonl")
+        }
+        assert all(set(lines) <= reported.get(text, set()) for text, lines in conflicts.items())
+        jsonl(out / "span_changes.jsonl")
         json.loads((out / "labels.json").read_text(encoding="utf8"))
         rows = table(output, "Records")
         reconciles(rows)
         assert rows["rejected"] == len(jsonl(out / "rejects.jsonl"))
+        assert rows.get("skipped: conflict", 0) >= sum(map(len, conflicts.values()))
 
 
 test_data_to_spacy, test_data_to_spacy_slow = fuzz(input_files())(check_data_to_spacy)
@@ -224,8 +292,8 @@ test_data_to_spacy, test_data_to_spacy_slow = fuzz(input_files())(check_data_to_
 # db-in, then db-out of the dataset
 
 
-def check_db_in(data: Tuple[str, bytes, Dict[int, str], List[int]]) -> None:
-    name, content, good, bad = data
+def check_db_in(data: InputFile) -> None:
+    name, content, good, bad, *_ = data
     with tempfile.TemporaryDirectory() as tmp:
         source, db = Path(tmp) / name, Path(tmp) / "x.sqlite"
         source.write_bytes(content)
@@ -259,12 +327,12 @@ test_db_in, test_db_in_slow = fuzz(input_files())(check_db_in)
 
 
 @st.composite
-def db_out_args(draw: Callable) -> Tuple[Tuple[str, bytes, Dict[int, str], List[int]], str]:
+def db_out_args(draw: Callable) -> Tuple[InputFile, str]:
     return draw(input_files()), draw(st.sampled_from(["out.jsonl", "out.jsonl", "out.spacy"]))
 
 
-def check_db_out(data: Tuple[Tuple[str, bytes, Dict[int, str], List[int]], str]) -> None:
-    (name, content, good, bad), out_name = data
+def check_db_out(data: Tuple[InputFile, str]) -> None:
+    (name, content, good, bad, contradicting, _), out_name = data
     with tempfile.TemporaryDirectory() as tmp:
         source, out = Path(tmp) / name, Path(tmp) / out_name
         source.write_bytes(content)
@@ -281,7 +349,8 @@ def check_db_out(data: Tuple[Tuple[str, bytes, Dict[int, str], List[int]], str])
         assert len(texts) == sum(n for k, n in rows.items() if k.startswith("written"))
         assert set(good.values()) <= set(texts)
         rejects = out.with_name(f"{out.stem}.rejects.jsonl")
-        assert set(bad) <= rejected_lines(rejects, source)
+        merged = contradicting if out.suffix == ".spacy" else []  # docs are merged answers
+        assert set(bad + merged) <= rejected_lines(rejects, source)
         assert rows["rejected"] == len(jsonl(rejects))
 
 
@@ -291,8 +360,8 @@ test_db_out, test_db_out_slow = fuzz(db_out_args())(check_db_out)
 # stats
 
 
-def check_stats(data: Tuple[str, bytes, Dict[int, str], List[int]]) -> None:
-    name, content, good, bad = data
+def check_stats(data: InputFile) -> None:
+    name, content, good, bad, contradicting, conflicts = data
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / name
         source.write_bytes(content)
@@ -312,7 +381,9 @@ def check_stats(data: Tuple[str, bytes, Dict[int, str], List[int]]) -> None:
         expected.update({f"kind: {k}": n for k, n in numbers["kinds"].items()})
         assert answers == {k: n for k, n in expected.items() if n}
         assert numbers["records"] - numbers["rejected"] >= len(good)
-        assert numbers["rejected"] >= len(bad)
+        assert numbers["rejected"] >= len(bad) + len(contradicting)
+        assert numbers["conflicts"] >= len(conflicts)
+        assert overview["conflicting texts"] == numbers["conflicts"]
         assert sum(numbers["sources"].values()) == numbers["records"]
 
 
@@ -322,8 +393,8 @@ test_stats, test_stats_slow = fuzz(input_files())(check_stats)
 # evaluate-patterns
 
 
-def check_evaluate_patterns(data: Tuple[str, bytes, Dict[int, str], List[int]]) -> None:
-    name, content, good, _ = data
+def check_evaluate_patterns(data: InputFile) -> None:
+    name, content, good, *_ = data
     with tempfile.TemporaryDirectory() as tmp:
         source, scores = Path(tmp) / name, Path(tmp) / "scores.json"
         source.write_bytes(content)
@@ -338,11 +409,28 @@ def check_evaluate_patterns(data: Tuple[str, bytes, Dict[int, str], List[int]]) 
 test_evaluate_patterns, test_evaluate_patterns_slow = fuzz(input_files())(check_evaluate_patterns)
 
 
+def test_annotation_steps_take_a_text_over_a_million_characters():
+    """One fixed example (drawn at random it would slow every example down): a text over
+    spaCy's max_length goes through every annotation step with a blank tokenizer."""
+    long_text = "Good2 Osprey pack " + ("x" * 99 + " ") * 10_000  # long, in few tokens
+    records = [
+        {"text": "Good1 Osprey pack", "spans": [{"start": 6, "end": 12, "label": "BRAND"}]},
+        {"text": long_text, "spans": [{"start": 6, "end": 12, "label": "BRAND"}]},
+    ]
+    content = b"".join(json.dumps(record).encode("utf8") + b"\n" for record in records)
+    data = InputFile("data.jsonl", content, {1: records[0]["text"], 2: long_text}, [], [], {})
+    assert len(long_text) > 1_000_000
+    for check in (check_data_to_spacy, check_db_in, check_stats, check_evaluate_patterns):
+        check(data)
+    for out_name in ("out.jsonl", "out.spacy"):
+        check_db_out((data, out_name))
+
+
 # preannotate
 
 
-def check_preannotate(data: Tuple[str, bytes, Dict[int, str], List[int]]) -> None:
-    name, content, good, bad = data
+def check_preannotate(data: InputFile) -> None:
+    name, content, good, bad, *_ = data
     with tempfile.TemporaryDirectory() as tmp:
         source, out = Path(tmp) / name, Path(tmp) / "tasks.jsonl"
         source.write_bytes(content)
@@ -416,8 +504,8 @@ test_fill_binary, test_fill_binary_slow = fuzz(spacy_inputs())(check_fill_binary
 # evaluate, with a tiny trained model
 
 
-def check_evaluate(trained_model: Path, data: Tuple[str, bytes, Dict[int, str], List[int]]):
-    name, content, good, _ = data
+def check_evaluate(trained_model: Path, data: InputFile) -> None:
+    name, content, good, *_ = data
     with tempfile.TemporaryDirectory() as tmp:
         source, scores = Path(tmp) / name, Path(tmp) / "scores.json"
         source.write_bytes(content)

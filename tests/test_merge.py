@@ -225,3 +225,45 @@ def test_detect_kind_reads_only_a_bounded_sample():
     records = (one_span("reject" if i % 2 else "accept") for i in range(10**9))
     kind, evidence = detect_kind(records)
     assert kind == BINARY and "1000 records" in evidence
+
+
+def two_span_binary(first, second, line=4):
+    """A binary answer with two spans of TEXT, each `(text, label, answer)`."""
+    spans = []
+    for ent, label, answer in (first, second):
+        start = TEXT.index(ent)
+        spans.append({"start": start, "end": start + len(ent), "label": label, "answer": answer})
+    return Answer("b.jsonl", line, {"text": TEXT, "spans": spans, "answer": "accept"}, BINARY)
+
+
+def test_overlapping_accepted_spans_of_one_binary_answer_reject_it_never_e1010(nlp):
+    overlapping = two_span_binary(("Osprey", "BRAND", "accept"), ("Osprey packs", "GEAR", "accept"))
+    merged = merge([overlapping, binary("JMT", "reject")], nlp)
+    (reject,) = merged.rejects
+    assert (reject.line, reject.field) == (4, "spans") and "overlap" in reject.reason
+    assert "'Osprey'" in reject.reason and "'Osprey packs'" in reject.reason
+    assert incorrect(merged.doc) == [("JMT", "BRAND")]
+
+
+def test_one_span_accepted_and_rejected_by_one_binary_answer_rejects_it(nlp):
+    both = two_span_binary(("Osprey", "BRAND", "accept"), ("Osprey", "BRAND", "reject"))
+    merged = merge([both, binary("JMT", "reject")], nlp)
+    (reject,) = merged.rejects
+    assert reject.field == "spans" and "accepted and rejected" in reject.reason
+    assert not merged.doc.ents and incorrect(merged.doc) == [("JMT", "BRAND")]
+
+
+def test_a_text_over_max_length_is_tokenized_by_a_tokenizer_only_pipeline():
+    tokenizer_only = spacy.blank("en")
+    tokenizer_only.max_length = len(TEXT) - 1
+    merged = merge([gold("Osprey"), binary("JMT", "reject")], tokenizer_only)
+    assert ents(merged.doc) == [("Osprey", "BRAND")] and not merged.rejects
+
+
+def test_a_text_over_max_length_is_a_reject_for_a_pipeline_with_components():
+    pipeline = spacy.blank("en")
+    pipeline.add_pipe("sentencizer")
+    pipeline.max_length = len(TEXT) - 1
+    merged = merge([gold("Osprey"), binary("JMT", "reject")], pipeline)
+    assert merged.doc is None and [r.field for r in merged.rejects] == ["text", "text"]
+    assert "max_length" in merged.rejects[0].reason

@@ -31,3 +31,44 @@ def test_stats_json_numbers_equal_the_printed_ones():
     assert re.search(rf"^records\s+{as_json['records']}$", printed, re.M)
     assert re.search(rf"^distinct texts\s+{as_json['texts']}$", printed, re.M)
     assert sum(as_json["sources"].values()) == as_json["records"] == 300
+
+
+def test_stats_rejects_what_used_to_crash_it_and_counts_the_rest(tmp_path):
+    from spacy_ner_plugin.cli.stats import stats
+
+    good = [{"text": f"Good {i} Osprey", "spans": []} for i in range(3)]
+    bad = [
+        {"text": "Osprey pack", "spans": [{"start": 0, "end": 6, "label": "B", "answer": 7}]},
+        {
+            "text": "ab",
+            "tokens": [{"text": "ab", "start": 0, "end": 2}, {"text": "x", "start": 3, "end": 4}],
+        },
+        {
+            "text": "Black Diamond poles",
+            "_view_id": "ner",
+            "spans": [
+                {"start": 0, "end": 13, "label": "B", "answer": "accept"},
+                {"start": 6, "end": 19, "label": "G", "answer": "accept"},
+            ],
+        },
+    ]
+    path = tmp_path / "a.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in good + bad), encoding="utf8")
+    result = stats([str(path)])
+    assert (result.records, result.rejected, result.docs) == (6, 3, 3)
+    fields = [example.split()[1] for example in result.reject_examples]
+    assert fields == ["[spans.0.answer]", "[tokens]", "[spans]"]
+
+
+def test_stats_reads_every_label_studio_task_after_a_first_item_that_is_not_one(tmp_path):
+    from spacy_ner_plugin.cli.stats import stats
+
+    region = {"type": "labels", "value": {"start": 0, "end": 6, "labels": ["BRAND"]}}
+    tasks = [
+        {"data": {"text": f"Osprey pack {i}"}, "annotations": [{"result": [region]}]}
+        for i in range(10)
+    ]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([["not", "a task"], *tasks], indent=2), encoding="utf8")
+    result = stats([str(path)])
+    assert (result.records, result.rejected, result.docs) == (11, 1, 10)

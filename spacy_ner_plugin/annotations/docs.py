@@ -7,12 +7,13 @@ precise reason instead of crashing or silently dropping a span.
 from enum import Enum
 from typing import Any, Callable, Dict, List, Sequence, Tuple, Union
 
+from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
 from ..errors import choice
 from ..io.records import InvalidRecord, get_text
-from ..io.validation import check_label, check_tokens, is_int
+from ..io.validation import check_label, check_span_answer, check_tokens, is_int
 
 Tokenizer = Callable[[str], Doc]
 
@@ -23,6 +24,30 @@ class AlignMode(str, Enum):
     strict = "strict"
     expand = "expand"
     contract = "contract"
+
+
+def check_length(nlp: Language, text: str) -> None:
+    """Raise `InvalidRecord` for a text over `nlp.max_length` when `nlp` has components.
+
+    spaCy's limit guards the memory parser and NER components need per character; a pipeline
+    of a tokenizer alone needs none, so it takes a text of any length (`make_doc`).
+    """
+    if len(text) > nlp.max_length and nlp.pipe_names:
+        raise InvalidRecord(
+            "text",
+            f"text of {len(text)} characters is over the pipeline's max_length "
+            f"({nlp.max_length}), the limit of its components ({', '.join(nlp.pipe_names)}): "
+            "split the text, or raise nlp.max_length",
+        )
+
+
+def make_doc(nlp: Language, text: str) -> Doc:
+    """`nlp.make_doc(text)`, also over `nlp.max_length` for a tokenizer-only pipeline.
+
+    Raises `InvalidRecord` (never spaCy's `ValueError`) for a text `check_length` refuses.
+    """
+    check_length(nlp, text)
+    return nlp.make_doc(text) if len(text) <= nlp.max_length else nlp.tokenizer(text)
 
 
 def doc_from_tokens(vocab: Vocab, text: str, tokens: Sequence[Dict[str, Any]]) -> Doc:
@@ -77,13 +102,15 @@ def aligned_spans(
 
 
 def check_span(i: int, raw: Any, text_length: int) -> Tuple[int, int, str]:
-    """The `(start, end, label)` of a raw span, which must be in range and well labelled."""
+    """The `(start, end, label)` of a raw span, which must be in range, well labelled and
+    (if it has an answer of its own) well answered."""
     if not isinstance(raw, dict):
         raise InvalidRecord("spans", f"span {i} must be an object")
     start, end, label = raw.get("start"), raw.get("end"), raw.get("label")
     if not is_int(start) or not is_int(end):
         raise InvalidRecord("spans", f"span {i} needs integer 'start' and 'end'")
     label = check_label(i, label)
+    check_span_answer(i, raw)
     if any(ch.isspace() for ch in label):
         raise InvalidRecord("spans", f"span {i} label {label!r} contains whitespace")
     if not 0 <= start < end <= text_length:

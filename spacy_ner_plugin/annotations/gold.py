@@ -9,7 +9,7 @@ partial docs.
 """
 
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, List, Sequence, Set, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Sequence, Set, Tuple, Union
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -26,6 +26,7 @@ from .store import AnswerStore
 PathLike = Union[str, Path]
 # where a merged doc keeps its records' own `_input_hash` (Prodigy's are not ours)
 INPUT_HASH_KEY = "spacy_ner_plugin.input_hash"
+EVAL_CONFLICT = "conflict with the eval set"
 
 
 def merged_groups(
@@ -44,23 +45,42 @@ def merged_groups(
     """`(is_dev, merged)` per text of `specs`, in first-seen order; rejects go to `reject`.
 
     With a dedicated eval input (`eval:`), a dev text keeps only the eval input's answers;
-    otherwise `eval_split` of the texts are drawn for dev (seeded by the store's seed).
+    otherwise `eval_split` of the texts are drawn for dev (seeded by the store's seed). The
+    other inputs' answers about an eval text are skipped, and reported as a conflict when
+    they disagree with the eval set's (which is kept).
     """
     ingest(specs, store, counts, reject, input_format)
     store.assign_splits(eval_split, any(spec.eval for spec in specs))
     for _, is_dev, answers, from_eval in store.groups():
+        every_answer = answers
         if is_dev and any(from_eval):
-            kept = [a for a, is_eval in zip(answers, from_eval) if is_eval]
-            if len(kept) < len(answers):
-                counts.skipped["text also in eval set"] += len(answers) - len(kept)
-            answers = kept
+            answers = [a for a, is_eval in zip(answers, from_eval) if is_eval]
         merged = merge_answers(answers, nlp, align=align, policy=policy, labels=labels)
+        if len(answers) < len(every_answer):
+            skipped = len(every_answer) - len(answers)
+            if merged.conflict is None:
+                merged.conflict = _eval_conflict(every_answer, nlp, align, labels)
+                reason = "text also in eval set" if merged.conflict is None else EVAL_CONFLICT
+                counts.skipped[reason] += skipped
+            else:
+                counts.skipped["text also in eval set"] += skipped
         if merged.doc is not None:
             _keep_input_hash(merged.doc, answers)
         for bad in merged.rejects:
             reject(bad)
         counts.skipped.update(merged.skipped)
         yield is_dev, merged
+
+
+def _eval_conflict(
+    answers: List[Answer], nlp: Language, align: str, labels: Set[str] | None
+) -> Dict[str, Any] | None:
+    """The conflict report of an eval text whose answers from other inputs disagree with the
+    eval set's, as `merge_answers` reports any conflict; None when they agree."""
+    conflict = merge_answers(answers, nlp, align=align, labels=labels).conflict
+    if conflict is not None:
+        conflict["reasons"].append(EVAL_CONFLICT)
+    return conflict
 
 
 def _keep_input_hash(doc: Doc, answers: Sequence[Answer]) -> None:

@@ -10,7 +10,9 @@ rejected; overlapping accepted binary spans; a binary answer that disagrees with
 version) are a conflict. The `policy` decides: `report` skips the text and reports it, `first`
 or `latest` keeps the earliest or latest answer in input order, `majority` keeps the version
 most answers agree on (a tie is reported). A complete gold annotation always outranks a yes/no
-answer that disagrees with it under `first`/`latest`/`majority`.
+answer that disagrees with it under `first`/`latest`/`majority`. One binary answer that
+contradicts itself (two overlapping accepted spans, or one span accepted and rejected) is
+no conflict between answers but a bad record: rejected, its line and spans named.
 """
 
 from collections import Counter
@@ -25,7 +27,15 @@ from ..constants import BINARY, GOLD, INCORRECT_SPANS_KEY
 from ..errors import choice
 from ..io.hashing import text_hash
 from ..io.records import InvalidRecord, Reject, get_answer, get_text
-from .docs import AlignMode, aligned_spans, check_no_overlap, doc_from_tokens, record_doc
+from .docs import (
+    AlignMode,
+    aligned_spans,
+    check_length,
+    check_no_overlap,
+    doc_from_tokens,
+    make_doc,
+    record_doc,
+)
 
 
 class ConflictPolicy(str, Enum):
@@ -128,7 +138,9 @@ def merge_answers(
 def base_doc(answers: List[Answer], nlp: Language) -> Tuple[Doc | None, str | None, Answer | None]:
     """The text's Doc, its text, and the answer whose `tokens` built it (None: tokenizer).
 
-    The first answer with valid `tokens` decides the tokenization; without one, the tokenizer.
+    The first answer with valid `tokens` decides the tokenization; without one, the tokenizer
+    (`docs.make_doc`: a text over `nlp.max_length` too, unless `nlp` has components). Never
+    raises: an answer that cannot build the doc is rejected by `answer_claims`.
     """
     for answer in answers:
         if "tokens" in answer.record:
@@ -140,9 +152,9 @@ def base_doc(answers: List[Answer], nlp: Language) -> Tuple[Doc | None, str | No
     for answer in answers:
         try:
             text = get_text(answer.record)
+            return make_doc(nlp, text), text, None
         except InvalidRecord:
             continue
-        return nlp.make_doc(text), text, None
     return None, None, None
 
 
@@ -174,6 +186,7 @@ def answer_claims(
     record = answer.record
     text = get_text(record)
     decision = get_answer(record)
+    check_length(nlp, text)
     if doc is None or text != doc_text:
         raise InvalidRecord("text", "text differs from the other answers with its hash")
     tokens = record.get("tokens")
@@ -194,12 +207,44 @@ def answer_claims(
             kept = check_no_overlap(kept)
         claims = [(_key(s), "accept") for s in kept]
     else:
-        claims = [
-            (_key(span), raw.get("answer", decision) if isinstance(raw, dict) else decision)
-            for span, raw in zip(aligned, raw_spans)
+        verdicts = [
+            (i, span, raw.get("answer", decision) if isinstance(raw, dict) else decision)
+            for i, (span, raw) in enumerate(zip(aligned, raw_spans))
             if span is not None
         ]
+        if decision != "ignore":
+            _check_one_doc(verdicts)
+        claims = [(_key(span), verdict) for _, span, verdict in verdicts]
     return Claims(decision, tuple(sorted(set(claims))), kept, changes)
+
+
+def _check_one_doc(verdicts: List[Tuple[int, Span, str]]) -> None:
+    """One binary answer's `(index, span, answer)`s must fit one doc, else `InvalidRecord`.
+
+    Two accepted spans that overlap (which `Doc.set_ents` refuses), or one span accepted and
+    rejected, cannot both be true: the answer's own line is rejected, naming its spans
+    (between answers the same contradictions are conflicts, see `_contradiction`).
+    """
+    distinct = {_key(v[1]): v for v in reversed(verdicts) if v[2] == "accept"}  # first of each
+    accepted = sorted(distinct.values(), key=lambda v: v[1].start)
+    for (i, a, _), (j, b, _) in zip(accepted, accepted[1:]):
+        if b.start < a.end:
+            raise InvalidRecord(
+                "spans",
+                f"accepted spans {i} {a.text!r} ({a.label_}) and {j} {b.text!r} ({b.label_}) "
+                "overlap",
+            )
+    first: Dict[SpanKey, Tuple[int, str]] = {}
+    for i, span, verdict in verdicts:
+        if verdict == "ignore":
+            continue
+        j, other = first.setdefault(_key(span), (i, verdict))
+        if other != verdict:
+            raise InvalidRecord(
+                "spans",
+                f"spans {j} and {i} are the same span {span.text!r} ({span.label_}), "
+                "accepted and rejected",
+            )
 
 
 def _claims(
@@ -228,9 +273,6 @@ def _claims(
         if not claims:
             merged.skipped["answer ignore"] += 1
             return None
-        for _, claim in claims:
-            if claim not in ("accept", "reject"):
-                raise InvalidRecord("spans", f"unknown span answer {claim!r}")
     for span in found.spans:
         spans.setdefault(_key(span), span)
     merged.changes += [{"path": answer.path, "line": answer.line, **c} for c in found.changes]

@@ -10,7 +10,7 @@ from spacy.tokens import Doc
 from wasabi import Printer
 
 from ..annotations.counts import ConversionCounts
-from ..annotations.docs import AlignMode, record_doc
+from ..annotations.docs import AlignMode, make_doc, record_doc
 from ..annotations.formats import InputFormat, OutputFormat, conll, docbin, prodigy
 from ..annotations.formats.conll import Scheme
 from ..annotations.ingest import (
@@ -132,7 +132,7 @@ def db_out(
         input_format = choice(InputFormat, input_format, "--input-format").value
     nlp = load_tokenizer_pipeline(lang, base_model)
     counts = ConversionCounts()
-    with RejectLog(counts) as rejects:
+    with RejectLog(counts, beside=output) as rejects:  # swept there if the step is killed
         lines = read_input(spec, input_format, **read_options)
         pairs = _pairs(lines, view_kind, nlp, align, counts, rejects, name, msg)
         if name == OutputFormat.prodigy:
@@ -220,4 +220,4 @@ def record_to_output_doc(
             msg.warn(f"{path}:{line} span {change['span']} {change['from']} -> {change['to']}")
     if merged.doc is not None:
         return merged.doc
-    return record_doc(record, nlp.vocab, nlp.make_doc)
+    return record_doc(record, nlp.vocab, lambda text: make_doc(nlp, text))

@@ -7,6 +7,7 @@ import typer
 from spacy.tokens import Span
 from spacy.training import Example
 
+from ..annotations.docs import make_doc
 from ..annotations.gold import read_gold_docs
 from ..annotations.ingest import check_inputs, input_paths, parse_input
 from ..errors import PluginError
@@ -94,7 +95,7 @@ def evaluate_patterns(
     rejects: List[Reject] = []
     examples = []
     for reference in read_gold_docs(data_path, nlp, rejects, db=db):
-        predicted = nlp.make_doc(reference.text)
+        predicted = make_doc(nlp, reference.text)  # a tokenizer: any length
         predicted.ents = [
             Span(predicted, s.start, s.end, label=s.label) for s in preannotator.suggest(predicted)
         ]

@@ -3,7 +3,8 @@
 Input is UTF-8 unless a byte order mark says otherwise. A UTF-8 BOM is skipped. A UTF-16 or
 UTF-32 BOM is believed only when the bytes after it are that encoding (ASCII text in UTF-16
 has a NUL in every other byte; UTF-8 text has none): a UTF-8 file that starts with a stray
-UTF-16 BOM is read as UTF-8 without it, never decoded as UTF-16 into one line of garbage.
+UTF-16 BOM is read as UTF-8 without it, never decoded as UTF-16 into one line of garbage, even
+when one of its lines holds a NUL or a byte that is not UTF-8.
 Bytes that do not decode reject only their own line, with the reason.
 """
 
@@ -29,6 +30,8 @@ SNIFF_BYTES = 4096
 # Undecodable bytes of a wide encoding become lone surrogates, which no valid text holds.
 MARK_ERRORS = "spacy_ner_plugin.mark"
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# What no line of a text file holds: C0 controls but tab and CR, or bytes that did not decode.
+NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
 def _mark(err: UnicodeError) -> Tuple[str, int]:
@@ -65,14 +68,24 @@ def sniff_encoding(head: bytes) -> Encoding:
 
 
 def _is_wide(body: bytes) -> bool:
-    """Whether bytes after a UTF-16/32 BOM are that encoding rather than UTF-8."""
-    if not body or b"\x00" in body:
+    """Whether bytes after a UTF-16/32 BOM are that encoding rather than UTF-8.
+
+    UTF-8 without a NUL is UTF-8. Otherwise one line that reads as UTF-8 text (no NUL, no
+    control or undecodable byte) decides for UTF-8: in UTF-16/32 every ASCII character and
+    every line end holds a NUL, so its lines do not read as UTF-8 text. A UTF-8 file with a
+    stray BOM and one bad line (a NUL, a latin-1 byte) is thus read as UTF-8, the bad line
+    rejected, instead of decoding the whole file as UTF-16 garbage.
+    """
+    if not body:
         return True
-    try:
-        codecs.getincrementaldecoder(UTF8)().decode(body, final=False)
-    except UnicodeDecodeError:
-        return True
-    return False
+    if b"\x00" not in body:
+        try:
+            codecs.getincrementaldecoder(UTF8)().decode(body, final=False)
+            return False
+        except UnicodeDecodeError:
+            pass
+    lines = body.decode(UTF8, errors="surrogateescape").split("\n")
+    return not any(line.strip() and not NOT_TEXT.search(line) for line in lines)
 
 
 def expect_file(path: Union[str, Path]) -> Path:

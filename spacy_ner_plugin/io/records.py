@@ -194,26 +194,37 @@ def _has_lone_surrogate(value: Any) -> bool:
 def read_json_array(path: Union[str, Path]) -> Iterator[Line]:
     """Yield every item of a JSON array file (Label Studio, spaCy v2) with the line it starts on.
 
-    The encoding is told as for JSONL (`encoding.sniff_encoding`); an item with bytes that do
-    not decode is rejected. Malformed JSON rejects the rest of the file from the line where
-    parsing failed, since no later item can be located reliably after it.
+    The encoding is told as for JSONL (`encoding.sniff_encoding`); the items are those of
+    `json_array_lines`.
     """
-    path_str = str(path)
     raw = expect_file(path).read_bytes()
     encoding = sniff_encoding(raw[:SNIFF_BYTES])
     text, _ = decode_text(raw, encoding)
+    yield from json_array_lines(str(path), text, encoding.label)
+
+
+def json_array_lines(path: str, text: str, encoding: str = "UTF-8") -> Iterator[Line]:
+    """Every item of the JSON array `text` (decoded from `encoding`) as a located `Line`.
+
+    An item with bytes that did not decode is rejected. A malformed item is rejected with its
+    index in the array, and reading goes on at the next item (`_next_item_start`); only when
+    no later item can be located is the rest of the file rejected, in one reject. Nothing after
+    the array is lost silently either: a missing "]" or text after it is a reject too.
+    """
     strict = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
     lenient = json.JSONDecoder()
     pos = _skip_space(text, 0)
     if pos == len(text):
         return
     if text[pos] != "[":
-        yield Line(path_str, 1, reject=Reject(path_str, 1, None, "expected a JSON array"))
+        yield Line(path, 1, reject=Reject(path, 1, None, "expected a JSON array"))
         return
     pos = _skip_space(text, pos + 1)
     line_no = 1 + text.count("\n", 0, pos)
+    index = 0
     while pos < len(text) and text[pos] != "]":
-        problem = None
+        field: str | None = "json"
+        problem = end = None
         try:
             try:
                 item, end = strict.raw_decode(text, pos)
@@ -224,35 +235,89 @@ def read_json_array(path: Union[str, Path]) -> Iterator[Line]:
             except InvalidRecord as err:
                 problem = err.reason
         except json.JSONDecodeError as err:
-            line_no = err.lineno
-            reason = f"malformed JSON: {err.msg} (column {err.colno}); rest of file not read"
-            yield Line(path_str, line_no, reject=Reject(path_str, line_no, None, reason))
-            return
-        except (RecursionError, ValueError) as err:
-            problem = "nested too deeply" if isinstance(err, RecursionError) else str(err)
-            reason = f"{problem}; rest of file not read"
-            yield Line(path_str, line_no, reject=Reject(path_str, line_no, "json", reason))
-            return
+            field = None
+            problem = f"malformed JSON in array item {index}: {err.msg} "
+            problem += f"(line {err.lineno}, column {err.colno})"
+        except RecursionError:
+            problem = f"array item {index} is nested too deeply"
+        except ValueError as err:  # an integer of more digits than Python converts
+            problem = f"array item {index}: unreadable number: {str(err).partition(':')[0]}"
+        if end is None:
+            resume = _next_item_start(text, pos)
+            if resume is None:
+                reason = f"{problem}; rest of file not read"
+                yield Line(path, line_no, reject=Reject(path, line_no, field, reason))
+                return
+            yield Line(path, line_no, reject=Reject(path, line_no, field, problem))
+            line_no += text.count("\n", pos, resume)
+            pos = resume
+            index += 1
+            continue
         if problem is not None:
-            yield Line(path_str, line_no, reject=Reject(path_str, line_no, "json", problem))
+            yield Line(path, line_no, reject=Reject(path, line_no, field, problem))
         elif has_undecodable(text[pos:end]):
-            reason = f"not valid {encoding.label}"
-            yield Line(path_str, line_no, reject=Reject(path_str, line_no, None, reason))
+            reason = f"not valid {encoding}"
+            yield Line(path, line_no, reject=Reject(path, line_no, None, reason))
         else:
-            yield Line(path_str, line_no, record=item)
+            yield Line(path, line_no, record=item)
         line_no += text.count("\n", pos, end)
         pos = _next_item(text, end)
         line_no += text.count("\n", end, pos)
+        index += 1
     # Nothing may be lost silently after the items: a missing "]" or text after it.
     if pos >= len(text):
         reason = "the JSON array is not closed with ']' (a truncated file?)"
-        yield Line(path_str, line_no, reject=Reject(path_str, line_no, "json", reason))
+        yield Line(path, line_no, reject=Reject(path, line_no, "json", reason))
         return
     after = _skip_space(text, pos + 1)
     if after < len(text):
         line_no += text.count("\n", pos, after)
         reason = "text after the end of the JSON array; not read"
-        yield Line(path_str, line_no, reject=Reject(path_str, line_no, "json", reason))
+        yield Line(path, line_no, reject=Reject(path, line_no, "json", reason))
+
+
+# A line that starts a JSON value (or Python's NaN, Infinity): where pretty-printed and
+# one-per-line arrays start their items.
+_ITEM_LINE = re.compile(r'\n([ \t]*)[\[{"0-9tfnNI-]')
+_STRUCTURE = re.compile(r'["\[\]{},]')
+_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"?')
+
+
+def _next_item_start(text: str, pos: int) -> int | None:
+    """Where reading goes on after the malformed item at `pos`: the next item's start, or the
+    array's closing "]"; None when nothing tells.
+
+    An item whose brackets balance ends at the first "," (or "]") outside them and outside
+    strings. One that does not (a truncated item) ends where a later line starts a JSON value
+    indented no deeper than the item's own line, as exports lay out their items; the earlier
+    of the two is taken.
+    """
+    line = text[text.rfind("\n", 0, pos) + 1 : pos]
+    indent = len(line) - len(line.lstrip(" \t"))
+    candidates = (m for m in _ITEM_LINE.finditer(text, pos) if len(m.group(1)) <= indent)
+    line_start = next((m.end() - 1 for m in candidates), None)
+    end = _balanced_end(text, pos, len(text) if line_start is None else line_start)
+    if end is None:
+        return line_start
+    return _skip_space(text, end + 1) if text[end] == "," else end
+
+
+def _balanced_end(text: str, pos: int, limit: int) -> int | None:
+    """The first "," or "]" after `pos` and before `limit` outside brackets and strings."""
+    depth = 0
+    match = _STRUCTURE.search(text, pos, limit)
+    while match is not None:
+        char, at = match.group(), match.start()
+        if char == '"':
+            at = _STRING.match(text, at).end() - 1
+        elif char in "[{":
+            depth += 1
+        elif depth == 0:
+            return at if char != "}" else None
+        elif char != ",":
+            depth -= 1
+        match = _STRUCTURE.search(text, at + 1, limit)
+    return None
 
 
 def is_json_array_file(head: str) -> bool:

@@ -2,13 +2,15 @@
 
 `formats.read_records` runs `check_record` on every record of every format, so a record that
 reaches the merge, the hashes or a writer has a string `text`, a known `answer`, `spans` that
-are objects with integer offsets and a label, `tokens` that rebuild exactly its text, an
-object `meta` and integer hashes. What a field holds beyond that (offsets in range, spans on
-token boundaries) is checked where the tokenization is known (`annotations.docs`).
+are objects with integer offsets, a label and (if any) a known answer of their own, `tokens`
+that rebuild exactly its text, an object `meta` and integer hashes. What a field holds beyond
+that (offsets in range, spans on token boundaries) is checked where the tokenization is known
+(`annotations.docs`).
 """
 
 from typing import Any, Dict, Iterable, Iterator, List, Tuple
 
+from ..constants import ANSWERS
 from .encoding import LONE_SURROGATE
 from .records import InvalidRecord, Line, Reject, get_answer, get_text
 
@@ -45,7 +47,8 @@ def check_raw_record(record: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def check_spans(spans: Any) -> None:
-    """`spans` is a list of objects with integer `start`/`end` and a non-empty string `label`."""
+    """`spans` is a list of objects with integer `start`/`end`, a non-empty string `label` and,
+    if given, a known `answer`."""
     if not isinstance(spans, list):
         raise InvalidRecord("spans", f"'spans' must be a list, got {_type(spans)}")
     for i, span in enumerate(spans):
@@ -54,6 +57,16 @@ def check_spans(spans: Any) -> None:
         if not is_int(span.get("start")) or not is_int(span.get("end")):
             raise InvalidRecord("spans", f"span {i} needs integer 'start' and 'end'")
         check_label(i, span.get("label"))
+        check_span_answer(i, span)
+
+
+def check_span_answer(i: int, span: Dict[str, Any]) -> None:
+    """Span `i`'s own answer (a binary answer's verdict on it), if it has one, is known."""
+    if "answer" in span and span["answer"] not in ANSWERS:
+        raise InvalidRecord(
+            f"spans.{i}.answer",
+            f"span {i} has an unknown answer {span['answer']!r} (expected one of {ANSWERS})",
+        )
 
 
 def check_label(i: int, label: Any) -> str:
@@ -100,6 +113,11 @@ def check_tokens(text: str, tokens: Any) -> Tuple[List[str], List[bool]]:
             n_ids += 1
             if len(ids) < n_ids:
                 raise InvalidRecord("tokens", f"token {i} repeats the id {token_id}")
+        if not 0 <= start < end <= text_length:  # before `text[previous_end]` below
+            raise InvalidRecord(
+                "tokens",
+                f"token {i} [{start}:{end}] is empty or out of range for a text of {text_length}",
+            )
         if i:
             if start == previous_end + 1 and text[previous_end] == " ":
                 spaces.append(True)
@@ -111,8 +129,6 @@ def check_tokens(text: str, tokens: Any) -> Tuple[List[str], List[bool]]:
                 spaces.append(_space_after(text, previous_end, start, i - 1))
         elif start != 0:
             raise InvalidRecord("tokens", "tokens do not start at the beginning of the text")
-        if not start < end <= text_length:
-            raise InvalidRecord("tokens", f"token {i} [{start}:{end}] is empty or out of range")
         if text[start:end] != word:
             raise InvalidRecord(
                 "tokens",
@@ -120,7 +136,14 @@ def check_tokens(text: str, tokens: Any) -> Tuple[List[str], List[bool]]:
             )
         words.append(word)
         previous_end = end
-    spaces.append(_space_after(text, previous_end, text_length, len(tokens) - 1))
+    rest = text[previous_end:]
+    if rest not in ("", " "):
+        raise InvalidRecord(
+            "tokens",
+            f"tokens end at {previous_end}, before the end of the text ({text_length}): "
+            f"{rest[:20]!r} after them is not a single space",
+        )
+    spaces.append(rest == " ")
     return words, spaces
 
 
