@@ -350,3 +350,34 @@ def test_fill_binary_bad_input_raises_and_prints_nothing(tmp_path, nlp, write_js
     with pytest.raises(PluginError, match="Invalid patterns"):
         fill_binary(tmp_path / "train.spacy", tmp_path / "filled.spacy", patterns=bad)
     assert capsys.readouterr() == ("", "")
+
+
+def one_sentence_corpus(path, n_tokens, nlp):
+    """A `.spacy` corpus of one CoNLL sentence of `n_tokens` tokens, converted as data-to-spacy
+    converts it (read, normalize, build the doc)."""
+    from spacy_ner_plugin.annotations.docs import record_to_doc
+    from spacy_ner_plugin.annotations.formats import read_records
+    from spacy_ner_plugin.annotations.normalize import normalize_record
+
+    from .test_hardening import one_sentence_conll
+
+    (line,) = read_records(one_sentence_conll(path.with_suffix(".conll"), n_tokens))
+    doc = record_to_doc(normalize_record(line.record, nlp.vocab), nlp.vocab, nlp.make_doc)
+    DocBin(docs=[doc]).to_disk(path)
+    return path
+
+
+@pytest.mark.slow
+def test_fill_binary_of_a_conll_sentence_of_200k_tokens_takes_linear_time(tmp_path, nlp):
+    from .test_hardening import timed
+
+    small = one_sentence_corpus(tmp_path / "small.spacy", 50_000, nlp)
+    large = one_sentence_corpus(tmp_path / "large.spacy", 200_000, nlp)
+    fill_binary(small, tmp_path / "warm.spacy")  # warm up
+    t_small = min(timed(fill_binary, small, tmp_path / "small.filled.spacy")[0] for _ in range(2))
+    t_large, result = timed(fill_binary, large, tmp_path / "large.filled.spacy")
+    # 4x the tokens: ~4x the time; a pattern Doc per entity copied the whole doc (~16x)
+    assert t_large < 8 * t_small + 0.2, (t_small, t_large)
+    assert (result.n_docs, result.n_partial, result.missing_after) == (1, 0, 0)
+    (filled,) = DocBin().from_disk(tmp_path / "large.filled.spacy").get_docs(nlp.vocab)
+    assert len(filled) == 200_000 and len(filled.ents) == 40_000

@@ -6,15 +6,19 @@ own `finally` blocks remove its temporaries; SIGKILL leaves them, and the next r
 sweeps them (`io.files.sweep_stale`).
 """
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
+from importlib import import_module
 from pathlib import Path
 
 import pytest
 
-from spacy_ner_plugin.io.files import atomic_path, make_temp, sweep_stale
+from spacy_ner_plugin.errors import PluginError
+from spacy_ner_plugin.io.files import atomic_path, make_spool, make_temp, sweep_stale
 
 from .conftest import ROOT
 
@@ -154,3 +158,115 @@ def test_an_output_moved_aside_by_a_killed_replace_comes_back(tmp_path):
     (tmp_path / ".train.spacy.old").write_bytes(b"the previous corpus")
     assert sweep_stale(target) == []
     assert target.read_bytes() == b"the previous corpus"
+
+
+SPOOL_DRIVER = """
+import json, os, signal, sys
+from importlib import import_module
+
+def kill(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+(where, attribute), (module, function), args, kwargs = json.loads(sys.argv[1])
+owner = import_module(where)
+*path, name = attribute.split(".")
+for part in path:
+    owner = getattr(owner, part)
+setattr(owner, name, kill)
+getattr(import_module(module), function)(*args, **kwargs)
+"""
+
+
+def spooling_steps(tmp: Path):
+    """(name, where to kill it, plain function, args, kwargs, the output its spools lie
+    beside: None for a step without an output) of every step that spools to disk."""
+    train, other = str(SAMPLE / "train.jsonl"), str(SAMPLE / "annotator_b.jsonl")
+    merging = ("spacy_ner_plugin.annotations.store", "AnswerStore.groups")
+    vectors = {"dim": 16, "epochs": 1, "min_count": 1, "bucket": 2000, "threads": 1}
+    return [
+        (
+            "data-to-spacy",
+            merging,
+            ("spacy_ner_plugin.cli.data_to_spacy", "data_to_spacy"),
+            [[train], str(tmp / "corpus")],
+            {},
+            tmp / "corpus" / "train.spacy",
+        ),
+        (
+            "review",
+            merging,
+            ("spacy_ner_plugin.cli.review", "review"),
+            [[train, other], str(tmp / "reviewed.jsonl")],
+            {},
+            tmp / "reviewed.jsonl",
+        ),
+        (
+            "db-out",
+            ("os", "replace"),
+            ("spacy_ner_plugin.cli.db_out", "db_out"),
+            [train, str(tmp / "normalized.jsonl")],
+            {},
+            tmp / "normalized.jsonl",
+        ),
+        (
+            "train-vectors",
+            ("floret", "train_unsupervised"),
+            ("spacy_ner_plugin.cli.train_vectors", "train_vectors"),
+            [str(SAMPLE / "raw.jsonl"), str(tmp / "vectors")],
+            vectors,
+            tmp / "vectors",
+        ),
+        ("stats", merging, ("spacy_ner_plugin.cli.stats", "stats"), [[train]], {}, None),
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [s[0] for s in spooling_steps(Path("."))])
+def test_a_killed_step_leaves_its_spools_where_the_next_run_sweeps_them(
+    name, tmp_path, monkeypatch
+):
+    """Spools lie beside the step's output, named like its other temporaries, never in the
+    system temp directory; a step without an output spools to one folder there, swept alike."""
+    if name == "train-vectors":
+        pytest.importorskip("floret")
+    _, kill_at, (module, function), args, kwargs, output = next(
+        s for s in spooling_steps(tmp_path) if s[0] == name
+    )
+    system_tmp = tmp_path / "system_tmp"
+    system_tmp.mkdir()
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            SPOOL_DRIVER,
+            json.dumps([kill_at, [module, function], args, kwargs]),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(system_tmp)},
+        timeout=300,
+    )
+    assert out.returncode == -signal.SIGKILL, out.stdout + out.stderr
+    where = system_tmp if output is None else output.parent
+    left = temporaries(where)
+    assert left, "the killed step should have left its spools"
+    if output is not None:
+        assert all(n.startswith(f".{output.name}.") for n in left), left
+        assert list(system_tmp.iterdir()) == []
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
+    getattr(import_module(module), function)(*args, **kwargs)  # the next run sweeps them
+    assert temporaries(where) == [] and temporaries(system_tmp) == []
+    if output is not None:
+        assert list(system_tmp.iterdir()) == []
+
+
+def test_steps_without_an_output_spool_to_a_private_folder_of_the_user(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    spool = make_spool()
+    assert spool.parent.parent == tmp_path and spool.name.startswith(f".spool.{os.getpid()}.")
+    assert spool.parent.stat().st_mode & 0o777 == 0o700
+    spool.unlink()
+    spool.parent.chmod(0o777)  # e.g. made by someone else first
+    with pytest.raises(PluginError, match="private folder"):
+        make_spool()

@@ -1,8 +1,12 @@
+import warnings
+
 import pytest
 import spacy
 from spacy.tokens import DocBin
 
 from spacy_ner_plugin.readers.raw_text import RawTextCorpus
+
+from .conftest import ROOT
 
 READER = "spacy_ner_plugin.RawTextCorpus.v1"
 
@@ -82,3 +86,64 @@ def test_missing_or_unset_path_fails_clearly(tmp_path):
     unset = spacy.registry.readers.get(READER)(None)  # `spacy train` resolves it unused
     with pytest.raises(ValueError, match="paths.raw_text"):
         unset(spacy.blank("en"))
+
+
+BAD_LINE = b"\xff\xfe not UTF-8\n"
+
+
+def test_the_registered_reader_warns_about_bad_lines_as_spacy_readers_do(tmp_path, nlp, capsys):
+    path = tmp_path / "raw.txt"
+    path.write_bytes(b"first text\n" + BAD_LINE)
+    corpus = spacy.registry.readers.get(READER)(path)
+    with pytest.warns(UserWarning, match=f"{path}:2"):
+        assert texts(corpus, nlp) == ["first text"]
+    assert capsys.readouterr() == ("", "")
+
+
+def test_train_vectors_warns_about_bad_lines_through_its_printer_only(tmp_path, capsys):
+    from spacy_ner_plugin.cli.train_vectors import train_vectors
+
+    pytest.importorskip("floret")
+    raw = tmp_path / "raw.txt"
+    raw.write_bytes(b"hiking boots and trekking poles on the trail\n" + BAD_LINE)
+    tiny = {"dim": 8, "epochs": 1, "bucket": 100, "min_count": 1, "threads": 1}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not through the warnings module either
+        train_vectors(raw, tmp_path / "vectors", **tiny)
+    assert capsys.readouterr() == ("", "")
+    train_vectors(raw, tmp_path / "vectors", **tiny, silent=False)
+    assert f"{raw}:2" in capsys.readouterr().out
+
+
+def test_pretrain_warns_about_bad_lines_through_its_printer_only(tmp_path, capsys):
+    from typer.testing import CliRunner
+
+    from spacy_ner_plugin.cli import app
+    from spacy_ner_plugin.cli.pretrain import pretrain
+    from spacy_ner_plugin.errors import PluginError
+
+    raw = tmp_path / "raw.txt"
+    raw.write_bytes(b"too short\n" + BAD_LINE)
+    config, output = ROOT / "configs" / "ner.cfg", tmp_path / "out"
+    with pytest.raises(PluginError, match="yields no texts"), warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        pretrain(config, output, {"paths.raw_text": str(raw)})
+    assert capsys.readouterr() == ("", "")
+    args = ["pretrain", str(config), str(output), "--paths.raw_text", str(raw)]
+    out = CliRunner().invoke(app, args)
+    assert out.exit_code == 1 and f"{raw}:2" in out.output, out.output
+
+
+@pytest.mark.slow
+def test_a_silent_pretrain_reports_bad_lines_nowhere_while_it_trains(tmp_path, capsys):
+    """spaCy's pretraining reads the registered reader again: its warning is a repeat."""
+    from spacy_ner_plugin.cli.pretrain import pretrain
+
+    raw = tmp_path / "raw.txt"
+    lines = [f"Day {i}: hiked the Wonderland Trail with my Osprey pack.\n" for i in range(40)]
+    raw.write_bytes("".join(lines).encode() + BAD_LINE)
+    overrides = {"paths.raw_text": str(raw), "pretraining.max_epochs": 1}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        pretrain(ROOT / "configs" / "ner.cfg", tmp_path / "out", overrides)
+    assert capsys.readouterr() == ("", "")

@@ -8,7 +8,6 @@ instead of a file (`db.inputs`).
 """
 
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, List, Sequence, Union
@@ -16,7 +15,7 @@ from typing import Any, Callable, Iterator, List, Sequence, Union
 from ..constants import BINARY, GOLD
 from ..db.inputs import check_dataset, database_file, dataset_name, read_dataset
 from ..errors import PluginError, StrictModeError
-from ..io.files import atomic_path
+from ..io.files import atomic_path, make_spool
 from ..io.hashing import text_hash
 from ..io.records import InvalidRecord, Line, Reject, get_text, json_line
 from .counts import ConversionCounts
@@ -89,14 +88,14 @@ class JsonlSpool:
     """Records streamed to a temporary JSONL file and saved atomically at the end.
 
     Reports (rejects, conflicts, span changes) can be as long as the input, so they are
-    never held in memory.
+    never held in memory. The spool lies beside the step's output `beside` (or, without one,
+    in the spool folder), where the next run sweeps it if the step is killed (`make_spool`).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, beside: Union[str, Path] | None = None) -> None:
         self.count = 0
-        self._file = tempfile.NamedTemporaryFile(
-            "w", encoding="utf8", suffix=".jsonl", delete=False
-        )
+        self._path = make_spool(beside)
+        self._file = self._path.open("w", encoding="utf8")
 
     def write(self, record: Any) -> None:
         self._file.write(json_line(record) + "\n")
@@ -106,12 +105,12 @@ class JsonlSpool:
         """Write everything spooled to `path` (atomically)."""
         self._file.flush()
         with atomic_path(path) as tmp:
-            shutil.copyfile(self._file.name, tmp)
+            shutil.copyfile(self._path, tmp)
 
     def close(self) -> None:
         """Remove the temporary file."""
         self._file.close()
-        Path(self._file.name).unlink(missing_ok=True)
+        self._path.unlink(missing_ok=True)
 
     def __enter__(self) -> "JsonlSpool":
         return self
@@ -123,8 +122,10 @@ class JsonlSpool:
 class RejectLog(JsonlSpool):
     """Rejects, counted in `counts`, spooled to disk; the first few kept to show."""
 
-    def __init__(self, counts: ConversionCounts, strict: bool = False) -> None:
-        super().__init__()
+    def __init__(
+        self, counts: ConversionCounts, strict: bool = False, beside: Union[str, Path] | None = None
+    ) -> None:
+        super().__init__(beside)
         self.counts = counts
         self.strict = strict
         self.shown: List[Reject] = []

@@ -7,11 +7,11 @@ split is decided inside the database too (seeded rank per text, then label cover
 
 import pickle
 import sqlite3
-import tempfile
 from itertools import groupby
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Tuple, Union
 
+from ..io.files import make_spool, remove_path
 from .merge import Answer
 from .split import dev_size, split_rank
 
@@ -32,14 +32,18 @@ ON CONFLICT (h) DO UPDATE SET usable = max(usable, excluded.usable), eval = max(
 
 
 class AnswerStore:
-    """A temporary on-disk store of answers grouped by text hash; use as a context manager."""
+    """A temporary on-disk store of answers grouped by text hash; use as a context manager.
 
-    def __init__(self, seed: int = 0) -> None:
+    It lies beside the step's output `beside` (or, without one, in the spool folder), so that
+    the next run sweeps it if the step is killed (`io.files.make_spool`).
+    """
+
+    def __init__(self, seed: int = 0, beside: Union[str, Path] | None = None) -> None:
         self.seed = seed
         self.sources: List[str] = []
         self._source_ids: Dict[str, int] = {}
-        self._tmp = tempfile.TemporaryDirectory(prefix="spacy_ner_plugin.")
-        self.db = sqlite3.connect(Path(self._tmp.name) / "answers.sqlite")
+        self._dir = make_spool(beside, directory=True)
+        self.db = sqlite3.connect(self._dir / "answers.sqlite")
         for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -16000"):
             self.db.execute(f"PRAGMA {pragma}")
         self.db.executescript(SCHEMA)
@@ -56,7 +60,7 @@ class AnswerStore:
 
     def close(self) -> None:
         self.db.close()
-        self._tmp.cleanup()
+        remove_path(self._dir)
 
     def add(
         self,

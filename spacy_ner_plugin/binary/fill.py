@@ -101,7 +101,8 @@ def answered_strings(docs: Iterable[Doc]) -> Dict[str, List[Tuple[str, Doc]]]:
         for kind, span in answered:
             key = span.text.lower()
             labels[kind][key].add(span.label_)
-            patterns.setdefault(key, span.as_doc())
+            if key not in patterns:  # not `span.as_doc()`: it copies the whole doc per span
+                patterns[key] = Doc(doc.vocab, words=[token.text for token in span])
     accepted, rejected = labels["accept"], labels["reject"]
     return {
         kind: [

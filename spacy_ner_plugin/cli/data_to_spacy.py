@@ -1,7 +1,7 @@
 """`data-to-spacy`: annotations of any format → train.spacy / dev.spacy / labels.json + reports."""
 
 from collections import Counter
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Sequence, Set, Tuple, Union
@@ -227,10 +227,13 @@ def data_to_spacy(
     counts = ConversionCounts()
     result = DataToSpacyResult(counts, {split: Counter() for split in SPLITS})
     with ExitStack() as stack:
-        store = stack.enter_context(AnswerStore(seed))
-        rejects = stack.enter_context(RejectLog(counts, strict))
-        conflict_log = stack.enter_context(JsonlSpool())
-        change_log = stack.enter_context(JsonlSpool())
+        if not output_dir.exists():  # runs last: a failed run leaves no folder for its spools
+            stack.callback(_remove_if_empty, output_dir)
+        # spooled beside train.spacy, where the next run sweeps what a kill left
+        store = stack.enter_context(AnswerStore(seed, beside=paths["train"]))
+        rejects = stack.enter_context(RejectLog(counts, strict, beside=paths["train"]))
+        conflict_log = stack.enter_context(JsonlSpool(beside=paths["train"]))
+        change_log = stack.enter_context(JsonlSpool(beside=paths["train"]))
         writers = {split: ShardedDocBinWriter(paths[split], shard_size) for split in SPLITS}
         groups = merged_groups(
             store,
@@ -268,6 +271,12 @@ def data_to_spacy(
         result.conflicts, result.span_changes = conflict_log.count, change_log.count
     _print_summary(result, msg)
     return result
+
+
+def _remove_if_empty(folder: Path) -> None:
+    """Remove `folder` if nothing is in it (the spools of a failed run were its only files)."""
+    with suppress(OSError):
+        folder.rmdir()
 
 
 def _rehearsal_labels(

@@ -2,6 +2,7 @@
 
 import re
 import shutil
+import warnings
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
@@ -15,7 +16,7 @@ from wasabi import Printer
 from ..configs import config_errors
 from ..errors import PluginError
 from ..io.files import atomic_path, check_overwrites
-from ..readers.raw_text import RawTextCorpus
+from ..readers.raw_text import BadLinesWarning, RawTextCorpus
 from ..training.config_checks import check_pretraining, check_static_vectors
 from ._util import (
     app,
@@ -103,14 +104,16 @@ def pretrain(
         msg.info(f"Resuming from {resume[1]} (epoch {resume[0] + 1})")
     with atomic_path(output_dir / "config.cfg") as tmp:
         raw_config.to_disk(tmp)
-    spacy_pretrain(
-        config,
-        output_dir,
-        resume_path=resume[1] if resume else None,
-        use_gpu=gpu_id,
-        silent=silent,
-        skip_last=True,
-    )
+    with warnings.catch_warnings():  # _report_corpus has reported the bad lines already
+        warnings.simplefilter("ignore", BadLinesWarning)
+        spacy_pretrain(
+            config,
+            output_dir,
+            resume_path=resume[1] if resume else None,
+            use_gpu=gpu_id,
+            silent=silent,
+            skip_last=True,
+        )
     final = latest_checkpoint(output_dir)
     if final is None:
         raise PluginError(f"Pretraining wrote no weights to {output_dir}")
@@ -166,6 +169,8 @@ def _report_corpus(config: Config, msg: Printer) -> None:
     corpus_config = util.dot_to_object(config, config["pretraining"]["corpus"])
     corpus = util.registry.resolve({"corpus": corpus_config})["corpus"]
     nlp = util.load_model_from_config(config, auto_fill=True, validate=False)
+    if isinstance(corpus, RawTextCorpus):
+        corpus.warn = msg.warn  # through the step's printer, which `silent` quiets
     n_examples = sum(1 for _ in corpus(nlp))
     if isinstance(corpus, RawTextCorpus):
         c = corpus.counts

@@ -186,10 +186,11 @@ def review(
     annotators: Dict[str, None] = {}
     reviewed = 0
     with ExitStack() as stack:
-        store = stack.enter_context(AnswerStore())
-        rejects = stack.enter_context(RejectLog(counts))
-        settled_log = stack.enter_context(JsonlSpool())
-        conflict_log = stack.enter_context(JsonlSpool())
+        # spooled beside the output, where the next run sweeps what a kill left
+        store = stack.enter_context(AnswerStore(beside=output))
+        rejects = stack.enter_context(RejectLog(counts, beside=output))
+        settled_log = stack.enter_context(JsonlSpool(beside=output))
+        conflict_log = stack.enter_context(JsonlSpool(beside=output))
         ingest(specs, store, counts, rejects.add, input_format)
         groups = (answers for _, _, answers, _ in store.groups())
         outcomes = settle(

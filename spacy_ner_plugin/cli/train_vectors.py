@@ -4,15 +4,13 @@ Floret vectors hash subwords into a small table, so every token (also misspelled
 brand names) gets a vector; the output directory is what `[initialize] vectors` loads.
 """
 
-import shutil
-import tempfile
 from pathlib import Path
 
 import typer
 from spacy.training.initialize import convert_vectors
 
 from ..errors import PluginError
-from ..io.files import check_overwrites, make_temp, remove_path, replace_path
+from ..io.files import check_overwrites, replace_path, temp_directory
 from ..readers.raw_text import RawTextCorpus
 from ._util import app, ensure_inputs_exist, load_tokenizer_pipeline, printer, reports_errors
 
@@ -76,9 +74,9 @@ def train_vectors(
         ) from None
     ensure_inputs_exist(raw_text, exclude)
     nlp = load_tokenizer_pipeline(lang)
-    corpus = RawTextCorpus(raw_text, min_length=1, exclude=exclude)
-    with tempfile.TemporaryDirectory(prefix="train_vectors.") as tmp_dir:
-        tokenized = Path(tmp_dir) / "tokenized.txt"
+    corpus = RawTextCorpus(raw_text, min_length=1, exclude=exclude, warn=msg.warn)
+    with temp_directory(output_dir) as tmp_dir:  # beside the output: swept there if killed
+        tokenized = tmp_dir / "tokenized.txt"
         with tokenized.open("w", encoding="utf8") as file_:
             for example in corpus(nlp):
                 file_.write(" ".join(token.text for token in example.reference) + "\n")
@@ -103,23 +101,12 @@ def train_vectors(
             thread=threads,
             verbose=0,
         )
-        vectors_file = Path(tmp_dir) / "vectors.floret"
+        vectors_file = tmp_dir / "vectors.floret"
         model.save_floret_vectors(str(vectors_file))
         vectors_nlp = load_tokenizer_pipeline(lang)
         convert_vectors(vectors_nlp, vectors_file, truncate=0, prune=-1, mode="floret")
-        staged = Path(tmp_dir) / "pipeline"
+        staged = tmp_dir / "pipeline"
         vectors_nlp.to_disk(staged)
-        _replace_dir(staged, output_dir)
+        replace_path(staged, output_dir)  # a failed run never leaves half a pipeline
     msg.good(f"Saved {dim}-d floret vectors ({bucket} rows) to {output_dir}")
     return output_dir
-
-
-def _replace_dir(staged: Path, output_dir: Path) -> None:
-    """Move a finished directory into place, so a failed run never leaves half a pipeline."""
-    incoming = make_temp(output_dir, directory=True)
-    try:
-        shutil.rmtree(incoming)
-        shutil.move(str(staged), incoming)
-        replace_path(incoming, output_dir)
-    finally:
-        remove_path(incoming)

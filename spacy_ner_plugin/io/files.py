@@ -4,19 +4,21 @@ Temporary files and directories are named `.NAME.PID.RANDOM.tmp` after the outpu
 become. A step stopped by SIGTERM or Ctrl-C removes its own (the `finally` blocks run); one
 killed outright (SIGKILL, the OOM killer) cannot, so the next write beside the same output
 sweeps the temporaries of processes that no longer exist, and puts back an output that a
-killed `replace_path` had moved aside.
+killed `replace_path` had moved aside. What a step spools to disk while it runs (`make_spool`)
+is one more such temporary, never a file of the system temp directory that a kill would leave.
 """
 
 import glob
 import json
 import os
 import shutil
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Union
 
-from ..errors import UsageError
+from ..errors import PluginError, UsageError
 from .records import json_line
 
 TMP_SUFFIX = ".tmp"
@@ -51,6 +53,30 @@ def make_temp(path: Union[str, Path], directory: bool = False) -> Path:
     fd, name = tempfile.mkstemp(prefix=prefix, suffix=TMP_SUFFIX, dir=path.parent)
     os.close(fd)
     return Path(name)
+
+
+def make_spool(beside: Union[str, Path] | None = None, directory: bool = False) -> Path:
+    """A temporary file (or directory) for what a step streams to disk while it runs.
+
+    Beside the step's output `beside` it is one of that output's temporaries (`make_temp`), so
+    the next run writing there sweeps it if a kill left it; a step without an output spools to
+    `spool_folder()`, where the next spool sweeps those of dead processes the same way.
+    """
+    return make_temp(beside if beside is not None else spool_folder() / "spool", directory)
+
+
+def spool_folder() -> Path:
+    """This user's folder in the system temp directory for the spools of steps without output.
+
+    Its name is fixed, so that the next run finds what a killed one left; hence the check that
+    it is a private folder of this user's and not something another user put there first.
+    """
+    folder = Path(tempfile.gettempdir()) / f"spacy_ner_plugin-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    info = folder.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        raise PluginError("Unsafe spool folder", f"{folder} is not this user's private folder")
+    return folder
 
 
 @contextmanager

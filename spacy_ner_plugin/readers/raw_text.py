@@ -5,6 +5,7 @@ repeated texts (by `text_hash`), can exclude texts (an eval set must never be pr
 and reports bad lines with file and line instead of failing on the first.
 """
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, List, Set, Union
@@ -20,6 +21,10 @@ from ..io.encoding import text_lines
 from ..io.hashing import text_hash
 from ..io.records import InvalidRecord, Reject, get_text, read_jsonl
 from ..io.shards import read_docbin_docs
+
+
+class BadLinesWarning(UserWarning):
+    """Lines of raw text skipped as unreadable (the first few named with file and line)."""
 
 
 @dataclass
@@ -90,7 +95,9 @@ class RawTextCorpus:
     """Iterate unannotated Examples (reference = predicted tokens) for pretraining.
 
     Lengths are counted in tokens of `nlp`'s tokenizer; 0 means no limit. `counts` holds the
-    tallies of the latest pass, and bad lines are warned about once.
+    tallies of the latest pass. Bad lines are reported once, in one message to `warn`: a step
+    passes its printer's `warn` (so `silent` holds), the registered reader `warn_bad_lines`;
+    by default it is printed.
     """
 
     def __init__(
@@ -100,6 +107,7 @@ class RawTextCorpus:
         max_length: int = 0,
         limit: int = 0,
         exclude: Union[str, Path] | None = None,
+        warn: Callable[[str], None] = msg.warn,
     ) -> None:
         self.paths = raw_text_files(path)
         self.min_length = min_length
@@ -107,6 +115,7 @@ class RawTextCorpus:
         self.limit = limit
         self.excluded_hashes = read_text_hashes(exclude) if exclude else set()
         self.counts = RawTextCounts()
+        self.warn = warn
         self._warned = False
 
     def __call__(self, nlp: Language) -> Iterator[Example]:
@@ -138,12 +147,17 @@ class RawTextCorpus:
         counts.read += len(counts.rejects)
         if counts.rejects and not self._warned:
             self._warned = True
-            _warn_rejects(counts.rejects, "raw text")
+            shown = "; ".join(str(r) for r in counts.rejects[:3])
+            self.warn(f"{len(counts.rejects)} bad lines skipped in raw text: {shown}")
 
 
-def _warn_rejects(rejects: List[Reject], what: str) -> None:
-    shown = "; ".join(str(r) for r in rejects[:3])
-    msg.warn(f"{len(rejects)} bad lines skipped in {what}: {shown}")
+def warn_bad_lines(message: str) -> None:
+    """Report skipped lines as spaCy's own readers report problems, with `warnings.warn`.
+
+    A reader that `spacy pretrain` builds from a config has no printer of a step to use; a
+    warning is shown once by default and can be filtered, recorded or raised by the caller.
+    """
+    warnings.warn(message, BadLinesWarning, stacklevel=2)
 
 
 @spacy.registry.readers("spacy_ner_plugin.RawTextCorpus.v1")
@@ -168,5 +182,10 @@ def create_raw_text_reader(
 
         return no_raw_text
     return RawTextCorpus(
-        path, min_length=min_length, max_length=max_length, limit=limit, exclude=exclude
+        path,
+        min_length=min_length,
+        max_length=max_length,
+        limit=limit,
+        exclude=exclude,
+        warn=warn_bad_lines,
     )
