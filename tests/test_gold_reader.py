@@ -1,4 +1,9 @@
+import warnings
+
+import pytest
 import spacy
+
+from spacy_ner_plugin.readers.raw_text import BadLinesWarning
 
 from .conftest import task
 
@@ -29,3 +34,14 @@ def test_jsonl_corpus_reader_skips_yes_no_answers_instead_of_reading_them_as_gol
     path = write_jsonl([*teach, declared, flagged])
     reader = spacy.registry.readers.get("spacy_ner_plugin.JsonlCorpus.v1")(path)
     assert [ex.reference.text for ex in reader(nlp)] == ["Gold Osprey text"]
+
+
+def test_bad_records_are_a_warning_of_the_reader_once_never_printed(write_jsonl, nlp, capsys):
+    path = write_jsonl([task("Fresh Osprey straps", "Osprey"), "{oops"])
+    reader = spacy.registry.readers.get("spacy_ner_plugin.AnnotationCorpus.v1")(path)
+    with pytest.warns(BadLinesWarning, match=r"1 bad records skipped .*data.jsonl:2"):
+        assert len(list(reader(nlp))) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the second epoch does not warn again
+        assert len(list(reader(nlp))) == 1
+    assert capsys.readouterr().out == ""

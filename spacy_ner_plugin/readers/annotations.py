@@ -18,10 +18,10 @@ from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.training.augment import dont_augment
 from spacy.training.corpus import walk_corpus
-from wasabi import msg
 
 from ..annotations.gold import read_gold_docs
 from ..io.records import Reject
+from .raw_text import warn_bad_lines
 
 Augmenter = Callable[[Language, Example], Iterable[Example]]
 SUFFIXES = (".jsonl", ".json", ".conll", ".iob", ".spacy")
@@ -30,8 +30,9 @@ SUFFIXES = (".jsonl", ".json", ".conll", ".iob", ".spacy")
 class AnnotationCorpus:
     """Iterate over gold Examples from annotation files: a file or a directory of them.
 
-    Bad records are skipped with one warning that names the first few, so a config can train
-    straight from an annotation export without a conversion step.
+    Bad records are skipped with one warning that names the first few (through `warn`, once:
+    `warnings.warn` as spaCy's readers do, since a config-built reader has no step printer), so
+    a config can train straight from an annotation export without a conversion step.
     """
 
     def __init__(
@@ -42,9 +43,12 @@ class AnnotationCorpus:
         max_length: int = 0,
         augmenter: Augmenter | None = None,
         binary: bool = False,
+        warn: Callable[[str], None] = warn_bad_lines,
     ) -> None:
         self.path = Path(path)
         self.binary = binary
+        self.warn = warn
+        self._warned = False
         self.limit = limit
         self.max_length = max_length
         self.augmenter = augmenter if augmenter is not None else dont_augment
@@ -65,9 +69,10 @@ class AnnotationCorpus:
             count += 1
             if self.limit and count >= self.limit:
                 break
-        if rejects:
+        if rejects and not self._warned:
+            self._warned = True
             shown = "; ".join(str(r) for r in rejects[:3])
-            msg.warn(f"{len(rejects)} bad records skipped in {self.path}: {shown}")
+            self.warn(f"{len(rejects)} bad records skipped in {self.path}: {shown}")
 
     def _references(self, docs: Iterable[Doc]) -> Iterator[Doc]:
         """Non-empty docs; those of `max_length` tokens or more split into sentences (as spaCy)."""
