@@ -8,10 +8,11 @@ import srsly
 from typer.testing import CliRunner
 
 from spacy_ner_plugin.annotations.counts import ConversionCounts
+from spacy_ner_plugin.annotations.transfer import ALREADY_THERE, DUPLICATE
 from spacy_ner_plugin.cli import app
 from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
 from spacy_ner_plugin.cli.datasets import datasets
-from spacy_ner_plugin.cli.db_in import ALREADY_THERE, DUPLICATE, db_in
+from spacy_ner_plugin.cli.db_in import db_in
 from spacy_ner_plugin.cli.db_out import db_out
 from spacy_ner_plugin.cli.evaluate import evaluate
 from spacy_ner_plugin.cli.review import review

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from spacy.tokens import Doc, Span
 
 from spacy_ner_plugin.annotations.formats import conll, docbin
-from spacy_ner_plugin.cli.db_out import db_out, record_to_output_doc
+from spacy_ner_plugin.annotations.transfer import record_to_output_doc
+from spacy_ner_plugin.cli.db_out import db_out
 from spacy_ner_plugin.io.hashing import set_hashes
 
 WORDS = st.text(st.characters(whitelist_categories=("Lu", "Ll", "Nd")), min_size=1, max_size=8)

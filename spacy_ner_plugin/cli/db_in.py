@@ -5,7 +5,6 @@ from typing import Dict, Iterator, Union
 
 import spacy
 import typer
-from spacy.vocab import Vocab
 from wasabi import Printer
 
 from ..annotations.counts import ConversionCounts
@@ -13,15 +12,11 @@ from ..annotations.formats import InputFormat, read_records
 from ..annotations.formats.conll import Scheme
 from ..annotations.ingest import RejectLog
 from ..annotations.kinds import AnswerKind
-from ..annotations.normalize import normalize_record
+from ..annotations.transfer import ALREADY_THERE, DUPLICATE, normalized_records, rejects_path
 from ..db.inputs import database_file
 from ..errors import PluginError, choice
 from ..io.files import check_overwrites
-from ..io.records import InvalidRecord, Line, Reject
 from ._util import app, db_option, ensure_inputs_exist, printer, reports_errors
-
-ALREADY_THERE = "already in the dataset"
-DUPLICATE = "duplicate in the input"
 
 
 @app.command("db-in")
@@ -65,13 +60,6 @@ def db_in_cli(
             rejects_output=rejects,
             silent=False,
         )
-
-
-def rejects_path(path: Path) -> Path:
-    """The rejects report of converting to (db-out) or from (db-in) `path`:
-    beside it, `NAME.rejects.jsonl`."""
-    path = Path(path)
-    return path.with_name(f"{path.stem}.rejects.jsonl")
 
 
 def db_in(
@@ -141,28 +129,6 @@ def db_in(
     there = f" ({result.already_there} already there)" if result.already_there else ""
     msg.good(f"Imported {result.added} answers into dataset {dataset!r}{there}", url)
     return counts
-
-
-def normalized_records(
-    lines: Iterator[Line],
-    vocab: Vocab,
-    view_kind: str | None,
-    counts: ConversionCounts,
-    rejects: RejectLog,
-) -> Iterator[Dict]:
-    """The normalized records of `lines` (counted as written `answers`); the rest rejected."""
-    for line in lines:
-        counts.read += 1
-        if line.reject is not None:
-            rejects.add(line.reject)
-            continue
-        try:
-            record = normalize_record(line.record, vocab, view_kind)
-        except InvalidRecord as err:
-            rejects.add(Reject(line.path, line.line, err.field, err.reason, line.record))
-            continue
-        counts.written["answers"] += 1
-        yield record
 
 
 def report_counts(

@@ -2,34 +2,25 @@
 `.spacy`."""
 
 from pathlib import Path
-from typing import Any, Dict, Iterator, Tuple, Union
+from typing import Union
 
 import typer
-from spacy.language import Language
-from spacy.tokens import Doc
-from wasabi import Printer
 
 from ..annotations.counts import ConversionCounts
-from ..annotations.docs import AlignMode, make_doc, record_doc
+from ..annotations.docs import AlignMode
 from ..annotations.formats import InputFormat, OutputFormat, conll, docbin, prodigy
 from ..annotations.formats.conll import Scheme
 from ..annotations.ingest import (
-    InputSpec,
     RejectLog,
-    check_inputs,
     input_paths,
-    parse_input,
     read_input,
 )
-from ..annotations.kinds import AnswerKind, answer_kind
-from ..annotations.merge import Answer, merge_answers
-from ..annotations.normalize import normalize_record
-from ..db.inputs import PREFIX, missing_dataset
-from ..errors import PluginError, choice
+from ..annotations.kinds import AnswerKind
+from ..annotations.transfer import output_pairs, rejects_path, source_spec
+from ..errors import choice
 from ..io.files import check_overwrites
-from ..io.records import InvalidRecord, Line, Reject
 from ._util import app, db_option, load_tokenizer_pipeline, printer, reports_errors
-from .db_in import rejects_path, report_counts
+from .db_in import report_counts
 
 SUFFIXES = {".jsonl": OutputFormat.prodigy, ".spacy": OutputFormat.spacy}
 
@@ -134,7 +125,7 @@ def db_out(
     counts = ConversionCounts()
     with RejectLog(counts, beside=output) as rejects:  # swept there if the step is killed
         lines = read_input(spec, input_format, **read_options)
-        pairs = _pairs(lines, view_kind, nlp, align, counts, rejects, name, msg)
+        pairs = output_pairs(lines, view_kind, nlp, align, counts, rejects, name, msg)
         if name == OutputFormat.prodigy:
             prodigy.write(output, (record for record, _ in pairs))
         elif name == OutputFormat.spacy:
@@ -145,79 +136,3 @@ def db_out(
         report_counts(counts, rejects, rejects_path(output), msg)
     msg.good(f"Saved {output}")
     return counts
-
-
-def source_spec(source: Union[str, Path], db: str | None = None) -> InputSpec:
-    """What `db-out` reads: a file, `dataset:NAME`, or else dataset `source` of `db`."""
-    spec = parse_input(str(source))
-    if spec.dataset is None and not spec.path.exists():
-        try:
-            reason = missing_dataset(str(source), db)
-        except PluginError as err:  # no database to look in
-            reason = f"{err.title}: {err.text}"
-        if reason is not None:
-            raise PluginError("Input not found", f"{source}: no such file, and dataset {reason}")
-        spec = parse_input(f"{PREFIX}{source}")
-    check_inputs([spec], db)
-    return spec
-
-
-def _pairs(
-    lines: Iterator[Line],
-    view_kind: str | None,
-    nlp: Language,
-    align: str,
-    counts: ConversionCounts,
-    rejects: RejectLog,
-    output_format: str,
-    msg: Printer,
-) -> Iterator[Tuple[Dict[str, Any], Doc | None]]:
-    """Every usable `(record, doc)`; docs are only built for formats that need them.
-
-    Checks the counts last, inside the writer, so a failure leaves the output as it was.
-    """
-    for line in lines:
-        counts.read += 1
-        if line.reject is not None:
-            rejects.add(line.reject)
-            continue
-        try:
-            record = normalize_record(line.record, nlp.vocab, view_kind)
-            doc = None
-            if output_format != "prodigy":
-                doc = record_to_output_doc(line.path, line.line, record, nlp, align, msg)
-            if output_format == "conll" and any(t.ent_iob_ == "" for t in doc):
-                raise InvalidRecord(
-                    "answer", "only accepted gold annotations can be IOB (not binary or ignored)"
-                )
-        except InvalidRecord as err:
-            rejects.add(Reject(line.path, line.line, err.field, err.reason, line.record))
-            continue
-        counts.written[output_format] += 1
-        yield record, doc
-    counts.check()
-
-
-def record_to_output_doc(
-    path: str,
-    line: int,
-    record: Dict[str, Any],
-    nlp: Language,
-    align: Union[str, AlignMode] = AlignMode.strict,
-    msg: Printer | None = None,
-) -> Doc:
-    """One record as a Doc annotated like `data-to-spacy` would (unannotated if not used).
-
-    Spans moved to fit the tokens are reported on `msg`, if given.
-    """
-    merged = merge_answers([Answer(path, line, record, answer_kind(record))], nlp, align=align)
-    if merged.rejects:
-        raise InvalidRecord(merged.rejects[0].field, merged.rejects[0].reason)
-    if merged.conflict is not None:
-        raise InvalidRecord("spans", "; ".join(merged.conflict["reasons"]))
-    if msg is not None:
-        for change in merged.changes:
-            msg.warn(f"{path}:{line} span {change['span']} {change['from']} -> {change['to']}")
-    if merged.doc is not None:
-        return merged.doc
-    return record_doc(record, nlp.vocab, lambda text: make_doc(nlp, text))
