@@ -1,26 +1,76 @@
 """Answers in and out of the annotation database: a file of any format into a dataset
 (`db-in`), and a dataset or file out to Prodigy JSONL, `.spacy` or CoNLL (`db-out`)."""
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Tuple, Union
 
+import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
-from wasabi import Printer
 
 from ..db.inputs import PREFIX, missing_dataset
-from ..errors import PluginError
+from ..errors import PluginError, choice
 from ..io.records import InvalidRecord, Line, Reject
 from .counts import ConversionCounts
 from .docs import AlignMode, make_doc, record_doc
-from .ingest import InputSpec, RejectLog, check_inputs, parse_input
-from .kinds import answer_kind
+from .formats import InputFormat, OutputFormat, conll, docbin, prodigy, read_records
+from .formats.conll import Scheme
+from .ingest import InputSpec, RejectLog, check_inputs, parse_input, read_input
+from .kinds import AnswerKind, answer_kind
 from .merge import Answer, merge_answers
 from .normalize import normalize_record
 
+if TYPE_CHECKING:  # SQLAlchemy is imported when a database is used
+    from ..db.database import AddResult
+
 ALREADY_THERE = "already in the dataset"
 DUPLICATE = "duplicate in the input"
+SUFFIXES = {".jsonl": OutputFormat.prodigy, ".spacy": OutputFormat.spacy}
+
+
+@dataclass
+class ReadOptions:
+    """How an annotation file is read: its format (None: detected), the kind every record is
+    marked as (None: as is), and CoNLL's tag scheme and sentences per record."""
+
+    input_format: str | None = None
+    kind: str | None = None
+    scheme: str = Scheme.auto.value
+    n_sents: int = 1
+
+    @classmethod
+    def checked(
+        cls,
+        input_format: Union[str, InputFormat] | None = None,
+        kind: Union[str, AnswerKind] | None = None,
+        scheme: Union[str, Scheme] = Scheme.auto,
+        n_sents: int = 1,
+    ) -> "ReadOptions":
+        """The options from Enum members or their strings (a `UsageError` for a bad one)."""
+        return cls(
+            choice(InputFormat, input_format, "--input-format").value if input_format else None,
+            choice(AnswerKind, kind, "--kind").value if kind is not None else None,
+            choice(Scheme, scheme, "--scheme").value,
+            n_sents,
+        )
+
+    @property
+    def conll(self) -> Dict[str, Any]:
+        return {"scheme": self.scheme, "n_sents": self.n_sents}
+
+
+@dataclass
+class Transfer:
+    """What one import or export did: the reconciled counts, the rejects kept to show and
+    where all of them went (None: there were none), and the database's import result."""
+
+    counts: ConversionCounts
+    shown_rejects: List[Reject]
+    rejects_file: Path | None
+    imported: "AddResult | None" = None
+    database: str = ""
 
 
 def rejects_path(path: Path) -> Path:
@@ -75,7 +125,7 @@ def output_pairs(
     counts: ConversionCounts,
     rejects: RejectLog,
     output_format: str,
-    msg: Printer,
+    warn: Callable[[str], None] | None = None,
 ) -> Iterator[Tuple[Dict[str, Any], Doc | None]]:
     """Every usable `(record, doc)`; docs are only built for formats that need them.
 
@@ -90,7 +140,7 @@ def output_pairs(
             record = normalize_record(line.record, nlp.vocab, view_kind)
             doc = None
             if output_format != "prodigy":
-                doc = record_to_output_doc(line.path, line.line, record, nlp, align, msg)
+                doc = record_to_output_doc(line.path, line.line, record, nlp, align, warn)
             if output_format == "conll" and any(t.ent_iob_ == "" for t in doc):
                 raise InvalidRecord(
                     "answer", "only accepted gold annotations can be IOB (not binary or ignored)"
@@ -109,20 +159,88 @@ def record_to_output_doc(
     record: Dict[str, Any],
     nlp: Language,
     align: Union[str, AlignMode] = AlignMode.strict,
-    msg: Printer | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> Doc:
     """One record as a Doc annotated like `data-to-spacy` would (unannotated if not used).
 
-    Spans moved to fit the tokens are reported on `msg`, if given.
+    Spans moved to fit the tokens are reported to `warn`, if given.
     """
     merged = merge_answers([Answer(path, line, record, answer_kind(record))], nlp, align=align)
     if merged.rejects:
         raise InvalidRecord(merged.rejects[0].field, merged.rejects[0].reason)
     if merged.conflict is not None:
         raise InvalidRecord("spans", "; ".join(merged.conflict["reasons"]))
-    if msg is not None:
+    if warn is not None:
         for change in merged.changes:
-            msg.warn(f"{path}:{line} span {change['span']} {change['from']} -> {change['to']}")
+            warn(f"{path}:{line} span {change['span']} {change['from']} -> {change['to']}")
     if merged.doc is not None:
         return merged.doc
     return record_doc(record, nlp.vocab, lambda text: make_doc(nlp, text))
+
+
+def import_file(
+    dataset: str, input_path: Path, options: ReadOptions, rejects_file: Path, db: str | None = None
+) -> Transfer:
+    """Add the normalized records of `input_path` to `dataset` (created if needed).
+
+    Every record read is written (a new answer), skipped (already in the dataset, or an exact
+    duplicate earlier in the input) or rejected to `rejects_file` (written only if there are
+    any). The counts are checked before the last batch is committed.
+    """
+    from ..db.database import Database, check_dataset_name, safe_url  # SQLAlchemy: when used
+
+    check_dataset_name(dataset)
+    counts = ConversionCounts()
+    vocab = spacy.blank("xx").vocab
+    with RejectLog(counts) as rejects:
+
+        def records() -> Iterator[Dict]:
+            lines = read_records(input_path, options.input_format, **options.conll)
+            yield from normalized_records(lines, vocab, options.kind, counts, rejects)
+            counts.check()  # before the last batch is committed
+
+        with Database(db) as database:
+            url = safe_url(database.url)
+            result = database.import_answers(dataset, records())
+        usable = counts.written.pop("answers", 0)
+        counts.written["answers"] = result.added
+        duplicates = usable - result.added - result.already_there
+        for reason, n in ((ALREADY_THERE, result.already_there), (DUPLICATE, duplicates)):
+            if n:
+                counts.skipped[reason] = n
+        counts.check()
+        if counts.rejected:
+            try:
+                rejects.save(rejects_file)
+            except OSError as err:
+                raise PluginError(
+                    f"Cannot write the rejects report {rejects_file}",
+                    f"{err}; the answers were imported, --rejects names another file",
+                ) from err
+        where = rejects_file if counts.rejected else None
+        return Transfer(counts, list(rejects.shown), where, result, url)
+
+
+def export(
+    spec: InputSpec,
+    output: Path,
+    output_format: str,
+    nlp: Language,
+    options: ReadOptions,
+    align: str = AlignMode.strict.value,
+    warn: Callable[[str], None] | None = None,
+) -> Transfer:
+    """Write the records of `spec` (a file or a dataset) to `output` in `output_format`, and
+    the rejects to `output`'s rejects report; spans moved to fit the tokens go to `warn`."""
+    counts = ConversionCounts()
+    with RejectLog(counts, beside=output) as rejects:  # swept there if the step is killed
+        lines = read_input(spec, options.input_format, **options.conll)
+        pairs = output_pairs(lines, options.kind, nlp, align, counts, rejects, output_format, warn)
+        if output_format == OutputFormat.prodigy:
+            prodigy.write(output, (record for record, _ in pairs))
+        elif output_format == OutputFormat.spacy:
+            docbin.write(output, pairs)
+        else:
+            conll.write(output, (doc for _, doc in pairs))
+        rejects.save(rejects_path(output))
+        return Transfer(counts, list(rejects.shown), rejects_path(output))

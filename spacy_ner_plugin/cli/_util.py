@@ -9,7 +9,7 @@ this layer prints a failure and exits: code 1 for a failed run, 2 for a usage er
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Sequence
 
 import spacy
 import typer
@@ -19,6 +19,8 @@ from spacy.language import Language
 from spacy.util import import_file
 from wasabi import Printer
 
+from ..annotations.counts import ConversionCounts
+from ..annotations.transfer import Transfer
 from ..errors import PluginError, UsageError
 
 msg = Printer()
@@ -47,6 +49,31 @@ def reports_errors() -> Iterator[None]:
 def printer(silent: bool) -> Printer:
     """The printer of a plain step function: quiet for Python callers, pretty on the CLI."""
     return Printer(no_print=silent, pretty=not silent)
+
+
+def print_rejects(msg: Printer, shown: Sequence[Any], total: int, report: Any = None) -> None:
+    """The rejects kept to show, how many more there are, and the report that has them all."""
+    for reject in shown:
+        msg.warn(str(reject))
+    if total > len(shown):
+        msg.warn(f"... and {total - len(shown)} more")
+    if total and report is not None:
+        msg.warn(f"{total} records rejected, see {report}")
+
+
+def print_counts(msg: Printer, counts: ConversionCounts, title: str = "Records") -> None:
+    """Read = written + rejected + skipped, as a table."""
+    rows = [("read", counts.read)]
+    rows += [(f"written: {name}", n) for name, n in sorted(counts.written.items())]
+    rows += [("rejected", counts.rejected)]
+    rows += [(f"skipped: {reason}", n) for reason, n in sorted(counts.skipped.items())]
+    msg.table(rows, title=title, aligns=("l", "r"))
+
+
+def print_transfer(result: Transfer, msg: Printer) -> None:
+    """The rejects and reconciled counts of a db-in or db-out run."""
+    print_rejects(msg, result.shown_rejects, result.counts.rejected, result.rejects_file)
+    print_counts(msg, result.counts)
 
 
 def split_labels(labels: str) -> List[str] | None:

@@ -2,62 +2,47 @@
 `.spacy`."""
 
 from pathlib import Path
-from typing import Union
+from typing import Annotated, Union
 
 import typer
 
 from ..annotations.counts import ConversionCounts
 from ..annotations.docs import AlignMode
-from ..annotations.formats import InputFormat, OutputFormat, conll, docbin, prodigy
+from ..annotations.formats import InputFormat, OutputFormat
 from ..annotations.formats.conll import Scheme
-from ..annotations.ingest import (
-    RejectLog,
-    input_paths,
-    read_input,
-)
+from ..annotations.ingest import input_paths
 from ..annotations.kinds import AnswerKind
-from ..annotations.transfer import output_pairs, rejects_path, source_spec
+from ..annotations.transfer import SUFFIXES, ReadOptions, export, rejects_path, source_spec
 from ..errors import choice
 from ..io.files import check_overwrites
-from ._util import app, db_option, load_tokenizer_pipeline, printer, reports_errors
-from .db_in import report_counts
-
-SUFFIXES = {".jsonl": OutputFormat.prodigy, ".spacy": OutputFormat.spacy}
+from ._util import app, load_tokenizer_pipeline, print_transfer, printer, reports_errors
+from .options import Align, BaseModel, ConllScheme, Db, Format, Kind, Lang, NSents
 
 
 @app.command("db-out")
 def db_out_cli(
     # fmt: off
-    source: str = typer.Argument(
-        ..., help="Dataset name (or dataset:NAME), or an annotation file of any supported format"
-    ),
-    output: Path = typer.Argument(..., help="File to write (.jsonl, .spacy, or CoNLL)"),
-    db: str | None = db_option(),
-    output_format: OutputFormat | None = typer.Option(
-        None, "--output-format", help="Output format (default: by suffix: .jsonl, .spacy, conll)"
-    ),
-    input_format: InputFormat | None = typer.Option(
-        None, "--input-format", help="Force the input format of a file (default: detected)"
-    ),
-    kind: AnswerKind | None = typer.Option(
-        None, "--kind", help="Mark every record gold or binary (sets _view_id); default: as is"
-    ),
-    scheme: Scheme = typer.Option(Scheme.auto, "--scheme", help="CoNLL input tag scheme"),
-    n_sents: int = typer.Option(
-        1, "--n-sents", help="CoNLL sentences per record (0: one per -DOCSTART- document)"
-    ),
-    lang: str = typer.Option("en", "--lang", help="Blank tokenizer for records without tokens"),
-    base_model: str | None = typer.Option(
-        None,
-        "--base-model",
-        "-b",
-        help="Pipeline whose tokenizer is used instead of a blank --lang",
-    ),
-    align: AlignMode = typer.Option(
-        AlignMode.strict,
-        "--align",
-        help="Spans off token boundaries: strict (reject), expand, contract",
-    ),
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="Dataset name (or dataset:NAME), or an annotation file of any supported format"
+        ),
+    ],
+    output: Annotated[Path, typer.Argument(help="File to write (.jsonl, .spacy, or CoNLL)")],
+    db: Db = None,
+    output_format: Annotated[
+        OutputFormat | None,
+        typer.Option(
+            "--output-format", help="Output format (default: by suffix: .jsonl, .spacy, conll)"
+        ),
+    ] = None,
+    input_format: Format = None,
+    kind: Kind = None,
+    scheme: ConllScheme = Scheme.auto,
+    n_sents: NSents = 1,
+    lang: Lang = "en",
+    base_model: BaseModel = None,
+    align: Align = AlignMode.strict,
     # fmt: on
 ) -> None:
     """Export a dataset (or convert a file) to Prodigy JSONL, CoNLL IOB2 or .spacy.
@@ -70,19 +55,10 @@ def db_out_cli(
     """
     with reports_errors():
         db_out(
-            source,
-            output,
-            db=db,
-            output_format=output_format,
-            input_format=input_format,
-            kind=kind,
-            scheme=scheme,
-            n_sents=n_sents,
-            lang=lang,
-            base_model=base_model,
-            align=align,
-            silent=False,
-        )
+            source, output, db=db, output_format=output_format, input_format=input_format,
+            kind=kind, scheme=scheme, n_sents=n_sents, lang=lang, base_model=base_model,
+            align=align, silent=False,
+        )  # fmt: skip
 
 
 def db_out(
@@ -111,28 +87,12 @@ def db_out(
     spec = source_spec(source, db)
     output = Path(output)
     check_overwrites([*input_paths([spec], db), base_model], [output, rejects_path(output)])
-    name = choice(
-        OutputFormat,
-        output_format or SUFFIXES.get(output.suffix, OutputFormat.conll),
-        "--output-format",
-    ).value
+    by_suffix = SUFFIXES.get(output.suffix, OutputFormat.conll)
+    output_format = choice(OutputFormat, output_format or by_suffix, "--output-format").value
     align = choice(AlignMode, align, "--align").value
-    view_kind = choice(AnswerKind, kind, "--kind").value if kind is not None else None
-    read_options = {"scheme": choice(Scheme, scheme, "--scheme").value, "n_sents": n_sents}
-    if input_format:
-        input_format = choice(InputFormat, input_format, "--input-format").value
+    options = ReadOptions.checked(input_format, kind, scheme, n_sents)
     nlp = load_tokenizer_pipeline(lang, base_model)
-    counts = ConversionCounts()
-    with RejectLog(counts, beside=output) as rejects:  # swept there if the step is killed
-        lines = read_input(spec, input_format, **read_options)
-        pairs = output_pairs(lines, view_kind, nlp, align, counts, rejects, name, msg)
-        if name == OutputFormat.prodigy:
-            prodigy.write(output, (record for record, _ in pairs))
-        elif name == OutputFormat.spacy:
-            docbin.write(output, pairs)
-        else:
-            conll.write(output, (doc for _, doc in pairs))
-        rejects.save(rejects_path(output))
-        report_counts(counts, rejects, rejects_path(output), msg)
+    result = export(spec, output, output_format, nlp, options, align, msg.warn)
+    print_transfer(result, msg)
     msg.good(f"Saved {output}")
-    return counts
+    return result.counts
