@@ -9,6 +9,7 @@ import srsly
 from spacy.tokens import Doc, DocBin, Span, SpanGroup
 from typer.testing import CliRunner
 
+from spacy_ner_plugin.annotations.convert import ner_label_data
 from spacy_ner_plugin.annotations.ingest import parse_input
 from spacy_ner_plugin.annotations.merge import Merged
 from spacy_ner_plugin.binary.rehearse import (
@@ -19,7 +20,7 @@ from spacy_ner_plugin.binary.rehearse import (
     rehearse_groups,
 )
 from spacy_ner_plugin.cli import app
-from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy, ner_label_data
+from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
 from spacy_ner_plugin.constants import INCORRECT_SPANS_KEY
 
 from .conftest import ROOT, task
