@@ -1,8 +1,6 @@
 """`review`: merge several annotators' answers, measure their agreement, settle conflicts."""
 
-from collections import Counter
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, Union
@@ -27,6 +25,7 @@ from ..io.files import check_overwrites, write_json_atomic
 from ..review.agreement import Agreement
 from ..review.consistency import Consistency
 from ..review.policies import POLICY_NAMES, check_preferred, parse_policy
+from ..review.run import ReviewResult, reviewed_note
 from ..review.settle import measure, settle
 from ._util import (
     app,
@@ -39,35 +38,6 @@ from ._util import (
 
 InputFormat = Enum("InputFormat", {name: name for name in READERS}, type=str)
 FINDINGS_SHOWN = 5
-
-
-@dataclass
-class ReviewResult:
-    """What one review run did: counts, units by status, figures and the files written."""
-
-    counts: ConversionCounts
-    units: Counter = field(default_factory=Counter)
-    agreement: Dict[str, Any] = field(default_factory=dict)
-    consistency: Dict[str, Any] | None = None
-    paths: Dict[str, Path] = field(default_factory=dict)
-    shown_rejects: List[str] = field(default_factory=list)
-    notes: List[str] = field(default_factory=list)
-
-    def to_json(self) -> Dict[str, Any]:
-        counts = self.counts
-        return {
-            "answers": {
-                "read": counts.read,
-                **dict(counts.written),
-                "rejected": counts.rejected,
-                **{f"skipped: {k}": n for k, n in counts.skipped.items()},
-            },
-            "units": dict(self.units),
-            "agreement": self.agreement,
-            "consistency": self.consistency,
-            "paths": {name: str(path) for name, path in self.paths.items()},
-            "notes": self.notes,
-        }
 
 
 @app.command("review")
@@ -230,16 +200,6 @@ def review(
         result.paths["report"] = Path(report)
     print_review(result, msg)
     return result
-
-
-def reviewed_note(n: int) -> str:
-    """What happened to `n` review records read in without --from-versions, and the way out."""
-    return (
-        f"{n} {'text or question' if n == 1 else 'texts or questions'} already reviewed "
-        "(records with a reviewer's decision, e.g. Prodigy's review output) kept that decision: "
-        "--policy and --auto-accept do not apply to them, and their versions count only in the "
-        "agreement figures. Use --from-versions to settle them again from their versions."
-    )
 
 
 def print_review(result: ReviewResult, msg: Printer) -> None:
