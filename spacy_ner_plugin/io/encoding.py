@@ -99,7 +99,13 @@ def expect_file(path: Union[str, Path]) -> Path:
 def file_encoding(path: Union[str, Path]) -> Encoding:
     """The encoding of the file at `path`."""
     with expect_file(path).open("rb") as file_:
-        return sniff_encoding(file_.read(SNIFF_BYTES))
+        return read_encoding(file_)
+
+
+def read_encoding(file_: BinaryIO) -> Encoding:
+    """The encoding of an open binary file (local or remote), told from its first bytes."""
+    file_.seek(0)
+    return sniff_encoding(file_.read(SNIFF_BYTES))
 
 
 def decode_text(raw: bytes, encoding: Encoding) -> Tuple[str, str | None]:
@@ -130,12 +136,20 @@ def text_lines(
     `problem` says why a line did not decode (its text then has U+FFFD for the bad bytes);
     None for a good line. Lines are split at `\\n` only, as in the raw bytes.
     """
-    encoding = encoding or file_encoding(path)
     with expect_file(path).open("rb") as file_:
-        if encoding.name == UTF8:
-            yield from _utf8_lines(file_, encoding.bom)
-        else:
-            yield from _wide_lines(file_, encoding)
+        yield from read_text_lines(file_, encoding)
+
+
+def read_text_lines(
+    file_: BinaryIO, encoding: Encoding | None = None
+) -> Iterator[Tuple[int, str, str | None]]:
+    """`text_lines` of an open binary file that can seek (local or remote), from its start."""
+    encoding = encoding or read_encoding(file_)
+    file_.seek(0)
+    if encoding.name == UTF8:
+        yield from _utf8_lines(file_, encoding.bom)
+    else:
+        yield from _wide_lines(file_, encoding)
 
 
 def _utf8_lines(file_: BinaryIO, bom: int) -> Iterator[Tuple[int, str, str | None]]:

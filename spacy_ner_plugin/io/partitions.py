@@ -1,55 +1,104 @@
 """Read raw input (JSONL with `text` + optional `meta`, or plain text, one per line) by shard.
 
-A shard is a byte range of the input that starts at a line start and knows its first line's
-number, so parallel workers each read their own part of the file and still report exact lines.
+A shard is a byte range of the input, and its lines are those that start in it: parallel
+workers each read their own part of the file and still report exact lines. The reader finds
+the line boundaries itself, so a shard may start anywhere; `plan_source` cuts at line starts
+and numbers the lines. Any seekable binary file is read the same way (a local file, pyarrow's
+file on a remote filesystem): a `Source` names it and opens it, and its encoding is told from
+its first bytes (`encoding.read_encoding`) wherever it is.
 """
 
+import io
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator, List, Union
+from typing import BinaryIO, Callable, Iterator, List, Union
 
 from ..constants import TEXT_SUFFIXES
-from .encoding import UTF8, file_encoding, text_lines
+from .encoding import UTF8, Encoding, expect_file, read_encoding, read_text_lines
 from .records import InvalidRecord, Line, Reject, decode_line, parse_jsonl_line
 from .validation import check_raw_record
 
-COUNT_CHUNK = 1 << 20
+CHUNK = 1 << 20
 
 
 @dataclass
 class Shard:
-    """Bytes `start:end` of a file, beginning at line `first_line`."""
+    """Bytes `start:end` of a file: the lines that start there, the first numbered `first_line`.
+
+    `first_line` is one more than the number of the line that holds byte `start - 1` (1 for a
+    shard at the start of the file), so a shard need not start at a line start.
+    """
 
     start: int
     end: int
     first_line: int
 
 
-def plan_shards(path: Union[str, Path], n: int) -> List[Shard]:
-    """Split a file into at most `n` shards of about equal size, cut at line ends.
+@dataclass(frozen=True)
+class Source:
+    """A raw input file: its name as Lines and Rejects report it, and how to open it.
 
-    A UTF-16/32 file is one shard: its line ends are not single newline bytes.
+    `open` returns a new seekable binary file object each time (`open(path, "rb")`, pyarrow's
+    `fs.open_input_file(path)`), so each worker opens its own.
     """
-    if file_encoding(path).name != UTF8:
-        return [Shard(0, Path(path).stat().st_size, 1)]
-    size = Path(path).stat().st_size
-    cuts = [0]
-    with Path(path).open("rb") as file_:
+
+    name: str
+    open: Callable[[], BinaryIO]
+
+
+def local_source(path: Union[str, Path]) -> Source:
+    """The local file at `path` as a `Source`; a `PluginError` for a directory."""
+    file_path = expect_file(path)
+    return Source(str(path), lambda: file_path.open("rb", buffering=0))
+
+
+@contextmanager
+def _opened(source: Source) -> Iterator[BinaryIO]:
+    """The source's file, behind a buffer: pyarrow's files read and seek but cannot `readline`."""
+    with source.open() as file_:
+        yield io.BufferedReader(file_, CHUNK)
+
+
+def plan_shards(path: Union[str, Path], n: int) -> List[Shard]:
+    """`plan_source` for the local file at `path`, of its size on disk."""
+    source = local_source(path)
+    return plan_source(source, Path(path).stat().st_size, n)
+
+
+def plan_source(source: Source, size: int, n: int) -> List[Shard]:
+    """Split a file of `size` bytes into at most `n` shards of about equal size, cut at line ends.
+
+    One shard (the whole file) is planned without opening it. A UTF-16/32 file is one shard:
+    its line ends are not single newline bytes.
+    """
+    if n <= 1:
+        return [Shard(0, size, 1)]
+    with _opened(source) as file_:
+        if read_encoding(file_).name != UTF8:
+            return [Shard(0, size, 1)]
+        cuts = [0]
         for i in range(1, n):
-            file_.seek(max(size * i // n, cuts[-1]))
-            if file_.tell() > 0:
-                file_.readline()
-            if file_.tell() >= size:
+            position = max(size * i // n, cuts[-1])
+            cut = _line_end(file_, position) if position > 0 else 0
+            if cut >= size:
                 break
-            cuts.append(file_.tell())
-    cuts = sorted(set(cuts))
-    shards = []
-    line = 1
-    with Path(path).open("rb") as file_:
+            cuts.append(cut)
+        cuts = sorted(set(cuts))
+        shards = []
+        line = 1
         for start, end in zip(cuts, cuts[1:] + [size]):
             shards.append(Shard(start, end, line))
-            line += _count_newlines(file_, start, end)
+            if end < size:  # the last shard's lines number nothing after it
+                line += _count_newlines(file_, start, end)
     return shards
+
+
+def _line_end(file_: BinaryIO, position: int) -> int:
+    """The position just after the first newline at or after `position` (or the file's end)."""
+    file_.seek(position)
+    file_.readline()
+    return file_.tell()
 
 
 def _count_newlines(file_: BinaryIO, start: int, end: int) -> int:
@@ -57,7 +106,7 @@ def _count_newlines(file_: BinaryIO, start: int, end: int) -> int:
     count = 0
     remaining = end - start
     while remaining > 0:
-        chunk = file_.read(min(COUNT_CHUNK, remaining))
+        chunk = file_.read(min(CHUNK, remaining))
         if not chunk:
             break
         count += chunk.count(b"\n")
@@ -71,25 +120,28 @@ def is_plain_text(path: Union[str, Path]) -> bool:
 
 
 def read_raw(path: Union[str, Path], shard: Shard | None = None) -> Iterator[Line]:
-    """Every non-blank line of the shard (default: the whole file) as a record or a reject."""
-    path_str = str(path)
-    plain = is_plain_text(path)
-    encoding = file_encoding(path)
-    parse = plain_line if plain else parse_jsonl_line
-    if encoding.name != UTF8:  # one shard (`plan_shards`), read as text
-        for line_no, text, problem in text_lines(path, encoding):
-            if problem is not None:
-                yield Line(path_str, line_no, reject=Reject(path_str, line_no, None, problem))
-                continue
-            line = parse(path_str, line_no, text)
-            if line is not None:
-                yield checked_line(line)
-        return
-    with Path(path).open("rb") as file_:
+    """`read_source` for the local file at `path`."""
+    yield from read_source(local_source(path), shard)
+
+
+def read_source(source: Source, shard: Shard | None = None) -> Iterator[Line]:
+    """Every non-blank line that starts in the shard (default: the whole file) as a record or a
+    reject, with its line number.
+
+    A UTF-16/32 file is read whole by the shard that starts at byte 0 (`plan_source` plans it
+    as one shard); a shard that starts later holds none of its lines.
+    """
+    parse = plain_line if is_plain_text(source.name) else parse_jsonl_line
+    with _opened(source) as file_:
+        encoding = read_encoding(file_)
+        if encoding.name != UTF8:
+            if shard is None or shard.start == 0:
+                yield from _wide_lines(source.name, file_, encoding, parse)
+            return
         if shard is None:
-            shard = Shard(0, Path(path).stat().st_size, 1)
-        file_.seek(shard.start)
-        position = shard.start
+            shard = Shard(0, file_.seek(0, io.SEEK_END), 1)
+        position = _line_end(file_, shard.start - 1) if shard.start > 0 else 0
+        file_.seek(position)
         line_no = shard.first_line
         while position < shard.end:
             raw = file_.readline()
@@ -98,10 +150,23 @@ def read_raw(path: Union[str, Path], shard: Shard | None = None) -> Iterator[Lin
             if position == 0:
                 raw = raw[encoding.bom :]
             position = file_.tell()
-            line = parse(path_str, line_no, raw)
+            line = parse(source.name, line_no, raw)
             if line is not None:
                 yield checked_line(line)
             line_no += 1
+
+
+def _wide_lines(
+    name: str, file_: BinaryIO, encoding: Encoding, parse: Callable[[str, int, str], Line | None]
+) -> Iterator[Line]:
+    """Every non-blank line of a UTF-16/32 file, read as text."""
+    for line_no, text, problem in read_text_lines(file_, encoding):
+        if problem is not None:
+            yield Line(name, line_no, reject=Reject(name, line_no, None, problem))
+            continue
+        line = parse(name, line_no, text)
+        if line is not None:
+            yield checked_line(line)
 
 
 def checked_line(line: Line) -> Line:
@@ -117,6 +182,7 @@ def checked_line(line: Line) -> Line:
 
 
 def plain_line(path: str, line_no: int, raw: Union[bytes, str]) -> Line | None:
+    """One line of plain text input as a record; None for a blank line."""
     text = decode_line(path, line_no, raw) if isinstance(raw, bytes) else raw.strip()
     if isinstance(text, Line):
         return text
