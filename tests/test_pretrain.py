@@ -9,8 +9,9 @@ from spacy.training.initialize import init_nlp
 from typer.testing import CliRunner
 
 from spacy_ner_plugin.cli import app
-from spacy_ner_plugin.cli.pretrain import latest_checkpoint, pretrain
+from spacy_ner_plugin.cli.pretrain import pretrain
 from spacy_ner_plugin.errors import PluginError
+from spacy_ner_plugin.training.pretraining import latest_checkpoint
 
 from .conftest import ROOT
 
