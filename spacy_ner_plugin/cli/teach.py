@@ -1,11 +1,10 @@
 """`teach`: the next questions a trained model is least sure of, for any annotation tool."""
 
 import sys
-from dataclasses import dataclass, field
 from enum import Enum
 from itertools import islice
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Sequence
+from typing import Any, Dict, List, Sequence
 
 import srsly
 import typer
@@ -17,8 +16,8 @@ from ..io.partitions import read_raw
 from ..io.records import Reject, read_jsonl
 from ..patterns.matcher import PatternError
 from ..teach.config import SORTERS, read_config, resolve_config
-from ..teach.session import Exclusions, TeachCounts, TeachSession
-from ..teach.sorters import SorterCounts
+from ..teach.questions import TeachResult, _records
+from ..teach.session import Exclusions, TeachSession
 from ._util import (
     app,
     config_overrides,
@@ -37,18 +36,6 @@ class SorterChoice(str, Enum):
     uncertain = "uncertain"
     high = "high"
     random = "random"
-
-
-@dataclass
-class TeachResult:
-    """The questions written, what the session counted, and the input lines rejected."""
-
-    questions: List[Dict[str, Any]]
-    counts: TeachCounts
-    sorter: SorterCounts
-    rejects: List[Reject] = field(default_factory=list)
-    excluded_tasks: int = 0
-    excluded_inputs: int = 0
 
 
 @app.command(
@@ -198,14 +185,6 @@ def teach(
     )
     _report(result, output, batch_size, msg)
     return result
-
-
-def _records(lines: Any, rejects: List[Reject]) -> Iterator[Dict[str, Any]]:
-    for line in lines:
-        if line.reject is not None:
-            rejects.append(line.reject)
-        else:
-            yield line.record
 
 
 def _report(result: TeachResult, output: Path | None, batch_size: int, msg: Any) -> None:
