@@ -2,11 +2,9 @@
 
 import io
 from contextlib import redirect_stdout
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Dict, List
 
-import srsly
 import typer
 from wasabi import Printer
 
@@ -14,7 +12,6 @@ from ..advise import flowchart as chart
 from ..advise.facts import (
     Fact,
     FactResult,
-    Missing,
     annotations_fact,
     base_vocabulary,
     consistency_fact,
@@ -28,6 +25,7 @@ from ..advise.facts import (
     shape_fact,
     vocabulary_fact,
 )
+from ..advise.report import _read_json, _report
 from ..advise.walk import Context, Walk, next_command, walk
 from ..annotations.gold import read_gold_docs
 from ..annotations.ingest import input_paths, parse_input
@@ -155,15 +153,6 @@ def advise(
     return report
 
 
-def _read_json(path: Path | None) -> Dict[str, Any] | None:
-    if path is None or not Path(path).is_file():
-        return None
-    try:
-        return srsly.read_json(path)
-    except ValueError as err:
-        raise PluginError(f"Cannot read {path}", str(err)) from err
-
-
 def _pattern_scores(patterns: Path, gold: Path, lang: str) -> Dict[str, Any]:
     """Rules-only scores from `evaluate-patterns`, its printed tables kept off our output."""
     with redirect_stdout(io.StringIO()):
@@ -171,46 +160,6 @@ def _pattern_scores(patterns: Path, gold: Path, lang: str) -> Dict[str, Any]:
             return evaluate_patterns(patterns, gold, lang=lang, threshold=DEFAULT_THRESHOLD)
         except ValueError as err:
             raise PluginError("Cannot score the patterns", str(err)) from err
-
-
-def _fact_json(fact: FactResult | None) -> Dict[str, Any] | None:
-    if fact is None:
-        return None
-    if isinstance(fact, Missing):
-        return {"missing": fact.reason, "step": fact.step}
-    return {"summary": fact.summary, "value": fact.value}
-
-
-def _report(result: Walk, facts: Dict[str, FactResult], command: str) -> Dict[str, Any]:
-    steps = []
-    for step in result.steps:
-        steps.append(
-            {
-                "node": step.decision.name,
-                "question": step.question(facts),
-                "answer": None if step.answer is None else ("yes" if step.answer else "no"),
-                "passed": step.passed,
-                "fact": step.decision.fact,
-                **(_fact_json(step.fact) or {}),
-            }
-        )
-    end: Dict[str, Any]
-    if result.outcome is not None:
-        end = asdict(result.outcome)
-    else:
-        assert result.missing is not None
-        end = {"missing": result.missing.name, "reason": result.missing.reason}
-    on_path = {step.decision.fact for step in result.steps}
-    return {
-        "flowchart": chart.FLOWCHART,
-        "path": result.path,
-        "steps": steps,
-        "end": end,
-        "next_step": result.next_step,
-        "next_command": command,
-        "facts": {name: _fact_json(fact) for name, fact in facts.items()},
-        "facts_off_path": sorted(set(facts) - on_path - {"path"}),
-    }
 
 
 def _print(
