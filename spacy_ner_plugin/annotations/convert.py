@@ -1,19 +1,31 @@
 """The conversion run of `data-to-spacy`: annotations of any format → train.spacy, dev.spacy,
-labels.json and the reports (rejects, conflicts, span changes)."""
+labels.json and the reports (rejects, conflicts, span changes).
+
+Records are grouped by text in a temporary store, merged one text at a time
+(`gold.merged_groups`), and written in shards; every output moves into place only once every
+record has been processed and the counts add up, so a failure leaves earlier outputs whole.
+"""
 
 from collections import Counter
-from contextlib import suppress
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Sequence, Set, Tuple, Union
 
 import spacy
+from spacy.language import Language
 from tqdm import tqdm
 
-from ..io.shards import ShardedDocBinWriter
+from ..errors import PluginError, choice
+from ..io.files import write_json_atomic
+from ..io.shards import DEFAULT_SHARD_SIZE, ShardedDocBinWriter
 from .counts import ConversionCounts
+from .docs import AlignMode
+from .formats import InputFormat
+from .gold import merged_groups
 from .ingest import InputSpec, JsonlSpool, RejectLog
-from .merge import Merged
+from .merge import ConflictPolicy, Merged
+from .store import AnswerStore
 
 SPLITS = ("train", "dev")
 # What the step writes into its output folder (nothing else there is touched).
@@ -25,11 +37,46 @@ OUTPUT_FILES = {
     "conflicts": "conflicts.jsonl",
     "span_changes": "span_changes.jsonl",
 }
+REPORTS = ("conflicts", "span_changes")
 MAX_REASONS = 5
+Groups = Iterable[Tuple[bool, Merged]]
 
 
 @dataclass
-class DataToSpacyResult:
+class ConvertOptions:
+    """How records become docs: their format (None: detected), span alignment, conflict
+    policy, allowed labels (None: any), the seeded train/dev split, whether the first bad
+    record stops the run, and docs per shard."""
+
+    input_format: str | None = None
+    align: str = AlignMode.strict.value
+    conflicts: str = ConflictPolicy.report.value
+    labels: Set[str] | None = None
+    eval_split: float = 0.2
+    seed: int = 0
+    strict: bool = False
+    shard_size: int = DEFAULT_SHARD_SIZE
+
+    @classmethod
+    def checked(
+        cls,
+        input_format: Union[str, InputFormat] | None = None,
+        align: Union[str, AlignMode] = AlignMode.strict,
+        conflicts: Union[str, ConflictPolicy] = ConflictPolicy.report,
+        labels: Iterable[str] | None = None,
+        **rest: Any,
+    ) -> "ConvertOptions":
+        """The options from Enum members or their strings (a `UsageError` for a bad one);
+        `rest` as given."""
+        align = choice(AlignMode, align, "--align").value
+        conflicts = choice(ConflictPolicy, conflicts, "--conflicts").value
+        if input_format:
+            input_format = choice(InputFormat, input_format, "--input-format").value
+        return cls(input_format, align, conflicts, set(labels) if labels else None, **rest)
+
+
+@dataclass
+class Conversion:
     """Counts, label statistics, conflicts and alignment changes of one conversion run."""
 
     counts: ConversionCounts
@@ -38,6 +85,69 @@ class DataToSpacyResult:
     conflicts: int = 0
     span_changes: int = 0
     shown_rejects: List[str] = field(default_factory=list)
+
+    @property
+    def all_labels(self) -> List[str]:
+        """Every label of a written doc, in either split, sorted."""
+        return sorted(set(self.labels["train"]) | set(self.labels["dev"]))
+
+
+def output_paths(output_dir: Path) -> Dict[str, Path]:
+    """Every file the conversion writes into `output_dir`, by key of `OUTPUT_FILES`."""
+    return {key: Path(output_dir) / name for key, name in OUTPUT_FILES.items()}
+
+
+def convert(
+    specs: Sequence[InputSpec],
+    output_dir: Path,
+    nlp: Language,
+    options: ConvertOptions,
+    rehearse: Callable[[Groups], Groups] | None = None,
+    progress: bool = False,
+) -> Conversion:
+    """Convert `specs` into `output_dir`'s `OUTPUT_FILES`, with `nlp`'s tokenizer.
+
+    `rehearse`, if given, rewrites the merged texts before they are written (the base
+    pipeline's entities, `binary.rehearse`). Raises `PluginError` (`StrictModeError` with
+    `options.strict`) on bad input and `InternalError` if the counts do not add up; either
+    way no output is replaced.
+    """
+    output_dir, paths = Path(output_dir), output_paths(output_dir)
+    result = Conversion(ConversionCounts(), {split: Counter() for split in SPLITS})
+    with ExitStack() as stack:
+        if not output_dir.exists():  # runs last: a failed run leaves no folder for its spools
+            stack.callback(_remove_if_empty, output_dir)
+        # spooled beside train.spacy, where the next run sweeps what a kill left
+        beside = paths["train"]
+        store = stack.enter_context(AnswerStore(options.seed, beside=beside))
+        rejects = stack.enter_context(RejectLog(result.counts, options.strict, beside=beside))
+        logs = {key: stack.enter_context(JsonlSpool(beside=beside)) for key in REPORTS}
+        groups = merged_groups(
+            store, specs, nlp, result.counts, rejects.add, input_format=options.input_format,
+            align=options.align, policy=options.conflicts, labels=options.labels,
+            eval_split=options.eval_split,
+        )  # fmt: skip
+        writers = {split: ShardedDocBinWriter(paths[split], options.shard_size) for split in SPLITS}
+        try:
+            _write_groups(rehearse(groups) if rehearse else groups, writers, result, logs, progress)
+            if not result.counts.written["train"]:
+                raise PluginError("No usable training records", _no_records_reason(rejects, specs))
+            result.counts.check()  # before any output moves into place
+        except BaseException:
+            for writer in writers.values():
+                writer.discard()
+            raise
+        for split in SPLITS:
+            writers[split].close()
+            result.paths[split] = writers[split].path
+        write_json_atomic(paths["labels"], ner_label_data(result.all_labels))
+        rejects.save(paths["rejects"])
+        result.shown_rejects = [str(r) for r in rejects.shown]
+        for key, log in logs.items():
+            log.save(paths[key])
+        result.paths.update({key: paths[key] for key in OUTPUT_FILES if key not in SPLITS})
+        result.conflicts, result.span_changes = logs["conflicts"].count, logs["span_changes"].count
+    return result
 
 
 def _remove_if_empty(folder: Path) -> None:
@@ -63,21 +173,20 @@ def _spec_name(spec: InputSpec) -> str:
 
 
 def _write_groups(
-    groups: Iterable[Tuple[bool, Merged]],
+    groups: Groups,
     writers: Dict[str, ShardedDocBinWriter],
-    result: DataToSpacyResult,
-    conflict_log: JsonlSpool,
-    change_log: JsonlSpool,
-    silent: bool = True,
+    result: Conversion,
+    logs: Dict[str, JsonlSpool],
+    progress: bool = False,
 ) -> None:
     """Write each text's merged doc to its split's shards, and its conflict and span changes."""
-    progress = tqdm(groups, desc="Merging", unit=" texts", disable=True if silent else None)
-    for is_dev, merged in progress:
+    texts = tqdm(groups, desc="Merging", unit=" texts", disable=None if progress else True)
+    for is_dev, merged in texts:
         split = "dev" if is_dev else "train"
         if merged.conflict is not None:
-            conflict_log.write(merged.conflict)
+            logs["conflicts"].write(merged.conflict)
         for change in merged.changes:
-            change_log.write(change)
+            logs["span_changes"].write(change)
         if merged.doc is not None:
             writers[split].add(merged.doc)
             result.counts.written[split] += 1

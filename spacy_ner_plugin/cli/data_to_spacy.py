@@ -1,124 +1,74 @@
 """`data-to-spacy`: annotations of any format → train.spacy / dev.spacy / labels.json + reports."""
 
-from collections import Counter
-from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
-from typing import List, Sequence, Set, Union
+from typing import Annotated, List, Sequence, Set, Union
 
 import typer
 from spacy.language import Language
 from wasabi import Printer
 
-from ..annotations.convert import (
-    OUTPUT_FILES,
-    SPLITS,
-    DataToSpacyResult,
-    _no_records_reason,
-    _remove_if_empty,
-    _write_groups,
-    ner_label_data,
-)
-from ..annotations.counts import ConversionCounts
+from ..annotations.convert import SPLITS, Conversion, ConvertOptions, convert, output_paths
 from ..annotations.docs import AlignMode
 from ..annotations.formats import InputFormat
-from ..annotations.gold import merged_groups
 from ..annotations.ingest import (
     InputSpec,
-    JsonlSpool,
-    RejectLog,
     check_inputs,
     detect_input_kinds,
     input_paths,
     parse_input,
 )
 from ..annotations.merge import ConflictPolicy
-from ..annotations.store import AnswerStore
 from ..binary.rehearse import annotated_labels, pipeline_labels, rehearsal_labels, rehearse_groups
-from ..errors import PluginError, UsageError, choice
-from ..io.files import check_overwrites, write_json_atomic
-from ..io.shards import DEFAULT_SHARD_SIZE, ShardedDocBinWriter
+from ..errors import UsageError
+from ..io.files import check_overwrites
+from ..io.shards import DEFAULT_SHARD_SIZE
 from ._util import (
     app,
-    db_option,
     load_tokenizer_pipeline,
+    print_rejects,
     printer,
     reports_errors,
     split_labels,
 )
+from .options import Align, Db, Format
 
 
 @app.command("data-to-spacy")
 def data_to_spacy_cli(
-    # fmt: off
-    inputs: List[str] = typer.Argument(
-        ...,
-        help="Annotation files of any supported format, or dataset:NAME; prefix eval: for a "
-        "dedicated eval set, binary: for yes/no answers without _view_id",
-    ),
-    output_dir: Path = typer.Option(
-        ...,
-        "--output",
-        "-o",
-        help="Directory for train.spacy, dev.spacy, labels.json and the reports",
-    ),
-    eval_path: str = typer.Option(
-        "", "--eval", help="Dedicated eval file or dataset:NAME; empty: split the inputs instead"
-    ),
-    eval_split: float = typer.Option(
-        0.2,
-        "--eval-split",
-        help="Share of distinct texts held out for dev when no eval set is given",
-    ),
-    seed: int = typer.Option(0, "--seed", help="Seed of the train/dev split"),
-    lang: str = typer.Option(
-        "en", "--lang", help="Language of the blank tokenizer for records without tokens"
-    ),
-    base_model: str | None = typer.Option(
-        None,
-        "--base-model",
-        "-b",
+    inputs: Annotated[List[str], typer.Argument(help="Annotation files of any supported format, "
+        "or dataset:NAME; prefix eval: for a dedicated eval set, binary: for yes/no answers "
+        "without _view_id")],
+    output_dir: Annotated[Path, typer.Option("--output", "-o",
+        help="Directory for train.spacy, dev.spacy, labels.json and the reports")],
+    eval_path: Annotated[str, typer.Option("--eval",
+        help="Dedicated eval file or dataset:NAME; empty: split the inputs instead")] = "",
+    eval_split: Annotated[float, typer.Option("--eval-split",
+        help="Share of distinct texts held out for dev when no eval set is given")] = 0.2,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the train/dev split")] = 0,
+    lang: Annotated[str, typer.Option("--lang",
+        help="Language of the blank tokenizer for records without tokens")] = "en",
+    base_model: Annotated[str | None, typer.Option("--base-model", "-b",
         help="Pipeline whose tokenizer is used instead of a blank --lang (and, with "
-        "--rehearse, whose entities are rehearsed)",
-    ),
-    rehearse: bool = typer.Option(
-        False,
-        "--rehearse",
-        help="Add --base-model's own entities of the labels your data never annotates to the "
-        "training texts, where your annotation says nothing, so training on top of it keeps "
-        "them",
-    ),
-    labels: str = typer.Option(
-        "",
-        "--label",
-        "-l",
-        help="Comma-separated labels; a span with any other label rejects its record",
-    ),
-    strict: bool = typer.Option(False, "--strict", help="Stop at the first bad record"),
-    input_format: InputFormat | None = typer.Option(
-        None, "--input-format", help="Force the input format (default: detected from content)"
-    ),
-    align: AlignMode = typer.Option(
-        AlignMode.strict,
-        "--align",
-        help="Spans off token boundaries: strict (reject), expand, contract",
-    ),
-    conflicts: ConflictPolicy = typer.Option(
-        ConflictPolicy.report,
-        "--conflicts",
-        help="Contradicting answers: report (skip), first, latest, majority",
-    ),
-    shard_size: int = typer.Option(
-        DEFAULT_SHARD_SIZE, "--shard-size", help="Docs per .spacy shard; more make a directory"
-    ),
-    binary: bool | None = typer.Option(
-        None,
-        "--binary/--no-binary",
-        help="Read records that do not declare their kind as yes/no answers (or gold); "
-        "default: detected per file",
-    ),
-    db: str | None = db_option(),
-    # fmt: on
-) -> None:
+        "--rehearse, whose entities are rehearsed)")] = None,
+    rehearse: Annotated[bool, typer.Option("--rehearse", help="Add --base-model's own entities "
+        "of the labels your data never annotates to the training texts, where your annotation "
+        "says nothing, so training on top of it keeps them")] = False,
+    labels: Annotated[str, typer.Option("--label", "-l",
+        help="Comma-separated labels; a span with any other label rejects its record")] = "",
+    strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad record")] = False,
+    input_format: Format = None,
+    align: Align = AlignMode.strict,
+    conflicts: Annotated[ConflictPolicy, typer.Option("--conflicts",
+        help="Contradicting answers: report (skip), first, latest, majority")
+    ] = ConflictPolicy.report,
+    shard_size: Annotated[int, typer.Option("--shard-size",
+        help="Docs per .spacy shard; more make a directory")] = DEFAULT_SHARD_SIZE,
+    binary: Annotated[bool | None, typer.Option("--binary/--no-binary", help="Read records that "
+        "do not declare their kind as yes/no answers (or gold); default: detected per file")
+    ] = None,
+    db: Db = None,
+) -> None:  # fmt: skip
     """Convert annotations into train.spacy / dev.spacy / labels.json.
 
     Reads Prodigy JSONL (manual and binary), doccano, Label Studio, CoNLL/IOB, spaCy v2 JSON
@@ -129,24 +79,11 @@ def data_to_spacy_cli(
     """
     with reports_errors():
         data_to_spacy(
-            inputs,
-            output_dir,
-            eval_path=eval_path or None,
-            eval_split=eval_split,
-            seed=seed,
-            lang=lang,
-            base_model=base_model,
-            rehearse=rehearse,
-            strict=strict,
-            labels=split_labels(labels),
-            input_format=input_format,
-            align=align,
-            conflicts=conflicts,
-            shard_size=shard_size,
-            binary=binary,
-            db=db,
-            silent=False,
-        )
+            inputs, output_dir, eval_path=eval_path or None, eval_split=eval_split, seed=seed,
+            lang=lang, base_model=base_model, rehearse=rehearse, strict=strict,
+            labels=split_labels(labels), input_format=input_format, align=align,
+            conflicts=conflicts, shard_size=shard_size, binary=binary, db=db, silent=False,
+        )  # fmt: skip
 
 
 def data_to_spacy(
@@ -168,7 +105,7 @@ def data_to_spacy(
     binary: bool | None = None,
     db: str | None = None,
     silent: bool = True,
-) -> DataToSpacyResult:
+) -> Conversion:
     """Convert `inputs` into `output_dir/{train,dev}.spacy`, `labels.json` and reports.
 
     Inputs (and `eval_path`) are files or `dataset:NAME`s of database `db`, with the usual
@@ -176,9 +113,8 @@ def data_to_spacy(
     entities of the labels the inputs never annotate, where the annotation says nothing
     (`binary.rehearse`); dev texts stay as annotated.
 
-    Streams: records are grouped by text in a temporary sqlite store, merged one text at a
-    time, and written in shards. All outputs are moved into place only once every record has
-    been processed, so a failure (or `strict=True` stopping at a bad record) leaves earlier
+    The run streams (`annotations.convert`): outputs move into place only once every record
+    has been processed, so a failure (or `strict=True` stopping at a bad record) leaves earlier
     outputs untouched. Choices take an Enum member or its string value. Raises `PluginError`
     (`StrictModeError` for `strict`) on bad input and `InternalError` if the counts do not add
     up; prints only with `silent=False`.
@@ -186,71 +122,27 @@ def data_to_spacy(
     msg = printer(silent)
     specs = [parse_input(spec) for spec in inputs]
     if eval_path is not None:
-        spec = parse_input(str(eval_path))
-        spec.eval = True
-        specs.append(spec)
+        specs.append(parse_input(str(eval_path)))
+        specs[-1].eval = True
     output_dir = Path(output_dir)
-    paths = {key: output_dir / name for key, name in OUTPUT_FILES.items()}
-    check_overwrites([*input_paths(specs, db), base_model], paths.values())
+    check_overwrites([*input_paths(specs, db), base_model], output_paths(output_dir).values())
     if output_dir.exists() and not output_dir.is_dir():
         raise UsageError(f"The output folder {output_dir} is a file", "give a folder")
     check_inputs(specs, db)
-    align = choice(AlignMode, align, "--align").value
-    conflicts = choice(ConflictPolicy, conflicts, "--conflicts").value
-    if input_format:
-        input_format = choice(InputFormat, input_format, "--input-format").value
-    for note in detect_input_kinds(specs, input_format, binary):
+    options = ConvertOptions.checked(
+        input_format, align, conflicts, labels, eval_split=eval_split, seed=seed, strict=strict,
+        shard_size=shard_size,
+    )  # fmt: skip
+    for note in detect_input_kinds(specs, options.input_format, binary):
         msg.info(note)
     nlp = load_tokenizer_pipeline(lang, base_model)
-    rehearsed = _rehearsal_labels(nlp, specs, input_format, base_model) if rehearse else set()
+    rehearsed = (
+        _rehearsal_labels(nlp, specs, options.input_format, base_model) if rehearse else set()
+    )
     if rehearsed:
         msg.info(f"Rehearsing {base_model}'s labels: {', '.join(sorted(rehearsed))}")
-    label_set = set(labels) if labels else None
-    counts = ConversionCounts()
-    result = DataToSpacyResult(counts, {split: Counter() for split in SPLITS})
-    with ExitStack() as stack:
-        if not output_dir.exists():  # runs last: a failed run leaves no folder for its spools
-            stack.callback(_remove_if_empty, output_dir)
-        # spooled beside train.spacy, where the next run sweeps what a kill left
-        store = stack.enter_context(AnswerStore(seed, beside=paths["train"]))
-        rejects = stack.enter_context(RejectLog(counts, strict, beside=paths["train"]))
-        conflict_log = stack.enter_context(JsonlSpool(beside=paths["train"]))
-        change_log = stack.enter_context(JsonlSpool(beside=paths["train"]))
-        writers = {split: ShardedDocBinWriter(paths[split], shard_size) for split in SPLITS}
-        groups = merged_groups(
-            store,
-            specs,
-            nlp,
-            counts,
-            rejects.add,
-            input_format=input_format,
-            align=align,
-            policy=conflicts,
-            labels=label_set,
-            eval_split=eval_split,
-        )
-        if rehearsed:
-            groups = rehearse_groups(groups, nlp, rehearsed)
-        try:
-            _write_groups(groups, writers, result, conflict_log, change_log, silent)
-            if not counts.written["train"]:
-                raise PluginError("No usable training records", _no_records_reason(rejects, specs))
-            counts.check()  # before any output moves into place
-        except BaseException:
-            for writer in writers.values():
-                writer.discard()
-            raise
-        for split in SPLITS:
-            writers[split].close()
-            result.paths[split] = writers[split].path
-        all_labels = sorted(set(result.labels["train"]) | set(result.labels["dev"]))
-        write_json_atomic(paths["labels"], ner_label_data(all_labels))
-        rejects.save(paths["rejects"])
-        result.shown_rejects = [str(r) for r in rejects.shown]
-        conflict_log.save(paths["conflicts"])
-        change_log.save(paths["span_changes"])
-        result.paths.update({key: paths[key] for key in OUTPUT_FILES if key not in SPLITS})
-        result.conflicts, result.span_changes = conflict_log.count, change_log.count
+    hook = partial(rehearse_groups, nlp=nlp, labels=rehearsed) if rehearsed else None
+    result = convert(specs, output_dir, nlp, options, hook, progress=not silent)
     _print_summary(result, msg)
     return result
 
@@ -267,24 +159,20 @@ def _rehearsal_labels(
     return rehearsal_labels(base, annotated_labels(specs, input_format))
 
 
-def _print_summary(result: DataToSpacyResult, msg: Printer) -> None:
+def _print_summary(result: Conversion, msg: Printer) -> None:
+    """The rejects, the reconciled counts, the entities per split and the reports to read."""
     counts = result.counts
-    for reject in result.shown_rejects:
-        msg.warn(reject)
-    if counts.rejected > len(result.shown_rejects):
-        msg.warn(f"... and {counts.rejected - len(result.shown_rejects)} more")
+    print_rejects(msg, result.shown_rejects, counts.rejected, result.paths["rejects"])
     rows = [("read", counts.read)]
     rows += [(f"written: {split}", counts.written[split]) for split in SPLITS]
     rows += [("rejected", counts.rejected)]
     rows += [(f"skipped: {reason}", n) for reason, n in sorted(counts.skipped.items())]
     msg.table(rows, title="Records", aligns=("l", "r"))
-    labels = sorted(set(result.labels["train"]) | set(result.labels["dev"]))
     table = [
-        (label, result.labels["train"][label], result.labels["dev"][label]) for label in labels
+        (label, result.labels["train"][label], result.labels["dev"][label])
+        for label in result.all_labels
     ]
     msg.table(table, header=("label", "train", "dev"), aligns=("l", "r", "r"), title="Entities")
-    if counts.rejected:
-        msg.warn(f"{counts.rejected} records rejected, see {result.paths['rejects']}")
     if result.conflicts:
         msg.warn(
             f"{result.conflicts} texts with conflicting answers, see {result.paths['conflicts']}"
