@@ -8,6 +8,7 @@ from spacy.training import Example
 from typer.testing import CliRunner
 
 from spacy_ner_plugin.annotations.partial import is_partial
+from spacy_ner_plugin.binary.corpus import choose_strategy
 from spacy_ner_plugin.binary.fill import (
     FillStrategy,
     add_pattern_entities,
@@ -18,7 +19,7 @@ from spacy_ner_plugin.binary.fill import (
     propagate_answers,
 )
 from spacy_ner_plugin.cli import app
-from spacy_ner_plugin.cli.fill_binary import choose_strategy, fill_binary
+from spacy_ner_plugin.cli.fill_binary import fill_binary
 from spacy_ner_plugin.constants import INCORRECT_SPANS_KEY
 from spacy_ner_plugin.errors import PluginError, UsageError
 from spacy_ner_plugin.patterns.matcher import PatternError, PatternMatcher, load_patterns

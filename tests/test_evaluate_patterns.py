@@ -4,8 +4,9 @@ import pytest
 from typer.testing import CliRunner
 
 from spacy_ner_plugin.cli import app
-from spacy_ner_plugin.cli.evaluate_patterns import advise, evaluate_patterns
+from spacy_ner_plugin.cli.evaluate_patterns import evaluate_patterns
 from spacy_ner_plugin.errors import PluginError
+from spacy_ner_plugin.evaluation.rules import pattern_advice as advise
 
 from .conftest import SHARED_DATA, requires_shared_data, task
 

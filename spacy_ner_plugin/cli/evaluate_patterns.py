@@ -11,6 +11,8 @@ from ..annotations.docs import make_doc
 from ..annotations.gold import read_gold_docs
 from ..annotations.ingest import check_inputs, input_paths, parse_input
 from ..errors import PluginError
+from ..evaluation.rules import RULES_ALONE_F as DEFAULT_THRESHOLD
+from ..evaluation.rules import pattern_advice
 from ..evaluation.scoring import score_report
 from ..io.files import check_overwrites, write_json_atomic
 from ..io.records import Reject
@@ -26,8 +28,6 @@ from ._util import (
     reports_errors,
 )
 from .evaluate import print_scores
-
-DEFAULT_THRESHOLD = 0.9
 
 
 @app.command("evaluate-patterns")
@@ -109,46 +109,12 @@ def evaluate_patterns(
         "data": str(data_path),
         **score_report(examples, len(rejects)),
     }
-    result["advice"] = advise(result["ents_p"], result["ents_r"], result["ents_f"], threshold)
+    result["advice"] = pattern_advice(
+        result["ents_p"], result["ents_r"], result["ents_f"], threshold
+    )
     print_scores(result, msg)
     msg.info(result["advice"])
     if output is not None:
         write_json_atomic(output, result)
         msg.good("Saved scores", str(output))
     return result
-
-
-def advise(
-    precision: float | None, recall: float | None, fscore: float | None, threshold: float
-) -> str:
-    """The flowchart's answer to "do rules alone get > threshold?", with the next step."""
-    if fscore is None or precision is None or recall is None:
-        # spaCy's scorer has no figures when neither the gold nor the matches hold an entity
-        return (
-            "Nothing to score: the gold set holds no entities and the patterns match nothing. "
-            "Annotate some entities (or check the labels) before judging the rules."
-        )
-    if fscore > threshold:
-        return (
-            f"Rules alone get F {fscore * 100:.1f} > {threshold * 100:.0f}: they may be all you "
-            "need; confirm on more data before training a model."
-        )
-    advice = (
-        f"Rules alone get F {fscore * 100:.1f} <= {threshold * 100:.0f}: train a model. "
-        "Pre-annotate with the patterns (`preannotate --patterns`) and correct the suggestions."
-    )
-    # each figure below the threshold keeps F below it too: name every one, the lower first
-    misses = f"miss {'most' if recall < 0.5 else 'some'} entities (R {recall * 100:.1f})"
-    over = f"over-match (P {precision * 100:.1f})"
-    add = "add patterns for what they miss, or train a model on the texts they pre-annotate"
-    tighten = "tighten the patterns, or reject their false positives as you annotate"
-    if recall < threshold and precision < threshold:
-        if recall <= precision:
-            advice += f" The patterns {misses} and {over}: {add}; {tighten}."
-        else:
-            advice += f" The patterns {over} and {misses}: {tighten}; {add}."
-    elif recall < threshold:
-        advice += f" The patterns are precise but {misses}: {add}."
-    elif precision < threshold:
-        advice += f" The patterns {over}: {tighten}."
-    return advice

@@ -1,13 +1,13 @@
 """`fill-binary`: decide what the tokens that binary answers leave unknown become."""
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Tuple, Union
+from typing import Iterator, Union
 
 import typer
 from spacy.tokens import Doc
 
 from ..annotations.partial import is_partial
+from ..binary.corpus import FillResult, choose_strategy, count_missing
 from ..binary.fill import (
     MODEL_STRATEGIES,
     FillStrategy,
@@ -16,7 +16,6 @@ from ..binary.fill import (
     fill_docs,
     propagate_answers,
 )
-from ..errors import UsageError, choice
 from ..io.files import check_overwrites
 from ..io.shards import ShardedDocBinWriter, read_docbin_docs
 from ..patterns.matcher import PatternMatcher, load_patterns
@@ -28,19 +27,6 @@ from ._util import (
     printer,
     reports_errors,
 )
-
-
-@dataclass
-class FillResult:
-    """What the fill did: the strategy, why, token counts before and after, pattern entities."""
-
-    strategy: str
-    reason: str
-    n_docs: int
-    n_partial: int
-    missing_before: int
-    missing_after: int
-    pattern_ents: int = 0
 
 
 @app.command("fill-binary")
@@ -140,7 +126,7 @@ def fill_binary(
         for doc in read_docbin_docs(input_path, nlp.vocab):
             result.n_docs += 1
             result.n_partial += is_partial(doc)
-            result.missing_before += _count_missing(doc)
+            result.missing_before += count_missing(doc)
             doc = propagate_answers(doc, matcher) if propagate else doc
             if pattern_matcher is not None:
                 before = len(doc.ents)
@@ -152,7 +138,7 @@ def fill_binary(
     try:
         base = nlp if strategy in MODEL_STRATEGIES else None
         for doc in fill_docs(docs_in(), strategy, base, beam_width, uncertain):
-            result.missing_after += _count_missing(doc)
+            result.missing_after += count_missing(doc)
             writer.add(doc)
     except BaseException:
         writer.discard()
@@ -175,25 +161,3 @@ def fill_binary(
     )
     msg.good("Saved filled corpus", str(output_path))
     return result
-
-
-def choose_strategy(
-    strategy: Union[FillStrategy, str], base_model: str | None
-) -> Tuple[FillStrategy, str]:
-    """Resolve 'auto' and check the strategy can run; return it with the reason."""
-    strategy = choice(FillStrategy, strategy, "strategy")
-    if strategy in MODEL_STRATEGIES and not base_model:
-        raise UsageError(
-            f"The {strategy.value!r} strategy needs the base model (--base-model)",
-            "Give the pipeline whose analyses fill the docs, or use --strategy outside",
-        )
-    if strategy != FillStrategy.auto:
-        return strategy, "chosen explicitly"
-    return FillStrategy.outside, (
-        "the default: it measured best with and without gold texts (bench/bench_binary*.py, "
-        "README); a base model refines it with --strategy constrained"
-    )
-
-
-def _count_missing(doc: Doc) -> int:
-    return sum(token.ent_iob == 0 for token in doc)

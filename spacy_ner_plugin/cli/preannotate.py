@@ -1,15 +1,12 @@
 """`preannotate`: raw texts → annotation tasks with tokens and pre-highlighted suggestions."""
 
-import shutil
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Union
+from typing import Any, Dict, Iterator, Union
 
 import typer
 from thinc.api import Config
-from tqdm import tqdm
 from wasabi import Printer
 
 from ..cluster.backend import Backend
@@ -17,9 +14,10 @@ from ..cluster.preannotate import BLOCK_MB, preannotate_on_ray, shard_records
 from ..cluster.storage import display_path
 from ..configs import config_errors
 from ..errors import UsageError, choice
-from ..io.files import atomic_path, check_overwrites, temp_directory
-from ..io.partitions import Shard, plan_shards, read_raw
+from ..io.files import atomic_path, check_overwrites
+from ..io.partitions import plan_shards
 from ..io.records import Reject, read_jsonl
+from ..preannotate.pool import _run_workers, write_shard
 from ..preannotate.preannotator import Counts, Preannotator, read_config
 from ..preannotate.preview import render_preview, write_preview
 from ._util import (
@@ -253,81 +251,6 @@ def _preannotate_on_ray(
     rejects = (Reject(**record) for record in shard_records(output_spec, "rejects"))
     _print_summary(result, preannotator, msg, rejects, f"{output_spec}/part-*.rejects.jsonl")
     return result
-
-
-def write_shard(
-    preannotator: Preannotator,
-    input_path: Path,
-    shard: Shard,
-    out_path: Path,
-    rejects_path: Path,
-    progress: bool = True,
-) -> Counts:
-    """Process one shard of the input into a task file and a rejects file; return its counts."""
-    lines = tqdm(
-        read_raw(input_path, shard), unit=" texts", disable=None if progress else True, leave=False
-    )
-    with out_path.open("w", encoding="utf8") as out, rejects_path.open("w", encoding="utf8") as rej:
-        return preannotator.write(lines, out, rej)
-
-
-_worker: Dict[str, Preannotator] = {}
-
-
-def _init_worker(config_str: str, code_path: Path | None) -> None:
-    if "preannotator" in _worker:  # forked: inherited from the parent, ready to use
-        return
-    import_code(code_path)
-    config = Config().from_str(config_str, interpolate=False)
-    _worker["preannotator"] = Preannotator.from_config(config)
-
-
-def _worker_shard(input_path: Path, shard: Shard, out_path: Path, rejects_path: Path) -> Counts:
-    return write_shard(_worker["preannotator"], input_path, shard, out_path, rejects_path, False)
-
-
-def _run_workers(
-    preannotator: Preannotator,
-    config_str: str,
-    code_path: Path | None,
-    input_path: Path,
-    shards: List[Shard],
-    out_path: Path,
-    rejects_path: Path,
-) -> Counts:
-    """Run the first shard here and each other one in a worker process; join them in order.
-
-    This process works on a shard too, so n shards take n - 1 extra processes, and forked
-    workers inherit its pipeline instead of building their own (spawned ones build it).
-    """
-    counts = Counts()
-    _worker["preannotator"] = preannotator
-    try:
-        with temp_directory(out_path) as tmp_dir:
-            parts = [
-                (Path(tmp_dir) / f"{i}.jsonl", Path(tmp_dir) / f"{i}.rejects.jsonl")
-                for i in range(1, len(shards))
-            ]
-            with ProcessPoolExecutor(
-                len(parts), initializer=_init_worker, initargs=(config_str, code_path)
-            ) as pool:
-                futures = [
-                    pool.submit(_worker_shard, input_path, shard, part, part_rejects)
-                    for shard, (part, part_rejects) in zip(shards[1:], parts)
-                ]
-                counts.add(
-                    write_shard(preannotator, input_path, shards[0], out_path, rejects_path, False)
-                )
-                for future in futures:
-                    counts.add(future.result())
-            for target, index in ((out_path, 0), (rejects_path, 1)):
-                with target.open("ab") as out:
-                    for part in parts:
-                        with part[index].open("rb") as file_:
-                            shutil.copyfileobj(file_, out)
-    finally:
-        _worker.clear()
-    return counts
 
 
 def _print_setup(preannotator: Preannotator, msg: Printer) -> None:
