@@ -27,6 +27,8 @@ walk compares against; the walk itself is in `walk.py` and the facts in `facts.p
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, FrozenSet, Union
 
+from ..evaluation.rules import RULES_ALONE_F as RULES_F
+
 FLOWCHART = "NER flowchart v2.0"
 
 # The user's path through the chart.
@@ -37,7 +39,6 @@ PATHS = (NEW_MODEL, NEW_TYPES, CORRECT_BASE)
 BASE_PATHS = frozenset({NEW_TYPES, CORRECT_BASE})
 
 # The chart's thresholds.
-RULES_F = 0.9
 ANNOTATIONS = {NEW_MODEL: 2000, CORRECT_BASE: 500, NEW_TYPES: 4000}
 # "Is the evaluation right?": enough texts, none shared with training, every label present.
 EVAL_MIN_TEXTS = 100
