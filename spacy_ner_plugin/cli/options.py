@@ -41,6 +41,10 @@ Format = Annotated[
     typer.Option("--input-format", help="Force the input format (default: detected from content)"),
 ]
 Labels = Annotated[str, typer.Option("--label", "-l", help="Comma-separated labels")]
+RecordsLang = Annotated[
+    str, typer.Option("--lang", help="Blank tokenizer for records without tokens")
+]
+StatsJson = Annotated[bool, typer.Option("--json", help="Print the statistics as JSON only")]
 Kind = Annotated[
     AnswerKind | None,
     typer.Option("--kind", help="Mark every record gold or binary (sets _view_id); default: as is"),

@@ -1,11 +1,24 @@
 """The review run: answers of several annotators → settled records, conflicts and figures."""
 
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, Iterable, List, Sequence, Set, Tuple
+
+from spacy.language import Language
 
 from ..annotations.counts import ConversionCounts
+from ..annotations.ingest import InputSpec, JsonlSpool, RejectLog, ingest
+from ..annotations.store import AnswerStore
+from ..annotations.transfer import rejects_path
+from ..io.files import write_json_atomic
+from .agreement import Agreement
+from .consistency import Consistency
+from .policies import Policy, check_preferred
+from .settle import Outcome, measure, settle
+
+LOGS = ("output", "conflicts")  # where settled and unsettled units' records go
 
 
 @dataclass
@@ -45,3 +58,89 @@ def reviewed_note(n: int) -> str:
         "--policy and --auto-accept do not apply to them, and their versions count only in the "
         "agreement figures. Use --from-versions to settle them again from their versions."
     )
+
+
+@dataclass
+class ReviewOptions:
+    """How a review settles: the conflict policy, whether agreed texts are accepted, allowed
+    labels (None: any), the input format (None: detected), whether the chosen annotations are
+    checked for consistency, and whether review records are settled again from their versions."""
+
+    policy: Policy | None = None
+    auto_accept: bool = False
+    labels: Set[str] | None = None
+    input_format: str | None = None
+    consistency: bool = False
+    from_versions: bool = False
+
+
+def run_review(
+    specs: Sequence[InputSpec],
+    output: Path,
+    conflicts: Path,
+    nlp: Language,
+    options: ReviewOptions,
+    report: Path | None = None,
+) -> ReviewResult:
+    """Review `specs` into `output` (settled records) and `conflicts`, with `output`'s rejects
+    report beside it and the figures in `report` (if given); `nlp` tokenizes.
+
+    Raises `UsageError` before writing anything when `prefer:` names no annotator of the
+    inputs, and `InternalError` if the counts do not add up.
+    """
+    result = ReviewResult(ConversionCounts())
+    agreement = Agreement()
+    checker = Consistency(nlp.vocab) if options.consistency else None
+    with ExitStack() as stack:
+        # spooled beside the output, where the next run sweeps what a kill left
+        store = stack.enter_context(AnswerStore(beside=output))
+        rejects = stack.enter_context(RejectLog(result.counts, beside=output))
+        logs = {key: stack.enter_context(JsonlSpool(beside=output)) for key in LOGS}
+        ingest(specs, store, result.counts, rejects.add, options.input_format)
+        outcomes = settle(
+            (answers for _, _, answers, _ in store.groups()), nlp, rejects.add,
+            policy=options.policy, auto_accept=options.auto_accept, labels=options.labels,
+            from_versions=options.from_versions,
+        )  # fmt: skip
+        annotators, reviewed = _write_outcomes(outcomes, logs, result, agreement, checker)
+        missing = check_preferred(options.policy, annotators)
+        result.paths = {"output": output, "conflicts": conflicts}
+        for key, log in logs.items():
+            log.save(result.paths[key])
+        if result.counts.rejected:
+            result.paths["rejects"] = rejects_path(output)
+            rejects.save(result.paths["rejects"])
+        result.shown_rejects = [str(r) for r in rejects.shown]
+    result.counts.check()
+    if missing:
+        result.notes.append(f"--policy: no input has {', '.join(missing)}")
+    if reviewed:
+        result.notes.append(reviewed_note(reviewed))
+    result.agreement = agreement.report()
+    result.consistency = checker.report() if checker is not None else None
+    if report is not None:
+        write_json_atomic(report, result.to_json())
+        result.paths["report"] = Path(report)
+    return result
+
+
+def _write_outcomes(
+    outcomes: Iterable[Outcome],
+    logs: Dict[str, JsonlSpool],
+    result: ReviewResult,
+    agreement: Agreement,
+    checker: Consistency | None,
+) -> Tuple[List[str], int]:
+    """Spool each settled unit's record to the output, the others' to the conflicts, count
+    and measure them; return the annotators seen and how many units were already reviewed."""
+    annotators: Dict[str, None] = {}
+    reviewed = 0
+    for outcome in outcomes:
+        where = "output" if outcome.settled else "conflicts"
+        logs[where].write(outcome.record)
+        result.counts.written[f"in {where}"] += outcome.unit.n_records
+        result.units[outcome.decision.status] += 1
+        annotators.update(dict.fromkeys(outcome.unit.latest))
+        reviewed += outcome.decision.reviewed
+        measure(outcome, agreement, checker)
+    return list(annotators), reviewed
