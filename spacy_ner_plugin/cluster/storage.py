@@ -1,9 +1,10 @@
 """Inputs and outputs of a cluster job on any filesystem pyarrow reads: local paths or URIs.
 
-A local input is planned and read with `io.partitions` (`plan_shards`, `read_raw`), exactly as
-the local backend reads it; a URI (`s3://`, `gs://`, `hdfs://`, `file://`) through pyarrow's
-filesystem API, cut and numbered the same way. Output files are written under a temporary name
-and moved into place, so a reader (or a retried writer) never sees half a file.
+Every input is planned and read by `io.partitions` (`plan_source`, `read_source`), exactly as
+the local backend reads it: a local path as a local file, a URI (`s3://`, `gs://`, `hdfs://`,
+`file://`) as pyarrow's file on its filesystem, with the same cuts, line numbers and encoding
+detection. Output files are written under a temporary name and moved into place, so a reader
+(or a retried writer) never sees half a file.
 """
 
 import fnmatch
@@ -19,16 +20,8 @@ from typing import Any, Dict, Iterator, List, TextIO, Tuple, Union
 import srsly
 
 from ..errors import PluginError, UsageError
-from ..io.encoding import UTF8_BOM as BOM
-from ..io.partitions import (
-    Shard,
-    checked_line,
-    is_plain_text,
-    plain_line,
-    plan_shards,
-    read_raw,
-)
-from ..io.records import Line, parse_jsonl_line
+from ..io.partitions import Shard, Source, local_source, plan_source, read_source
+from ..io.records import Line
 
 CHUNK = 1 << 20
 GLOB_CHARS = "*?["
@@ -139,100 +132,22 @@ def plan_blocks(inputs: List[InputFile], block_bytes: int) -> List[Block]:
     blocks: List[Block] = []
     for file_ in inputs:
         n = max(1, -(-file_.size // block_bytes))
-        if is_uri(file_.name):
-            shards = _plan_uri(file_.name, file_.size, n)
-        else:
-            shards = plan_shards(file_.name, n) if n > 1 else [Shard(0, file_.size, 1)]
-        for shard in shards:
+        for shard in plan_source(input_source(file_.name), file_.size, n):
             blocks.append(Block(len(blocks), file_.name, shard.start, shard.end, shard.first_line))
     return blocks
 
 
-def _plan_uri(uri: str, size: int, n: int) -> List[Shard]:
-    """`plan_shards` for a file on a pyarrow filesystem: the same cuts and line numbers."""
-    fs, path = filesystem(uri)
-    with fs.open_input_file(path) as file_:
-        cuts = [0]
-        for i in range(1, n):
-            position = _next_line_start(file_, max(size * i // n, cuts[-1]))
-            if position >= size:
-                break
-            cuts.append(position)
-        cuts = sorted(set(cuts))
-        shards = []
-        line = 1
-        for start, end in zip(cuts, cuts[1:] + [size]):
-            shards.append(Shard(start, end, line))
-            file_.seek(start)
-            remaining = end - start
-            while remaining > 0:
-                chunk = file_.read(min(CHUNK, remaining))
-                if not chunk:
-                    break
-                line += chunk.count(b"\n")
-                remaining -= len(chunk)
-    return shards
-
-
-def _next_line_start(file_: Any, position: int) -> int:
-    """The first line start at or after `position` (a line start itself only at 0)."""
-    if position == 0:
-        return 0
-    file_.seek(position)
-    while True:
-        chunk = file_.read(1 << 16)
-        if not chunk:
-            return position
-        newline = chunk.find(b"\n")
-        if newline != -1:
-            return position + newline + 1
-        position += len(chunk)
+def input_source(name: str) -> Source:
+    """An input file (a local path, or a URI opened through pyarrow) for `io.partitions`."""
+    if not is_uri(name):
+        return local_source(name)
+    fs, path = filesystem(name)
+    return Source(name, lambda: fs.open_input_file(path))
 
 
 def read_block(block: Block) -> Iterator[Line]:
     """Every non-blank line of the block as a record or a reject, with its line number."""
-    if not is_uri(block.input):
-        yield from read_raw(block.input, block.shard)
-        return
-    fs, path = filesystem(block.input)
-    with fs.open_input_file(path) as file_:
-        yield from _read_lines(file_, block.input, block.shard)
-
-
-def _read_lines(file_: Any, name: str, shard: Shard) -> Iterator[Line]:
-    """`read_raw` for a file object that can seek and read but not read lines (pyarrow's)."""
-    file_.seek(shard.start)
-    remaining = shard.end - shard.start
-    line_no = shard.first_line
-    pending = b""
-    at_start = shard.start == 0
-    while remaining > 0:
-        chunk = file_.read(min(CHUNK, remaining))
-        if not chunk:
-            break
-        remaining -= len(chunk)
-        *raws, pending = (pending + chunk).split(b"\n")
-        for raw in raws:
-            if at_start:
-                raw = raw[len(BOM) :] if raw.startswith(BOM) else raw
-                at_start = False
-            line = _parse(name, line_no, raw)
-            if line is not None:
-                yield line
-            line_no += 1
-    if pending:
-        if at_start and pending.startswith(BOM):
-            pending = pending[len(BOM) :]
-        line = _parse(name, line_no, pending)
-        if line is not None:
-            yield line
-
-
-def _parse(name: str, line_no: int, raw: bytes) -> Line | None:
-    """One raw input line as `read_raw` reads it (the same parsing and the same checks)."""
-    parse = plain_line if is_plain_text(name) else parse_jsonl_line
-    line = parse(name, line_no, raw)
-    return checked_line(line) if line is not None else None
+    yield from read_source(input_source(block.input), block.shard)
 
 
 class OutputDir:

@@ -57,6 +57,27 @@ def test_blocks_of_a_path_and_of_its_uri_are_the_local_shards(tmp_path, suffix, 
     assert {line.path for b in uri for line in read_block(b)} == {f"file://{path}"}
 
 
+@pytest.mark.parametrize(
+    "bom,codec",
+    [
+        (b"", "utf-16"),
+        (b"", "utf-32"),
+        (b"\xfe\xff", "utf-16-be"),
+        (b"\xff\xfe", "utf-8"),  # a stray UTF-16 BOM on UTF-8: read as UTF-8 without it
+        (b"", "utf-8-sig"),
+    ],
+)
+def test_a_uri_is_read_in_its_encoding_as_the_local_file_is(tmp_path, bom, codec):
+    path = tmp_path / "raw.jsonl"
+    path.write_bytes(bom + "\n".join(LINES * 12).encode(codec))
+    uri = plan_blocks(list_inputs(f"file://{path}"), 100)
+    assert [b.shard for b in uri] == [b.shard for b in plan_blocks(list_inputs(str(path)), 100)]
+    assert (len(uri) == 1) == codec.startswith(("utf-16", "utf-32"))  # a wide file is one block
+    whole = lines(read_raw(path))
+    assert [row for b in uri for row in lines(read_block(b), str(path))] == whole
+    assert sum(row[2] is not None for row in whole) == 36
+
+
 def test_inputs_are_a_file_a_directory_or_a_glob(tmp_path):
     folder = tmp_path / "corpus"
     folder.mkdir()
