@@ -6,19 +6,17 @@ from typing import TYPE_CHECKING, List
 import srsly
 import typer
 
-from ._util import app, db_option, printer, reports_errors
+from ._util import app, printer, reports_errors
+from .options import Db, StatsJson
 
 if TYPE_CHECKING:  # SQLAlchemy is imported when used, not by every command
     from ..db.database import DatasetStats
 
+HEADER = ("dataset", "created", "answers", "accept", "reject", "ignore", "sessions")
+
 
 @app.command("datasets")
-def datasets_cli(
-    # fmt: off
-    db: str | None = db_option(),
-    as_json: bool = typer.Option(False, "--json", help="Print the statistics as JSON only"),
-    # fmt: on
-) -> None:
+def datasets_cli(db: Db = None, as_json: StatsJson = False) -> None:
     """List the datasets in the annotation database: created, answers, accept / reject /
     ignore, sessions."""
     with reports_errors():
@@ -29,26 +27,16 @@ def datasets_cli(
 
 def datasets(db: str | None = None, silent: bool = True) -> List["DatasetStats"]:
     """Statistics of every dataset in the database, in the order they were created."""
-    from ..db.database import Database, safe_url
+    from ..db.database import every_dataset_stats  # SQLAlchemy: only when used
 
     msg = printer(silent)
-    with Database(db) as database:
-        found = database.all_stats()
-        url = safe_url(database.url)
+    found, url = every_dataset_stats(db)
     rows = [
-        (
-            s.name,
-            time.strftime("%Y-%m-%d %H:%M", time.localtime(s.created)),
-            s.answers,
-            s.accept,
-            s.reject,
-            s.ignore,
-            len(s.sessions),
-        )
+        (s.name, time.strftime("%Y-%m-%d %H:%M", time.localtime(s.created)), s.answers, s.accept,
+         s.reject, s.ignore, len(s.sessions))
         for s in found
-    ]
-    header = ("dataset", "created", "answers", "accept", "reject", "ignore", "sessions")
+    ]  # fmt: skip
     if rows:
-        msg.table(rows, header=header, aligns=("l", "l", "r", "r", "r", "r", "r"), divider=True)
+        msg.table(rows, header=HEADER, aligns=("l", "l", "r", "r", "r", "r", "r"), divider=True)
     msg.info(f"{len(found)} datasets in {url}")
     return found

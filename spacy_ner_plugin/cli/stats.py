@@ -1,7 +1,7 @@
 """`stats`: label, answer and span statistics of annotation files, with advice."""
 
 from pathlib import Path
-from typing import List, Union
+from typing import Annotated, List, Union
 
 import srsly
 import typer
@@ -11,29 +11,21 @@ from ..annotations.formats import InputFormat
 from ..annotations.ingest import check_inputs, detect_input_kinds, parse_input
 from ..annotations.stats import CorpusStats, advice, corpus_stats
 from ..errors import choice
-from ._util import app, db_option, load_tokenizer_pipeline, printer, reports_errors
+from ._util import app, load_tokenizer_pipeline, print_rejects, printer, reports_errors
+from .options import Db, Format, RecordsLang, StatsJson
 
 
 @app.command("stats")
 def stats_cli(
-    # fmt: off
-    inputs: List[str] = typer.Argument(
-        ..., help="Annotation files of any supported format, or dataset:NAME"
-    ),
-    input_format: InputFormat | None = typer.Option(
-        None, "--input-format", help="Force the input format (default: detected from content)"
-    ),
-    lang: str = typer.Option("en", "--lang", help="Blank tokenizer for records without tokens"),
-    base_model: str | None = typer.Option(
-        None,
-        "--base-model",
-        "-b",
-        help="Pipeline whose tokenizer is used instead of a blank --lang",
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print the statistics as JSON only"),
-    db: str | None = db_option(),
-    # fmt: on
-) -> None:
+    inputs: Annotated[List[str], typer.Argument(
+        help="Annotation files of any supported format, or dataset:NAME")],
+    input_format: Format = None,
+    lang: RecordsLang = "en",
+    base_model: Annotated[str | None, typer.Option("--base-model", "-b",
+        help="Pipeline whose tokenizer is used instead of a blank --lang")] = None,
+    as_json: StatsJson = False,
+    db: Db = None,
+) -> None:  # fmt: skip
     """Show label, answer and span statistics of annotation files or datasets, and advice.
 
     Counts per label, answer and source file, span lengths in tokens, texts with no entities,
@@ -42,13 +34,9 @@ def stats_cli(
     """
     with reports_errors():
         result = stats(
-            inputs,
-            input_format=input_format,
-            lang=lang,
-            base_model=base_model,
-            db=db,
+            inputs, input_format=input_format, lang=lang, base_model=base_model, db=db,
             silent=as_json,
-        )
+        )  # fmt: skip
     if as_json:
         typer.echo(srsly.json_dumps({**result.to_json(), "advice": advice(result)}, indent=2))
 
@@ -103,7 +91,6 @@ def print_stats(result: CorpusStats, msg: Printer) -> None:
     msg.table(result.length_buckets(), header=("tokens", "entities"), title="Entity lengths")
     sources = [(Path(p).name, n) for p, n in result.sources.items()]
     msg.table(sources, header=("file", "records"), title="Sources", aligns=("l", "r"))
-    for reject in result.reject_examples:
-        msg.warn(reject)
+    print_rejects(msg, result.reject_examples, result.rejected)
     for note in advice(result):
         msg.info(note)

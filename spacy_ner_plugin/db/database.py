@@ -368,6 +368,13 @@ class Database:
         return list(found.values())
 
 
+def every_dataset_stats(db: str | None = None) -> Tuple[List[DatasetStats], str]:
+    """The statistics of every dataset of database `db`, in the order they were created, and
+    the database's URL without its password (to say which database was read)."""
+    with Database(db) as database:
+        return database.all_stats(), safe_url(database.url)
+
+
 def _merge(total: AddResult, result: AddResult) -> None:
     total.added += result.added
     total.already_there += result.already_there
