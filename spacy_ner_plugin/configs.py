@@ -6,7 +6,7 @@ config error is a `PluginError` naming the file, as the CLI reports it.
 from configparser import InterpolationError
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterator, Type, Union
+from typing import Any, Dict, Iterator, List, Tuple, Type, Union
 
 from confection import ConfigValidationError
 from pydantic import BaseModel, ValidationError
@@ -56,3 +56,14 @@ def config_errors(config_path: PathLike | None = None) -> Iterator[None]:
         raise PluginError(title, err.from_error(err, title="").text.strip()) from err
     except InterpolationError as err:
         raise PluginError("Config validation error", str(err)) from err
+
+
+def read_training_config(
+    config_path: PathLike, overrides: Dict[str, Any] | None = None
+) -> Tuple[Config, List[str]]:
+    """A training config with `overrides` (not interpolated, as spaCy saves it), and the values
+    of its `[paths]`, the data a step must not overwrite; a bad config is a `PluginError`."""
+    with config_errors(config_path):
+        config = load_config(config_path, overrides=overrides or {}, interpolate=False)
+        paths = config.interpolate().get("paths", {})
+    return config, [value for value in paths.values() if isinstance(value, str)]

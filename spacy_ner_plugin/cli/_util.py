@@ -118,6 +118,11 @@ def ensure_inputs_exist(*paths: Path | None) -> None:
             raise PluginError("Input not found", str(path))
 
 
+# The typer settings of a config-driven step: extra `--section.key value` arguments reach
+# `config_overrides` through `ctx.args`.
+OVERRIDES_CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+
 def config_overrides(args: List[str]) -> Dict[str, Any]:
     """The extra `--section.key value` arguments of a config-driven step, parsed by spaCy's
     `parse_config_overrides`; anything else (e.g. a mistyped option) is a `UsageError`, where

@@ -1,28 +1,19 @@
 """`pretrain`: resumable `spacy pretrain` of the tok2vec on raw text, ending in `model-last.bin`."""
 
-import shutil
-import warnings
+from functools import partial
 from pathlib import Path
-from typing import Any, Dict
+from typing import Annotated, Any, Dict
 
 import typer
-from spacy import util
 from spacy.cli._util import setup_gpu
-from spacy.training.pretrain import pretrain as spacy_pretrain
+from wasabi import Printer
 
-from ..configs import config_errors
-from ..errors import PluginError
-from ..io.files import atomic_path, check_overwrites
-from ..readers.raw_text import BadLinesWarning
-from ..training.config_checks import check_pretraining, check_static_vectors
-from ..training.pretraining import (
-    LAST,
-    _ensure_same_model,
-    _remove_checkpoints,
-    _report_corpus,
-    latest_checkpoint,
-)
+from ..configs import read_training_config
+from ..io.files import check_overwrites
+from ..readers.raw_text import RawTextCounts
+from ..training.pretraining import pretrain_tok2vec
 from ._util import (
+    OVERRIDES_CONTEXT,
     app,
     config_overrides,
     ensure_inputs_exist,
@@ -30,27 +21,24 @@ from ._util import (
     printer,
     reports_errors,
 )
+from .options import Code, GpuId
 
 
-@app.command(
-    "pretrain", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
-)
+@app.command("pretrain", context_settings=OVERRIDES_CONTEXT)
 def pretrain_cli(
     # fmt: off
     ctx: typer.Context,
-    config_path: Path = typer.Argument(
-        ..., help="Config with a [pretraining] block", exists=True, dir_okay=False
-    ),
-    output_dir: Path = typer.Argument(
-        ..., help="Directory for the per-epoch weights and model-last.bin"
-    ),
-    code_path: Path | None = typer.Option(
-        None, "--code", "-c", help="Python file with registered functions to import"
-    ),
-    gpu_id: int = typer.Option(-1, "--gpu-id", "-g", help="GPU id, or -1 for CPU"),
-    fresh: bool = typer.Option(
-        False, "--fresh", help="Delete earlier checkpoints instead of resuming"
-    ),
+    config_path: Annotated[
+        Path, typer.Argument(help="Config with a [pretraining] block", exists=True, dir_okay=False)
+    ],
+    output_dir: Annotated[
+        Path, typer.Argument(help="Directory for the per-epoch weights and model-last.bin")
+    ],
+    code_path: Code = None,
+    gpu_id: GpuId = -1,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Delete earlier checkpoints instead of resuming")
+    ] = False,
     # fmt: on
 ) -> None:
     """Pretrain the tok2vec on raw text with `spacy pretrain`, resuming where a run stopped.
@@ -61,8 +49,10 @@ def pretrain_cli(
     """
     with reports_errors():
         overrides = config_overrides(ctx.args)
-        import_code(code_path)
-        pretrain(config_path, output_dir, overrides, gpu_id=gpu_id, fresh=fresh, silent=False)
+        pretrain(
+            config_path, output_dir, overrides, gpu_id=gpu_id, fresh=fresh, silent=False,
+            code_path=code_path,
+        )  # fmt: skip
 
 
 def pretrain(
@@ -72,54 +62,34 @@ def pretrain(
     gpu_id: int = -1,
     fresh: bool = False,
     silent: bool = True,
+    *,
+    code_path: Path | None = None,
 ) -> Path:
     """Run (or resume) pretraining; return the path of the final `model-last.bin`.
 
+    `code_path`: a file of the user's registered functions the config names (`--code`).
     Raises `PluginError` for a config that cannot pretrain, a corpus without texts, or
     checkpoints that a different model config wrote.
     """
     msg = printer(silent)
+    import_code(code_path)
     ensure_inputs_exist(config_path)
     setup_gpu(gpu_id, silent=silent)
-    with config_errors(config_path):
-        raw_config = util.load_config(config_path, overrides=overrides or {}, interpolate=False)
-        config = raw_config.interpolate()
-    data = [value for value in config.get("paths", {}).values() if isinstance(value, str)]
+    raw_config, data = read_training_config(config_path, overrides)
     check_overwrites([config_path, *data], [output_dir / "config.cfg"])
-    if not config.get("pretraining"):
-        raise PluginError(f"The [pretraining] block of {config_path} is empty")
-    problems = check_pretraining(config) + check_static_vectors(config)
-    if problems:
-        raise PluginError(f"Cannot pretrain with {config_path}", "\n".join(problems))
-    # Pretraining initializes no component (spaCy selects none), so their initialize settings,
-    # e.g. a labels file that only exists after data-to-spacy, must not be required here.
-    config["initialize"]["components"] = {}
-    with config_errors(config_path):
-        _report_corpus(config, msg)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    if fresh:
-        _remove_checkpoints(output_dir)
-    resume = latest_checkpoint(output_dir)
-    if resume is not None:
-        _ensure_same_model(config, output_dir)
-        msg.info(f"Resuming from {resume[1]} (epoch {resume[0] + 1})")
-    with atomic_path(output_dir / "config.cfg") as tmp:
-        raw_config.to_disk(tmp)
-    with warnings.catch_warnings():  # _report_corpus has reported the bad lines already
-        warnings.simplefilter("ignore", BadLinesWarning)
-        spacy_pretrain(
-            config,
-            output_dir,
-            resume_path=resume[1] if resume else None,
-            use_gpu=gpu_id,
-            silent=silent,
-            skip_last=True,
-        )
-    final = latest_checkpoint(output_dir)
-    if final is None:
-        raise PluginError(f"Pretraining wrote no weights to {output_dir}")
-    last = output_dir / LAST
-    with atomic_path(last) as tmp:
-        shutil.copyfile(final[1], tmp)
-    msg.good(f"Pretrained tok2vec: {last} (from {final[1].name})")
+    last, source = pretrain_tok2vec(
+        raw_config, config_path, output_dir, gpu_id=gpu_id, fresh=fresh, silent=silent,
+        warn=msg.warn, info=msg.info, on_corpus=partial(_print_corpus, msg=msg),
+    )  # fmt: skip
+    msg.good(f"Pretrained tok2vec: {last} (from {source.name})")
     return last
+
+
+def _print_corpus(counts: RawTextCounts, msg: Printer) -> None:
+    """What the pass over the raw text used, and why it skipped the rest."""
+    rows = [
+        ("read", counts.read), ("used", counts.used), ("duplicate", counts.duplicate),
+        ("excluded", counts.excluded), ("too short", counts.too_short),
+        ("too long", counts.too_long), ("rejected", len(counts.rejects)),
+    ]  # fmt: skip
+    msg.table(rows, header=("raw texts", "count"), aligns=("l", "r"), divider=True)
