@@ -1,33 +1,41 @@
-"""`train-vectors`: floret word vectors from the user's raw text, as a spaCy vectors pipeline.
+"""`train-vectors`: floret word vectors from the user's raw text, as a spaCy vectors pipeline."""
 
-Floret vectors hash subwords into a small table, so every token (also misspelled or unseen
-brand names) gets a vector; the output directory is what `[initialize] vectors` loads.
-"""
-
+from functools import partial
 from pathlib import Path
+from typing import Annotated
 
 import typer
-from spacy.training.initialize import convert_vectors
+from wasabi import Printer
 
-from ..errors import PluginError
-from ..io.files import check_overwrites, replace_path, temp_directory
-from ..readers.raw_text import RawTextCorpus
+from ..io.files import check_overwrites
+from ..readers.raw_text import RawTextCounts
+from ..training.vectors import train_floret_vectors
 from ._util import app, ensure_inputs_exist, load_tokenizer_pipeline, printer, reports_errors
 
 
 @app.command("train-vectors")
 def train_vectors_cli(
-    # fmt: off
-    raw_text: Path = typer.Argument(..., help="Raw text: JSONL/plain text file or a directory"),
-    output_dir: Path = typer.Argument(..., help="Where to save the spaCy vectors pipeline"),
-    lang: str = typer.Option("en", "--lang", help="Language of the tokenizer and pipeline"),
-    exclude: Path | None = typer.Option(None, "--exclude", help="Texts to leave out (dev set)"),
-    dim: int = typer.Option(100, "--dim", help="Vector width"),
-    epochs: int = typer.Option(10, "--epochs", help="Passes over the text"),
-    min_count: int = typer.Option(2, "--min-count", help="Ignore words seen fewer times"),
-    bucket: int = typer.Option(50000, "--bucket", help="Rows of the hashed vector table"),
-    threads: int = typer.Option(2, "--threads", help="Training threads (1: reproducible)"),
-    # fmt: on
+    raw_text: Annotated[
+        Path, typer.Argument(help="Raw text: JSONL/plain text file or a directory")
+    ],
+    output_dir: Annotated[Path, typer.Argument(help="Where to save the spaCy vectors pipeline")],
+    lang: Annotated[
+        str, typer.Option("--lang", help="Language of the tokenizer and pipeline")
+    ] = "en",
+    exclude: Annotated[
+        Path | None, typer.Option("--exclude", help="Texts to leave out (dev set)")
+    ] = None,
+    dim: Annotated[int, typer.Option("--dim", help="Vector width")] = 100,
+    epochs: Annotated[int, typer.Option("--epochs", help="Passes over the text")] = 10,
+    min_count: Annotated[
+        int, typer.Option("--min-count", help="Ignore words seen fewer times")
+    ] = 2,
+    bucket: Annotated[
+        int, typer.Option("--bucket", help="Rows of the hashed vector table")
+    ] = 50000,
+    threads: Annotated[
+        int, typer.Option("--threads", help="Training threads (1: reproducible)")
+    ] = 2,
 ) -> None:
     """Train floret vectors on raw text and save them as a spaCy pipeline for initialize.vectors.
 
@@ -35,17 +43,9 @@ def train_vectors_cli(
     """
     with reports_errors():
         train_vectors(
-            raw_text,
-            output_dir,
-            lang=lang,
-            exclude=exclude,
-            dim=dim,
-            epochs=epochs,
-            min_count=min_count,
-            bucket=bucket,
-            threads=threads,
-            silent=False,
-        )
+            raw_text, output_dir, lang=lang, exclude=exclude, dim=dim, epochs=epochs,
+            min_count=min_count, bucket=bucket, threads=threads, silent=False,
+        )  # fmt: skip
 
 
 def train_vectors(
@@ -66,47 +66,19 @@ def train_vectors(
     """
     msg = printer(silent)
     check_overwrites([raw_text, exclude], [output_dir])  # the folder is replaced whole
-    try:
-        import floret
-    except ImportError:
-        raise PluginError(
-            "train-vectors needs the floret package", 'pip install "spacy_ner_plugin[vectors]"'
-        ) from None
     ensure_inputs_exist(raw_text, exclude)
     nlp = load_tokenizer_pipeline(lang)
-    corpus = RawTextCorpus(raw_text, min_length=1, exclude=exclude, warn=msg.warn)
-    with temp_directory(output_dir) as tmp_dir:  # beside the output: swept there if killed
-        tokenized = tmp_dir / "tokenized.txt"
-        with tokenized.open("w", encoding="utf8") as file_:
-            for example in corpus(nlp):
-                file_.write(" ".join(token.text for token in example.reference) + "\n")
-        counts = corpus.counts
-        msg.info(
-            f"Raw texts: {counts.read} read, {counts.used} used, {counts.duplicate} duplicate, "
-            f"{counts.excluded} excluded, {counts.too_short} empty, {len(counts.rejects)} rejected"
-        )
-        if not counts.used:
-            raise PluginError(f"No usable text in {raw_text}")
-        model = floret.train_unsupervised(
-            str(tokenized),
-            model="cbow",
-            mode="floret",
-            dim=dim,
-            epoch=epochs,
-            minCount=min_count,
-            bucket=bucket,
-            minn=4,
-            maxn=5,
-            hashCount=2,
-            thread=threads,
-            verbose=0,
-        )
-        vectors_file = tmp_dir / "vectors.floret"
-        model.save_floret_vectors(str(vectors_file))
-        vectors_nlp = load_tokenizer_pipeline(lang)
-        convert_vectors(vectors_nlp, vectors_file, truncate=0, prune=-1, mode="floret")
-        staged = tmp_dir / "pipeline"
-        vectors_nlp.to_disk(staged)
-        replace_path(staged, output_dir)  # a failed run never leaves half a pipeline
+    train_floret_vectors(
+        raw_text, output_dir, nlp, exclude, dim=dim, epochs=epochs, min_count=min_count,
+        bucket=bucket, threads=threads, warn=msg.warn, on_counts=partial(_print_counts, msg=msg),
+    )  # fmt: skip
     msg.good(f"Saved {dim}-d floret vectors ({bucket} rows) to {output_dir}")
     return output_dir
+
+
+def _print_counts(counts: RawTextCounts, msg: Printer) -> None:
+    """What the pass over the raw text used, and why it skipped the rest."""
+    msg.info(
+        f"Raw texts: {counts.read} read, {counts.used} used, {counts.duplicate} duplicate, "
+        f"{counts.excluded} excluded, {counts.too_short} empty, {len(counts.rejects)} rejected"
+    )
