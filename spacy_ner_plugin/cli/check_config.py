@@ -1,30 +1,31 @@
 """`check-config`: fail loudly on a training config that spaCy would run but silently misuse."""
 
-from configparser import InterpolationError
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Annotated, Any, Dict, List
 
 import typer
-from spacy import util
-from spacy.cli._util import parse_config_overrides
-from thinc.api import ConfigValidationError
 
 from ..errors import PluginError
-from ..training.config_checks import check_training_config
-from ._util import app, ensure_inputs_exist, import_code, printer, reports_errors
-
-
-@app.command(
-    "check-config", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+from ..training.config_checks import check_config_file
+from ._util import (
+    OVERRIDES_CONTEXT,
+    app,
+    config_overrides,
+    ensure_inputs_exist,
+    import_code,
+    printer,
+    reports_errors,
 )
+from .options import Code
+
+
+@app.command("check-config", context_settings=OVERRIDES_CONTEXT)
 def check_config_cli(
-    # fmt: off
     ctx: typer.Context,
-    config_path: Path = typer.Argument(..., help="Training config", exists=True, dir_okay=False),
-    code_path: Path | None = typer.Option(
-        None, "--code", "-c", help="Python file with registered functions to import"
-    ),
-    # fmt: on
+    config_path: Annotated[
+        Path, typer.Argument(help="Training config", exists=True, dir_okay=False)
+    ],
+    code_path: Code = None,
 ) -> None:
     """Check a training config (with the same overrides as `spacy train`) before training.
 
@@ -33,28 +34,27 @@ def check_config_cli(
     without vectors, a pretraining component/layer/corpus that does not exist.
     """
     with reports_errors():
-        import_code(code_path)
-        problems = check_config(config_path, parse_config_overrides(ctx.args), silent=False)
+        overrides = config_overrides(ctx.args)
+        problems = check_config(config_path, overrides, silent=False, code_path=code_path)
         if problems:
             raise PluginError(f"{len(problems)} problem(s) in {config_path}")
 
 
 def check_config(
-    config_path: Path, overrides: Dict[str, Any] | None = None, silent: bool = True
+    config_path: Path,
+    overrides: Dict[str, Any] | None = None,
+    silent: bool = True,
+    code_path: Path | None = None,
 ) -> List[str]:
     """Every problem in `config_path` with `overrides` applied (printed with `silent=False`).
 
+    `code_path`: a file of the user's registered functions the config names (`--code`).
     Raises `PluginError` if the config cannot be read or does not validate.
     """
     msg = printer(silent)
+    import_code(code_path)
     ensure_inputs_exist(config_path)
-    try:
-        config = util.load_config(config_path, overrides=overrides or {}, interpolate=True)
-    except ConfigValidationError as err:
-        raise PluginError(f"Invalid config {config_path}", str(err).strip()) from err
-    except InterpolationError as err:
-        raise PluginError(f"Invalid config {config_path}", str(err)) from err
-    problems = check_training_config(config)
+    problems = check_config_file(config_path, overrides)
     for problem in problems:
         msg.fail(problem)
     if not problems:

@@ -6,11 +6,14 @@ run with `--paths.init_tok2vec` and an empty block trains from scratch without a
 check takes an interpolated config and returns a list of problems (empty: fine).
 """
 
+from configparser import InterpolationError
 from pathlib import Path
-from typing import Any, Callable, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 from spacy import util
-from thinc.api import Config
+from thinc.api import Config, ConfigValidationError
+
+from ..errors import PluginError
 
 VECTORS_OBJECTIVES = ("spacy.PretrainVectors.v1",)
 
@@ -89,6 +92,18 @@ def check_training_config(config: Config) -> List[str]:
     return [problem for check in CHECKS for problem in check(config)]
 
 
+def check_config_file(config_path: Path, overrides: Dict[str, Any] | None = None) -> List[str]:
+    """Every problem in the config at `config_path` with `overrides` applied; a config that
+    cannot be read or does not validate is a `PluginError`."""
+    try:
+        config = util.load_config(config_path, overrides=overrides or {}, interpolate=True)
+    except ConfigValidationError as err:
+        raise PluginError(f"Invalid config {config_path}", str(err).strip()) from err
+    except InterpolationError as err:
+        raise PluginError(f"Invalid config {config_path}", str(err)) from err
+    return check_training_config(config)
+
+
 def _find_key(node: Any, key: str, section: str = "") -> Iterator[Tuple[str, Any]]:
     """Yield `(section, value)` for every occurrence of `key` in a nested config."""
     if not isinstance(node, dict):
@@ -99,7 +114,7 @@ def _find_key(node: Any, key: str, section: str = "") -> Iterator[Tuple[str, Any
         yield from _find_key(value, key, f"{section}.{name}" if section else name)
 
 
-def _lookup(config: Config, dot_name: str) -> Optional[Any]:
+def _lookup(config: Config, dot_name: str) -> Any | None:
     node: Any = config
     for part in dot_name.split("."):
         if not isinstance(node, dict) or part not in node:
