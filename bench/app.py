@@ -1,24 +1,25 @@
 """Load and kill test of the annotation app, on SQLite and PostgreSQL (loopback only).
 
-    flock /tmp/bench.lock python bench/bench_app.py [--duration 60] [--clients 20] \
+    flock /tmp/bench.lock python -m bench.app [--duration 60] [--clients 20] \
         [--backends sqlite,postgresql] [--kill-after 10] [--output bench/results/app_load.json]
 
 Per backend: the `annotate` command is started as a real server process (ner.manual on
-generated texts, 127.0.0.1, a free port). `--clients` simulated annotators (one session each,
-asyncio + httpx) loop for `--duration` seconds: ask for 5 tasks ("next task"), answer them
-all in one request ("save"), retrying a failed save with the same answer ids (and the tasks,
-when the server says it no longer holds them). Then the database is read back: every
-acknowledged answer must be there exactly once, and no text may have gone to two sessions.
-Reported: p50/p95 latency of both requests, answers per second.
+`--texts` generated texts, or on the raw texts of `--source`; 127.0.0.1, a free port).
+`--clients` simulated annotators (one session each, asyncio + httpx) loop for `--duration`
+seconds: ask for 5 tasks ("next task"), answer them all in one request ("save"), retrying a
+failed save with the same answer ids (and the tasks, when the server says it no longer holds
+them). Then the database is read back: every acknowledged answer must be there exactly once,
+and no text may have gone to two sessions. Reported: p50/p95 latency of both requests, answers
+per second.
 
 Kill test: the same load, `kill -9` of the server after `--kill-after` seconds, a restart, the
 clients go on (retrying what was not acknowledged) for as long again; then every answer the
 server acknowledged before the kill or after must be in the database, none twice. The
 PostgreSQL runs start a throwaway local cluster (tests/pg.py) unless
 SPACY_NER_PLUGIN_TEST_PG_URL is set. Every request goes to 127.0.0.1; all loops are bounded.
+Run from the repository root (it imports `tests.pg`).
 """
 
-import argparse
 import asyncio
 import json
 import os
@@ -30,17 +31,19 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from statistics import quantiles
 from typing import Any, Dict, List
 
 import httpx
+import typer
+from wasabi import msg
 
-ROOT = Path(__file__).parent.parent
-sys.path.insert(0, str(ROOT))
+from spacy_ner_plugin.db.database import Database
+from tests.pg import fresh_database, postgres_server
 
-from spacy_ner_plugin.db.database import Database  # noqa: E402
-from tests.pg import fresh_database, postgres_server  # noqa: E402
+from .common import RESULTS, ROOT, run_info, write_results
 
 BATCH = 5
 
@@ -188,11 +191,35 @@ def percentiles(values: List[float]) -> Dict[str, float]:
             "p95_ms": round(cuts[94] * 1000, 1)}  # fmt: skip
 
 
-def run_backend(db_url: str, args: argparse.Namespace, workdir: Path) -> Dict[str, Any]:
-    source = workdir / "raw.jsonl"
-    write_source(source, args.texts)
+@dataclass(frozen=True)
+class Load:
+    """How hard and how long the simulated annotators work, and when the server is killed."""
+
+    duration: float = 60.0
+    clients: int = 20
+    texts: int = 200_000
+    kill_after: float = 10.0
+
+
+def run_backend(
+    db_url: str, args: Load, workdir: Path, source: Path | None = None
+) -> Dict[str, Any]:
+    """The load and kill tests on one database; `source`: raw texts (default: generated)."""
+    if source is None:
+        source = workdir / "raw.jsonl"
+        write_source(source, args.texts)
     port = free_port()
-    # Load.
+    result = {"load": load_test(source, db_url, port, args)}
+    if args.kill_after > 0:
+        kill_db = db_url.replace("bench.sqlite", "bench_kill.sqlite")
+        if not kill_db.startswith("sqlite"):
+            kill_db = fresh_database(db_url.rsplit("/", 1)[0] + "/postgres")
+        result["kill"] = kill_test(source, kill_db, port, args)
+    return result
+
+
+def load_test(source: Path, db_url: str, port: int, args: Load) -> Dict[str, Any]:
+    """The annotators' load for `args.duration` seconds: checks, latencies, answers/s."""
     server = Server(source, db_url, port)
     stats = Stats()
     annotators = [Annotator(f"ann{i}", port, stats) for i in range(args.clients)]
@@ -200,60 +227,78 @@ def run_backend(db_url: str, args: argparse.Namespace, workdir: Path) -> Dict[st
     asyncio.run(load(annotators, args.duration))
     elapsed = time.monotonic() - started
     server.stop()
-    result: Dict[str, Any] = {"load": check(db_url, stats)}
-    result["load"]["seconds"] = round(elapsed, 1)
-    result["load"]["answers_per_s"] = round(len(stats.acknowledged) / elapsed, 1)
-    result["load"].update({name: percentiles(v) for name, v in stats.latency.items()})
-    # Kill -9 under load, restart, go on.
-    if args.kill_after > 0:
-        kill_db = db_url.replace("bench.sqlite", "bench_kill.sqlite")
-        if not kill_db.startswith("sqlite"):
-            kill_db = fresh_database(db_url.rsplit("/", 1)[0] + "/postgres")
-        server = Server(source, kill_db, port)
-        stats = Stats()
-        annotators = [Annotator(f"ann{i}", port, stats) for i in range(args.clients)]
-
-        async def with_kill() -> None:
-            task = asyncio.create_task(load(annotators, 2 * args.kill_after + 10))
-            await asyncio.sleep(args.kill_after)
-            nonlocal server
-            server.kill()
-            acked_at_kill = len(stats.acknowledged)
-            server = await asyncio.to_thread(Server, source, kill_db, port)
-            result["kill"] = {"acknowledged_before_kill": acked_at_kill}
-            await task
-
-        asyncio.run(with_kill())
-        server.stop()
-        result["kill"].update(check(kill_db, stats))
-        result["kill"]["answers_left_unacknowledged"] = sum(len(a.pending) for a in annotators)
+    result = check(db_url, stats)
+    result["seconds"] = round(elapsed, 1)
+    result["answers_per_s"] = round(len(stats.acknowledged) / elapsed, 1)
+    result.update({name: percentiles(v) for name, v in stats.latency.items()})
     return result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--duration", type=float, default=60.0)
-    parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--texts", type=int, default=200_000)
-    parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--kill-after", type=float, default=10.0)
-    parser.add_argument("--output", type=Path, default=ROOT / "bench/results/app_load.json")
-    args = parser.parse_args()
-    results = {"settings": {k: str(v) for k, v in vars(args).items()}}
-    for backend in args.backends.split(","):
+def kill_test(source: Path, db_url: str, port: int, args: Load) -> Dict[str, Any]:
+    """Kill -9 under load, restart, go on; then the checks."""
+    server = Server(source, db_url, port)
+    stats = Stats()
+    annotators = [Annotator(f"ann{i}", port, stats) for i in range(args.clients)]
+    result: Dict[str, Any] = {}
+
+    async def with_kill() -> None:
+        nonlocal server
+        task = asyncio.create_task(load(annotators, 2 * args.kill_after + 10))
+        await asyncio.sleep(args.kill_after)
+        server.kill()
+        result["acknowledged_before_kill"] = len(stats.acknowledged)
+        server = await asyncio.to_thread(Server, source, db_url, port)
+        await task
+
+    asyncio.run(with_kill())
+    server.stop()
+    result.update(check(db_url, stats))
+    result["answers_left_unacknowledged"] = sum(len(a.pending) for a in annotators)
+    return result
+
+
+app = typer.Typer(add_completion=False)
+
+
+@app.command()
+def app_load_cli(
+    duration: float = typer.Option(60.0, help="Seconds of load per test"),
+    clients: int = typer.Option(20, help="Simulated annotators"),
+    texts: int = typer.Option(200_000, help="Generated texts (without --source)"),
+    source: Path | None = typer.Option(None, help="Raw texts JSONL (default: generated)"),
+    backends: str = typer.Option("sqlite,postgresql", help="Comma-separated databases"),
+    kill_after: float = typer.Option(10.0, help="Seconds before kill -9 (0: no kill test)"),
+    output: Path = typer.Option(RESULTS / "app_load.json", help="Results JSON"),
+) -> None:
+    """Load-test the annotation app and kill -9 it under load; check no answer is lost."""
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    app_load(backends.split(","), Load(duration, clients, texts, kill_after), output, source)
+
+
+def app_load(
+    backends: List[str], settings: Load, output: Path, source: Path | None = None
+) -> Dict[str, Any]:
+    """`run_backend` on each of `backends` (sqlite, postgresql); write `output`."""
+    results: Dict[str, Any] = {
+        "settings": {**{k: str(v) for k, v in asdict(settings).items()}, "source": str(source)}
+    }
+    for backend in backends:
         with tempfile.TemporaryDirectory(prefix="bench_app.") as tmp:
             workdir = Path(tmp)
             if backend == "sqlite":
-                results[backend] = run_backend(f"sqlite:///{workdir}/bench.sqlite", args, workdir)
+                url = f"sqlite:///{workdir}/bench.sqlite"
+                results[backend] = run_backend(url, settings, workdir, source)
             else:
                 with postgres_server() as server_url:
-                    results[backend] = run_backend(fresh_database(server_url), args, workdir)
-        print(backend, json.dumps(results[backend], indent=1), flush=True)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"saved {args.output}")
+                    url = fresh_database(server_url)
+                    results[backend] = run_backend(url, settings, workdir, source)
+        msg.info(backend)
+        typer.echo(json.dumps(results[backend], indent=1))
+    results["run"] = run_info(backends=backends, source=source, **asdict(settings))
+    write_results(output, results)
+    msg.good(f"Saved {output}")
+    return results
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONHASHSEED", "0")
-    main()
+    app()

@@ -1,4 +1,4 @@
-"""Binary-answer training on fashion_brands with a simulated annotator (issue: binary training).
+"""Binary-answer training with a simulated annotator (issue: binary training).
 
 A seed model trained on 100 gold texts proposes its top-scored (or most uncertain, --proposal
 uncertain) span for each other training text; an oracle accepts it when it exactly matches a
@@ -15,105 +15,267 @@ gold span, else rejects. Then the same config is trained on the seed texts plus 
 With --patterns, 'propagate+patterns+X' labels pattern matches over still-unknown tokens before
 fill X, and b_naive_patterns / b_naive_all_patterns give the naive baselines the same matches
 as gold, so that what the patterns add is told apart from what binary-awareness adds.
-Every variant is scored on the fashion_brands eval set (500 texts). With --teach-rounds N the
-answers are collected ner.teach style, in N batches, the proposer retrained (default fill) after
-each; bench/binary_seeds.py averages runs made with different --seed.
+Every variant is scored on the eval set (default: fashion_brands, training file --train and
+its 500 eval texts --eval). With --teach-rounds N the answers are collected ner.teach style, in
+N batches, the proposer retrained (default fill) after each; `python -m bench.binary_seeds`
+averages runs made with different --seed.
 
-    python bench/bench_binary.py --out bench/results/binary --max-steps 1500
+    python -m bench.binary --work /tmp/bench_binary --output bench/results/binary.json \
+        --max-steps 1500
 """
 
-import json
 import random
-import subprocess
-import sys
 import time
 import zlib
+from dataclasses import asdict, dataclass
+from enum import Enum
+from functools import partial
 from math import ceil
 from pathlib import Path
 from typing import Callable, Dict, List, Tuple
 
 import spacy
 import typer
-from spacy.tokens import Doc, DocBin, Span, SpanGroup
+from spacy.tokens import Doc, Span, SpanGroup
+from wasabi import msg
 
 from spacy_ner_plugin.annotations.partial import accepted_spans, is_partial
 from spacy_ner_plugin.binary.fill import (
     add_pattern_entities,
-    answer_matcher,
     beam_parses,
     fill_constrained,
     fill_doc,
     fill_outside,
-    propagate_answers,
 )
-from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
 from spacy_ner_plugin.constants import INCORRECT_SPANS_KEY
 from spacy_ner_plugin.patterns.matcher import PatternMatcher, load_patterns
 
-ROOT = Path(__file__).parent.parent
-DATA = ROOT.parent / "shared" / "data" / "fashion_brands"
-CONFIG = ROOT / "configs" / "ner.cfg"
+from .common import (
+    NER_CONFIG,
+    ROOT,
+    Dataset,
+    corpus,
+    dataset,
+    outside,
+    propagated,
+    run_info,
+    score,
+    train_docs,
+    write_results,
+)
+
 Answer = Tuple[Doc, Tuple[int, int, str], bool]  # the text, the proposed span, accepted?
-PROPOSALS = ("top", "uncertain")
+Fit = Callable[[str, List[Doc]], Path]  # trains a variant on docs, returns model-best
 FILLS = ("constrained", "outside", "missing", "confident", "sample")
 PREFIXES = ("", "propagate+", "propagate+patterns+")
 STRATEGIES = (*(prefix + fill for prefix in PREFIXES for fill in FILLS), "self", "self+confident")
+DEFAULT_STRATEGIES = (
+    "missing,outside,constrained,propagate+missing,propagate+outside,propagate+constrained,self"
+)
 
 
-def spacy_train(
-    train_path: Path,
-    dev: Path,
-    labels: Path,
+class Proposal(str, Enum):
+    top = "top"
+    uncertain = "uncertain"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The simulation's sizes, seeds and fill parameters."""
+
+    max_steps: int = 1500
+    n_seed: int = 100
+    n_answers: int = 1000
+    beam_width: int = 16
+    seed: int = 0
+    proposal: str = "top"
+    uncertain: float = 0.3
+    resume: bool = False
+    teach_rounds: int = 1
+    sample_rate: float = 0.3
+
+
+app = typer.Typer(add_completion=False)
+
+
+@app.command()
+def binary_cli(
+    train: Path | None = typer.Option(
+        None, help="Annotated training file (default: fashion_brands' training file)"
+    ),
+    eval: Path | None = typer.Option(
+        None, help="Scored file (default: fashion_brands' eval file; with --train: 20% held out)"
+    ),
+    work: Path = typer.Option(Path("/tmp/bench_binary"), help="Working directory"),
+    output: Path | None = typer.Option(None, help="Results JSON (default: WORK/results.json)"),
+    max_steps: int = typer.Option(1500, help="Training steps for every variant"),
+    n_seed: int = typer.Option(100, help="Gold seed texts"),
+    n_answers: int = typer.Option(1000, help="Simulated binary answers"),
+    beam_width: int = typer.Option(16, help="Beam for proposals and constrained filling"),
+    seed: int = typer.Option(0, help="Seed for the text order and training"),
+    proposal: Proposal = typer.Option(Proposal.top, help="Span proposed per text"),
+    uncertain: float = typer.Option(
+        0.3, help="'constrained', 'confident': tokens inside an entity this likely stay missing"
+    ),
+    resume: bool = typer.Option(
+        False, help="Reuse a variant's model already in WORK (same options and data only)"
+    ),
+    teach_rounds: int = typer.Option(
+        1, help="Collect the answers in this many batches, retraining the proposer after each"
+    ),
+    sample_rate: float = typer.Option(0.3, help="'sample': share of unknown tokens made 'O'"),
+    patterns: Path | None = typer.Option(
+        None, help="Pattern JSONL: 'propagate+patterns+X' labels its matches; adds b_*_patterns"
+    ),
+    strategies: str = typer.Option(
+        DEFAULT_STRATEGIES, help="Fill strategies for (a); 'propagate+X' propagates first"
+    ),
+) -> None:
+    """Train on simulated binary answers with every fill strategy and the baselines; score."""
+    names = strategies.split(",")
+    unknown = [name for name in names if name not in STRATEGIES]
+    if unknown:  # fail before hours of training, not after
+        raise typer.BadParameter(f"unknown strategies {unknown}; known: {', '.join(STRATEGIES)}")
+    if not patterns and "+patterns+" in strategies:
+        raise typer.BadParameter("the '+patterns+' strategies need --patterns")
+    settings = Settings(
+        max_steps, n_seed, n_answers, beam_width, seed, proposal.value, uncertain, resume,
+        teach_rounds, sample_rate,
+    )  # fmt: skip
+    data = dataset(None, train, eval)
+    output = output or work / "results.json"
+    results = binary(data, names, settings, work, output, patterns)["scores"]
+    rows = [(name, s["ents_p"], s["ents_r"], s["ents_f"]) for name, s in results.items()]
+    msg.table(rows, header=("trained on", "P", "R", "F"), aligns=("l", "r", "r", "r"))
+    msg.good(f"Saved {output}")
+
+
+def binary(
+    data: Dataset,
+    strategies: List[str],
+    settings: Settings,
+    work: Path,
     output: Path,
-    steps: int,
-    seed: int,
-    eval_frequency: int,
-    extra: Tuple[str, ...] = (),
-) -> Path:
-    """Plain `spacy train configs/ner.cfg` with a fixed step budget; return model-best."""
-    cmd = [
-        sys.executable, "-m", "spacy", "train", str(CONFIG), "--output", str(output),
-        "--paths.train", str(train_path), "--paths.dev", str(dev), "--paths.labels", str(labels),
-        "--training.max_steps", str(steps), "--training.eval_frequency", str(eval_frequency),
-        "--training.patience", "0", "--system.seed", str(seed), *extra,
-    ]  # fmt: skip
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    return output / "model-best"
+    patterns: Path | None = None,
+) -> Dict:
+    """Simulate the answers, train every variant, score each on the eval set; write `output`."""
+    start = time.time()
+    files = corpus(data, work / "corpus")
+    nlp = spacy.blank("en")
+    train, dev_docs = files.docs(nlp.vocab)
+    random.Random(settings.seed).shuffle(train)
+    seed_docs, rest = train[: settings.n_seed], train[settings.n_seed :]
+    fit: Fit = partial(
+        train_docs,
+        work=work,
+        data=files,
+        steps=settings.max_steps,
+        seed=settings.seed,
+        resume=settings.resume,
+    )
+    results: Dict[str, Dict] = {}
+    seed_model = fit("d_seed_only", seed_docs)
+    results["d_seed_only"] = score(spacy.load(seed_model), dev_docs)
+    answers, base = collect_answers(spacy.load(seed_model), seed_docs, rest, fit, settings)
+    variants = {"c_gold": seed_docs + [doc for doc, _, _ in answers]}
+    matcher = PatternMatcher(nlp, load_patterns(patterns), str(patterns)) if patterns else None
+    variants.update(naive_inputs(seed_docs, answers, matcher))
+    for key, docs in variants.items():
+        results[key] = score(spacy.load(fit(key, docs)), dev_docs)
+    binary_docs = seed_docs + [answer_doc(answer) for answer in answers]
+    for name in strategies:
+        docs = filled(name, binary_docs, base, matcher, fit, settings)
+        results[f"a_binary_{name}"] = score(spacy.load(fit(f"a_binary_{name}", docs)), dev_docs)
+    summary = {
+        "dataset": f"{data.name} eval ({len(dev_docs)})",
+        "config": str(NER_CONFIG.relative_to(ROOT)),
+        "max_steps": settings.max_steps,
+        "seed": settings.seed,
+        "n_seed": settings.n_seed,
+        "n_answers": len(answers),
+        "n_accept": sum(ok for _, _, ok in answers),
+        "proposal": settings.proposal,
+        "teach_rounds": settings.teach_rounds,
+        "uncertain": settings.uncertain,
+        "scores": results,
+        "wall_s": round(time.time() - start),
+    }
+    inputs = {"train": data.train, "eval": data.eval, "patterns": patterns}
+    summary["run"] = run_info(**inputs, strategies=strategies, **asdict(settings))
+    write_results(output, summary)
+    return summary
 
 
-def save_summary(out: Path, summary: Dict) -> None:
-    """Write a bench's summary to OUT/results.json and print it."""
-    (out / "results.json").write_text(json.dumps(summary, indent=2))
-    print(json.dumps(summary, indent=2))
+def collect_answers(
+    base: spacy.Language, seed_docs: List[Doc], pool: List[Doc], fit: Fit, settings: Settings
+) -> Tuple[List[Answer], spacy.Language]:
+    """The simulated answers, and the model that proposed the last of them."""
+
+    def retrain(answers: List[Answer], round_: int) -> spacy.Language:
+        """The proposer for the next teach round: seed + answers so far, default fill."""
+        docs = outside(propagated(seed_docs + [answer_doc(answer) for answer in answers]))
+        return spacy.load(fit(f"teach_round{round_}", docs))
+
+    return teach_answers(
+        base,
+        pool,
+        settings.n_answers,
+        settings.teach_rounds,
+        retrain,
+        settings.beam_width,
+        settings.proposal,
+    )
 
 
-def train(
+def naive_inputs(
+    seed_docs: List[Doc], answers: List[Answer], matcher: PatternMatcher | None
+) -> Dict[str, List[Doc]]:
+    """(b): accepted spans as gold, everything else "O", rejects ignored (b_naive_all) or their
+    texts dropped (b_naive); with a matcher also given the pattern matches as gold."""
+    accepts_only = [binary_doc(doc, [span] if ok else [], []) for doc, span, ok in answers]
+    sources = {"": accepts_only}
+    if matcher:
+        sources["_patterns"] = [add_pattern_entities(doc, matcher) for doc in accepts_only]
+    inputs = {}
+    for suffix, docs in sources.items():
+        every = [fill_outside(doc) for doc in docs]
+        kept = [doc for doc, (_, _, ok) in zip(every, answers) if ok]
+        inputs[f"b_naive{suffix}"] = seed_docs + kept
+        inputs[f"b_naive_all{suffix}"] = seed_docs + every
+    return inputs
+
+
+def filled(
     name: str,
     docs: List[Doc],
-    out: Path,
-    dev: Path,
-    labels: Path,
-    steps: int,
-    seed: int,
-    resume: bool = False,
-) -> Path:
-    """Train configs/ner.cfg on `docs` with a fixed step budget (or, with `resume`, reuse the
-    model already trained for this variant); return model-best."""
-    best = out / name / "model" / "model-best"
-    if resume and (best / "meta.json").exists():
-        return best
-    corpus = out / name / "train.spacy"
-    corpus.parent.mkdir(parents=True, exist_ok=True)
-    DocBin(docs=docs).to_disk(corpus)
-    return spacy_train(corpus, dev, labels, out / name / "model", steps, seed, eval_frequency=200)
-
-
-def evaluate(model: Path, dev_docs: List[Doc]) -> Dict[str, float]:
-    from spacy.training import Example
-
-    nlp = spacy.load(model)
-    scores = nlp.evaluate([Example(nlp.make_doc(d.text), d) for d in dev_docs])
-    return {k: round(scores[k] * 100, 2) for k in ("ents_p", "ents_r", "ents_f")}
+    base: spacy.Language,
+    matcher: PatternMatcher | None,
+    fit: Fit,
+    settings: Settings,
+) -> List[Doc]:
+    """(a): the seed texts and merged answers, filled by strategy `name`."""
+    beam, uncertain = settings.beam_width, settings.uncertain
+    if name.startswith("propagate+") or name.startswith("self"):
+        docs = propagated(docs)
+    if "+patterns+" in name:
+        docs = [add_pattern_entities(doc, matcher) for doc in docs]
+    if name == "self+confident":  # a recall-oriented model picks the surely-"O" tokens
+        first = spacy.load(fit("a_binary_propagate+missing", docs))
+        return list(fill_constrained(docs, first, beam, uncertain, add_entities=False))
+    if name == "self":  # refill with a model trained on the 'outside' fill, train again
+        first = spacy.load(fit(f"a_binary_{name}_round1", outside(docs)))
+        return list(fill_constrained(docs, first, beam_width=beam))
+    fill = name.split("+")[-1]
+    if fill == "constrained":
+        return list(fill_constrained(docs, base, beam, uncertain))
+    if fill == "confident":
+        return list(fill_constrained(docs, base, beam, uncertain, add_entities=False))
+    if fill == "outside":
+        return outside(docs)
+    if fill == "sample":
+        rate, seed = settings.sample_rate, settings.seed
+        return [fill_sampled(doc, rate, seed) if is_partial(doc) else doc for doc in docs]
+    return docs  # missing
 
 
 def simulate_answers(
@@ -185,17 +347,6 @@ def teach_answers(
     return answers, base
 
 
-def propagated(docs: List[Doc]) -> List[Doc]:
-    """The docs with every clearly answered string propagated to its unknown occurrences."""
-    matcher = answer_matcher(docs, docs[0].vocab)
-    return [propagate_answers(doc, matcher) for doc in docs]
-
-
-def outside(docs: List[Doc]) -> List[Doc]:
-    """The 'outside' fill of the partial docs; complete docs pass unchanged."""
-    return [fill_outside(doc) if is_partial(doc) else doc for doc in docs]
-
-
 def fill_sampled(doc: Doc, rate: float, seed: int) -> Doc:
     """Negative sampling: a seeded random share `rate` of the unknown tokens become "O", the
     rest stay missing (a token-level take on Li et al. 2021's remedy for unlabeled entities)."""
@@ -204,128 +355,5 @@ def fill_sampled(doc: Doc, rate: float, seed: int) -> Doc:
     return fill_doc(doc, sorted(accepted_spans(doc)), draws, uncertain=rate)
 
 
-def main(
-    out: Path = typer.Option(Path("bench/results/binary"), help="Working and result directory"),
-    max_steps: int = typer.Option(1500, help="Training steps for every variant"),
-    n_seed: int = typer.Option(100, help="Gold seed texts"),
-    n_answers: int = typer.Option(1000, help="Simulated binary answers"),
-    beam_width: int = typer.Option(16, help="Beam for proposals and constrained filling"),
-    seed: int = typer.Option(0, help="Seed for the text order and training"),
-    proposal: str = typer.Option("top", help=f"Span proposed per text: {' or '.join(PROPOSALS)}"),
-    uncertain: float = typer.Option(
-        0.3, help="'constrained', 'confident': tokens inside an entity this likely stay missing"
-    ),
-    resume: bool = typer.Option(
-        False, help="Reuse a variant's model already in OUT (same options and data only)"
-    ),
-    teach_rounds: int = typer.Option(
-        1, help="Collect the answers in this many batches, retraining the proposer after each"
-    ),
-    sample_rate: float = typer.Option(0.3, help="'sample': share of unknown tokens made 'O'"),
-    patterns: Path = typer.Option(
-        None, help="Pattern JSONL: 'propagate+patterns+X' labels its matches; adds b_*_patterns"
-    ),
-    strategies: str = typer.Option(
-        "missing,outside,constrained,propagate+missing,propagate+outside,propagate+constrained,self",
-        help="Fill strategies for (a); 'propagate+X' propagates answered strings first",
-    ),
-) -> None:
-    unknown = [name for name in strategies.split(",") if name not in STRATEGIES]
-    if not patterns and "+patterns+" in strategies:
-        raise typer.BadParameter("the '+patterns+' strategies need --patterns")
-    if proposal not in PROPOSALS or unknown:  # fail before hours of training, not after
-        raise typer.BadParameter(
-            f"unknown {'strategies ' + ', '.join(unknown) if unknown else 'proposal ' + proposal}"
-            f"; proposals: {', '.join(PROPOSALS)}; strategies: {', '.join(STRATEGIES)}"
-        )
-    start = time.time()
-    out.mkdir(parents=True, exist_ok=True)
-    corpus = out / "corpus"
-    data_to_spacy(
-        [DATA / "fashion_brands_training.jsonl"],
-        corpus,
-        eval_path=DATA / "fashion_brands_eval.jsonl",
-    )
-    nlp = spacy.blank("en")
-    train_docs = list(DocBin().from_disk(corpus / "train.spacy").get_docs(nlp.vocab))
-    dev_docs = list(DocBin().from_disk(corpus / "dev.spacy").get_docs(nlp.vocab))
-    random.Random(seed).shuffle(train_docs)
-    seed_docs, rest = train_docs[:n_seed], train_docs[n_seed:]
-    args = (out, corpus / "dev.spacy", corpus / "labels.json", max_steps, seed, resume)
-    results: Dict[str, Dict] = {}
-
-    seed_model = train("d_seed_only", seed_docs, *args)
-    results["d_seed_only"] = evaluate(seed_model, dev_docs)
-
-    def retrain(answers: List[Answer], round_: int) -> spacy.Language:
-        """The proposer for the next teach round: seed + answers so far, default fill."""
-        docs = outside(propagated(seed_docs + [answer_doc(answer) for answer in answers]))
-        return spacy.load(train(f"teach_round{round_}", docs, *args))
-
-    base = spacy.load(seed_model)
-    answers, base = teach_answers(
-        base, rest, n_answers, teach_rounds, retrain, beam_width, proposal
-    )
-    answered = [doc for doc, _, _ in answers]
-    n_accept = sum(ok for _, _, ok in answers)
-    binary = [answer_doc(answer) for answer in answers]
-    matcher = PatternMatcher(nlp, load_patterns(patterns), str(patterns)) if patterns else None
-
-    results["c_gold"] = evaluate(train("c_gold", seed_docs + answered, *args), dev_docs)
-    # (b): accepted spans as gold, everything else "O", rejects ignored (or their texts dropped);
-    # with --patterns also given the pattern matches as gold
-    accepts_only = [binary_doc(doc, [span] if ok else [], []) for doc, span, ok in answers]
-    naive_inputs = {"": accepts_only}
-    if matcher:
-        naive_inputs["_patterns"] = [add_pattern_entities(doc, matcher) for doc in accepts_only]
-    for suffix, docs in naive_inputs.items():
-        every = [fill_outside(doc) for doc in docs]
-        kept = [doc for doc, (_, _, ok) in zip(every, answers) if ok]
-        for key, naive in ((f"b_naive{suffix}", kept), (f"b_naive_all{suffix}", every)):
-            results[key] = evaluate(train(key, seed_docs + naive, *args), dev_docs)
-    fills = {
-        "constrained": lambda docs: list(fill_constrained(docs, base, beam_width, uncertain)),
-        "outside": outside,
-        "missing": lambda docs: docs,
-        "sample": lambda docs: [
-            fill_sampled(doc, sample_rate, seed) if is_partial(doc) else doc for doc in docs
-        ],
-        "confident": lambda docs: list(
-            fill_constrained(docs, base, beam_width, uncertain, add_entities=False)
-        ),
-    }
-    for name in strategies.split(","):
-        key = f"a_binary_{name}"
-        docs = seed_docs + binary
-        if name.startswith("propagate+") or name.startswith("self"):
-            docs = propagated(docs)
-        if "+patterns+" in name:
-            docs = [add_pattern_entities(doc, matcher) for doc in docs]
-        if name == "self+confident":  # a recall-oriented model picks the surely-"O" tokens
-            first = spacy.load(train("a_binary_propagate+missing", docs, *args))
-            docs = list(fill_constrained(docs, first, beam_width, uncertain, add_entities=False))
-        elif name == "self":  # refill with a model trained on the 'outside' fill, train again
-            first = spacy.load(train(f"{key}_round1", outside(docs), *args))
-            docs = list(fill_constrained(docs, first, beam_width=beam_width))
-        else:
-            docs = fills[name.split("+")[-1]](docs)
-        results[key] = evaluate(train(key, docs, *args), dev_docs)
-    summary = {
-        "dataset": "fashion_brands eval (500)",
-        "config": str(CONFIG.relative_to(ROOT)),
-        "max_steps": max_steps,
-        "seed": seed,
-        "n_seed": n_seed,
-        "n_answers": len(answers),
-        "n_accept": n_accept,
-        "proposal": proposal,
-        "teach_rounds": teach_rounds,
-        "uncertain": uncertain,
-        "scores": results,
-        "wall_s": round(time.time() - start),
-    }
-    save_summary(out, summary)
-
-
 if __name__ == "__main__":
-    typer.run(main)
+    app()

@@ -1,8 +1,9 @@
 """data-to-spacy throughput and memory at scale (issue: annotation data layer).
 
-Synthetic Prodigy records are made from the shipped sample (assets/sample/train.jsonl, with
-tokens) by prefixing two words from a fixed 100-word list, so every text is distinct while
-the vocabulary stays bounded (memory then measures records held, not vocabulary growth).
+Synthetic Prodigy records are made from annotated records with tokens (--records, default the
+shipped sample assets/sample/train.jsonl) by prefixing two words from a fixed 100-word list, so
+every text is distinct while the vocabulary stays bounded (memory then measures records held,
+not vocabulary growth).
 Each measurement runs in its own process and reports its own peak RSS (`ru_maxrss`):
 
 - speed at `--speed-size` records: `data-to-spacy` (read, group by text in sqlite, merge,
@@ -10,7 +11,8 @@ Each measurement runs in its own process and reports its own peak RSS (`ru_maxrs
   Docs and adds them to one DocBin, saved at the end. Goal: ratio >= 0.7.
 - peak RSS of `data-to-spacy` at each of `--sizes`. Goal: largest / smallest <= 1.3.
 
-    python bench/bench_data_to_spacy.py --sizes 100000,1000000 --speed-size 100000
+    python -m bench.data_to_spacy --sizes 100000,1000000 --speed-size 100000 \
+        --output bench/results/data_to_spacy.json
 """
 
 import json
@@ -26,8 +28,9 @@ from typing import Any, Dict, List
 import typer
 from wasabi import msg
 
-ROOT = Path(__file__).parent.parent
-SAMPLE = ROOT / "assets" / "sample" / "train.jsonl"
+from .common import DATASETS, RESULTS, ROOT, run_info, write_results
+
+CHILD = "import sys; from bench.data_to_spacy import child; child(*sys.argv[1:])"
 PREFIX_WORDS = [f"w{i:02d}" for i in range(100)]
 
 app = typer.Typer(add_completion=False)
@@ -62,8 +65,9 @@ def synthetic_record(base: Dict[str, Any], i: int) -> Dict[str, Any]:
     }
 
 
-def write_records(path: Path, n: int) -> None:
-    base = [json.loads(line) for line in SAMPLE.open(encoding="utf8")]
+def write_records(records: Path, path: Path, n: int) -> None:
+    """`n` synthetic records made from `records`, written to `path`."""
+    base = [json.loads(line) for line in records.open(encoding="utf8")]
     with path.open("w", encoding="utf8") as file_:
         for i in range(n):
             file_.write(json.dumps(synthetic_record(base[i % len(base)], i)) + "\n")
@@ -94,13 +98,12 @@ def run_bare(path: Path, out: Path) -> int:
     return count
 
 
-@app.command("child", hidden=True)
-def child(which: str, path: Path, out: Path) -> None:
+def child(which: str, path: str, out: str) -> None:
     """Run one measurement in this process and print seconds, records and peak RSS as JSON."""
     import spacy_ner_plugin.cli  # noqa: F401  (imports are not part of the timing)
 
     start = time.perf_counter()
-    n = (run_ours if which == "ours" else run_bare)(path, out)
+    n = (run_ours if which == "ours" else run_bare)(Path(path), Path(out))
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     sys.stderr.write("\n")
@@ -109,50 +112,27 @@ def child(which: str, path: Path, out: Path) -> None:
 
 def measure(which: str, path: Path, tmp: Path) -> Dict[str, Any]:
     out = tmp / f"out-{which}-{path.stem}"
-    cmd = [sys.executable, __file__, "child", which, str(path), str(out)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    cmd = [sys.executable, "-c", CHILD, which, str(path), str(out)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result["records_per_s"] = result["records"] / result["seconds"]
     msg.info(json.dumps(result))
     return result
 
 
-@app.command("main")
-def main(
+@app.command()
+def data_to_spacy_cli(
+    records: Path = typer.Option(
+        DATASETS["sample"].train, help="Annotated records with tokens to multiply"
+    ),
     sizes: str = typer.Option("100000,1000000", help="Record counts for the peak-RSS runs"),
     speed_size: int = typer.Option(100000, help="Record count for the speed comparison"),
-    out: Path = typer.Option(ROOT / "bench" / "results" / "data_to_spacy.json"),
+    output: Path = typer.Option(RESULTS / "data_to_spacy.json", help="Results JSON"),
     seed: int = typer.Option(0),
 ) -> None:
     """Measure data-to-spacy vs a bare DocBin loop, and peak RSS across sizes."""
-    random.seed(seed)
-    counts = sorted({int(s) for s in sizes.split(",")} | {speed_size})
-    results: Dict[str, Any] = {"command": " ".join(sys.argv), "memory": []}
-    with tempfile.TemporaryDirectory(prefix="bench_d2s.") as tmp_name:
-        tmp = Path(tmp_name)
-        files = {}
-        for n in counts:
-            files[n] = tmp / f"records_{n}.jsonl"
-            write_records(files[n], n)
-            msg.info(f"{n} records: {files[n].stat().st_size / 1e6:.0f} MB")
-        bare = measure("bare", files[speed_size], tmp)
-        ours = measure("ours", files[speed_size], tmp)
-        results["speed"] = {
-            "records": speed_size,
-            "bare_records_per_s": bare["records_per_s"],
-            "ours_records_per_s": ours["records_per_s"],
-            "ratio": ours["records_per_s"] / bare["records_per_s"],
-        }
-        memory: List[Dict[str, Any]] = [ours]
-        for n in counts:
-            if n != speed_size and str(n) in sizes.split(","):
-                memory.append(measure("ours", files[n], tmp))
-                files[n].unlink()
-        results["memory"] = sorted(memory, key=lambda r: r["records"])
-    smallest, largest = results["memory"][0], results["memory"][-1]
-    results["rss_ratio"] = largest["peak_rss_mb"] / smallest["peak_rss_mb"]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
+    sizes_ = [int(s) for s in sizes.split(",")]
+    results = measure_all(records, sizes_, speed_size, output, seed)
     speed = results["speed"]
     rows = [
         ("bare loop records/s", f"{speed['bare_records_per_s']:.0f}"),
@@ -164,7 +144,40 @@ def main(
     ]
     rows += [("RSS ratio largest/smallest (goal <= 1.3)", f"{results['rss_ratio']:.2f}")]
     msg.table(rows, title="data-to-spacy at scale", aligns=("l", "r"))
-    msg.good(f"Saved {out}")
+    msg.good(f"Saved {output}")
+
+
+def measure_all(
+    records: Path, sizes: List[int], speed_size: int, output: Path, seed: int = 0
+) -> Dict[str, Any]:
+    """The speed comparison at `speed_size` records and the peak RSS at each of `sizes`."""
+    random.seed(seed)
+    results: Dict[str, Any] = {"memory": []}
+    with tempfile.TemporaryDirectory(prefix="bench_d2s.") as tmp_name:
+        tmp = Path(tmp_name)
+        files = {}
+        for n in sorted(set(sizes) | {speed_size}):
+            files[n] = tmp / f"records_{n}.jsonl"
+            write_records(records, files[n], n)
+            msg.info(f"{n} records: {files[n].stat().st_size / 1e6:.0f} MB")
+        bare = measure("bare", files[speed_size], tmp)
+        ours = measure("ours", files[speed_size], tmp)
+        results["speed"] = {
+            "records": speed_size,
+            "bare_records_per_s": bare["records_per_s"],
+            "ours_records_per_s": ours["records_per_s"],
+            "ratio": ours["records_per_s"] / bare["records_per_s"],
+        }
+        memory: List[Dict[str, Any]] = [ours]
+        for n in sorted(set(sizes) - {speed_size}):
+            memory.append(measure("ours", files[n], tmp))
+            files[n].unlink()
+        results["memory"] = sorted(memory, key=lambda r: r["records"])
+    smallest, largest = results["memory"][0], results["memory"][-1]
+    results["rss_ratio"] = largest["peak_rss_mb"] / smallest["peak_rss_mb"]
+    results["run"] = run_info(records=records, sizes=sizes, speed_size=speed_size, seed=seed)
+    write_results(output, results)
+    return results
 
 
 if __name__ == "__main__":

@@ -1,8 +1,7 @@
 """`review` on real data: two independent annotation passes over the same texts.
 
-    python bench/bench_review.py [--output bench/results/review_real.json]
-
-(from a checkout whose package is not installed: `PYTHONPATH=. python bench/bench_review.py`)
+    python -m bench.review [--output bench/results/review_real.json]
+    python -m bench.review --gold my_gold.jsonl --patterns my_patterns.jsonl --output out.json
 
 No shared dataset holds several annotators' answers on the same texts (the Prodigy exports
 have one session each), so the second annotator is made: the shipped pattern file of each
@@ -12,15 +11,15 @@ with `--auto-accept` and reports their agreement. Taking gold as the reference, 
 span P/R/F of `patterns` is a rules-only baseline, so it can be checked against the
 EntityRuler figures in shared/BENCHMARKS.md (fashion eval P 96.1 R 30.7 F 46.5; food, all
 949 texts, P 83.0 R 26.1 F 39.7), which were measured independently. The consistency check
-runs on the gold annotations alone. Datasets: fashion_brands eval (500 texts) and
-food_ingredients (949 texts).
+runs on the gold annotations alone. Datasets (--gold and --patterns, in pairs): by default
+fashion_brands eval (500 texts) and food_ingredients (949 texts).
 """
 
 import json
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 import typer
 from wasabi import msg
@@ -29,19 +28,13 @@ from spacy_ner_plugin.cli.preannotate import preannotate
 from spacy_ner_plugin.cli.review import review
 from spacy_ner_plugin.io.records import json_line
 
-ROOT = Path(__file__).parent.parent
-SHARED = ROOT.parent / "shared" / "data"
-DATASETS = {
-    "fashion_brands_eval": (
-        SHARED / "fashion_brands" / "fashion_brands_eval.jsonl",
-        SHARED / "fashion_brands" / "fashion_brands_patterns.jsonl",
-        {"p": 0.961, "r": 0.307, "f": 0.465},
-    ),
-    "food_ingredients": (
-        SHARED / "food_ingredients" / "food_data.jsonl",
-        SHARED / "food_ingredients" / "food_patterns.jsonl",
-        {"p": 0.830, "r": 0.261, "f": 0.397},
-    ),
+from .common import DATASETS, RESULTS, data_name, run_info, write_results
+
+FASHION, FOOD = DATASETS["fashion_brands"], DATASETS["food_ingredients"]
+# The rules-only figures of shared/BENCHMARKS.md, by data_name of the gold file.
+BENCHMARKS_MD = {
+    "fashion_brands_eval": {"p": 0.961, "r": 0.307, "f": 0.465},
+    "food_ingredients": {"p": 0.830, "r": 0.261, "f": 0.397},
 }
 FINDINGS_KEPT = 10
 KINDS = ("label_conflicts", "unlabelled", "boundaries")
@@ -89,19 +82,43 @@ def run_dataset(gold: Path, patterns: Path, tmp: Path) -> Dict[str, Any]:
     return json.loads(text)
 
 
-def main(output: Path = typer.Option(ROOT / "bench" / "results" / "review_real.json")) -> None:
-    results = {"note": __doc__.split("\n\n")[1].replace("\n", " ")}
-    for name, (gold, patterns, benchmark) in DATASETS.items():
+app = typer.Typer(add_completion=False)
+
+
+@app.command()
+def review_cli(
+    gold: List[Path] = typer.Option(
+        [FASHION.eval, FOOD.train], help="Gold annotations (Prodigy JSONL), one per dataset"
+    ),
+    patterns: List[Path] = typer.Option(
+        [FASHION.patterns, FOOD.patterns], help="Pattern file of each --gold, in order"
+    ),
+    output: Path = typer.Option(RESULTS / "review_real.json", help="Results JSON"),
+) -> None:
+    """Review gold against a patterns-only second pass on each dataset; agreement, consistency."""
+    if len(gold) != len(patterns):
+        raise typer.BadParameter("give one --patterns per --gold")
+    review_real(list(zip(gold, patterns)), output)
+
+
+def review_real(datasets: List[tuple], output: Path) -> Dict[str, Any]:
+    """`run_dataset` on each (gold, patterns) pair; write `output`."""
+    results: Dict[str, Any] = {"note": __doc__.split("\n\n")[2].replace("\n", " ")}
+    for gold, patterns in datasets:
+        name = data_name(gold)
         msg.divider(name)
         with tempfile.TemporaryDirectory() as tmp:
             results[name] = run_dataset(gold, patterns, Path(tmp))
         (pair,) = results[name]["agreement"]["pairs"]
-        results[name]["rules_only_in_benchmarks_md"] = benchmark
-        msg.info(f"{name}: patterns vs gold exact {pair['exact']}, BENCHMARKS.md {benchmark}")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+        msg.info(f"{name}: patterns vs gold exact {pair['exact']}")
+        if name in BENCHMARKS_MD:
+            results[name]["rules_only_in_benchmarks_md"] = BENCHMARKS_MD[name]
+            msg.info(f"BENCHMARKS.md: {BENCHMARKS_MD[name]}")
+    results["run"] = run_info(datasets=datasets)
+    write_results(output, results)
     msg.good("Saved", str(output))
+    return results
 
 
 if __name__ == "__main__":
-    typer.run(main)
+    app()

@@ -1,10 +1,12 @@
 """Generate the shipped sample dataset for spacy_ner_plugin.
 
 All texts are original, written for this project (hand-written sentence
-templates combined with hand-picked entity lists), and released under the
-project's MIT licence. The domain is hiking / backpacking trip reports and
-outdoor-gear chatter in an informal forum-comment style, annotated with two
-labels: ``GEAR_BRAND`` and ``TRAIL`` (named trails, peaks, parks and areas).
+templates combined with hand-picked entity lists, in ``scripts/sample_data/``:
+plain text files, one item a line, and the patterns as JSONL), and released
+under the project's MIT licence. The domain is hiking / backpacking trip
+reports and outdoor-gear chatter in an informal forum-comment style, annotated
+with two labels: ``GEAR_BRAND`` and ``TRAIL`` (named trails, peaks, parks and
+areas).
 
 Running ``python scripts/make_sample.py`` from the repository root writes:
 
@@ -82,362 +84,41 @@ LABELS = (BRAND, TRAIL)
 CharSpan = Tuple[int, int, str]
 
 # ---------------------------------------------------------------------------
-# Entity lists
+# Word lists, templates and patterns (sample_data/, hand-written for this project)
 # ---------------------------------------------------------------------------
 
-# Brand -> gear nouns that plausibly follow it ("my Osprey pack").
-BRANDS: Dict[str, List[str]] = {
-    "Osprey": ["pack", "backpack", "daypack"],
-    "Patagonia": ["rain jacket", "fleece", "puffy", "base layer"],
-    "Salomon": ["trail runners", "boots", "shoes"],
-    "Black Diamond": ["trekking poles", "headlamp", "poles"],
-    "Arc'teryx": ["shell", "hardshell", "rain jacket", "fleece"],
-    "MSR": ["stove", "water filter", "tent", "snowshoes"],
-    "Jetboil": ["stove", "cook system"],
-    "Merrell": ["boots", "hiking shoes"],
-    "Keen": ["sandals", "boots"],
-    "La Sportiva": ["boots", "approach shoes", "trail runners"],
-    "Altra": ["trail runners", "shoes"],
-    "Hoka": ["trail runners", "shoes"],
-    "North Face": ["jacket", "tent", "puffy"],
-    "Marmot": ["rain jacket", "sleeping bag", "tent"],
-    "Mountain Hardwear": ["tent", "puffy", "sleeping bag"],
-    "REI": ["tent", "pack", "rain jacket"],
-    "Big Agnes": ["tent", "sleeping pad"],
-    "Nemo": ["tent", "sleeping pad", "quilt"],
-    "Therm-a-Rest": ["sleeping pad", "pad", "foam pad"],
-    "Sea to Summit": ["sleeping pad", "dry bag", "pillow"],
-    "Gregory": ["pack", "backpack"],
-    "Deuter": ["pack", "daypack"],
-    "Zpacks": ["tent", "pack", "quilt"],
-    "Hyperlite Mountain Gear": ["pack", "tent"],
-    "Gossamer Gear": ["pack", "trekking poles"],
-    "Six Moon Designs": ["tent", "pack"],
-    "Tarptent": ["tent", "shelter"],
-    "Smartwool": ["socks", "base layer"],
-    "Darn Tough": ["socks"],
-    "Icebreaker": ["base layer", "merino shirt"],
-    "Leki": ["trekking poles", "poles"],
-    "Petzl": ["headlamp"],
-    "Sawyer": ["water filter", "filter"],
-    "Katadyn": ["water filter", "filter"],
-    "Outdoor Research": ["gaiters", "sun hoodie", "rain jacket"],
-    "Columbia": ["jacket", "fleece"],
-    "Mammut": ["harness", "jacket", "boots"],
-    "Fjällräven": ["trousers", "pack", "pants"],
-    "Scarpa": ["boots"],
-    "Lowa": ["boots"],
-    "Enlightened Equipment": ["quilt"],
-    "Feathered Friends": ["sleeping bag", "down jacket"],
-    "Western Mountaineering": ["sleeping bag"],
-    "Exped": ["sleeping pad"],
-    "Granite Gear": ["pack"],
-    "Durston": ["tent"],
-    "Vasque": ["boots"],
-    "Kelty": ["tent", "pack"],
-    "Garmin": ["inReach", "GPS watch"],
-    # Fictional brands, invented for this dataset.
-    "Cairnworks": ["pack", "hip belt"],
-    "Ridgeline Outfitters": ["tent", "tarp"],
-    "Kestrel Alpine": ["shell", "wind jacket"],
-    "Talus & Tern": ["fleece", "hoodie"],
-    "Northloft": ["quilt", "down jacket"],
-    "Switchback Supply": ["socks", "gaiters"],
-    "Larchwood": ["trekking poles"],
-}
+SAMPLE_DATA = Path(__file__).resolve().parent / "sample_data"
 
-# (name, takes a definite article)
-TRAILS: List[Tuple[str, bool]] = [
-    ("Pacific Crest Trail", True),
-    ("PCT", True),
-    ("Appalachian Trail", True),
-    ("AT", True),
-    ("John Muir Trail", True),
-    ("JMT", True),
-    ("Continental Divide Trail", True),
-    ("CDT", True),
-    ("Colorado Trail", True),
-    ("Wonderland Trail", True),
-    ("Long Trail", True),
-    ("West Highland Way", True),
-    ("Pennine Way", True),
-    ("Tour du Mont Blanc", True),
-    ("TMB", True),
-    ("Camino de Santiago", True),
-    ("Inca Trail", True),
-    ("Overland Track", True),
-    ("Milford Track", True),
-    ("Kungsleden", True),
-    ("GR20", True),
-    ("Arizona Trail", True),
-    ("Superior Hiking Trail", True),
-    ("Timberline Trail", True),
-    ("Te Araroa", False),
-    ("Laugavegur Trail", True),
-    ("Cotswold Way", True),
-    ("South Downs Way", True),
-    ("Haute Route", True),
-    ("Teton Crest Trail", True),
-    ("Bright Angel Trail", True),
-    # Fictional trails, invented for this dataset.
-    ("Greywater Ridge Trail", True),
-    ("Cinder Fork Loop", True),
-    ("Hollow Pines Traverse", True),
-]
 
-PEAKS: List[Tuple[str, bool]] = [
-    ("Mount Rainier", False),
-    ("Mount Whitney", False),
-    ("Half Dome", False),
-    ("Mount Hood", False),
-    ("Mount Washington", False),
-    ("Longs Peak", False),
-    ("Mount Katahdin", False),
-    ("Katahdin", False),
-    ("Ben Nevis", False),
-    ("Snowdon", False),
-    ("Scafell Pike", False),
-    ("Kilimanjaro", False),
-    ("Mount Kosciuszko", False),
-    ("Grand Teton", False),
-    ("Mount Fuji", False),
-    ("Mont Blanc", False),
-    ("Mount Shasta", False),
-    ("Pikes Peak", False),
-    ("Mount St. Helens", False),
-    ("Angels Landing", False),
-    ("Old Rag", False),
-    ("Mount Marcy", False),
-    ("Humphreys Peak", False),
-    ("Mount Elbert", False),
-    ("Mt. Hood", False),
-    # Fictional peaks.
-    ("Brokenhorn Peak", False),
-    ("Mount Tallow", False),
-]
+def read_items(name: str) -> List[str]:
+    """The items of ``sample_data/NAME``: one a line; blank lines and ``#`` comments skipped."""
+    text = (SAMPLE_DATA / name).read_text(encoding="utf8")
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
 
-PARKS: List[Tuple[str, bool]] = [
-    ("Zion", False),
-    ("Yosemite", False),
-    ("Glacier National Park", False),
-    ("Yellowstone", False),
-    ("Grand Canyon", True),
-    ("Rocky Mountain National Park", False),
-    ("Olympic National Park", False),
-    ("Smokies", True),
-    ("Great Smoky Mountains", True),
-    ("Lake District", True),
-    ("Cairngorms", True),
-    ("Dolomites", True),
-    ("Torres del Paine", False),
-    ("Banff", False),
-    ("Jasper", False),
-    ("Joshua Tree", False),
-    ("Acadia", False),
-    ("Sequoia", False),
-    ("Kings Canyon", False),
-    ("North Cascades", True),
-    ("Boundary Waters", True),
-    ("Canyonlands", False),
-    ("Big Bend", False),
-    ("Fiordland", False),
-    ("High Sierra", True),
-    ("Wind River Range", True),
-    # Fictional areas.
-    ("Alder Basin Wilderness", True),
-    ("Copperleaf State Park", False),
-]
 
+def read_places(name: str) -> List[Tuple[str, bool]]:
+    """(name, takes a definite article): a leading "the " in the file marks the article."""
+    return [
+        (item[4:], True) if item.startswith("the ") else (item, False) for item in read_items(name)
+    ]
+
+
+def read_brands() -> Dict[str, List[str]]:
+    """Brand -> gear nouns that plausibly follow it ("my Osprey pack"): ``BRAND: NOUN, ...``."""
+    pairs = (item.split(": ", 1) for item in read_items("brands.txt"))
+    return {brand: nouns.split(", ") for brand, nouns in pairs}
+
+
+BRANDS = read_brands()
+TRAILS = read_places("trails.txt")
+PEAKS = read_places("peaks.txt")
+PARKS = read_places("parks.txt")
 PLACES: List[Tuple[str, bool]] = TRAILS + PEAKS + PARKS
-
-# ---------------------------------------------------------------------------
-# Sentence templates (hand-written for this project)
-# ---------------------------------------------------------------------------
-
-ENTITY_TEMPLATES: List[str] = [
-    "Just got back from {DAYS} days on {TRAIL} and my {BRAND} {GEAR} held up great.",
-    "Anyone tried the new {BRAND} {GEAR} on something like {TRAIL}?",
-    "{BRAND} {GEAR} was worth every penny on {PEAK}.",
-    "Did {TRAIL} last {MONTH}, carried a {BRAND} {GEAR} the whole way.",
-    "Honestly the {BRAND} {GEAR} is overrated imo",
-    "Summited {PEAK} yesterday!! legs are toast",
-    "{PARK} in {MONTH} is packed, get your permits early.",
-    "My {BRAND} {GEAR} finally died after {MILES} miles.",
-    "Swapped my {BRAND} {GEAR} for a {BRAND} {GEAR} before {TRAIL} and never looked back.",
-    "Has anyone done {TRAIL} with a dog?",
-    "Trip report: {TRAIL}, {DAYS} days, mostly dry, one nasty hailstorm near the pass.",
-    "Quick question - is {BRAND} still doing the lifetime warranty on their {GEAR}?",
-    "{PEAK} via the standard route is a long day but totally doable.",
-    "We camped below {PEAK} and watched the sunrise hit the summit.",
-    "Went with {BRAND} for the {GEAR} and {BRAND} for the {GEAR}, base weight about {LBS} lb.",
-    "If you're heading to {PARK}, bring bug spray. Seriously.",
-    "Love my {BRAND} {GEAR}, but the zipper on it is garbage.",
-    "{TRAIL} section hike report: rain, rain, more rain.",
-    "The {BRAND} {GEAR} kept me comfy at {TEMP} degrees below {PEAK}.",
-    "Rangers at {PARK} were super helpful about the closures.",
-    "Never buying {BRAND} again after the {GEAR} fell apart on {TRAIL}.",
-    "Is {PEAK} doable in a day from the trailhead?",
-    "Used a {BRAND} {GEAR} on {TRAIL} and a {BRAND} {GEAR} on {PEAK}, both solid.",
-    "My buddy swears by {BRAND}.",
-    "Picked up a used {BRAND} {GEAR} for ${PRICE}, pretty stoked.",
-    "{PARK} was unreal this {SEASON}.",
-    "Hiked {TRAIL} end to end in {DAYS} days, AMA.",
-    "Shoutout to {BRAND} customer service, they replaced my {GEAR} no questions asked.",
-    "Can't decide between {BRAND} and {BRAND} for my first real {GEAR}.",
-    "Planning {TRAIL} for {MONTH}, any resupply tips?",
-    "Got snowed on at {PEAK} in {MONTH}, of all months.",
-    "The views from {PEAK} across {PARK} are ridiculous.",
-    "{BRAND} or {BRAND}? Need a {GEAR} that survives {TRAIL}.",
-    "Ran into a black bear in {PARK}, kept my distance and it wandered off.",
-    "Bought the {BRAND} {GEAR} specifically for {PEAK} and it did not disappoint.",
-    "anyone know if the {GEAR} from {BRAND} runs small?",
-    "Day {NUM} on {TRAIL}: blisters, but happy.",
-    "Pro tip for {TRAIL}: mail your {BRAND} {GEAR} home once it warms up.",
-    "Stove of choice on {TRAIL} was a {BRAND}, boiled water in like three minutes.",
-    "Fog rolled in on {PEAK} so we turned around at the saddle.",
-    "{BRAND} just dropped a lighter version of their {GEAR}.",
-    "I'd pick {PARK} over {PARK} any day for solitude.",
-    "Did a loop around {PEAK} with my {BRAND} {GEAR}, no complaints.",
-    "My knees hated the descent off {PEAK}.",
-    "Wore {BRAND} {GEAR} for all of {TRAIL} with zero blisters.",
-    "Left my {BRAND} {GEAR} at a shelter on {TRAIL}, if anyone finds it pls DM.",
-    "The {BRAND} {GEAR} is the best thing I've bought for trips to {PARK}.",
-    "Thinking {TRAIL} or {TRAIL} next summer, which is better for a first thru?",
-    "{PEAK} at sunrise, no words.",
-    "Tent recommendations? The {BRAND} one I had leaked all night on {TRAIL}.",
-    "Not sponsored but {BRAND} makes the comfiest {GEAR}, period.",
-    "We took the early bus and started {TRAIL} from the south end.",
-    "Permits for {PEAK} sold out in like ten minutes this year.",
-    "Snow was still deep on {PEAK} in {MONTH}, microspikes mandatory.",
-    "Anyone selling a {BRAND} {GEAR}? Preferably size {SIZE}.",
-    "{TRAIL} is more crowded than I expected, but still gorgeous.",
-    "pretty sure {BRAND} and {BRAND} use the same factory lol",
-    "Finished {TRAIL} today!!! {DAYS} days, {MILES} miles, one pair of {BRAND} {GEAR}.",
-    "Water sources on {TRAIL} were mostly dry by {MONTH}.",
-    "The climb up {PEAK} from the {PARK} side is brutal in the heat.",
-    "Gear list for {TRAIL}: {BRAND} {GEAR}, {BRAND} {GEAR}, {BRAND} {GEAR}, too many snacks.",
-    "Returned the {BRAND} {GEAR}, the fit was weird on my hips.",
-    "Hot take: {PARK} is overrated, go somewhere quieter.",
-    "My first overnight was in {PARK} with a borrowed {BRAND} {GEAR}.",
-    "Can confirm the {BRAND} {GEAR} survives a knee-deep river crossing on {TRAIL}.",
-    "Ugh, snapped a pole on {PEAK}. Good thing {BRAND} warranties them.",
-    "Best campsite on {TRAIL}? I'd say the lake just past mile {MILES}.",
-    "Saw someone on {PEAK} in jeans and flip flops, respect.",
-    "Who else is starting {TRAIL} in {MONTH}?",
-    "Just ordered the {BRAND} {GEAR}, hope it shows up before my {PARK} trip.",
-    "{BRAND}'s new {GEAR} looks nice but the price is wild.",
-    "We bailed off {TRAIL} after day {NUM} because of wildfire smoke.",
-    "Trying to get up {PEAK} before the weather turns.",
-    "Nothing beats a hot meal after a long day on {TRAIL}, thanks {BRAND}.",
-    "(used a {BRAND} {GEAR} on {TRAIL}, would recommend)",
-    "Was told {PARK} requires a bear canister, is the {BRAND} one approved?",
-    "{TRAIL} > {TRAIL}, fight me",
-    "Anyone hiking near {PEAK} this weekend? How are conditions?",
-    "Replaced the stock insoles in my {BRAND} {GEAR} and my feet are happy now.",
-    "Hiked {PARK} with my dad, he carried his ancient {BRAND} {GEAR} from the 90s.",
-    "{PLACE} was the highlight of the whole trip.",
-    "Heading to {PLACE} next week with nothing but a {BRAND} {GEAR} and a bag of tortillas.",
-    "If I could only keep one piece of gear it'd be my {BRAND} {GEAR}.",
-    "Does {BRAND} still make that {GEAR}? Mine is held together with tape.",
-    "Gained about {GAIN} feet on the way up {PEAK}, felt every one of them.",
-    "thinking about {PLACE} in {MONTH}. too early?",
-    "{BRAND} sale this weekend btw, {GEAR} is 30% off.",
-    "Camped near {PLACE} and the stars were absurd.",
-    "Second season on my {BRAND} {GEAR} and it's still going strong.",
-    "Headed out from {PARK} toward {PEAK} at 4am, totally worth the alarm.",
-    "{BRAND} {GEAR} vs {BRAND} {GEAR}, go.",
-    "The new {BRAND} {GEAR} is {NUM} ounces lighter than my old one, huge difference.",
-    "Been using {BRAND} for years, never had an issue.",
-    "Warranty claim with {BRAND} took {NUM} weeks but they came through.",
-    "Is the {BRAND} {GEAR} worth the upgrade from my {BRAND} {GEAR}?",
-    "{BRAND} quality has gone downhill lately, my {GEAR} fell apart after one season.",
-    "Got the {BRAND} {GEAR} on clearance, can't beat that.",
-    "My partner uses a {BRAND} {GEAR} and I use a {BRAND} {GEAR}, we each think ours wins.",
-    "Anyone compared {BRAND} and {BRAND} for wide feet?",
-    "Seam-sealed my {BRAND} {GEAR} last night, ready for the weekend.",
-    "that {BRAND} {GEAR} is so comfy i wear it to work now",
-    "Just saw {BRAND} is discontinuing the {GEAR}, ugh.",
-]
-
-NO_ENTITY_TEMPLATES: List[str] = [
-    "Anyone have tips for keeping feet dry on river crossings?",
-    "Woke up to frost on the tent this morning.",
-    "Cowboy camped under the stars and regretted nothing.",
-    "What's everyone's base weight looking like these days?",
-    "Trekking poles saved my knees on the descent.",
-    "Pro tip: bring more snacks than you think you need.",
-    "Rain all day, but the wildflowers were worth it.",
-    "Blister question: tape before or after they show up?",
-    "I always forget how heavy water is until mile three.",
-    "Switchbacks for days.",
-    "Is a bear canister really necessary for a single night?",
-    "Filtered water from a tiny creek and it tasted amazing.",
-    "The trailhead parking lot was full by 6am.",
-    "Lost the trail twice in the snow, downloaded offline maps after that.",
-    "Does anyone actually use a camp pillow?",
-    "Ate cold-soaked ramen for dinner again.",
-    "Thunderstorms rolled in around noon, so we hid below treeline.",
-    "Ultralight is great until it rains sideways.",
-    "My quilt was too warm, which is a good problem to have.",
-    "Watched a marmot steal someone's sandwich.",
-    "Hiker hunger hit hard on day four.",
-    "Anybody else sleep terribly the first night out?",
-    "New to backpacking, what should I buy first?",
-    "Leave no trace, people. Pack out your trash.",
-    "Mosquitoes were absolutely brutal near the lakes.",
-    "Took a zero in town and ate two whole pizzas.",
-    "Fording that river was sketchy, the water was thigh deep.",
-    "Sunrise from the ridge made the early alarm worth it.",
-    "Ditched the stove and went no-cook, saved a pound.",
-    "How do you all keep your phone charged on long trips?",
-    "Cold feet all night, need a better pad.",
-    "The last mile is always the longest.",
-    "Hiked in shorts and regretted it at the pass.",
-    "Someone left trail magic at the road crossing, bless them.",
-    "Still finding sand in my pack a week later.",
-    "Wind almost took the tent away around 2am.",
-    "ok but what do you all do about chafing?",
-    "My dog carried her own food this time!",
-    "Need advice on breaking in new boots.",
-    "Spent way too long reading gear reviews instead of hiking lol",
-    "Tore my rain pants on a branch, duct tape to the rescue.",
-    "Hail, then sun, then hail again. Mountains are weird.",
-    "The descent took longer than the climb, somehow.",
-    "First solo trip done, feeling pretty proud.",
-    "Counted eleven stream crossings before lunch.",
-    "Honestly the best part was the silence.",
-    "Did {MILES} miles today with about {GAIN} feet of gain.",
-    "Base weight is finally under {LBS} lb!",
-    "Day {NUM}: rain. Day {NUM}: more rain.",
-    "Low of {TEMP} degrees last night, slept in every layer I had.",
-    "Spent ${PRICE} on gear this month, send help.",
-    "Edit: forgot to mention the bugs.",
-    "Thanks in advance!",
-    "Happy trails, everyone.",
-    "10/10 would suffer again.",
-    "Update: made it back to the car in one piece.",
-    "Any recs for a good {SEASON} overnighter close to the city?",
-    "Resupply box arrived right on time, felt like Christmas.",
-    "Why does every trail seem to go up both ways?",
-    "Packed {NUM} days of food and ate it in {DAYS}, classic.",
-]
-
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-SEASONS = ["spring", "summer", "fall", "autumn", "winter"]
-SIZES = ["S", "M", "L", "XL", "medium", "large", "10.5", "9"]
+ENTITY_TEMPLATES = read_items("entity_templates.txt")
+NO_ENTITY_TEMPLATES = read_items("no_entity_templates.txt")
+MONTHS = read_items("months.txt")
+SEASONS = read_items("seasons.txt")
+SIZES = read_items("sizes.txt")
 
 FILLERS: Dict[str, Callable[[random.Random], str]] = {
     "NUM": lambda r: str(r.randint(2, 14)),
@@ -456,78 +137,12 @@ SLOT_RE = re.compile(r"\{([A-Z]+)\}")
 INDEF_RE = re.compile(r"(?:^|\s)[Aa]n? $")  # literal ends with "a " / "an "
 DET_RE = re.compile(r"(?:^|\s)(?:[Tt]he|[Mm]y|[Oo]ur) $")  # no extra "the" after these
 
-PLURAL_GEAR = {
-    "trail runners",
-    "boots",
-    "shoes",
-    "hiking shoes",
-    "approach shoes",
-    "sandals",
-    "trekking poles",
-    "poles",
-    "snowshoes",
-    "socks",
-    "gaiters",
-    "trousers",
-    "pants",
-}
+PLURAL_GEAR = set(read_items("plural_gear.txt"))
 SINGULAR_BRANDS = [b for b, gear in BRANDS.items() if any(g not in PLURAL_GEAR for g in gear)]
 
-# ---------------------------------------------------------------------------
-# Patterns (deliberately partial coverage)
-# ---------------------------------------------------------------------------
-
+# Patterns, deliberately partial coverage (written to assets/sample/patterns.jsonl as they are)
 PATTERNS: List[Dict[str, Any]] = [
-    {"label": BRAND, "pattern": "Osprey"},
-    {"label": BRAND, "pattern": [{"lower": "patagonia"}]},
-    {"label": BRAND, "pattern": "Salomon"},
-    {"label": BRAND, "pattern": [{"lower": "black"}, {"lower": "diamond"}]},
-    {"label": BRAND, "pattern": [{"lower": "arc'teryx"}], "id": "arcteryx"},
-    {"label": BRAND, "pattern": "MSR"},
-    {"label": BRAND, "pattern": [{"lower": "jetboil"}]},
-    {"label": BRAND, "pattern": [{"lower": "big"}, {"lower": "agnes"}]},
-    {"label": BRAND, "pattern": [{"lower": "sea"}, {"lower": "to"}, {"lower": "summit"}]},
-    {
-        "label": BRAND,
-        "pattern": [
-            {"lower": "therm"},
-            {"orth": "-"},
-            {"lower": "a"},
-            {"orth": "-"},
-            {"lower": "rest"},
-        ],
-        "id": "thermarest",
-    },
-    {"label": BRAND, "pattern": [{"lower": "darn"}, {"lower": "tough"}]},
-    {"label": BRAND, "pattern": "Smartwool"},
-    {"label": BRAND, "pattern": "Petzl"},
-    {"label": BRAND, "pattern": [{"lower": "sawyer"}]},
-    {"label": BRAND, "pattern": "Leki"},
-    {"label": BRAND, "pattern": [{"lower": "zpacks"}]},
-    {"label": BRAND, "pattern": "Gregory"},
-    {"label": BRAND, "pattern": "Hyperlite Mountain Gear"},
-    {"label": BRAND, "pattern": [{"lower": "la"}, {"lower": "sportiva"}]},
-    {"label": BRAND, "pattern": "Altra"},
-    {"label": BRAND, "pattern": "Merrell"},
-    {"label": TRAIL, "pattern": "Pacific Crest Trail", "id": "pacific-crest-trail"},
-    {"label": TRAIL, "pattern": "PCT", "id": "pacific-crest-trail"},
-    {"label": TRAIL, "pattern": "Appalachian Trail"},
-    {"label": TRAIL, "pattern": "John Muir Trail", "id": "john-muir-trail"},
-    {"label": TRAIL, "pattern": "JMT", "id": "john-muir-trail"},
-    {"label": TRAIL, "pattern": [{"lower": "west"}, {"lower": "highland"}, {"lower": "way"}]},
-    {"label": TRAIL, "pattern": "Tour du Mont Blanc"},
-    {"label": TRAIL, "pattern": "Wonderland Trail"},
-    {"label": TRAIL, "pattern": "Colorado Trail"},
-    {"label": TRAIL, "pattern": [{"lower": "mount"}, {"lower": "rainier"}]},
-    {"label": TRAIL, "pattern": "Half Dome"},
-    {"label": TRAIL, "pattern": "Mount Whitney"},
-    {"label": TRAIL, "pattern": "Ben Nevis"},
-    {"label": TRAIL, "pattern": [{"lower": "zion"}]},
-    {"label": TRAIL, "pattern": "Yosemite"},
-    {"label": TRAIL, "pattern": "Glacier National Park"},
-    {"label": TRAIL, "pattern": "Grand Canyon"},
-    {"label": TRAIL, "pattern": "Lake District"},
-    {"label": TRAIL, "pattern": [{"lower": "kilimanjaro"}]},
+    json.loads(line) for line in (SAMPLE_DATA / "patterns.jsonl").read_text("utf8").splitlines()
 ]
 
 # ---------------------------------------------------------------------------
@@ -865,23 +480,7 @@ HABITS: Dict[str, Dict[str, float]] = {
 }
 # Names a careless annotator can take for the other label (brands named like places and
 # places named like brands).
-AMBIGUOUS = {
-    "Columbia",
-    "North Face",
-    "Big Agnes",
-    "Sawyer",
-    "Kelty",
-    "Mammut",
-    "Sea to Summit",
-    "Zion",
-    "Sequoia",
-    "Jasper",
-    "Banff",
-    "Acadia",
-    "Smokies",
-    "Big Bend",
-    "Fiordland",
-}
+AMBIGUOUS = set(read_items("ambiguous.txt"))
 TRAIL_SUFFIXES = {"Trail", "Way", "Track", "Loop", "Traverse", "Peak", "Park", "Range"}
 GEAR_WORDS = {word for gear in BRANDS.values() for noun in gear for word in noun.split()}
 ODD_ANSWERS = {"annotator_b": "ignore", "annotator_c": "reject"}

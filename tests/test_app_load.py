@@ -16,13 +16,13 @@ import sys
 from .conftest import ROOT
 from .pg import fresh_database, postgres_url  # noqa: F401 (fixture)
 
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_no_acknowledged_answer_is_lost_or_duplicated(backend, tmp_path, request):
-    import bench_app
+    from bench import app as bench_app
 
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path}/bench.sqlite"
