@@ -22,6 +22,7 @@ TEMPLATE_FILES = (
     "project.yml",
     "configs/*.cfg",
     "scripts/*.py",
+    "scripts/sample_data/*",
     "assets/README.md",
     "assets/sample/*.jsonl",
 )
