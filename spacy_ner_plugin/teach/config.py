@@ -6,6 +6,7 @@ own function registered in `spacy.registry.misc`, naming it in the config (and p
 that registers it with `--code`).
 """
 
+from enum import Enum
 from pathlib import Path
 from typing import Any, Dict, Literal, Union
 
@@ -23,6 +24,7 @@ SORTERS = {
     "high": "spacy_ner_plugin.prefer_high_scores.v1",
     "random": "spacy_ner_plugin.random_sorter.v1",
 }
+SorterChoice = Enum("SorterChoice", {name: name for name in SORTERS}, type=str)  # type: ignore[misc]
 
 
 class TeachSettings(BaseModel):
@@ -55,3 +57,18 @@ def resolve_config(config: Config) -> Dict[str, Any]:
     filled = config.interpolate()
     resolved = registry.resolve(Config({name: filled[name] for name in ("scorer", "sorter")}))
     return {**settings, "scorer": resolved["scorer"], "sorter": resolved["sorter"]}
+
+
+def teach_settings(
+    config_path: Union[str, Path] | None = None,
+    overrides: Dict[str, Any] | None = None,
+    sorter: str | None = None,
+) -> Dict[str, Any]:
+    """The session's keyword arguments from the teach config (the built-in default without a
+    path) with `overrides`, its sorter swapped for the `sorter` choice's (with that sorter's
+    own defaults) if given; a config that does not validate is a `PluginError`."""
+    with configs.config_errors(config_path):
+        config = read_config(config_path, overrides)
+        if sorter is not None:
+            config["sorter"] = {"@misc": SORTERS[sorter]}
+        return resolve_config(config)

@@ -1,10 +1,17 @@
 """The teach step's run: the next questions about a file of raw texts, the model only read."""
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List
+from itertools import islice
+from pathlib import Path
+from typing import Any, Dict, Iterable, Iterator, List, Sequence
 
-from ..io.records import Reject
-from .session import TeachCounts
+from spacy.language import Language
+
+from ..errors import PluginError, UsageError
+from ..io.partitions import read_raw
+from ..io.records import Line, Reject, read_jsonl
+from ..patterns.matcher import PatternError
+from .session import Exclusions, TeachCounts, TeachSession
 from .sorters import SorterCounts
 
 
@@ -20,9 +27,45 @@ class TeachResult:
     excluded_inputs: int = 0
 
 
-def _records(lines: Any, rejects: List[Reject]) -> Iterator[Dict[str, Any]]:
+def line_records(lines: Iterable[Line], rejects: List[Reject]) -> Iterator[Dict[str, Any]]:
+    """The records of `lines`; the rejected lines are appended to `rejects`."""
     for line in lines:
         if line.reject is not None:
             rejects.append(line.reject)
         else:
             yield line.record
+
+
+def next_questions(
+    nlp: Language,
+    source: Path,
+    labels: Sequence[str] | None,
+    settings: Dict[str, Any],
+    *,
+    patterns: Path | None = None,
+    exclude: Sequence[Path] = (),
+    batch_size: int = 50,
+) -> TeachResult:
+    """The next `batch_size` questions of a session on `nlp` (used as is, not copied) about the
+    texts of `source`, skipping what the `exclude` answer files answered or fully annotate.
+
+    `settings`: the session's keyword arguments (`teach.config.teach_settings`). Raises
+    `PluginError` for invalid patterns and `UsageError` for a model that cannot teach.
+    """
+    exclusions = Exclusions()
+    rejects: List[Reject] = []
+    for path in exclude:
+        exclusions.add_answers(line_records(read_jsonl(path), rejects))
+    try:
+        session = TeachSession(
+            nlp, labels, patterns=patterns, exclude=exclusions, copy=False, **settings
+        )
+    except PatternError as err:
+        raise PluginError("Invalid patterns", str(err)) from err
+    except ValueError as err:
+        raise UsageError("Cannot teach with this model", str(err)) from err
+    texts = line_records(read_raw(source), rejects)
+    questions = list(islice(session.questions(texts), batch_size))
+    counts = session.counts
+    n_tasks, n_inputs = len(exclusions.tasks), len(exclusions.inputs)
+    return TeachResult(questions, counts, session.sorter.counts, rejects, n_tasks, n_inputs)
