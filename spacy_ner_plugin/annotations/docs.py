@@ -56,6 +56,21 @@ def doc_from_tokens(vocab: Vocab, text: str, tokens: Sequence[Dict[str, Any]]) -
     return Doc(vocab, words=words, spaces=spaces)
 
 
+def prodigy_tokens(doc: Doc, ws: bool = True) -> List[Dict[str, Any]]:
+    """The Doc's tokens in Prodigy's task format (`doc_from_tokens` reads them back); `ws`:
+    with each token's trailing whitespace flag."""
+    return [
+        {
+            "text": token.text,
+            "start": token.idx,
+            "end": token.idx + len(token),
+            "id": token.i,
+            **({"ws": bool(token.whitespace_)} if ws else {}),
+        }
+        for token in doc
+    ]
+
+
 def aligned_spans(
     doc: Doc,
     raw_spans: Any,

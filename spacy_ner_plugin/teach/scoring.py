@@ -14,6 +14,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import registry
 
+from ..annotations.docs import prodigy_tokens
 from ..annotations.partial import SpanKey
 from ..binary.beam import find_ner, ner_beams, ner_inputs, span_probabilities
 from ..constants import BINARY_VIEW
@@ -96,20 +97,6 @@ def sentence_docs(doc: Doc, starts: List[int]) -> List[Doc]:
         spaces[-1] = False
         sentences.append(Doc(doc.vocab, words=words, spaces=spaces))
     return sentences
-
-
-def prodigy_tokens(doc: Doc) -> List[Dict[str, Any]]:
-    """The Doc's tokens in Prodigy's task format."""
-    return [
-        {
-            "text": token.text,
-            "start": token.idx,
-            "end": token.idx + len(token),
-            "id": token.i,
-            "ws": bool(token.whitespace_),
-        }
-        for token in doc
-    ]
 
 
 def span_task(

@@ -26,6 +26,7 @@ from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import load_model_from_config
 
+from ..annotations.docs import prodigy_tokens
 from ..annotations.kinds import answer_kind
 from ..annotations.merge import Answer, merge_answers
 from ..binary.beam import find_ner
@@ -40,7 +41,6 @@ from .scoring import (
     Segmenter,
     batched,
     model_source,
-    prodigy_tokens,
     scored_sentences,
     span_task,
 )
