@@ -26,6 +26,7 @@ from spacy.language import Language
 from spacy.util import registry
 
 from ..annotations.formats import read_records
+from ..binary.rehearse import pipeline_labels
 from ..constants import BINARY_VIEW, MANUAL_VIEW
 from ..db.database import Database
 from ..db.inputs import PREFIX as DATASET_PREFIX
@@ -148,7 +149,7 @@ def ner_correct(
     if not model and not patterns:
         raise UsageError("ner.correct needs --model (and/or --patterns) to suggest entities")
     preannotator = make_preannotator(model, lang, patterns, labels, segment, suggest=True)
-    labels = labels or pipeline_labels(preannotator.nlp) or pattern_labels(patterns)
+    labels = labels or sorted(pipeline_labels(preannotator.nlp)) or pattern_labels(patterns)
     if not labels:
         raise UsageError("ner.correct needs labels", "give --label A,B")
     return Recipe(dataset, task_stream(source, preannotator), MANUAL_VIEW, labels)
@@ -171,7 +172,7 @@ def ner_teach(
         session = make_teach_session(preannotator.nlp, task_stream(source, preannotator), labels)
     except ValueError as err:
         raise UsageError("Cannot teach this model", str(err)) from err
-    labels = labels or pipeline_labels(preannotator.nlp)
+    labels = labels or sorted(pipeline_labels(preannotator.nlp))
     return Recipe(
         dataset,
         session.questions(),
@@ -269,10 +270,6 @@ def task_stream(source: str, preannotator: Preannotator) -> Iterator[Task]:
                 logger.warning("skipped %s", tasks)
 
     return stream()
-
-
-def pipeline_labels(nlp: Language) -> List[str]:
-    return sorted(nlp.get_pipe("ner").labels) if "ner" in nlp.pipe_names else []
 
 
 def pattern_labels(patterns: str | None) -> List[str]:
