@@ -33,7 +33,8 @@ def unit_of(module: str) -> str:
 
 
 def package_imports(path: Path, package_dir: Path = PACKAGE):
-    """Absolute names of the package modules that `path` imports, with their line numbers."""
+    """Absolute names of the package modules that `path` imports, with their line numbers: by
+    import statement, or by string (`importlib.import_module`, `find_spec`, `__import__`)."""
     module = ".".join(path.relative_to(package_dir.parent).with_suffix("").parts)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     package = package.removesuffix(".__init__")
@@ -49,13 +50,40 @@ def package_imports(path: Path, package_dir: Path = PACKAGE):
                 if node.module
                 else [_submodule(target, a.name, package_dir) for a in node.names]
             )
-            for name in names:
-                if name.split(".")[0] == "spacy_ner_plugin":
-                    yield node.lineno, name
         elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name.split(".")[0] == "spacy_ner_plugin":
-                    yield node.lineno, alias.name
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.Call):
+            names = [name for name in [_string_import(node, package)] if name]
+        else:
+            continue
+        for name in names:
+            if name.split(".")[0] == "spacy_ner_plugin":
+                yield node.lineno, name
+
+
+STRING_IMPORTS = {"import_module", "find_spec", "__import__"}
+
+
+def _string_import(call: ast.Call, package: str) -> str | None:
+    """The module a call such as `importlib.import_module("spacy_ner_plugin.cli")` names: a
+    relative name resolved against `package` (the `__package__` idiom), an f-string by its
+    literal head (`f"spacy_ner_plugin.cli.{step}"` → `spacy_ner_plugin.cli`)."""
+    func = call.func
+    called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+    if called not in STRING_IMPORTS or not call.args:
+        return None
+    arg = call.args[0]
+    if isinstance(arg, ast.JoinedStr) and arg.values and isinstance(arg.values[0], ast.Constant):
+        name = str(arg.values[0].value).rpartition(".")[0]
+    elif isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        name = arg.value
+    else:
+        return None
+    if name.startswith("."):
+        level = len(name) - len(name.lstrip("."))
+        base = package.split(".")[: len(package.split(".")) - level + 1]
+        name = ".".join(base + ([name.lstrip(".")] if name.lstrip(".") else []))
+    return name
 
 
 def _submodule(package: str, name: str, package_dir: Path) -> str:
@@ -93,3 +121,26 @@ def test_the_checker_sees_an_upward_import(tmp_path):
     (bad.parent / "files.py").write_text("")
     found = [name for _, name in package_imports(bad, tmp_path / "spacy_ner_plugin")]
     assert found == ["spacy_ner_plugin.annotations.merge", "spacy_ner_plugin.io.files"]
+
+
+def test_the_checker_sees_an_upward_import_by_string(tmp_path):
+    bad = tmp_path / "spacy_ner_plugin" / "advise" / "walk.py"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(
+        "import importlib\n"
+        "from importlib.util import find_spec\n"
+        'review = importlib.import_module("spacy_ner_plugin.cli.review")\n'
+        'find_spec("spacy_ner_plugin.app")\n'
+        '__import__("spacy_ner_plugin.cli", fromlist=["app"])\n'
+        'importlib.import_module(f"spacy_ner_plugin.cli.{review}")\n'
+        'importlib.import_module(".facts", __package__)\n'
+        'importlib.import_module("json")\n'
+    )
+    found = [name for _, name in package_imports(bad, tmp_path / "spacy_ner_plugin")]
+    assert found == [
+        "spacy_ner_plugin.cli.review",
+        "spacy_ner_plugin.app",
+        "spacy_ner_plugin.cli",
+        "spacy_ner_plugin.cli",
+        "spacy_ner_plugin.advise.facts",
+    ]
