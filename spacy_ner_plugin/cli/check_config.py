@@ -22,11 +22,10 @@ from .options import Code
 @app.command("check-config", context_settings=OVERRIDES_CONTEXT)
 def check_config_cli(
     ctx: typer.Context,
-    config_path: Annotated[
-        Path, typer.Argument(help="Training config", exists=True, dir_okay=False)
-    ],
+    config_path: Annotated[Path, typer.Argument(
+        help="Training config", exists=True, dir_okay=False)],
     code_path: Code = None,
-) -> None:
+) -> None:  # fmt: skip
     """Check a training config (with the same overrides as `spacy train`) before training.
 
     Exits 1 naming each problem: init_tok2vec set while [pretraining] is empty (spaCy would
@@ -41,11 +40,9 @@ def check_config_cli(
 
 
 def check_config(
-    config_path: Path,
-    overrides: Dict[str, Any] | None = None,
-    silent: bool = True,
+    config_path: Path, overrides: Dict[str, Any] | None = None, silent: bool = True,
     code_path: Path | None = None,
-) -> List[str]:
+) -> List[str]:  # fmt: skip
     """Every problem in `config_path` with `overrides` applied (printed with `silent=False`).
 
     `code_path`: a file of the user's registered functions the config names (`--code`).

@@ -26,21 +26,16 @@ from .options import Code, GpuId
 
 @app.command("pretrain", context_settings=OVERRIDES_CONTEXT)
 def pretrain_cli(
-    # fmt: off
     ctx: typer.Context,
-    config_path: Annotated[
-        Path, typer.Argument(help="Config with a [pretraining] block", exists=True, dir_okay=False)
-    ],
-    output_dir: Annotated[
-        Path, typer.Argument(help="Directory for the per-epoch weights and model-last.bin")
-    ],
+    config_path: Annotated[Path, typer.Argument(
+        help="Config with a [pretraining] block", exists=True, dir_okay=False)],
+    output_dir: Annotated[Path, typer.Argument(
+        help="Directory for the per-epoch weights and model-last.bin")],
     code_path: Code = None,
     gpu_id: GpuId = -1,
-    fresh: Annotated[
-        bool, typer.Option("--fresh", help="Delete earlier checkpoints instead of resuming")
-    ] = False,
-    # fmt: on
-) -> None:
+    fresh: Annotated[bool, typer.Option(
+        "--fresh", help="Delete earlier checkpoints instead of resuming")] = False,
+) -> None:  # fmt: skip
     """Pretrain the tok2vec on raw text with `spacy pretrain`, resuming where a run stopped.
 
     Reads the config's [pretraining] block and corpus (e.g. --paths.raw_text FILE), resumes
@@ -50,21 +45,14 @@ def pretrain_cli(
     with reports_errors():
         overrides = config_overrides(ctx.args)
         pretrain(
-            config_path, output_dir, overrides, gpu_id=gpu_id, fresh=fresh, silent=False,
-            code_path=code_path,
-        )  # fmt: skip
+            config_path, output_dir, overrides, gpu_id, fresh, silent=False, code_path=code_path
+        )
 
 
 def pretrain(
-    config_path: Path,
-    output_dir: Path,
-    overrides: Dict[str, Any] | None = None,
-    gpu_id: int = -1,
-    fresh: bool = False,
-    silent: bool = True,
-    *,
-    code_path: Path | None = None,
-) -> Path:
+    config_path: Path, output_dir: Path, overrides: Dict[str, Any] | None = None,
+    gpu_id: int = -1, fresh: bool = False, silent: bool = True, *, code_path: Path | None = None,
+) -> Path:  # fmt: skip
     """Run (or resume) pretraining; return the path of the final `model-last.bin`.
 
     `code_path`: a file of the user's registered functions the config names (`--code`).

@@ -15,28 +15,22 @@ from ._util import app, ensure_inputs_exist, load_tokenizer_pipeline, printer, r
 
 @app.command("train-vectors")
 def train_vectors_cli(
-    raw_text: Annotated[
-        Path, typer.Argument(help="Raw text: JSONL/plain text file or a directory")
-    ],
+    raw_text: Annotated[Path, typer.Argument(
+        help="Raw text: JSONL/plain text file or a directory")],
     output_dir: Annotated[Path, typer.Argument(help="Where to save the spaCy vectors pipeline")],
-    lang: Annotated[
-        str, typer.Option("--lang", help="Language of the tokenizer and pipeline")
-    ] = "en",
-    exclude: Annotated[
-        Path | None, typer.Option("--exclude", help="Texts to leave out (dev set)")
-    ] = None,
+    lang: Annotated[str, typer.Option(
+        "--lang", help="Language of the tokenizer and pipeline")] = "en",
+    exclude: Annotated[Path | None, typer.Option(
+        "--exclude", help="Texts to leave out (dev set)")] = None,
     dim: Annotated[int, typer.Option("--dim", help="Vector width")] = 100,
     epochs: Annotated[int, typer.Option("--epochs", help="Passes over the text")] = 10,
-    min_count: Annotated[
-        int, typer.Option("--min-count", help="Ignore words seen fewer times")
-    ] = 2,
-    bucket: Annotated[
-        int, typer.Option("--bucket", help="Rows of the hashed vector table")
-    ] = 50000,
-    threads: Annotated[
-        int, typer.Option("--threads", help="Training threads (1: reproducible)")
-    ] = 2,
-) -> None:
+    min_count: Annotated[int, typer.Option(
+        "--min-count", help="Ignore words seen fewer times")] = 2,
+    bucket: Annotated[int, typer.Option(
+        "--bucket", help="Rows of the hashed vector table")] = 50000,
+    threads: Annotated[int, typer.Option(
+        "--threads", help="Training threads (1: reproducible)")] = 2,
+) -> None:  # fmt: skip
     """Train floret vectors on raw text and save them as a spaCy pipeline for initialize.vectors.
 
     Needs the optional `floret` package: pip install "spacy_ner_plugin[vectors]".
@@ -49,17 +43,10 @@ def train_vectors_cli(
 
 
 def train_vectors(
-    raw_text: Path,
-    output_dir: Path,
-    lang: str = "en",
-    exclude: Path | None = None,
-    dim: int = 100,
-    epochs: int = 10,
-    min_count: int = 2,
-    bucket: int = 50000,
-    threads: int = 2,
+    raw_text: Path, output_dir: Path, lang: str = "en", exclude: Path | None = None,
+    dim: int = 100, epochs: int = 10, min_count: int = 2, bucket: int = 50000, threads: int = 2,
     silent: bool = True,
-) -> Path:
+) -> Path:  # fmt: skip
     """Tokenize the raw text, train floret (cbow, 4-5 char n-grams) and save the pipeline.
 
     Raises `PluginError` without the floret package or without usable text.
