@@ -4,14 +4,15 @@ of this machine (the twin of `cluster.preannotate`, which runs blocks on Ray).""
 import shutil
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Union
 
 from spacy.util import import_file
 from thinc.api import Config
 from tqdm import tqdm
+from wasabi import Printer
 
-from ..io.files import temp_directory
-from ..io.partitions import Shard, read_raw
+from ..io.files import atomic_path, temp_directory
+from ..io.partitions import Shard, plan_shards, read_raw
 from .preannotator import Counts, Preannotator
 
 
@@ -88,4 +89,40 @@ def _run_workers(
                             shutil.copyfileobj(file_, out)
     finally:
         _worker.clear()
+    return counts
+
+
+def preannotate_locally(
+    preannotator: Preannotator,
+    config: Config,
+    input_path: Union[str, Path],
+    output: Path,
+    rejects_path: Path,
+    *,
+    code_path: Path | None = None,
+    n_process: int = 1,
+    silent: bool = True,
+) -> Counts:
+    """Pre-annotate the file `input_path` into `output` and `rejects_path`; return the counts.
+
+    With `n_process` > 1 the input is split into byte-range shards that workers (built from
+    `config` and `code_path` when spawned) read and write themselves; their parts are joined in
+    order, so the output equals a one-process run. Both files replace earlier ones only once
+    the counts reconcile.
+    """
+    msg = Printer(no_print=silent, pretty=not silent)
+    shards = plan_shards(input_path, max(1, n_process))
+    with atomic_path(output) as out_tmp, atomic_path(rejects_path) as rejects_tmp:
+        if len(shards) == 1:
+            counts = write_shard(
+                preannotator, input_path, shards[0], out_tmp, rejects_tmp, not silent
+            )
+        else:
+            msg.info(
+                f"Processing {len(shards)} shards: 1 in this process, {len(shards) - 1} in workers"
+            )
+            counts = _run_workers(
+                preannotator, config.to_str(), code_path, input_path, shards, out_tmp, rejects_tmp
+            )
+        counts.check()  # before the outputs replace any earlier ones
     return counts
