@@ -1,12 +1,24 @@
-"""`fill-binary` on a corpus: the strategy chosen and checked, and what the fill did."""
+"""`fill-binary` on a corpus: the strategy chosen and checked, and a `.spacy` file filled."""
 
 from dataclasses import dataclass
-from typing import Tuple, Union
+from pathlib import Path
+from typing import Iterator, Tuple, Union
 
+from spacy.language import Language
 from spacy.tokens import Doc
 
+from ..annotations.partial import is_partial
 from ..errors import UsageError, choice
-from .fill import MODEL_STRATEGIES, FillStrategy
+from ..io.shards import ShardedDocBinWriter, read_docbin_docs
+from ..patterns.matcher import PatternMatcher, load_patterns
+from .fill import (
+    MODEL_STRATEGIES,
+    FillStrategy,
+    add_pattern_entities,
+    answer_matcher,
+    fill_docs,
+    propagate_answers,
+)
 
 
 @dataclass
@@ -35,10 +47,61 @@ def choose_strategy(
     if strategy != FillStrategy.auto:
         return strategy, "chosen explicitly"
     return FillStrategy.outside, (
-        "the default: it measured best with and without gold texts (bench/bench_binary*.py, "
+        "the default: it measured best with and without gold texts (python -m bench.binary, "
         "README); a base model refines it with --strategy constrained"
     )
 
 
-def count_missing(doc: Doc) -> int:
+def _count_missing(doc: Doc) -> int:
+    """How many tokens of `doc` have no entity annotation (neither an entity nor "O")."""
     return sum(token.ent_iob == 0 for token in doc)
+
+
+def fill_corpus(
+    input_path: Path,
+    output_path: Path,
+    nlp: Language,
+    strategy: FillStrategy,
+    reason: str,
+    *,
+    beam_width: int = 16,
+    uncertain: float = 0.3,
+    propagate: bool = True,
+    patterns: Path | None = None,
+) -> FillResult:
+    """Fill the partial docs of `input_path` by `strategy` and write all docs to `output_path`
+    atomically. `nlp` tokenizes string patterns, and is the base model of the strategies that
+    need one. Answered strings are first propagated to their other occurrences (`propagate`),
+    then pattern matches over still unknown tokens become entities.
+
+    Raises `PatternError` (every invalid line named) before any doc is read or written.
+    """
+    result = FillResult(strategy.value, reason, 0, 0, 0, 0)
+    pattern_matcher = (
+        PatternMatcher(nlp, load_patterns(patterns), str(patterns)) if patterns else None
+    )
+    matcher = answer_matcher(read_docbin_docs(input_path, nlp.vocab), nlp.vocab)
+
+    def docs_in() -> Iterator[Doc]:
+        for doc in read_docbin_docs(input_path, nlp.vocab):
+            result.n_docs += 1
+            result.n_partial += is_partial(doc)
+            result.missing_before += _count_missing(doc)
+            doc = propagate_answers(doc, matcher) if propagate else doc
+            if pattern_matcher is not None:
+                before = len(doc.ents)
+                doc = add_pattern_entities(doc, pattern_matcher)
+                result.pattern_ents += len(doc.ents) - before
+            yield doc
+
+    writer = ShardedDocBinWriter(output_path)
+    try:
+        base = nlp if strategy in MODEL_STRATEGIES else None
+        for doc in fill_docs(docs_in(), strategy, base, beam_width, uncertain):
+            result.missing_after += _count_missing(doc)
+            writer.add(doc)
+    except BaseException:
+        writer.discard()
+        raise
+    writer.close()
+    return result
