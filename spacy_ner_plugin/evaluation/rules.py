@@ -1,5 +1,16 @@
 """Do rules alone do? The patterns' scores on a gold set, and the flowchart's answer."""
 
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Union
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from ..annotations.docs import make_doc
+from ..io.records import Reject
+from .gold_set import gold_examples
+from .scoring import score_report
+
 # The F-score above which rules alone may do (the NER flowchart's first question).
 RULES_ALONE_F = 0.9
 
@@ -38,3 +49,28 @@ def pattern_advice(
     elif precision < threshold:
         advice += f" The patterns {over}: {tighten}."
     return advice
+
+
+def evaluate_rules(
+    suggest: Callable[[Doc], Iterable[Any]],
+    data_path: Union[str, Path],
+    nlp: Language,
+    rejects: List[Reject],
+    *,
+    threshold: float = RULES_ALONE_F,
+    db: str | None = None,
+) -> Dict[str, Any]:
+    """The scores of `suggest`'s spans (e.g. `Preannotator.suggest`) as the entities of each
+    gold text of `data_path`, overall and per label, with `pattern_advice` under "advice"."""
+
+    def predict(texts: Iterable[str]) -> Iterator[Doc]:
+        for text in texts:
+            doc = make_doc(nlp, text)  # a tokenizer: any length
+            doc.ents = [Span(doc, s.start, s.end, label=s.label) for s in suggest(doc)]
+            yield doc
+
+    result = score_report(gold_examples(data_path, nlp, predict, rejects, db=db), len(rejects))
+    result["advice"] = pattern_advice(
+        result["ents_p"], result["ents_r"], result["ents_f"], threshold
+    )
+    return result

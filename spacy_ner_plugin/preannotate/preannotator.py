@@ -35,7 +35,14 @@ from ..errors import InternalError, PluginError
 from ..io.hashing import set_hashes
 from ..io.records import InvalidRecord, Line, Reject, get_text, json_line
 from .sentences import rule_sentences_for, sentence_ranges, sentence_starts
-from .suggesters import Suggest, Suggestion, parse_overlap_policy, resolve_overlaps, trim_whitespace
+from .suggesters import (
+    Suggest,
+    Suggestion,
+    create_pattern_suggester,
+    parse_overlap_policy,
+    resolve_overlaps,
+    trim_whitespace,
+)
 
 # The built-in config (package data, as spaCy ships its default_config.cfg).
 DEFAULT_CONFIG_PATH = Path(__file__).parent / "default_config.cfg"
@@ -140,6 +147,12 @@ class Preannotator:
             if suggest is not None:
                 suggesters[name] = suggest
         return cls(nlp, suggesters, configured=list(resolved["suggesters"]), **settings)
+
+    @classmethod
+    def from_patterns(cls, nlp: Language, patterns: Union[str, Path]) -> "Preannotator":
+        """The patterns of one file alone on `nlp`'s tokens, one task per text: what
+        `preannotate --patterns` suggests (every pattern validated; the longest match wins)."""
+        return cls(nlp, {"patterns": create_pattern_suggester(str(patterns))(nlp)}, segment=False)
 
     def suggest(self, doc: Doc) -> List[Suggestion]:
         """Every suggester's suggestions, label-filtered, trimmed and without overlaps."""

@@ -1,0 +1,72 @@
+"""A pipeline (or any predictor) against a gold eval set: the examples, the scores per label,
+and the error analysis with its page of the worst texts."""
+
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, List, Union
+
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.training import Example
+
+from ..annotations.gold import read_gold_docs
+from ..errors import PluginError
+from ..io.files import atomic_path
+from ..io.records import Reject
+from .errors import error_analysis
+from .errors_html import render_error_page
+from .scoring import score_report
+
+Predict = Callable[[Iterable[str]], Iterable[Doc]]
+
+
+def gold_examples(
+    data_path: Union[str, Path],
+    nlp: Language,
+    predict: Predict,
+    rejects: List[Reject],
+    *,
+    binary: bool = False,
+    db: str | None = None,
+) -> List[Example]:
+    """The gold docs of `data_path` (merged per text as data-to-spacy does) paired with
+    `predict`'s docs of their texts; bad records are appended to `rejects`. Raises
+    `PluginError` when no gold doc is usable."""
+    references = list(read_gold_docs(data_path, nlp, rejects, binary=binary, db=db))
+    if not references:
+        raise PluginError("No usable gold examples", str(data_path))
+    predicted = predict(doc.text for doc in references)
+    return [Example(pred, ref) for pred, ref in zip(predicted, references)]
+
+
+def evaluate_pipeline(
+    nlp: Language,
+    data_path: Union[str, Path],
+    rejects: List[Reject],
+    *,
+    binary: bool = False,
+    n_errors: int = 25,
+    db: str | None = None,
+    errors_html: Path | None = None,
+    title: str = "Errors",
+) -> Dict[str, Any]:
+    """The scores of `nlp` on the gold docs of `data_path`, with its errors by class under
+    "errors" (the `n_errors` worst texts listed, and drawn into `errors_html` if given).
+
+    With `binary`, texts annotated only by binary answers are scored by whether the model
+    predicts each accepted span and avoids each rejected one.
+    """
+    examples = gold_examples(
+        data_path, nlp, lambda texts: nlp.pipe(map(nlp.make_doc, texts)), rejects,
+        binary=binary, db=db,
+    )  # fmt: skip
+    report = error_analysis(examples)
+    result = {
+        **score_report(examples, len(rejects), binary=binary),
+        "errors": report.to_json(n_errors),
+    }
+    if errors_html is not None:
+        page = render_error_page(report, n_errors, title)
+        with atomic_path(errors_html) as tmp:
+            tmp.write_text(page, encoding="utf8")
+        result["errors"]["html"] = str(errors_html)
+    return result
