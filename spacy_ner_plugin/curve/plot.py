@@ -5,7 +5,7 @@ on GitHub, so the README can show it directly.
 """
 
 import math
-from typing import Any, Dict, List, Sequence
+from typing import Any, Callable, Dict, List, Sequence
 from xml.sax.saxutils import escape
 
 WIDTH, HEIGHT = 640, 400
@@ -50,20 +50,31 @@ def curve_svg(rows: Sequence[Dict[str, Any]], title: str) -> str:
             f'<text x="{WIDTH / 2}" y="40" text-anchor="middle" fill="#555">'
             f"mean ± std over {rows[0]['n_seeds']} seeds</text>"
         )
-    for tick in y_ticks:
-        y = py(tick)
-        parts.append(
-            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#e5e5e5"/>'
-            f'<text x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end">{tick:g}</text>'
-        )
-    for tick in x_ticks:
-        x = px(tick)
-        parts.append(
-            f'<line x1="{x:.1f}" y1="{HEIGHT - BOTTOM}" x2="{x:.1f}" y2="{HEIGHT - BOTTOM + 5}" '
-            f'stroke="#333"/><text x="{x:.1f}" y="{HEIGHT - BOTTOM + 20}" '
-            f'text-anchor="middle">{tick:g}</text>'
-        )
+    parts += _axes([py(tick) for tick in y_ticks], y_ticks, [px(tick) for tick in x_ticks], x_ticks)
+    line = " ".join(f"{px(x):.1f},{py(m):.1f}" for x, m in zip(xs, means))
+    parts.append(f'<polyline points="{line}" fill="none" stroke="#1f77b4" stroke-width="2"/>')
+    for row, x, mean, std in zip(rows, xs, means, stds):
+        parts += _point(row, x, mean, std, px(x), py)
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def _axes(
+    y_at: Sequence[float], y_ticks: Sequence[float], x_at: Sequence[float], x_ticks: Sequence[float]
+) -> List[str]:
+    """Grid lines and labels of the y ticks, marks and labels of the x ticks, axes and titles."""
+    parts = [
+        f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#e5e5e5"/>'
+        f'<text x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end">{tick:g}</text>'
+        for y, tick in zip(y_at, y_ticks)
+    ]
     parts += [
+        f'<line x1="{x:.1f}" y1="{HEIGHT - BOTTOM}" x2="{x:.1f}" y2="{HEIGHT - BOTTOM + 5}" '
+        f'stroke="#333"/><text x="{x:.1f}" y="{HEIGHT - BOTTOM + 20}" '
+        f'text-anchor="middle">{tick:g}</text>'
+        for x, tick in zip(x_at, x_ticks)
+    ]
+    return parts + [
         f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{HEIGHT - BOTTOM}" stroke="#333"/>',
         f'<line x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - RIGHT}" y2="{HEIGHT - BOTTOM}" '
         'stroke="#333"/>',
@@ -72,20 +83,23 @@ def curve_svg(rows: Sequence[Dict[str, Any]], title: str) -> str:
         f'<text transform="translate(18 {(TOP + HEIGHT - BOTTOM) / 2}) rotate(-90)" '
         'text-anchor="middle">entity F-score (%)</text>',
     ]
-    line = " ".join(f"{px(x):.1f},{py(m):.1f}" for x, m in zip(xs, means))
-    parts.append(f'<polyline points="{line}" fill="none" stroke="#1f77b4" stroke-width="2"/>')
-    for row, x, mean, std in zip(rows, xs, means, stds):
-        cx, top, bottom = px(x), py(mean + std), py(mean - std)
-        if std > 0:
-            parts.append(
-                f'<path d="M{cx:.1f} {top:.1f}V{bottom:.1f}M{cx - 5:.1f} {top:.1f}h10'
-                f'M{cx - 5:.1f} {bottom:.1f}h10" stroke="#1f77b4" class="error-bar"/>'
-            )
-        spread = f" ± {std:.1f}" if row["n_seeds"] > 1 else ""
+
+
+def _point(
+    row: Dict[str, Any], x: int, mean: float, std: float, cx: float, py: Callable[[float], float]
+) -> List[str]:
+    """One row's error bar (with a spread), its point with a tooltip, and its F above it."""
+    top, bottom = py(mean + std), py(mean - std)
+    parts = []
+    if std > 0:
         parts.append(
-            f'<circle cx="{cx:.1f}" cy="{py(mean):.1f}" r="4" fill="#1f77b4">'
-            f"<title>{row['fraction']:.0%}: {x} examples, F {mean:.1f}{spread}</title></circle>"
-            f'<text x="{cx:.1f}" y="{top - 8:.1f}" text-anchor="middle">{mean:.1f}</text>'
+            f'<path d="M{cx:.1f} {top:.1f}V{bottom:.1f}M{cx - 5:.1f} {top:.1f}h10'
+            f'M{cx - 5:.1f} {bottom:.1f}h10" stroke="#1f77b4" class="error-bar"/>'
         )
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
+    spread = f" ± {std:.1f}" if row["n_seeds"] > 1 else ""
+    parts.append(
+        f'<circle cx="{cx:.1f}" cy="{py(mean):.1f}" r="4" fill="#1f77b4">'
+        f"<title>{row['fraction']:.0%}: {x} examples, F {mean:.1f}{spread}</title></circle>"
+        f'<text x="{cx:.1f}" y="{top - 8:.1f}" text-anchor="middle">{mean:.1f}</text>'
+    )
+    return parts
