@@ -3,14 +3,15 @@
 Every fact function returns a `Fact` (a summary line, the number behind the decision, and its
 values) or a `Missing` naming the step whose output would supply it. Nothing here trains a
 model: annotation counts and entity shapes come from `annotations.stats`, rules-only scores from
-`evaluate-patterns`, the curve's verdict from `curve.points.advise` on what `train-curve` wrote,
-model scores and error classes from what `evaluate` wrote, and the base model is only asked for
-its labels and its vocabulary.
+`evaluation.rules` (as `evaluate-patterns` scores them), the curve's verdict from
+`curve.points.advise` on what `train-curve` wrote, model scores and error classes from what
+`evaluate` wrote, and the base model is only asked for its labels and its vocabulary.
 """
 
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Dict, Iterable, List, Sequence, Set, Union
 
 from spacy.language import Language
@@ -22,7 +23,10 @@ from ..annotations.ingest import detect_input_kinds, parse_input
 from ..annotations.partial import is_partial
 from ..annotations.stats import CorpusStats, corpus_stats
 from ..curve.points import advise as curve_advice
+from ..errors import PluginError
+from ..evaluation.rules import evaluate_rules
 from ..io.hashing import text_hash
+from ..preannotate.preannotator import Preannotator
 from . import flowchart as chart
 
 
@@ -128,8 +132,19 @@ def annotations_fact(data: AnnotationData, path: str) -> Fact:
     return Fact("annotations", summary, value)
 
 
+def pattern_scores(patterns: Path, gold: Union[str, Path], nlp: Language) -> Dict[str, Any]:
+    """The patterns' rules-only scores on the gold texts of `gold`, as `evaluate-patterns`
+    reports them (with the chart's bar for its advice)."""
+    suggest = Preannotator.from_patterns(nlp, patterns).suggest
+    try:
+        scores = evaluate_rules(suggest, gold, nlp, [])
+    except ValueError as err:
+        raise PluginError("Cannot score the patterns", str(err)) from err
+    return {"patterns": str(patterns), "data": str(gold), **scores}
+
+
 def rules_fact(scores: Dict[str, Any] | None) -> FactResult:
-    """Rules-only F from `evaluate-patterns`'s result (None: no patterns given)."""
+    """Rules-only F from `pattern_scores` (None: no patterns given)."""
     if scores is None:
         return Missing(
             "rules",

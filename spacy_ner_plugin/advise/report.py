@@ -1,27 +1,15 @@
 """The advice as JSON: the walk's path, the facts behind each decision, and the next command."""
 
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any, Dict
 
-import srsly
-
-from ..errors import PluginError
 from . import flowchart as chart
 from .facts import FactResult, Missing
 from .walk import Walk
 
 
-def _read_json(path: Path | None) -> Dict[str, Any] | None:
-    if path is None or not Path(path).is_file():
-        return None
-    try:
-        return srsly.read_json(path)
-    except ValueError as err:
-        raise PluginError(f"Cannot read {path}", str(err)) from err
-
-
 def _fact_json(fact: FactResult | None) -> Dict[str, Any] | None:
+    """A fact as JSON: its summary and values, or why it is missing and which step supplies it."""
     if fact is None:
         return None
     if isinstance(fact, Missing):
@@ -29,7 +17,9 @@ def _fact_json(fact: FactResult | None) -> Dict[str, Any] | None:
     return {"summary": fact.summary, "value": fact.value}
 
 
-def _report(result: Walk, facts: Dict[str, FactResult], command: str) -> Dict[str, Any]:
+def advice_report(result: Walk, facts: Dict[str, FactResult], command: str) -> Dict[str, Any]:
+    """The chart, the path with each step's question, answer and fact, where it ended, the next
+    step's command, and every fact (those off the path named)."""
     steps = []
     for step in result.steps:
         steps.append(
