@@ -6,8 +6,7 @@ from typing import Annotated, Any, Dict, List, Union
 import typer
 
 from ..annotations.ingest import check_inputs, input_paths, parse_input
-from ..evaluation.rules import RULES_ALONE_F as DEFAULT_THRESHOLD
-from ..evaluation.rules import evaluate_rules
+from ..evaluation.rules import RULES_ALONE_F, evaluate_rules
 from ..io.files import check_overwrites, write_json_atomic
 from ..io.records import Reject
 from ..preannotate.preannotator import Preannotator
@@ -31,7 +30,7 @@ def evaluate_patterns_cli(
         help="Gold eval set: .spacy file, annotation file or dataset:NAME")],
     lang: Annotated[str, typer.Option("--lang", help="Language of the blank tokenizer")] = "en",
     threshold: Annotated[float, typer.Option("--threshold",
-        help="F-score (0-1) at which rules alone may do")] = DEFAULT_THRESHOLD,
+        help="F-score (0-1) at which rules alone may do")] = RULES_ALONE_F,
     output: Annotated[Path | None, typer.Option("--output", "-o",
         help="Where to write the scores and advice as JSON")] = None,
     code_path: Annotated[Path | None, typer.Option("--code", "-c",
@@ -53,7 +52,7 @@ def evaluate_patterns_cli(
 
 def evaluate_patterns(
     patterns: Path, data_path: Union[str, Path], *, lang: str = "en",
-    threshold: float = DEFAULT_THRESHOLD, output: Path | None = None, db: str | None = None,
+    threshold: float = RULES_ALONE_F, output: Path | None = None, db: str | None = None,
     code_path: Path | None = None, silent: bool = True,
 ) -> Dict[str, Any]:  # fmt: skip
     """Scores (overall and per label) of the patterns' matches on the gold docs, plus advice.
