@@ -6,6 +6,7 @@ from typing import Annotated, Any, Dict, List, Union
 import typer
 
 from ..annotations.ingest import check_inputs, input_paths, parse_input
+from ..evaluation.report import print_scores
 from ..evaluation.rules import RULES_ALONE_F, evaluate_rules
 from ..io.files import check_overwrites, write_json_atomic
 from ..io.records import Reject
@@ -19,7 +20,6 @@ from ._util import (
     printer,
     reports_errors,
 )
-from .evaluate import print_scores
 from .options import Db
 
 

@@ -3,7 +3,7 @@
 import time
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, Dict, List, Union
+from typing import Annotated, Any, Dict, Union
 
 import typer
 from wasabi import Printer
@@ -11,6 +11,7 @@ from wasabi import Printer
 from ..cluster.backend import Backend
 from ..cluster.training import run_points_on_ray
 from ..configs import read_training_config
+from ..curve.report import _print_curve
 from ..curve.run import Runner, local_runner, run_curve
 from ..errors import UsageError, choice
 from ..io.files import check_overwrites
@@ -130,22 +131,3 @@ def _print_point(result: Dict[str, Any], msg: Printer) -> None:
         f"({result['n_examples']} examples, {result['max_steps']} steps, "
         f"{result['seconds']:.0f} s)"
     )
-
-
-def _print_curve(rows: List[Dict[str, Any]], n_seeds: int, label_stats: bool, msg: Printer) -> None:
-    """F, P, R (mean ± std over several seeds) and F's change per fraction; F per label if asked."""
-
-    def score(value: Dict[str, float]) -> str:
-        return f"{value['mean']:.1f}" + (f" ± {value['std']:.1f}" if n_seeds > 1 else "")
-
-    labels = sorted({label for row in rows for label in row["per_label"]}) if label_stats else []
-    table = []
-    for prev, row in zip([None, *rows], rows):
-        delta = row["f"]["mean"] - prev["f"]["mean"] if prev else 0.0
-        change = f"{'▲' if delta > 0 else '▼' if delta < 0 else '='} {delta:+.1f}" if prev else ""
-        scores = [score(row[key]) for key in ("f", "p", "r")]
-        per_label = [score(row["per_label"][label]) for label in labels]
-        table.append((f"{row['fraction']:.0%}", row["n_examples"], *scores, change, *per_label))
-    header = ("%", "examples", "F", "P", "R", "ΔF", *(f"F {label}" for label in labels))
-    title = "Train curve" + (f" (mean ± std over {n_seeds} seeds)" if n_seeds > 1 else "")
-    msg.table(table, header=header, aligns=("r",) * len(header), divider=True, title=title)
