@@ -91,6 +91,23 @@ class Conversion:
         """Every label of a written doc, in either split, sorted."""
         return sorted(set(self.labels["train"]) | set(self.labels["dev"]))
 
+    def tables(self) -> List[tuple]:
+        """The reconciled counts and the entities per split, as tables for the CLI to print:
+        (title, header, rows, aligns) each, as `wasabi`'s `table` takes them."""
+        counts = self.counts
+        rows = [("read", counts.read)]
+        rows += [(f"written: {split}", counts.written[split]) for split in SPLITS]
+        rows += [("rejected", counts.rejected)]
+        rows += [(f"skipped: {reason}", n) for reason, n in sorted(counts.skipped.items())]
+        entities = [
+            (label, self.labels["train"][label], self.labels["dev"][label])
+            for label in self.all_labels
+        ]
+        return [
+            ("Records", None, rows, ("l", "r")),
+            ("Entities", ("label", "train", "dev"), entities, ("l", "r", "r")),
+        ]
+
 
 def output_paths(output_dir: Path) -> Dict[str, Path]:
     """Every file the conversion writes into `output_dir`, by key of `OUTPUT_FILES`."""

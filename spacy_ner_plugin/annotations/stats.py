@@ -8,6 +8,7 @@ does (span lengths in tokens, texts without entities, duplicates, conflicts).
 from collections import Counter
 from dataclasses import dataclass, field, fields
 from itertools import combinations
+from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
 
 from spacy.language import Language
@@ -52,6 +53,34 @@ class CorpusStats:
             n = sum(c for k, c in self.span_lengths.items() if k >= low and (not high or k <= high))
             rows.append((name, n))
         return rows
+
+    def tables(self) -> List[tuple]:
+        """The statistics as tables for the CLI to print: (title, header, rows, aligns) each, as
+        `wasabi`'s `table` takes them."""
+        overview = [
+            ("records", self.records),
+            ("rejected", self.rejected),
+            ("distinct texts", self.texts),
+            ("training docs after merging", self.docs),
+            ("texts with no entities", self.texts_without_entities),
+            ("duplicates", self.duplicates),
+            ("conflicting texts", self.conflicts),
+            ("overlapping spans", self.overlapping_spans),
+            ("nested spans", self.nested_spans),
+            ("spans containing newlines", self.newline_spans),
+        ]
+        answers = [(a, self.answers[a]) for a in sorted(self.answers)]
+        answers += [(f"kind: {k}", n) for k, n in sorted(self.kinds.items())]
+        names = sorted({a for c in self.labels.values() for a in c})
+        labels = [(label, *(c[a] for a in names)) for label, c in sorted(self.labels.items())]
+        sources = [(Path(p).name, n) for p, n in self.sources.items()]
+        return [
+            ("Overview", None, overview, ("l", "r")),
+            ("Answers", None, answers, ("l", "r")),
+            ("Spans per label and answer", ("label", *names), labels, None),
+            ("Entity lengths", ("tokens", "entities"), self.length_buckets(), None),
+            ("Sources", ("file", "records"), sources, ("l", "r")),
+        ]
 
     def to_json(self) -> Dict[str, Any]:
         # not `asdict`: it rebuilds a Counter from (key, count) pairs, counting the pairs

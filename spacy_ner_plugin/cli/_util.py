@@ -9,7 +9,7 @@ this layer prints a failure and exits: code 1 for a failed run, 2 for a usage er
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Sequence
+from typing import Any, Dict, Iterable, Iterator, List, Sequence
 
 import spacy
 import typer
@@ -70,6 +70,13 @@ def print_counts(msg: Printer, counts: ConversionCounts, title: str = "Records")
     msg.table(rows, title=title, aligns=("l", "r"))
 
 
+def print_tables(msg: Printer, tables: Iterable[tuple], divider: bool = False) -> None:
+    """Tables a domain module built, each (title, header, rows, aligns); `divider` rules off
+    the header."""
+    for title, header, rows, aligns in tables:
+        msg.table(rows, header=header, aligns=aligns, title=title, divider=divider)
+
+
 def print_transfer(result: Transfer, msg: Printer) -> None:
     """The rejects and reconciled counts of a db-in or db-out run."""
     print_rejects(msg, result.shown_rejects, result.counts.rejected, result.rejects_file)
@@ -99,16 +106,6 @@ def load_tokenizer_pipeline(lang: str = "en", base_model: str | None = None) -> 
         return spacy.load(base_model) if base_model else spacy.blank(lang)
     except (OSError, ImportError) as err:
         raise PluginError("Cannot load the pipeline", str(err)) from err
-
-
-def db_option() -> Any:
-    """The `--db` option of every step that reads or writes the annotation database."""
-    return typer.Option(
-        None,
-        "--db",
-        help="Annotation database: a SQLite file or a URL (default: $SPACY_NER_PLUGIN_DB, "
-        "else annotations.sqlite here)",
-    )
 
 
 def ensure_inputs_exist(*paths: Path | None) -> None:

@@ -8,7 +8,7 @@ import typer
 from spacy.language import Language
 from wasabi import Printer
 
-from ..annotations.convert import SPLITS, Conversion, ConvertOptions, convert, output_paths
+from ..annotations.convert import Conversion, ConvertOptions, convert, output_paths
 from ..annotations.docs import AlignMode
 from ..annotations.formats import InputFormat
 from ..annotations.ingest import (
@@ -27,6 +27,7 @@ from ._util import (
     app,
     load_tokenizer_pipeline,
     print_rejects,
+    print_tables,
     printer,
     reports_errors,
     split_labels,
@@ -161,18 +162,8 @@ def _rehearsal_labels(
 
 def _print_summary(result: Conversion, msg: Printer) -> None:
     """The rejects, the reconciled counts, the entities per split and the reports to read."""
-    counts = result.counts
-    print_rejects(msg, result.shown_rejects, counts.rejected, result.paths["rejects"])
-    rows = [("read", counts.read)]
-    rows += [(f"written: {split}", counts.written[split]) for split in SPLITS]
-    rows += [("rejected", counts.rejected)]
-    rows += [(f"skipped: {reason}", n) for reason, n in sorted(counts.skipped.items())]
-    msg.table(rows, title="Records", aligns=("l", "r"))
-    table = [
-        (label, result.labels["train"][label], result.labels["dev"][label])
-        for label in result.all_labels
-    ]
-    msg.table(table, header=("label", "train", "dev"), aligns=("l", "r", "r"), title="Entities")
+    print_rejects(msg, result.shown_rejects, result.counts.rejected, result.paths["rejects"])
+    print_tables(msg, result.tables())
     if result.conflicts:
         msg.warn(
             f"{result.conflicts} texts with conflicting answers, see {result.paths['conflicts']}"

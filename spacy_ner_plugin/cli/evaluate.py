@@ -8,7 +8,7 @@ from spacy.cli._util import setup_gpu
 
 from ..annotations.ingest import check_inputs, input_paths, parse_input
 from ..evaluation.gold_set import evaluate_pipeline
-from ..evaluation.report import print_errors, print_scores
+from ..evaluation.report import error_tables, score_tables
 from ..io.files import check_overwrites, write_json_atomic
 from ..io.records import Reject
 from ._util import (
@@ -16,6 +16,7 @@ from ._util import (
     import_code,
     load_tokenizer_pipeline,
     print_rejects,
+    print_tables,
     printer,
     reports_errors,
 )
@@ -83,8 +84,7 @@ def evaluate(
     finally:
         print_rejects(msg, rejects, len(rejects))
     result = {"model": str(model), "data": str(data_path), **scores}
-    print_scores(result, msg)
-    print_errors(result["errors"], msg)
+    print_tables(msg, [*score_tables(result), *error_tables(result["errors"])], divider=True)
     if errors_html is not None:
         msg.good("Saved the worst texts, gold beside prediction", str(errors_html))
     if output is not None:

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Dict, List, Union
 import typer
 
 from ..annotations.ingest import check_inputs, input_paths, parse_input
-from ..evaluation.report import print_scores
+from ..evaluation.report import score_tables
 from ..evaluation.rules import RULES_ALONE_F, evaluate_rules
 from ..io.files import check_overwrites, write_json_atomic
 from ..io.records import Reject
@@ -17,6 +17,7 @@ from ._util import (
     import_code,
     load_tokenizer_pipeline,
     print_rejects,
+    print_tables,
     printer,
     reports_errors,
 )
@@ -74,7 +75,7 @@ def evaluate_patterns(
     finally:
         print_rejects(msg, rejects, len(rejects))
     result = {"patterns": str(patterns), "data": str(data_path), **scores}
-    print_scores(result, msg)
+    print_tables(msg, score_tables(result), divider=True)
     msg.info(result["advice"])
     if output is not None:
         write_json_atomic(output, result)

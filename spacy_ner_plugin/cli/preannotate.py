@@ -26,6 +26,7 @@ from ._util import (
     ensure_inputs_exist,
     import_code,
     print_rejects,
+    print_tables,
     printer,
     reports_errors,
     split_labels,
@@ -181,18 +182,7 @@ def _print_summary(
     counts = result.counts
     shown = [Reject(**r) for r in islice(rejects, MAX_REJECTS_SHOWN)] if counts.rejected else []
     print_rejects(msg, shown, counts.rejected, rejects_name)
-    rows = [
-        ("read", counts.read),
-        ("texts written", counts.texts),
-        ("rejected", counts.rejected),
-        ("texts with suggestions", counts.texts_with_spans),
-        ("tasks written", counts.tasks),
-    ]
-    msg.table(rows, title="Texts", aligns=("l", "r"))
-    spans = sorted(counts.spans.items())
-    if spans:
-        table = [(source, label, n) for (source, label), n in spans]
-        msg.table(table, header=("source", "label", "spans"), aligns=("l", "l", "r"))
+    print_tables(msg, counts.tables())
     if preannotator.labels:
         seen = {label for _, label in counts.spans}
         for label in sorted(preannotator.labels - seen):

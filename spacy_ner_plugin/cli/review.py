@@ -12,12 +12,21 @@ from ..annotations.transfer import rejects_path
 from ..errors import UsageError, choice
 from ..io.files import check_overwrites
 from ..review.policies import POLICY_NAMES, parse_policy
-from ..review.report import print_agreement, print_consistency
+from ..review.report import (
+    agreement_notes,
+    answer_tables,
+    confusion_lines,
+    consistency_lines,
+    consistency_table,
+    count_tables,
+    span_table,
+)
 from ..review.run import ReviewOptions, ReviewResult, run_review
 from ._util import (
     app,
     load_tokenizer_pipeline,
     print_rejects,
+    print_tables,
     printer,
     reports_errors,
     split_labels,
@@ -115,14 +124,23 @@ def review(
 
 def print_review(result: ReviewResult, msg: Printer) -> None:
     """Notes, counts, agreement tables, the worst texts and (if checked) consistency findings."""
-    counts = result.counts
-    print_rejects(msg, result.shown_rejects, counts.rejected, result.paths.get("rejects"))
+    figures, findings = result.agreement, result.consistency
+    print_rejects(msg, result.shown_rejects, result.counts.rejected, result.paths.get("rejects"))
     for note in result.notes:
         msg.warn(note)
-    rows = [("read", counts.read), *sorted(counts.written.items()), ("rejected", counts.rejected)]
-    msg.table(rows, title="Answers (read = output + conflicts + rejected)", aligns=("l", "r"))
-    msg.table(sorted(result.units.items()), title="Texts and questions", aligns=("l", "r"))
-    print_agreement(result.agreement, msg)
-    if result.consistency is not None:
-        print_consistency(result.consistency, msg)
+    print_tables(msg, count_tables(result))
+    if not figures["pairs"] and not figures["binary"]:
+        msg.info("No text or question was answered by two annotators: no agreement figures")
+    else:
+        print_tables(msg, [span_table(figures["pairs"])])
+        for note in agreement_notes(figures):
+            msg.info(note)
+        for line in confusion_lines(figures["pairs"]):
+            msg.text(line)
+        print_tables(msg, answer_tables(figures))
+    if findings is not None:
+        msg.divider(f"Consistency of the chosen annotations ({findings['texts']} texts)")
+        for line in consistency_lines(findings):
+            msg.text(line)
+        print_tables(msg, [consistency_table(findings)])
     msg.good("Saved", ", ".join(str(p) for p in result.paths.values()))

@@ -1,6 +1,5 @@
 """`stats`: label, answer and span statistics of annotation files, with advice."""
 
-from pathlib import Path
 from typing import Annotated, List, Union
 
 import srsly
@@ -11,7 +10,14 @@ from ..annotations.formats import InputFormat
 from ..annotations.ingest import check_inputs, detect_input_kinds, parse_input
 from ..annotations.stats import CorpusStats, advice, corpus_stats
 from ..errors import choice
-from ._util import app, load_tokenizer_pipeline, print_rejects, printer, reports_errors
+from ._util import (
+    app,
+    load_tokenizer_pipeline,
+    print_rejects,
+    print_tables,
+    printer,
+    reports_errors,
+)
 from .options import Db, Format, RecordsLang, StatsJson
 
 
@@ -69,28 +75,7 @@ def stats(
 
 def print_stats(result: CorpusStats, msg: Printer) -> None:
     """The statistics as wasabi tables."""
-    overview = [
-        ("records", result.records),
-        ("rejected", result.rejected),
-        ("distinct texts", result.texts),
-        ("training docs after merging", result.docs),
-        ("texts with no entities", result.texts_without_entities),
-        ("duplicates", result.duplicates),
-        ("conflicting texts", result.conflicts),
-        ("overlapping spans", result.overlapping_spans),
-        ("nested spans", result.nested_spans),
-        ("spans containing newlines", result.newline_spans),
-    ]
-    msg.table(overview, title="Overview", aligns=("l", "r"))
-    answers = [(a, result.answers[a]) for a in sorted(result.answers)]
-    answers += [(f"kind: {k}", n) for k, n in sorted(result.kinds.items())]
-    msg.table(answers, title="Answers", aligns=("l", "r"))
-    names = sorted({a for c in result.labels.values() for a in c})
-    rows = [(label, *(c[a] for a in names)) for label, c in sorted(result.labels.items())]
-    msg.table(rows, header=("label", *names), title="Spans per label and answer")
-    msg.table(result.length_buckets(), header=("tokens", "entities"), title="Entity lengths")
-    sources = [(Path(p).name, n) for p, n in result.sources.items()]
-    msg.table(sources, header=("file", "records"), title="Sources", aligns=("l", "r"))
+    print_tables(msg, result.tables())
     print_rejects(msg, result.reject_examples, result.rejected)
     for note in advice(result):
         msg.info(note)

@@ -20,6 +20,7 @@ from ._util import (
     import_code,
     load_tokenizer_pipeline,
     print_rejects,
+    print_tables,
     printer,
     reports_errors,
     split_labels,
@@ -111,17 +112,7 @@ def teach(
 def _print_result(result: TeachResult, output: Path | None, batch_size: int, msg: Printer) -> None:
     """The rejected lines, what the session counted, and where the questions went."""
     print_rejects(msg, result.rejects[:MAX_REJECTS_SHOWN], len(result.rejects))
-    counts = result.counts
-    rows = [
-        ("texts read", counts.texts),
-        ("texts skipped (fully annotated in --exclude)", counts.texts_excluded),
-        ("sentences scored", counts.sentences),
-        ("candidates (new)", counts.candidates),
-        ("candidates skipped (already answered or asked)", counts.candidates_excluded),
-        ("share of candidates the sorter skipped", f"{result.sorter.skipped_share:.1%}"),
-        ("questions", len(result.questions)),
-    ]
-    msg.table(rows, aligns=("l", "r"), title="Teach")
+    print_tables(msg, result.tables())
     if len(result.questions) < batch_size:
         msg.warn(f"Only {len(result.questions)} questions: the texts ran out")
     if output is not None:

@@ -11,7 +11,7 @@ from wasabi import Printer
 from ..cluster.backend import Backend
 from ..cluster.training import run_points_on_ray
 from ..configs import read_training_config
-from ..curve.report import _print_curve
+from ..curve.report import curve_table
 from ..curve.run import Runner, local_runner, run_curve
 from ..errors import UsageError, choice
 from ..io.files import check_overwrites
@@ -21,6 +21,7 @@ from ._util import (
     config_overrides,
     ensure_inputs_exist,
     import_code,
+    print_tables,
     printer,
     reports_errors,
 )
@@ -113,7 +114,7 @@ def train_curve(
         overrides=overrides, output=output, plot=plot, warn=msg.warn, info=msg.info,
         on_point=partial(_print_point, msg=msg),
     )  # fmt: skip
-    _print_curve(curve["curve"], n_seeds, label_stats, msg)
+    print_tables(msg, [curve_table(curve["curve"], n_seeds, label_stats)], divider=True)
     print_advice = msg.good if curve["advice"]["verdict"] == "more data helps" else msg.warn
     print_advice(f"Advice: {curve['advice']['verdict']}", curve["advice"]["text"])
     msg.info(f"Curve done in {time.perf_counter() - start:.1f} s")

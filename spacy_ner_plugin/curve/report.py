@@ -1,11 +1,10 @@
-"""The curve as a table."""
+"""The curve as a table for the CLI to print: (title, header, rows, aligns), as `wasabi`'s
+`table` takes them."""
 
 from typing import Any, Dict, List
 
-from wasabi import Printer
 
-
-def _print_curve(rows: List[Dict[str, Any]], n_seeds: int, label_stats: bool, msg: Printer) -> None:
+def curve_table(rows: List[Dict[str, Any]], n_seeds: int, label_stats: bool) -> tuple:
     """F, P, R (mean ± std over several seeds) and F's change per fraction; F per label if asked."""
 
     def score(value: Dict[str, float]) -> str:
@@ -21,4 +20,4 @@ def _print_curve(rows: List[Dict[str, Any]], n_seeds: int, label_stats: bool, ms
         table.append((f"{row['fraction']:.0%}", row["n_examples"], *scores, change, *per_label))
     header = ("%", "examples", "F", "P", "R", "ΔF", *(f"F {label}" for label in labels))
     title = "Train curve" + (f" (mean ± std over {n_seeds} seeds)" if n_seeds > 1 else "")
-    msg.table(table, header=header, aligns=("r",) * len(header), divider=True, title=title)
+    return title, header, table, ("r",) * len(header)

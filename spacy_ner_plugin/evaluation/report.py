@@ -1,13 +1,12 @@
-"""Scores and error counts, printed as tables."""
+"""Scores and error counts as tables for the CLI to print: (title, header, rows, aligns) each,
+as `wasabi`'s `table` takes them."""
 
-from typing import Any, Dict
-
-from wasabi import Printer
+from typing import Any, Dict, List
 
 from .errors import ERROR_CLASSES, OUTSIDE
 
 
-def print_scores(result: Dict[str, Any], msg: Printer) -> None:
+def score_tables(result: Dict[str, Any]) -> List[tuple]:
     """The per-label P/R/F table (and binary-answer scores, when present)."""
 
     def row(name: str, *values: float | None) -> tuple:
@@ -18,8 +17,7 @@ def print_scores(result: Dict[str, Any], msg: Printer) -> None:
     ]
     rows.append(row("ALL", result["ents_p"], result["ents_r"], result["ents_f"]))
     title = f"NER scores on {result['n_examples']} examples"
-    header, aligns = ("label", "P", "R", "F"), ("l", "r", "r", "r")
-    msg.table(rows, header=header, aligns=aligns, divider=True, title=title)
+    tables = [(title, ("label", "P", "R", "F"), rows, ("l", "r", "r", "r"))]
     if result.get("binary_n"):
         prf = row("", result["binary_p"], result["binary_r"], result["binary_f"])[1:]
         binary = [
@@ -27,13 +25,14 @@ def print_scores(result: Dict[str, Any], msg: Printer) -> None:
             ("accuracy", f"{result['binary_acc'] * 100:.2f}"),
             ("P / R / F", " / ".join(prf)),
         ]
-        msg.table(binary, aligns=("l", "r"), title="Binary answers (exact span predicted?)")
+        tables.append(("Binary answers (exact span predicted?)", None, binary, ("l", "r")))
+    return tables
 
 
-def print_errors(errors: Dict[str, Any], msg: Printer) -> None:
-    """Error counts per label and class, and the label confusion table."""
+def error_tables(errors: Dict[str, Any]) -> List[tuple]:
+    """Error counts per label and class, and the label confusion table (none without texts)."""
     if not errors["n_texts"]:
-        return
+        return []
     names = [kind.replace("_", " ") for kind in ERROR_CLASSES]
     rows = [
         (label, *(n[kind] for kind in ERROR_CLASSES)) for label, n in errors["per_label"].items()
@@ -43,8 +42,6 @@ def print_errors(errors: Dict[str, Any], msg: Printer) -> None:
         f"{errors['total']} errors in {errors['n_texts_with_errors']} of "
         f"{errors['n_texts']} texts ({errors['correct']} entities correct)"
     )
-    aligns = ("l", *("r" for _ in names))
-    msg.table(rows, header=("label", *names), aligns=aligns, divider=True, title=title)
     confusion = errors["confusion"]
     labels = sorted({*confusion, *(p for row in confusion.values() for p in row)} - {OUTSIDE})
     labels.append(OUTSIDE)
@@ -53,7 +50,12 @@ def print_errors(errors: Dict[str, Any], msg: Printer) -> None:
         for gold in labels
         if gold in confusion
     ]
-    msg.table(
-        table, header=("gold \\ predicted", *labels), aligns=("l", *("r" for _ in labels)),
-        divider=True, title="Label confusion (overlapping spans; O: missed or spurious)",
-    )  # fmt: skip
+    return [
+        (title, ("label", *names), rows, ("l", *("r" for _ in names))),
+        (
+            "Label confusion (overlapping spans; O: missed or spurious)",
+            ("gold \\ predicted", *labels),
+            table,
+            ("l", *("r" for _ in labels)),
+        ),
+    ]

@@ -88,6 +88,22 @@ class Counts:
         self.texts_with_spans += other.texts_with_spans
         self.spans.update(other.spans)
 
+    def tables(self) -> List[tuple]:
+        """The texts' counts, and the spans per source and label, as tables for the CLI to print:
+        (title, header, rows, aligns) each, as `wasabi`'s `table` takes them."""
+        rows = [
+            ("read", self.read),
+            ("texts written", self.texts),
+            ("rejected", self.rejected),
+            ("texts with suggestions", self.texts_with_spans),
+            ("tasks written", self.tasks),
+        ]
+        tables = [("Texts", None, rows, ("l", "r"))]
+        spans = [(source, label, n) for (source, label), n in sorted(self.spans.items())]
+        if spans:
+            tables.append((None, ("source", "label", "spans"), spans, ("l", "l", "r")))
+        return tables
+
     @property
     def reconciles(self) -> bool:
         return self.read == self.texts + self.rejected

@@ -1,8 +1,10 @@
-"""The review's agreement figures and consistency findings, printed as tables."""
+"""The review's counts, agreement figures and consistency findings as tables and lines of text,
+for the CLI to print. A table is (title, header, rows, aligns), as `wasabi`'s `table` takes them.
+"""
 
 from typing import Any, Dict, List
 
-from wasabi import Printer
+from .run import ReviewResult
 
 FINDINGS_SHOWN = 5
 
@@ -15,43 +17,23 @@ def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def print_agreement(figures: Dict[str, Any], msg: Printer) -> None:
-    """The agreement figures as tables (see `review.agreement`)."""
+def count_tables(result: ReviewResult) -> List[tuple]:
+    """Where the answers went, the texts and questions by status, and each annotator's share."""
+    counts = result.counts
+    rows = [("read", counts.read), *sorted(counts.written.items()), ("rejected", counts.rejected)]
     annotators = [
         (name, c.get("texts", 0), c.get("spans", 0), c.get("binary_answers", 0))
-        for name, c in figures["annotators"].items()
+        for name, c in result.agreement["annotators"].items()
     ]
     header = ("annotator", "texts", "spans", "binary answers")
-    msg.table(annotators, header=header, aligns=("l", "r", "r", "r"), title="Annotators")
-    if not figures["pairs"] and not figures["binary"]:
-        msg.info("No text or question was answered by two annotators: no agreement figures")
-        return
-    _print_span_agreement(figures["pairs"], msg)
-    _print_alpha(figures["krippendorff_alpha"], msg)
-    for pair in figures["pairs"]:
-        for a, b, n in pair["label_confusion"][:FINDINGS_SHOWN]:
-            msg.text(f"Same span, {pair['reference']} says {a}, {pair['other']} says {b}: {n}")
-    if figures["binary"]:
-        rows = [
-            (f"{b['reference']} / {b['other']}", b["tasks"], _pct(b["agreement"]), _num(b["kappa"]))
-            for b in figures["binary"]
-        ]
-        header = ("reference / other", "questions", "agree %", "κ")
-        msg.table(rows, header=header, aligns=("l", "r", "r", "r"), title="Binary answers")
-    worst = figures["worst_texts"]
-    if worst:
-        rows = [
-            (_num(w["disagreement"]), w["versions"], w["lines"][0], w["text"][:60]) for w in worst
-        ]
-        msg.table(
-            rows,
-            header=("disagreement", "versions", "first answer", "text"),
-            title=f"{figures['disagreeing_texts']} texts with disagreements; the worst "
-            f"{len(worst)}",
-        )
+    return [
+        ("Answers (read = output + conflicts + rejected)", None, rows, ("l", "r")),
+        ("Texts and questions", None, sorted(result.units.items()), ("l", "r")),
+        ("Annotators", header, annotators, ("l", "r", "r", "r")),
+    ]
 
 
-def _print_span_agreement(pairs: List[Dict[str, Any]], msg: Printer) -> None:
+def span_table(pairs: List[Dict[str, Any]]) -> tuple:
     """Span P/R/F (exact and overlapping) and token kappa per pair of annotators and label."""
     rows = []
     for pair in pairs:
@@ -69,58 +51,94 @@ def _print_span_agreement(pairs: List[Dict[str, Any]], msg: Printer) -> None:
                 )
             )
     header = ("reference / other", "label", "texts", "P", "R", "F", "P~", "R~", "F~", "κ", "κ-O")
-    msg.table(
-        rows,
-        header=header,
-        aligns=("l", "l", *"r" * 9),
-        title="Span agreement: exact, ~ overlap; token Cohen's κ (κ-O without both-'O' tokens)",
-    )
-    one_label = [p for p in pairs if "token_kappa_not_both_o_note" in p]
+    title = "Span agreement: exact, ~ overlap; token Cohen's κ (κ-O without both-'O' tokens)"
+    return title, header, rows, ("l", "l", *"r" * 9)
+
+
+def agreement_notes(figures: Dict[str, Any]) -> List[str]:
+    """Why one-label pairs have no κ-O, and Krippendorff's alpha over all annotators, with and
+    without the all-'O' tokens."""
+    notes = []
+    one_label = [p for p in figures["pairs"] if "token_kappa_not_both_o_note" in p]
     if one_label:
         agreement = ", ".join(
             f"{p['reference']} / {p['other']} {_num(p['token_positive_agreement'])}"
             for p in one_label
         )
-        msg.info(
+        notes.append(
             f"No κ-O: {one_label[0]['token_kappa_not_both_o_note']}. "
             f"Positive specific agreement on the tokens: {agreement}"
         )
-
-
-def _print_alpha(alpha: Dict[str, Any], msg: Printer) -> None:
-    """Krippendorff's alpha over all annotators, with and without the all-'O' tokens."""
+    alpha = figures["krippendorff_alpha"]
     if alpha.get("alpha") is None:
-        return
+        return notes
     without_o = (
         f"positive specific agreement {_num(alpha['positive_agreement'])} (one label: no "
         "alpha without the all-'O' tokens)"
         if "alpha_not_all_o_note" in alpha
         else f"{_num(alpha['alpha_not_all_o'])} without the all-'O' tokens"
     )
-    msg.info(
+    notes.append(
         f"Krippendorff's alpha over {alpha['annotators']} annotators: "
         f"{_num(alpha['alpha'])} on {alpha['tokens']} tokens, {without_o}"
     )
+    return notes
 
 
-def print_consistency(findings: Dict[str, Any], msg: Printer) -> None:
-    """How many findings of each kind, and the first few."""
-    msg.divider(f"Consistency of the chosen annotations ({findings['texts']} texts)")
+def confusion_lines(pairs: List[Dict[str, Any]]) -> List[str]:
+    """The spans each pair of annotators labelled differently, most frequent first."""
+    return [
+        f"Same span, {pair['reference']} says {a}, {pair['other']} says {b}: {n}"
+        for pair in pairs
+        for a, b, n in pair["label_confusion"][:FINDINGS_SHOWN]
+    ]
+
+
+def answer_tables(figures: Dict[str, Any]) -> List[tuple]:
+    """Agreement on binary answers per pair of annotators, and the texts they disagree on most."""
+    tables = []
+    if figures["binary"]:
+        rows = [
+            (f"{b['reference']} / {b['other']}", b["tasks"], _pct(b["agreement"]), _num(b["kappa"]))
+            for b in figures["binary"]
+        ]
+        header = ("reference / other", "questions", "agree %", "κ")
+        tables.append(("Binary answers", header, rows, ("l", "r", "r", "r")))
+    worst = figures["worst_texts"]
+    if worst:
+        rows = [
+            (_num(w["disagreement"]), w["versions"], w["lines"][0], w["text"][:60]) for w in worst
+        ]
+        title = f"{figures['disagreeing_texts']} texts with disagreements; the worst {len(worst)}"
+        tables.append((title, ("disagreement", "versions", "first answer", "text"), rows, None))
+    return tables
+
+
+def consistency_lines(findings: Dict[str, Any]) -> List[str]:
+    """The first few findings of each kind."""
+    lines = []
     for f in findings["label_conflicts"][:FINDINGS_SHOWN]:
         labels = ", ".join(f"{label} x{p['count']}" for label, p in f["labels"].items())
-        msg.text(f"label conflict: {f['surface']!r}: {labels}")
+        lines.append(f"label conflict: {f['surface']!r}: {labels}")
     for f in findings["unlabelled"][:FINDINGS_SHOWN]:
-        msg.text(
+        lines.append(
             f"unlabelled: {f['surface']!r} labelled x{f['labelled']['count']}, "
             f"unlabelled x{f['unlabelled']['count']} in a similar context"
         )
     for f in findings["boundaries"][:FINDINGS_SHOWN]:
         longer = ", ".join(f"{x['long']!r} x{x['labelled']['count']}" for x in f["longer"][:3])
         more = f" and {len(f['longer']) - 3} more" if len(f["longer"]) > 3 else ""
-        msg.text(
+        lines.append(
             f"boundaries: {f['short']!r} x{f['short_labelled']['count']} inside {longer}{more}"
         )
     for pair in findings["label_confusion"]:
-        msg.text(f"label confusion: {' / '.join(pair['labels'])}: {pair['surface_forms']} forms")
+        lines.append(
+            f"label confusion: {' / '.join(pair['labels'])}: {pair['surface_forms']} forms"
+        )
+    return lines
+
+
+def consistency_table(findings: Dict[str, Any]) -> tuple:
+    """How many findings of each kind."""
     rows = [(kind, len(findings[kind])) for kind in ("label_conflicts", "unlabelled", "boundaries")]
-    msg.table(rows, title="Consistency findings (all in --report)", aligns=("l", "r"))
+    return "Consistency findings (all in --report)", None, rows, ("l", "r")

@@ -26,6 +26,21 @@ class TeachResult:
     excluded_tasks: int = 0
     excluded_inputs: int = 0
 
+    def tables(self) -> List[tuple]:
+        """What the session counted, as a table for the CLI to print: (title, header, rows,
+        aligns), as `wasabi`'s `table` takes them."""
+        counts = self.counts
+        rows = [
+            ("texts read", counts.texts),
+            ("texts skipped (fully annotated in --exclude)", counts.texts_excluded),
+            ("sentences scored", counts.sentences),
+            ("candidates (new)", counts.candidates),
+            ("candidates skipped (already answered or asked)", counts.candidates_excluded),
+            ("share of candidates the sorter skipped", f"{self.sorter.skipped_share:.1%}"),
+            ("questions", len(self.questions)),
+        ]
+        return [("Teach", None, rows, ("l", "r"))]
+
 
 def line_records(lines: Iterable[Line], rejects: List[Reject]) -> Iterator[Dict[str, Any]]:
     """The records of `lines`; the rejected lines are appended to `rejects`."""
