@@ -1,6 +1,5 @@
 """`preannotate`: raw texts → annotation tasks with tokens and pre-highlighted suggestions."""
 
-from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any, Dict, Iterator, Union
@@ -17,7 +16,7 @@ from ..errors import UsageError, choice
 from ..io.files import check_overwrites
 from ..io.records import Reject, read_jsonl
 from ..preannotate.pool import preannotate_locally
-from ..preannotate.preannotator import Counts, Preannotator, read_config
+from ..preannotate.preannotator import PreannotateResult, Preannotator, read_config
 from ..preannotate.preview import render_preview
 from ._util import (
     OVERRIDES_CONTEXT,
@@ -31,14 +30,6 @@ from ._util import (
     reports_errors,
     split_labels,
 )  # fmt: skip
-
-
-@dataclass
-class PreannotateResult:
-    """Counts of one run and the files it wrote."""
-
-    counts: Counts
-    paths: Dict[str, Union[Path, str]] = field(default_factory=dict)
 
 
 @app.command("preannotate", context_settings=OVERRIDES_CONTEXT)

@@ -117,6 +117,14 @@ class Counts:
             )
 
 
+@dataclass
+class PreannotateResult:
+    """Counts of one run and the files it wrote."""
+
+    counts: Counts
+    paths: Dict[str, Union[Path, str]] = field(default_factory=dict)
+
+
 class Preannotator:
     """A pipeline plus suggesters that turns each text into one task per sentence (or text)."""
 
