@@ -2,6 +2,7 @@
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import List
 
 from ..errors import InternalError
 
@@ -14,6 +15,15 @@ class ConversionCounts:
     written: Counter = field(default_factory=Counter)
     rejected: int = 0
     skipped: Counter = field(default_factory=Counter)
+
+    def tables(self) -> List[tuple]:
+        """Read = written + rejected + skipped, as a table for the CLI to print: (title, header,
+        rows, aligns), as `wasabi`'s `table` takes them."""
+        rows = [("read", self.read)]
+        rows += [(f"written: {name}", n) for name, n in sorted(self.written.items())]
+        rows += [("rejected", self.rejected)]
+        rows += [(f"skipped: {reason}", n) for reason, n in sorted(self.skipped.items())]
+        return [("Records", None, rows, ("l", "r"))]
 
     @property
     def reconciles(self) -> bool:

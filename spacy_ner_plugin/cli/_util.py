@@ -19,7 +19,6 @@ from spacy.language import Language
 from spacy.util import import_file
 from wasabi import Printer
 
-from ..annotations.counts import ConversionCounts
 from ..annotations.transfer import Transfer
 from ..errors import PluginError, UsageError
 
@@ -61,15 +60,6 @@ def print_rejects(msg: Printer, shown: Sequence[Any], total: int, report: Any = 
         msg.warn(f"{total} records rejected, see {report}")
 
 
-def print_counts(msg: Printer, counts: ConversionCounts, title: str = "Records") -> None:
-    """Read = written + rejected + skipped, as a table."""
-    rows = [("read", counts.read)]
-    rows += [(f"written: {name}", n) for name, n in sorted(counts.written.items())]
-    rows += [("rejected", counts.rejected)]
-    rows += [(f"skipped: {reason}", n) for reason, n in sorted(counts.skipped.items())]
-    msg.table(rows, title=title, aligns=("l", "r"))
-
-
 def print_tables(msg: Printer, tables: Iterable[tuple], divider: bool = False) -> None:
     """Tables a domain module built, each (title, header, rows, aligns); `divider` rules off
     the header."""
@@ -80,7 +70,7 @@ def print_tables(msg: Printer, tables: Iterable[tuple], divider: bool = False) -
 def print_transfer(result: Transfer, msg: Printer) -> None:
     """The rejects and reconciled counts of a db-in or db-out run."""
     print_rejects(msg, result.shown_rejects, result.counts.rejected, result.rejects_file)
-    print_counts(msg, result.counts)
+    print_tables(msg, result.counts.tables())
 
 
 def split_labels(labels: str) -> List[str] | None:
@@ -100,8 +90,9 @@ def import_code(code_path: Path | None) -> None:
         raise PluginError(f"Cannot import {code_path}", f"{type(err).__name__}: {err}") from err
 
 
-def load_tokenizer_pipeline(lang: str = "en", base_model: str | None = None) -> Language:
-    """The pipeline whose tokenizer and vocab build Docs: a base model, or a blank `lang`."""
+def load_pipeline(lang: str = "en", base_model: str | None = None) -> Language:
+    """A pipeline (package name or path: the model to run, or whose tokenizer and vocab build
+    Docs), or a blank `lang`."""
     try:
         return spacy.load(base_model) if base_model else spacy.blank(lang)
     except (OSError, ImportError) as err:

@@ -12,7 +12,7 @@ from ..advise.run import Advice, advise_files
 from ..annotations.ingest import input_paths, parse_input
 from ..errors import UsageError
 from ..io.files import check_overwrites
-from ._util import app, ensure_inputs_exist, load_tokenizer_pipeline, printer, reports_errors
+from ._util import app, ensure_inputs_exist, load_pipeline, printer, reports_errors
 
 
 @app.command("advise")
@@ -67,8 +67,8 @@ def advise(
     inputs = [*input_paths(specs), eval_path, patterns, base_model, curve, scores, raw]
     check_overwrites(inputs, [output])
     ensure_inputs_exist(*(spec.path for spec in specs), eval_path, patterns)
-    nlp = load_tokenizer_pipeline(lang)
-    base = load_tokenizer_pipeline(base_model=base_model) if base_model else None
+    nlp = load_pipeline(lang)
+    base = load_pipeline(base_model=base_model) if base_model else None
     advice = advise_files(
         annotations, nlp, base, base_model=base_model, eval_path=eval_path, patterns=patterns,
         curve=curve, scores=scores, raw=raw, lang=lang, output=output,

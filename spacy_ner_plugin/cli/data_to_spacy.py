@@ -25,7 +25,7 @@ from ..io.files import check_overwrites
 from ..io.shards import DEFAULT_SHARD_SIZE
 from ._util import (
     app,
-    load_tokenizer_pipeline,
+    load_pipeline,
     print_rejects,
     print_tables,
     printer,
@@ -88,25 +88,16 @@ def data_to_spacy_cli(
 
 
 def data_to_spacy(
-    inputs: Sequence[Union[str, Path]],
-    output_dir: Path,
-    *,
-    eval_path: Union[str, Path] | None = None,
-    eval_split: float = 0.2,
-    seed: int = 0,
-    lang: str = "en",
-    base_model: str | None = None,
-    rehearse: bool = False,
-    labels: List[str] | None = None,
-    strict: bool = False,
+    inputs: Sequence[Union[str, Path]], output_dir: Path, *,
+    eval_path: Union[str, Path] | None = None, eval_split: float = 0.2, seed: int = 0,
+    lang: str = "en", base_model: str | None = None, rehearse: bool = False,
+    labels: List[str] | None = None, strict: bool = False,
     input_format: Union[str, InputFormat] | None = None,
     align: Union[str, AlignMode] = AlignMode.strict,
     conflicts: Union[str, ConflictPolicy] = ConflictPolicy.report,
-    shard_size: int = DEFAULT_SHARD_SIZE,
-    binary: bool | None = None,
-    db: str | None = None,
+    shard_size: int = DEFAULT_SHARD_SIZE, binary: bool | None = None, db: str | None = None,
     silent: bool = True,
-) -> Conversion:
+) -> Conversion:  # fmt: skip
     """Convert `inputs` into `output_dir/{train,dev}.spacy`, `labels.json` and reports.
 
     Inputs (and `eval_path`) are files or `dataset:NAME`s of database `db`, with the usual
@@ -136,7 +127,7 @@ def data_to_spacy(
     )  # fmt: skip
     for note in detect_input_kinds(specs, options.input_format, binary):
         msg.info(note)
-    nlp = load_tokenizer_pipeline(lang, base_model)
+    nlp = load_pipeline(lang, base_model)
     rehearsed = (
         _rehearsal_labels(nlp, specs, options.input_format, base_model) if rehearse else set()
     )

@@ -18,22 +18,13 @@ from .options import ConllScheme, Db, Format, Kind, NSents
 
 @app.command("db-in")
 def db_in_cli(
-    # fmt: off
     dataset: Annotated[str, typer.Argument(help="Dataset to add answers to (created if needed)")],
     input_path: Annotated[Path, typer.Argument(help="Annotation file of any supported format")],
-    db: Db = None,
-    input_format: Format = None,
-    kind: Kind = None,
-    scheme: ConllScheme = Scheme.auto,
-    n_sents: NSents = 1,
-    rejects: Annotated[
-        Path | None,
-        typer.Option(
-            "--rejects", help="Where bad records go (default: beside INPUT, .rejects.jsonl)"
-        ),
-    ] = None,
-    # fmt: on
-) -> None:
+    db: Db = None, input_format: Format = None, kind: Kind = None,
+    scheme: ConllScheme = Scheme.auto, n_sents: NSents = 1,
+    rejects: Annotated[Path | None, typer.Option("--rejects",
+        help="Where bad records go (default: beside INPUT, .rejects.jsonl)")] = None,
+) -> None:  # fmt: skip
     """Import annotations of any supported format into a dataset of the annotation database.
 
     Reads Prodigy JSONL, doccano, Label Studio (full and JSON-MIN), CoNLL/IOB/BILUO, spaCy v2
@@ -50,17 +41,11 @@ def db_in_cli(
 
 
 def db_in(
-    dataset: str,
-    input_path: Path,
-    *,
-    db: str | None = None,
-    input_format: Union[str, InputFormat] | None = None,
-    kind: Union[str, AnswerKind] | None = None,
-    scheme: Union[str, Scheme] = Scheme.auto,
-    n_sents: int = 1,
-    rejects_output: Path | None = None,
-    silent: bool = True,
-) -> ConversionCounts:
+    dataset: str, input_path: Path, *, db: str | None = None,
+    input_format: Union[str, InputFormat] | None = None, kind: Union[str, AnswerKind] | None = None,
+    scheme: Union[str, Scheme] = Scheme.auto, n_sents: int = 1,
+    rejects_output: Path | None = None, silent: bool = True,
+) -> ConversionCounts:  # fmt: skip
     """Add the records of `input_path` to `dataset` in database `db`; return the counts.
 
     Every record read is written, skipped or rejected to `rejects_output` (default:

@@ -15,36 +15,22 @@ from ..annotations.kinds import AnswerKind
 from ..annotations.transfer import SUFFIXES, ReadOptions, export, rejects_path, source_spec
 from ..errors import choice
 from ..io.files import check_overwrites
-from ._util import app, load_tokenizer_pipeline, print_transfer, printer, reports_errors
+from ._util import app, load_pipeline, print_transfer, printer, reports_errors
 from .options import Align, BaseModel, ConllScheme, Db, Format, Kind, Lang, NSents
 
 
 @app.command("db-out")
 def db_out_cli(
-    # fmt: off
-    source: Annotated[
-        str,
-        typer.Argument(
-            help="Dataset name (or dataset:NAME), or an annotation file of any supported format"
-        ),
-    ],
+    source: Annotated[str, typer.Argument(
+        help="Dataset name (or dataset:NAME), or an annotation file of any supported format")],
     output: Annotated[Path, typer.Argument(help="File to write (.jsonl, .spacy, or CoNLL)")],
     db: Db = None,
-    output_format: Annotated[
-        OutputFormat | None,
-        typer.Option(
-            "--output-format", help="Output format (default: by suffix: .jsonl, .spacy, conll)"
-        ),
-    ] = None,
-    input_format: Format = None,
-    kind: Kind = None,
-    scheme: ConllScheme = Scheme.auto,
-    n_sents: NSents = 1,
-    lang: Lang = "en",
-    base_model: BaseModel = None,
+    output_format: Annotated[OutputFormat | None, typer.Option("--output-format",
+        help="Output format (default: by suffix: .jsonl, .spacy, conll)")] = None,
+    input_format: Format = None, kind: Kind = None, scheme: ConllScheme = Scheme.auto,
+    n_sents: NSents = 1, lang: Lang = "en", base_model: BaseModel = None,
     align: Align = AlignMode.strict,
-    # fmt: on
-) -> None:
+) -> None:  # fmt: skip
     """Export a dataset (or convert a file) to Prodigy JSONL, CoNLL IOB2 or .spacy.
 
     SOURCE is a dataset of the annotation database, or an annotation file of any supported
@@ -62,20 +48,13 @@ def db_out_cli(
 
 
 def db_out(
-    source: Union[str, Path],
-    output: Path,
-    *,
-    db: str | None = None,
+    source: Union[str, Path], output: Path, *, db: str | None = None,
     output_format: Union[str, OutputFormat] | None = None,
-    input_format: Union[str, InputFormat] | None = None,
-    kind: Union[str, AnswerKind] | None = None,
-    scheme: Union[str, Scheme] = Scheme.auto,
-    n_sents: int = 1,
-    lang: str = "en",
-    base_model: str | None = None,
-    align: Union[str, AlignMode] = AlignMode.strict,
+    input_format: Union[str, InputFormat] | None = None, kind: Union[str, AnswerKind] | None = None,
+    scheme: Union[str, Scheme] = Scheme.auto, n_sents: int = 1, lang: str = "en",
+    base_model: str | None = None, align: Union[str, AlignMode] = AlignMode.strict,
     silent: bool = True,
-) -> ConversionCounts:
+) -> ConversionCounts:  # fmt: skip
     """Write the records of `source` to `output` in `output_format`; return the counts.
 
     `source` is a file, `dataset:NAME`, or a bare NAME that is not a file: dataset NAME of
@@ -91,7 +70,7 @@ def db_out(
     output_format = choice(OutputFormat, output_format or by_suffix, "--output-format").value
     align = choice(AlignMode, align, "--align").value
     options = ReadOptions.checked(input_format, kind, scheme, n_sents)
-    nlp = load_tokenizer_pipeline(lang, base_model)
+    nlp = load_pipeline(lang, base_model)
     result = export(spec, output, output_format, nlp, options, align, msg.warn)
     print_transfer(result, msg)
     msg.good(f"Saved {output}")

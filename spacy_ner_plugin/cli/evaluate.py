@@ -14,7 +14,7 @@ from ..io.records import Reject
 from ._util import (
     app,
     import_code,
-    load_tokenizer_pipeline,
+    load_pipeline,
     print_rejects,
     print_tables,
     printer,
@@ -73,7 +73,7 @@ def evaluate(
     check_overwrites([*input_paths([spec], db), model], [output, errors_html])
     check_inputs([spec], db)
     setup_gpu(gpu_id, silent=silent)
-    nlp = load_tokenizer_pipeline(base_model=model)
+    nlp = load_pipeline(base_model=model)
     rejects: List[Reject] = []
     title = f"Errors of {model} on {data_path}"
     try:

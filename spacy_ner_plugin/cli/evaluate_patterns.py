@@ -15,7 +15,7 @@ from ._util import (
     app,
     ensure_inputs_exist,
     import_code,
-    load_tokenizer_pipeline,
+    load_pipeline,
     print_rejects,
     print_tables,
     printer,
@@ -67,7 +67,7 @@ def evaluate_patterns(
     check_overwrites([*input_paths([spec], db), patterns], [output])
     ensure_inputs_exist(patterns)
     check_inputs([spec], db)
-    nlp = load_tokenizer_pipeline(lang)
+    nlp = load_pipeline(lang)
     suggest = Preannotator.from_patterns(nlp, patterns).suggest
     rejects: List[Reject] = []
     try:

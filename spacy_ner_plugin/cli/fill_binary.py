@@ -8,14 +8,7 @@ import typer
 from ..binary.corpus import FillResult, choose_strategy, fill_corpus
 from ..binary.fill import MODEL_STRATEGIES, FillStrategy
 from ..io.files import check_overwrites
-from ._util import (
-    app,
-    ensure_inputs_exist,
-    import_code,
-    load_tokenizer_pipeline,
-    printer,
-    reports_errors,
-)
+from ._util import app, ensure_inputs_exist, import_code, load_pipeline, printer, reports_errors
 
 
 @app.command("fill-binary")
@@ -74,7 +67,7 @@ def fill_binary(
     check_overwrites([input_path, patterns, base_model], [output_path])
     strategy, reason = choose_strategy(strategy, base_model)
     ensure_inputs_exist(input_path, patterns)
-    nlp = load_tokenizer_pipeline(lang, base_model if strategy in MODEL_STRATEGIES else None)
+    nlp = load_pipeline(lang, base_model if strategy in MODEL_STRATEGIES else None)
     result = fill_corpus(
         input_path, output_path, nlp, strategy, reason, beam_width=beam_width,
         uncertain=uncertain, propagate=propagate, patterns=patterns,

@@ -30,13 +30,10 @@ TEMPLATE_FILES = (
 
 @app.command("init")
 def init_cli(
-    # fmt: off
     output_dir: Path = typer.Argument(..., help="Folder to write the project to (new or empty)"),
-    force: bool = typer.Option(
-        False, "--force", "-F", help="Write into a non-empty folder (template files replaced)"
-    ),
-    # fmt: on
-) -> None:
+    force: bool = typer.Option(False, "--force", "-F",
+        help="Write into a non-empty folder (template files replaced)"),
+) -> None:  # fmt: skip
     """Write the project template to a folder: project.yml, configs/, scripts/ and the sample
     data in assets/, ready for `python -m spacy project run all` there.
 

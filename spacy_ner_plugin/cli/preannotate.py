@@ -29,7 +29,7 @@ from ._util import (
     printer,
     reports_errors,
     split_labels,
-)  # fmt: skip
+)
 
 
 @app.command("preannotate", context_settings=OVERRIDES_CONTEXT)
@@ -163,12 +163,9 @@ def _print_setup(preannotator: Preannotator, msg: Printer) -> None:
 
 
 def _print_summary(
-    result: PreannotateResult,
-    preannotator: Preannotator,
-    msg: Printer,
-    rejects: Iterator[Dict[str, Any]],
-    rejects_name: str,
-) -> None:
+    result: PreannotateResult, preannotator: Preannotator, msg: Printer,
+    rejects: Iterator[Dict[str, Any]], rejects_name: str,
+) -> None:  # fmt: skip
     """The first rejects, the texts' counts, the spans per source and label, missing labels."""
     counts = result.counts
     shown = [Reject(**r) for r in islice(rejects, MAX_REJECTS_SHOWN)] if counts.rejected else []

@@ -24,7 +24,7 @@ from ..review.report import (
 from ..review.run import ReviewOptions, ReviewResult, run_review
 from ._util import (
     app,
-    load_tokenizer_pipeline,
+    load_pipeline,
     print_rejects,
     print_tables,
     printer,
@@ -79,21 +79,12 @@ def review_cli(
 
 
 def review(
-    inputs: Sequence[Union[str, Path]],
-    output: Path,
-    *,
-    conflicts: Path | None = None,
-    auto_accept: bool = False,
-    policy: str | None = None,
-    labels: List[str] | None = None,
-    input_format: Union[str, InputFormat] | None = None,
-    report: Path | None = None,
-    consistency: bool = False,
-    from_versions: bool = False,
-    lang: str = "en",
-    db: str | None = None,
-    silent: bool = True,
-) -> ReviewResult:
+    inputs: Sequence[Union[str, Path]], output: Path, *, conflicts: Path | None = None,
+    auto_accept: bool = False, policy: str | None = None, labels: List[str] | None = None,
+    input_format: Union[str, InputFormat] | None = None, report: Path | None = None,
+    consistency: bool = False, from_versions: bool = False, lang: str = "en",
+    db: str | None = None, silent: bool = True,
+) -> ReviewResult:  # fmt: skip
     """Review `inputs` (files or `dataset:NAME`s of database `db`) into `output` and the
     conflicts file; return counts and figures.
 
@@ -116,7 +107,7 @@ def review(
     )  # fmt: skip
     for note in detect_input_kinds(specs, options.input_format):
         msg.info(note)
-    nlp = load_tokenizer_pipeline(lang)
+    nlp = load_pipeline(lang)
     result = run_review(specs, output, conflicts, nlp, options, report)
     print_review(result, msg)
     return result

@@ -4,20 +4,12 @@ from typing import Annotated, List, Union
 
 import srsly
 import typer
-from wasabi import Printer
 
 from ..annotations.formats import InputFormat
 from ..annotations.ingest import check_inputs, detect_input_kinds, parse_input
 from ..annotations.stats import CorpusStats, advice, corpus_stats
 from ..errors import choice
-from ._util import (
-    app,
-    load_tokenizer_pipeline,
-    print_rejects,
-    print_tables,
-    printer,
-    reports_errors,
-)
+from ._util import app, load_pipeline, print_rejects, print_tables, printer, reports_errors
 from .options import Db, Format, RecordsLang, StatsJson
 
 
@@ -48,14 +40,9 @@ def stats_cli(
 
 
 def stats(
-    inputs: List[str],
-    *,
-    input_format: Union[str, InputFormat] | None = None,
-    lang: str = "en",
-    base_model: str | None = None,
-    db: str | None = None,
-    silent: bool = True,
-) -> CorpusStats:
+    inputs: List[str], *, input_format: Union[str, InputFormat] | None = None, lang: str = "en",
+    base_model: str | None = None, db: str | None = None, silent: bool = True,
+) -> CorpusStats:  # fmt: skip
     """Statistics of `inputs` (paths or `dataset:NAME`s of database `db`, optionally with
     `binary:` prefixes).
 
@@ -68,14 +55,9 @@ def stats(
     if input_format:
         input_format = choice(InputFormat, input_format, "--input-format").value
     detect_input_kinds(specs, input_format)
-    result = corpus_stats(specs, load_tokenizer_pipeline(lang, base_model), input_format)
-    print_stats(result, msg)
-    return result
-
-
-def print_stats(result: CorpusStats, msg: Printer) -> None:
-    """The statistics as wasabi tables."""
+    result = corpus_stats(specs, load_pipeline(lang, base_model), input_format)
     print_tables(msg, result.tables())
     print_rejects(msg, result.reject_examples, result.rejected)
     for note in advice(result):
         msg.info(note)
+    return result

@@ -6,7 +6,6 @@ from typing import Annotated, Any, Dict, List, Sequence
 
 import srsly
 import typer
-from wasabi import Printer
 
 from ..errors import UsageError, choice
 from ..io.files import check_overwrites, write_jsonl_atomic
@@ -18,7 +17,7 @@ from ._util import (
     config_overrides,
     ensure_inputs_exist,
     import_code,
-    load_tokenizer_pipeline,
+    load_pipeline,
     print_rejects,
     print_tables,
     printer,
@@ -97,7 +96,7 @@ def teach(
     import_code(code_path)
     overrides = {**(overrides or {}), **({"teach.segment": False} if unsegmented else {})}
     settings = teach_settings(config_path, overrides, sorter)
-    nlp = load_tokenizer_pipeline(base_model=model)
+    nlp = load_pipeline(base_model=model)
     result = next_questions(
         nlp, source, labels, settings, patterns=patterns, exclude=exclude, batch_size=batch_size
     )
@@ -105,15 +104,10 @@ def teach(
         write_jsonl_atomic(output, result.questions)
     else:
         sys.stdout.write("".join(srsly.json_dumps(task) + "\n" for task in result.questions))
-    _print_result(result, output, batch_size, msg)
-    return result
-
-
-def _print_result(result: TeachResult, output: Path | None, batch_size: int, msg: Printer) -> None:
-    """The rejected lines, what the session counted, and where the questions went."""
     print_rejects(msg, result.rejects[:MAX_REJECTS_SHOWN], len(result.rejects))
     print_tables(msg, result.tables())
     if len(result.questions) < batch_size:
         msg.warn(f"Only {len(result.questions)} questions: the texts ran out")
     if output is not None:
         msg.good(f"Saved {len(result.questions)} questions", str(output))
+    return result

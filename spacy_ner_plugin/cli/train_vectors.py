@@ -10,7 +10,7 @@ from wasabi import Printer
 from ..io.files import check_overwrites
 from ..readers.raw_text import RawTextCounts
 from ..training.vectors import train_floret_vectors
-from ._util import app, ensure_inputs_exist, load_tokenizer_pipeline, printer, reports_errors
+from ._util import app, ensure_inputs_exist, load_pipeline, printer, reports_errors
 
 
 @app.command("train-vectors")
@@ -54,7 +54,7 @@ def train_vectors(
     msg = printer(silent)
     check_overwrites([raw_text, exclude], [output_dir])  # the folder is replaced whole
     ensure_inputs_exist(raw_text, exclude)
-    nlp = load_tokenizer_pipeline(lang)
+    nlp = load_pipeline(lang)
     train_floret_vectors(
         raw_text, output_dir, nlp, exclude, dim=dim, epochs=epochs, min_count=min_count,
         bucket=bucket, threads=threads, warn=msg.warn, on_counts=partial(_print_counts, msg=msg),
