@@ -1,13 +1,16 @@
 """Shared fixtures: inline annotation records written to temporary JSONL files; and the rule
 that under `REQUIRE_ALL_TESTS=1` (CI's full run, with every extra and service) a skip fails."""
 
+import gc
 import json
 import os
+import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Union
+from typing import Any, Callable, Dict, List, Tuple, Union
 
 import pytest
 import spacy
+from spacy.tokens import Doc, DocBin
 
 ROOT = Path(__file__).parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -98,3 +101,27 @@ def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("model") / "model"
     nlp.to_disk(path)
     return path
+
+
+def read_docs(path: Path, nlp: spacy.language.Language) -> List[Doc]:
+    """The docs of a .spacy file."""
+    return list(DocBin().from_disk(path).get_docs(nlp.vocab))
+
+
+def one_sentence_conll(path: Path, n_tokens: int) -> Path:
+    """A CoNLL file of one sentence of `n_tokens` tokens (for linear-time checks)."""
+    tags = ("B-X", "I-X", "O", "O", "B-Y", "O", "O", "O", "O", "O")
+    lines = [f"w{i % 5000}\t{tags[i % len(tags)]}\n" for i in range(n_tokens)]
+    path.write_text("".join(lines), encoding="utf8")
+    return path
+
+
+def cpu_timed(function: Callable, *args: Any) -> Tuple[float, Any]:
+    """CPU seconds of `function(*args)` (no garbage collection: it counts the work) and result."""
+    gc.disable()
+    try:
+        started = time.process_time()
+        result = function(*args)
+        return time.process_time() - started, result
+    finally:
+        gc.enable()

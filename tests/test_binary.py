@@ -24,6 +24,8 @@ from spacy_ner_plugin.constants import INCORRECT_SPANS_KEY
 from spacy_ner_plugin.errors import PluginError, UsageError
 from spacy_ner_plugin.patterns.matcher import PatternError, PatternMatcher, load_patterns
 
+from .conftest import cpu_timed, one_sentence_conll
+
 
 def binary_doc(nlp, text, accepted=(), rejected=()):
     """A merged binary doc: accepted spans as ents (rest missing), rejected in the span group."""
@@ -360,8 +362,6 @@ def one_sentence_corpus(path, n_tokens, nlp):
     from spacy_ner_plugin.annotations.formats import read_records
     from spacy_ner_plugin.annotations.normalize import normalize_record
 
-    from .test_hardening import one_sentence_conll
-
     (line,) = read_records(one_sentence_conll(path.with_suffix(".conll"), n_tokens))
     doc = record_to_doc(normalize_record(line.record, nlp.vocab), nlp.vocab, nlp.make_doc)
     DocBin(docs=[doc]).to_disk(path)
@@ -370,13 +370,13 @@ def one_sentence_corpus(path, n_tokens, nlp):
 
 @pytest.mark.slow
 def test_fill_binary_of_a_conll_sentence_of_200k_tokens_takes_linear_time(tmp_path, nlp):
-    from .test_hardening import timed
-
     small = one_sentence_corpus(tmp_path / "small.spacy", 50_000, nlp)
     large = one_sentence_corpus(tmp_path / "large.spacy", 200_000, nlp)
     fill_binary(small, tmp_path / "warm.spacy")  # warm up
-    t_small = min(timed(fill_binary, small, tmp_path / "small.filled.spacy")[0] for _ in range(2))
-    t_large, result = timed(fill_binary, large, tmp_path / "large.filled.spacy")
+    t_small = min(
+        cpu_timed(fill_binary, small, tmp_path / "small.filled.spacy")[0] for _ in range(2)
+    )
+    t_large, result = cpu_timed(fill_binary, large, tmp_path / "large.filled.spacy")
     # 4x the tokens: ~4x the time; a pattern Doc per entity copied the whole doc (~16x)
     assert t_large < 8 * t_small + 0.2, (t_small, t_large)
     assert (result.n_docs, result.n_partial, result.missing_after) == (1, 0, 0)

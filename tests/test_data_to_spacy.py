@@ -3,7 +3,6 @@ from pathlib import Path
 
 import pytest
 import srsly
-from spacy.tokens import DocBin
 
 from spacy_ner_plugin.annotations.counts import ConversionCounts
 from spacy_ner_plugin.annotations.docs import AlignMode
@@ -11,13 +10,9 @@ from spacy_ner_plugin.annotations.merge import ConflictPolicy
 from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
 from spacy_ner_plugin.errors import InternalError, PluginError, StrictModeError, UsageError
 
-from .conftest import task
+from .conftest import read_docs, task
 
 GOOD = [task(f"Text {i} about Osprey packs", "Osprey") for i in range(8)]
-
-
-def read_docs(path, nlp):
-    return list(DocBin().from_disk(path).get_docs(nlp.vocab))
 
 
 def assert_reconciles(result, rejects_path, n_rejected):

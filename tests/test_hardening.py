@@ -13,6 +13,8 @@ from spacy_ner_plugin.cli.preannotate import preannotate
 from spacy_ner_plugin.io.files import write_json_atomic, write_jsonl_atomic
 from spacy_ner_plugin.io.records import InvalidRecord, json_line, parse_json, read_jsonl
 
+from .conftest import cpu_timed, one_sentence_conll
+
 BIG = 2**80  # beyond 64 bits: ujson and orjson cannot write it
 
 
@@ -484,27 +486,6 @@ def test_a_doc_without_any_entity_annotation_is_a_reject_not_lost(tmp_path, nlp)
 # 9. CoNLL: one huge sentence is read and converted in linear time
 
 
-def one_sentence_conll(path, n_tokens):
-    tags = ("B-X", "I-X", "O", "O", "B-Y", "O", "O", "O", "O", "O")
-    lines = [f"w{i % 5000}\t{tags[i % len(tags)]}\n" for i in range(n_tokens)]
-    path.write_text("".join(lines), encoding="utf8")
-    return path
-
-
-def timed(function, *args):
-    """CPU seconds of `function(*args)` (no garbage collection: it counts the work) and result."""
-    import gc
-    import time
-
-    gc.disable()
-    try:
-        started = time.process_time()
-        result = function(*args)
-        return time.process_time() - started, result
-    finally:
-        gc.enable()
-
-
 def read_one(path):
     from spacy_ner_plugin.annotations.formats import read_records
 
@@ -521,12 +502,12 @@ def test_a_conll_sentence_of_200k_tokens_converts_in_linear_time(tmp_path, nlp):
     small = one_sentence_conll(tmp_path / "small.conll", 50_000)
     large = one_sentence_conll(tmp_path / "large.conll", 200_000)
     read_one(small)  # warm up
-    t_small = min(timed(read_one, small)[0] for _ in range(2))
-    t_large, record = timed(read_one, large)
+    t_small = min(cpu_timed(read_one, small)[0] for _ in range(2))
+    t_large, record = cpu_timed(read_one, large)
     # 4x the tokens: linear reading takes ~4x; with spaCy's quadratic iob_to_biluo it was ~16x.
     assert t_large < 8 * t_small + 0.2, (t_small, t_large)
     # and the rest of db-out's path to CoNLL: normalize, build the doc, write
-    t_convert, doc = timed(
+    t_convert, doc = cpu_timed(
         lambda: record_to_doc(normalize_record(record, nlp.vocab), nlp.vocab, nlp.make_doc)
     )
     conll.write(tmp_path / "out.conll", [doc])

@@ -23,8 +23,7 @@ from spacy_ner_plugin.cli import app
 from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
 from spacy_ner_plugin.constants import INCORRECT_SPANS_KEY
 
-from .conftest import ROOT, task
-from .test_data_to_spacy import read_docs
+from .conftest import ROOT, read_docs, task
 
 WORDS = "Ann took her Osprey pack up the Pennine Way with Bob from Acme".split()
 #        0   1    2   3      4    5  6   7       8   9    10  11   12
