@@ -1,0 +1,315 @@
+# ruff: noqa: E402
+"""The annotation page in a real browser: Playwright driving Debian's Chromium.
+
+Each test serves the app on 127.0.0.1 (uvicorn in a thread; a "restart" is a new app over the
+same database), drives the page as a person would, then reads the database. Set
+SPACY_NER_PLUGIN_SCREENSHOTS=docs to write the README's screenshots to docs/.
+"""
+
+import pytest
+
+# The app extra's server (pip install -e '.[app]'; .ci/run installs it).
+pytest.importorskip("fastapi")
+pytest.importorskip("uvicorn")
+
+
+import os
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import srsly
+
+from spacy_ner_plugin.app.server import make_app
+from spacy_ner_plugin.db.database import Database
+
+from ..conftest import ROOT
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+pytestmark = [
+    pytest.mark.slow,  # a real browser and server per test
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no /usr/bin/chromium"),
+]
+TEXTS = [
+    "We hiked the John Muir Trail with Osprey packs",
+    "My Salomon boots died.\nThe Osprey pack lived",
+    "It rained all day",
+    "Nothing to see here",
+]
+HOSTILE = [
+    "<script>window.hacked=1</script> Osprey",
+    '"><img src=x onerror="window.hacked=1"> Osprey',
+    "\u202eOsprey gnik\u202c done",
+]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Served:
+    """An app served by uvicorn in a thread, stopped on `stop()`."""
+
+    def __init__(self, port, recipe, source, db, **options):
+        import uvicorn
+
+        self.app, self.annotation = make_app(recipe, "gear", str(source), db=db, **options)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.05)
+
+    def stop(self):
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.annotation.db.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1000, "height": 640})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.on("dialog", lambda dialog: errors.append(f"dialog {dialog.message}"))
+    yield page
+    context.close()
+    assert not errors
+
+
+def screenshot(page, name, tmp_path):
+    target = ROOT / "docs" if os.environ.get("SPACY_NER_PLUGIN_SCREENSHOTS") == "docs" else tmp_path
+    page.screenshot(path=str(target / f"app_{name}.png"))
+
+
+def open_page(page, port, session="alice"):
+    page.goto(f"http://127.0.0.1:{port}/?session={session}")
+    page.wait_for_selector("body[data-ready=true]")
+
+
+def token(page, text):
+    return page.locator(".tok", has_text=text).first
+
+
+def drag(page, first, last):
+    a, b = token(page, first).bounding_box(), token(page, last).bounding_box()
+    page.mouse.move(a["x"] + 3, a["y"] + a["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, steps=5)
+    page.mouse.move(b["x"] + b["width"] - 2, b["y"] + b["height"] / 2)
+    page.mouse.up()
+
+
+def answers(db_path):
+    with Database(db_path) as db:
+        return list(db.get_answers("gear"))
+
+
+def wait_for(check, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def spans_of(record):
+    return [(record["text"][s["start"] : s["end"]], s["label"]) for s in record["spans"]]
+
+
+def test_manual_drag_doubleclick_keys_undo_reload_and_restart(page, tmp_path):
+    source = tmp_path / "raw.jsonl"
+    srsly.write_jsonl(source, [{"text": t} for t in TEXTS])
+    db = str(tmp_path / "annotations.sqlite")
+    port = free_port()
+    options = {"labels": ["BRAND", "TRAIL"], "segment": False}
+    served = Served(port, "ner.manual", source, db, **options)
+    open_page(page, port)
+    assert page.locator(".text").inner_text().startswith("We hiked")
+    page.keyboard.press("2")  # TRAIL
+    drag(page, "John", "Trail")
+    page.keyboard.press("1")  # BRAND
+    token(page, "Osprey").dblclick()
+    marks = page.locator("mark")
+    assert [marks.nth(i).get_attribute("data-label") for i in range(2)] == ["TRAIL", "BRAND"]
+    screenshot(page, "manual", tmp_path)
+    page.keyboard.press("a")
+    # Second text: the newline token cannot be selected, and a drag over it is trimmed.
+    assert page.locator(".tok.nl").count() == 1
+    token(page, "Salomon").dblclick()
+    page.locator(".tok.nl").dblclick()
+    assert page.locator("mark").count() == 1
+    page.keyboard.press("x")
+    page.keyboard.press("Backspace")  # undo the reject: the second text is back, span and all
+    assert page.locator("mark").count() == 1 and "Salomon" in page.locator(".text").inner_text()
+    page.locator("mark .label").click()  # a click on the span's label removes it
+    assert page.locator("mark").count() == 0
+    drag(page, "died", "Osprey")  # across the newline: one span, ends on tokens
+    page.keyboard.press("a")
+    assert page.locator("#unsaved").inner_text() == "2"
+    page.reload()  # mid-batch: the page sends its unsaved answers as it goes
+    page.wait_for_selector("body[data-ready=true]")
+    wait_for(lambda: len(answers(db)) == 2)
+    page.keyboard.press(" ")  # ignore the third text
+    served.stop()
+    page.locator("#save").click()
+    page.wait_for_selector("#status.error")  # offline: it retries
+    served = Served(port, "ner.manual", source, db, **options)  # restarted: same database
+    wait_for(lambda: page.locator("#unsaved").inner_text() == "0", timeout=30)
+    page.keyboard.press("a")
+    page.locator("#save").click()
+    wait_for(lambda: len(answers(db)) == 4)
+    records = answers(db)
+    served.stop()
+    assert [(r["text"], r["answer"]) for r in records] == [
+        (TEXTS[0], "accept"),
+        (TEXTS[1], "accept"),
+        (TEXTS[2], "ignore"),
+        (TEXTS[3], "accept"),
+    ]
+    assert spans_of(records[0]) == [("John Muir Trail", "TRAIL"), ("Osprey", "BRAND")]
+    assert spans_of(records[1]) == [("died.\nThe Osprey", "BRAND")]
+    assert records[2]["spans"] == [] and records[3]["spans"] == []
+    assert {r["_session_id"] for r in records} == {"gear-alice"}
+    assert len({r["_answer_id"] for r in records}) == 4
+    # Restarting resumes where the dataset left off: nothing is left to annotate.
+    served = Served(port, "ner.manual", source, db, **options)
+    open_page(page, port, "bob")
+    assert page.locator(".done").inner_text() == "No tasks left."
+    served.stop()
+
+
+def test_hostile_texts_are_shown_as_text(page, tmp_path):
+    source = tmp_path / "raw.jsonl"
+    srsly.write_jsonl(source, [{"text": t, "meta": {"note": t}} for t in HOSTILE])
+    db = str(tmp_path / "annotations.sqlite")
+    port = free_port()
+    served = Served(port, "ner.manual", source, db, labels=["<b>BRAND</b>"], segment=False)
+    open_page(page, port)
+    for text in HOSTILE:
+        assert page.locator(".text").inner_text().replace("\n", "") == text
+        assert page.locator(".meta").inner_text() == f"note: {text}"
+        assert page.locator("img, script:not([src])").count() == 0
+        assert page.evaluate("window.hacked") is None
+        token(page, "Osprey").dblclick()
+        assert page.locator("mark .label").inner_text().upper() == "<B>BRAND</B>"
+        page.keyboard.press("a")
+    page.locator("#save").click()
+    wait_for(lambda: len(answers(db)) == 3)
+    served.stop()
+    assert [r["text"] for r in answers(db)] == HOSTILE
+
+
+def test_teach_answers_update_the_model_behind_the_next_questions(page, tmp_path):
+    import spacy
+    from spacy.training import Example
+
+    spacy.util.fix_random_seed(0)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("ner")
+    nlp.initialize(lambda: [Example.from_dict(nlp.make_doc("Osprey"), {"entities": ["U-BRAND"]})])
+    nlp.to_disk(tmp_path / "model")
+    source = tmp_path / "raw.jsonl"
+    srsly.write_jsonl(source, [{"text": f"I took my Osprey pack on trip {i}"} for i in range(30)])
+    db = str(tmp_path / "annotations.sqlite")
+    port = free_port()
+    served = Served(port, "ner.teach", source, db, model=str(tmp_path / "model"))
+    open_page(page, port)
+    assert page.locator(".question strong").inner_text() == "BRAND"
+    assert "score" in page.locator(".question .score").inner_text()
+    screenshot(page, "teach", tmp_path)
+    for i in range(16):
+        page.keyboard.press("a" if i % 3 else "x")
+        page.wait_for_timeout(50)
+    page.locator("#save").click()
+    wait_for(lambda: len(answers(db)) == 16)
+    records = answers(db)
+    served.stop()
+    assert {r["_view_id"] for r in records} == {"ner"} and len(records[0]["spans"]) == 1
+    versions = [r["_model_version"] for r in records]
+    assert versions[0] == 0 and versions[-1] >= 1, versions  # questions of the updated model
+    assert served.annotation.recipe.update.__self__.version >= 2
+
+
+def test_correct_and_review_views(page, tmp_path, trained_model):
+    source = tmp_path / "raw.jsonl"
+    srsly.write_jsonl(source, [{"text": "I took my Osprey pack on trip 3"}])
+    db = str(tmp_path / "annotations.sqlite")
+    port = free_port()
+    served = Served(port, "ner.correct", source, db, model=str(trained_model))
+    open_page(page, port)
+    assert page.locator("mark").get_attribute("data-label") == "BRAND"  # from the model
+    page.keyboard.press("1")
+    token(page, "trip").dblclick()
+    screenshot(page, "correct", tmp_path)
+    page.keyboard.press("a")
+    page.locator("#save").click()
+    wait_for(lambda: len(answers(db)) == 1)
+    served.stop()
+    assert spans_of(answers(db)[0]) == [("Osprey", "BRAND"), ("trip", "BRAND")]
+    # Two annotators disagree; the reviewer picks the second version and accepts it.
+    with Database(db) as database:
+        text = "Osprey and Salomon"
+        for session, spans in (("a", [(0, 6)]), ("b", [(0, 6), (11, 18)]), ("c", [(0, 6)])):
+            record = {
+                "text": text,
+                "answer": "accept",
+                "_session_id": f"ann-{session}",
+                "spans": [{"start": s, "end": e, "label": "BRAND"} for s, e in spans],
+            }
+            database.add_answers("ann", [record])
+    served = Served(port, "review", "dataset:ann", db)
+    open_page(page, port)
+    versions = page.locator(".version")
+    assert versions.count() == 2
+    assert "by ann-a, ann-c" in versions.nth(0).inner_text()
+    screenshot(page, "review", tmp_path)
+    versions.nth(1).locator("button").click()
+    page.keyboard.press("a")
+    page.locator("#save").click()
+    wait_for(lambda: any(r.get("_view_id") == "review" for r in answers(db)))
+    served.stop()
+    reviewed = answers(db)[-1]
+    assert spans_of(reviewed) == [("Osprey", "BRAND"), ("Salomon", "BRAND")]
+    assert reviewed["accept"] == [1] and reviewed["_is_binary"] is False
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="no chromium")
+def test_the_page_works_without_a_session_name(page, tmp_path):
+    source = tmp_path / "raw.txt"
+    source.write_text("Osprey rocks\n")
+    db = str(tmp_path / "annotations.sqlite")
+    port = free_port()
+    served = Served(port, "ner.manual", source, db, labels=["BRAND"])
+    page.goto(f"http://127.0.0.1:{port}/")
+    page.wait_for_selector("body[data-ready=true]")
+    page.keyboard.press("a")
+    page.locator("#save").click()
+    wait_for(lambda: len(answers(db)) == 1)
+    served.stop()
+    assert answers(db)[0]["_session_id"].startswith("gear-20")
