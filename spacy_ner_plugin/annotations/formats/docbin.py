@@ -17,6 +17,7 @@ from spacy.vocab import Vocab
 from ...constants import BINARY_VIEW, INCORRECT_SPANS_KEY, MANUAL_VIEW
 from ...io.records import Line, Reject, json_line
 from ...io.shards import DEFAULT_SHARD_SIZE, ShardedDocBinWriter, read_docbin_docs
+from ..docs import prodigy_tokens
 
 USER_DATA_KEY = "spacy_ner_plugin.record"
 
@@ -34,11 +35,6 @@ def read(path: Path) -> Iterator[Line]:
             yield Line(path_str, i, record=record)
 
 
-def doc_tokens(doc: Doc) -> List[Dict[str, Any]]:
-    """Prodigy-style tokens of a doc."""
-    return [{"text": t.text, "start": t.idx, "end": t.idx + len(t.text), "id": t.i} for t in doc]
-
-
 def _span(span: Any) -> Dict[str, Any]:
     return {
         "start": span.start_char,
@@ -53,10 +49,10 @@ def doc_to_records(doc: Doc) -> List[Dict[str, Any]]:
     """The record(s) a doc stands for: the stored record, or ones read from its annotations."""
     fields = _stored_fields(doc)
     if fields is not None:
-        tokens = doc_tokens(doc) if fields.pop("has_tokens", True) else None
+        tokens = prodigy_tokens(doc, ws=False) if fields.pop("has_tokens", True) else None
         record = {"text": doc.text, **({"tokens": tokens} if tokens is not None else {})}
         return [{**record, **fields}]
-    tokens = doc_tokens(doc)
+    tokens = prodigy_tokens(doc, ws=False)
     if not any(t.ent_iob_ == "" for t in doc):
         spans = [_span(ent) for ent in doc.ents]
         record = {"text": doc.text, "tokens": tokens, "spans": spans, "answer": "accept"}
