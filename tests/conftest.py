@@ -125,3 +125,63 @@ def cpu_timed(function: Callable, *args: Any) -> Tuple[float, Any]:
         return time.process_time() - started, result
     finally:
         gc.enable()
+
+
+BIG = 2**80  # beyond 64 bits: ujson and orjson cannot write it
+
+
+def read_lines(path: Path) -> List[Any]:
+    """The values of a JSONL file, read by the standard library (so big integers are exact)."""
+    return [json.loads(line) for line in path.read_text(encoding="utf8").splitlines()]
+
+
+# A valid record, and records each with one field of the wrong type: name -> (record, field).
+HELLO_RECORD = {"text": "Hello world", "spans": [{"start": 0, "end": 5, "label": "GREETING"}]}
+HELLO_TOKENS = [
+    {"text": "Hello", "start": 0, "end": 5, "id": 0},
+    {"text": "world", "start": 6, "end": 11, "id": 1},
+]
+
+
+def tokens_with(i: int, **changes: Any) -> List[Dict[str, Any]]:
+    """HELLO_TOKENS with token `i` changed (a change to None removes the key)."""
+    tokens = [dict(t) for t in HELLO_TOKENS]
+    tokens[i] = {k: v for k, v in {**tokens[i], **changes}.items() if v is not None}
+    return tokens
+
+
+WRONG_TYPE_RECORDS = {
+    "token without start": ({**HELLO_RECORD, "tokens": tokens_with(1, start=None)}, "tokens"),
+    "string start": ({**HELLO_RECORD, "tokens": tokens_with(1, start="6")}, "tokens"),
+    "first token's start a string": (
+        {**HELLO_RECORD, "tokens": tokens_with(0, start="0")},
+        "tokens",
+    ),
+    "token a string": ({**HELLO_RECORD, "tokens": [HELLO_TOKENS[0], "world"]}, "tokens"),
+    "duplicate token ids": ({**HELLO_RECORD, "tokens": tokens_with(1, id=0)}, "tokens"),
+    "tokens going back": (
+        {"text": "Hello", "tokens": [HELLO_TOKENS[0], HELLO_TOKENS[0]]},
+        "tokens",
+    ),
+    "boolean offsets": ({**HELLO_RECORD, "tokens": tokens_with(0, start=False)}, "tokens"),
+    "negative start": ({"text": "ab", "tokens": [{"text": "ab", "start": -2, "end": 2}]}, "tokens"),
+    "spans a string": ({**HELLO_RECORD, "spans": "0-5 GREETING"}, "spans"),
+    "span not an object": ({**HELLO_RECORD, "spans": [[0, 5, "GREETING"]]}, "spans"),
+    "numeric label": ({**HELLO_RECORD, "spans": [{"start": 0, "end": 5, "label": 7}]}, "spans"),
+    "meta a list": ({**HELLO_RECORD, "meta": [1]}, "meta"),
+    "string hash": ({**HELLO_RECORD, "_input_hash": "12"}, "_input_hash"),
+    "answer a list": ({**HELLO_RECORD, "answer": ["accept"]}, "answer"),
+    "text a number": ({"text": 5}, "text"),
+}
+
+# Records with non-ASCII text, and their JSONL text (to write in other encodings).
+RECORDS = [HELLO_RECORD, {"text": "Grüße aus Köln", "spans": []}, {"text": "naïve café"}]
+JSONL_TEXT = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RECORDS)
+
+
+def good_docbin_bytes(nlp: spacy.language.Language) -> bytes:
+    """A .spacy file's bytes: two docs, every token outside an entity."""
+    docs = [nlp("hello world"), nlp("another one")]
+    for doc in docs:
+        doc.set_ents([], default="outside")
+    return DocBin(docs=docs).to_bytes()

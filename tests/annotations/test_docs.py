@@ -1,9 +1,10 @@
 import pytest
 
-from spacy_ner_plugin.annotations.docs import record_to_doc
+from spacy_ner_plugin.annotations.docs import record_doc, record_to_doc
+from spacy_ner_plugin.annotations.normalize import normalize_record
 from spacy_ner_plugin.io.records import InvalidRecord
 
-from ..conftest import task
+from ..conftest import WRONG_TYPE_RECORDS, task
 
 
 def make(record, nlp):
@@ -70,3 +71,30 @@ def test_tokens_that_disagree_with_text_raise(nlp, tokens, reason):
     with pytest.raises(InvalidRecord, match=reason) as err:
         make({"text": "Salomon shoes", "tokens": tokens}, nlp)
     assert err.value.field == "tokens"
+
+
+@pytest.mark.parametrize(
+    "name", [n for n, (_, field) in WRONG_TYPE_RECORDS.items() if field == "tokens"]
+)
+def test_record_doc_raises_invalid_record_for_bad_tokens(nlp, name):
+    record, _ = WRONG_TYPE_RECORDS[name]
+    with pytest.raises(InvalidRecord) as err:
+        record_to_doc(record, nlp.vocab, nlp.make_doc)
+    assert err.value.field == "tokens"
+
+
+@pytest.mark.parametrize(
+    "record,field",
+    [
+        ({"text": "Osprey \ud800"}, "text"),
+        ({"text": "Osprey", "spans": [{"start": 0, "end": 6, "label": "B\udfff"}]}, "spans"),
+    ],
+)
+def test_lone_surrogates_from_python_are_invalid_records_not_encode_errors(nlp, record, field):
+    for function in (record_to_doc, record_doc, normalize_record):
+        if function is record_doc and field == "spans":
+            continue
+        args = (nlp.vocab,) if function is normalize_record else (nlp.vocab, nlp.make_doc)
+        with pytest.raises(InvalidRecord) as err:
+            function(dict(record), *args)
+        assert err.value.field == field

@@ -4,11 +4,17 @@ import pytest
 import spacy
 from spacy.tokens import DocBin
 
-from spacy_ner_plugin.annotations.formats import READERS, InputFormat, read_records
+from spacy_ner_plugin.annotations.counts import ConversionCounts
+from spacy_ner_plugin.annotations.docs import record_to_doc
+from spacy_ner_plugin.annotations.formats import READERS, InputFormat, conll, read_records
 from spacy_ner_plugin.annotations.formats.conll import Scheme, tags_to_entities
 from spacy_ner_plugin.annotations.formats.detect import detect_format
+from spacy_ner_plugin.annotations.gold import read_gold_docs
+from spacy_ner_plugin.annotations.normalize import normalize_record
 from spacy_ner_plugin.errors import UsageError
 from spacy_ner_plugin.io.records import InvalidRecord
+
+from ..conftest import HELLO_RECORD, WRONG_TYPE_RECORDS, cpu_timed, one_sentence_conll
 
 
 def write(tmp_path, name, content):
@@ -359,3 +365,147 @@ def test_one_bad_first_record_does_not_decide_a_jsonl_files_format(tmp_path, fir
     recs, rejects = records(path)
     assert [ents(r) for r in recs if r["text"] != "x"] == [[("Osprey", "BRAND")]] * 5
     assert [reject.line for reject in rejects] == ([] if "spans" in first else [1])
+
+
+@pytest.mark.parametrize("name", list(WRONG_TYPE_RECORDS))
+def test_read_records_rejects_records_whose_fields_have_the_wrong_type(write_jsonl, name):
+    record, field = WRONG_TYPE_RECORDS[name]
+    lines = list(read_records(write_jsonl([HELLO_RECORD, record, HELLO_RECORD])))
+    assert [line.line for line in lines] == [1, 2, 3]
+    assert lines[0].record is not None and lines[2].record is not None
+    assert lines[1].reject is not None and lines[1].reject.field == field
+
+
+LS_GOOD = {
+    "id": 1,
+    "data": {"text": "Hello world"},
+    "annotations": [
+        {"id": 7, "result": [{"type": "labels", "value": {"start": 0, "end": 5, "labels": ["G"]}}]}
+    ],
+}
+
+
+def ls_task(value):
+    return {**LS_GOOD, "annotations": [{"result": [{"type": "labels", "value": value}]}]}
+
+
+LS_BAD = {
+    "annotations an object": ({**LS_GOOD, "annotations": {"result": []}}, "annotations"),
+    "annotations a string": ({**LS_GOOD, "annotations": "done"}, "annotations"),
+    "annotation a list": ({**LS_GOOD, "annotations": [[1]]}, "annotations"),
+    "result an object": ({**LS_GOOD, "annotations": [{"result": {"value": {}}}]}, "result"),
+    "result item a string": ({**LS_GOOD, "annotations": [{"result": ["x"]}]}, "result"),
+    "value missing": ({**LS_GOOD, "annotations": [{"result": [{"type": "labels"}]}]}, "result"),
+    "value a list": ({**LS_GOOD, "annotations": [{"result": [{"value": [1]}]}]}, "result"),
+    "labels a string": (ls_task({"start": 0, "end": 5, "labels": "G"}), "result"),
+    "label a number": (ls_task({"start": 0, "end": 5, "labels": [1]}), "spans"),
+    "data a list": ({**LS_GOOD, "data": ["Hello"]}, "data"),
+    "text a number": ({**LS_GOOD, "data": {"text": 5}}, "text"),
+    "min region without labels": (
+        {"text": "Hello world", "label": [{"start": 0, "end": 5, "labels": ["G"]}, {"start": 6}]},
+        "label",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(LS_BAD))
+def test_label_studio_tasks_of_the_wrong_shape_are_rejects_with_their_line(tmp_path, name):
+    task, field = LS_BAD[name]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([LS_GOOD, task, LS_GOOD], indent=1), encoding="utf8")
+    lines = list(read_records(path, "label-studio"))
+    assert len(lines) == 3 and lines[0].record is not None and lines[2].record is not None
+    assert lines[1].reject is not None and lines[1].reject.field == field
+    assert lines[1].line == lines[1].reject.line > lines[0].line
+
+
+def test_json_array_format_is_told_by_the_first_item_that_shows_it(tmp_path):
+    path = tmp_path / "a.json"
+    plain = {"text": "no spans yet"}
+    region = {"start": 0, "end": 1, "labels": ["X"]}
+    for items, expected in [
+        ([plain, {"text": "x", "spans": []}], "prodigy"),
+        ([plain, {"text": "x", "label": [region]}], "label-studio"),
+        ([plain], "label-studio"),
+        ([["x", {"entities": []}]], "spacy-v2"),
+    ]:
+        path.write_text(json.dumps(items), encoding="utf8")
+        assert detect_format(path) == expected
+
+
+def test_label_studio_min_reads_every_labelling_control_and_never_hides_spans(tmp_path):
+    region = {"start": 0, "end": 5, "labels": ["G"]}
+    items = [
+        {"text": "Hello world", "ner": [region], "places": [{**region, "start": 6, "end": 11}]},
+        {"text": "Hello world", "spans": [{"start": 0, "end": 5, "label": "G"}]},
+    ]
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(items), encoding="utf8")
+    two, prodigy_like = read_records(path, "label-studio")
+    assert [(s["start"], s["label"]) for s in two.record["spans"]] == [(0, "G"), (6, "G")]
+    assert prodigy_like.reject is not None and prodigy_like.reject.field == "spans"
+
+
+def test_a_doc_without_any_entity_annotation_is_a_reject_not_lost(tmp_path, nlp):
+    path = tmp_path / "plain.spacy"
+    DocBin(docs=[nlp("no annotation here")]).to_disk(path)
+    (line,) = read_records(path)
+    assert line.reject is not None and line.line == 1
+    assert "without entity annotation" in line.reject.reason
+
+
+def read_one(path):
+    (line,) = read_records(path)
+    return line.record
+
+
+@pytest.mark.slow
+def test_a_conll_sentence_of_200k_tokens_converts_in_linear_time(tmp_path, nlp):
+    small = one_sentence_conll(tmp_path / "small.conll", 50_000)
+    large = one_sentence_conll(tmp_path / "large.conll", 200_000)
+    read_one(small)  # warm up
+    t_small = min(cpu_timed(read_one, small)[0] for _ in range(2))
+    t_large, record = cpu_timed(read_one, large)
+    # 4x the tokens: linear reading takes ~4x; with spaCy's quadratic iob_to_biluo it was ~16x.
+    assert t_large < 8 * t_small + 0.2, (t_small, t_large)
+    # and the rest of db-out's path to CoNLL: normalize, build the doc, write
+    t_convert, doc = cpu_timed(
+        lambda: record_to_doc(normalize_record(record, nlp.vocab), nlp.vocab, nlp.make_doc)
+    )
+    conll.write(tmp_path / "out.conll", [doc])
+    assert len(doc.ents) == 40_000 and t_convert < 30
+    written = (tmp_path / "out.conll").read_text(encoding="utf8")
+    assert written == large.read_text(encoding="utf8") + "\n"  # IOB2 in, IOB2 out
+
+
+@pytest.mark.parametrize("name", ["label-studio", "spacy-v2", "prodigy"])
+def test_a_null_item_in_a_json_array_is_a_reject_not_a_crash(tmp_path, name):
+    path = tmp_path / "data.json"
+    path.write_text("[\nnull\n]\n", encoding="utf8")
+    (line,) = read_records(path, name)
+    assert line.reject is not None and line.line == 2
+    counts = ConversionCounts()
+    rejects: list = []
+    assert list(read_gold_docs([path], spacy.blank("en"), rejects, counts)) == []
+    assert counts.read == counts.rejected == 1 and counts.reconciles
+
+
+def test_nothing_after_or_missing_from_a_json_array_is_lost_silently(tmp_path):
+    path = tmp_path / "data.json"
+    item = '["Osprey", {"entities": []}]'
+    path.write_text(f"[\n{item}\n]\n{item}\n", encoding="utf8")
+    good, after = read_records(path)
+    assert good.record is not None and after.reject is not None and after.line == 4
+    path.write_text(f"[\n{item},\n{item}\n", encoding="utf8")  # truncated: no "]"
+    *goods, unclosed = read_records(path)
+    assert len(goods) == 2 and "not closed" in unclosed.reject.reason
+
+
+def test_jsonl_whose_first_line_is_an_array_is_still_jsonl(write_jsonl):
+    path = write_jsonl(["[1, 2]", HELLO_RECORD, HELLO_RECORD])
+    for lines in (read_records(path), read_records(path, "prodigy")):
+        assert [(line.line, line.record is not None) for line in lines] == [
+            (1, False),
+            (2, True),
+            (3, True),
+        ]

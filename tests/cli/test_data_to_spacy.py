@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 import srsly
+from spacy.tokens import DocBin
 
 from spacy_ner_plugin.annotations.counts import ConversionCounts
 from spacy_ner_plugin.annotations.docs import AlignMode
@@ -10,7 +11,7 @@ from spacy_ner_plugin.annotations.merge import ConflictPolicy
 from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
 from spacy_ner_plugin.errors import InternalError, PluginError, StrictModeError, UsageError
 
-from ..conftest import read_docs, task
+from ..conftest import HELLO_RECORD, WRONG_TYPE_RECORDS, read_docs, read_lines, task
 
 GOOD = [task(f"Text {i} about Osprey packs", "Osprey") for i in range(8)]
 
@@ -92,7 +93,7 @@ def test_failed_run_keeps_previous_outputs(write_jsonl, tmp_path):
 
 
 def test_rejected_binary_answers_are_merged_and_ignored_ones_skipped(write_jsonl, tmp_path, nlp):
-    # the issue changed this: a rejected binary answer is negative evidence, no longer skipped
+    # a rejected binary answer is negative evidence: merged as an incorrect span, not skipped
     rejected = {**task("Nope, not Osprey", "Osprey"), "answer": "reject"}
     records = [*GOOD, rejected, {"text": "Skip me", "answer": "ignore"}]
     result = data_to_spacy([write_jsonl(records)], tmp_path / "out", eval_split=0.0)
@@ -374,3 +375,26 @@ def test_a_train_answer_that_disagrees_with_the_eval_set_is_reported_as_a_confli
     assert any("eval set" in reason for reason in conflict["reasons"])
     dev = {doc.text: doc for doc in read_docs(tmp_path / "out" / "dev.spacy", nlp)}
     assert [e.text for e in dev[text].ents] == ["Osprey"]  # the eval set's version is kept
+
+
+def test_data_to_spacy_never_writes_a_text_that_is_in_no_record(write_jsonl, tmp_path, nlp):
+    bad = [record for name, (record, _) in WRONG_TYPE_RECORDS.items()]
+    path = write_jsonl([HELLO_RECORD, *bad])
+    result = data_to_spacy([path], tmp_path / "out", eval_split=0)
+    docs = list(DocBin().from_disk(tmp_path / "out" / "train.spacy").get_docs(nlp.vocab))
+    assert [doc.text for doc in docs] == ["Hello world"]
+    rejects = read_lines(tmp_path / "out" / "rejects.jsonl")
+    assert sorted(r["line"] for r in rejects) == list(range(2, len(bad) + 2))
+    assert result.counts.reconciles
+
+
+def test_data_to_spacy_keeps_the_entities_of_a_json_array_of_prodigy_records(tmp_path, nlp):
+    records = [
+        {"text": "I like Osprey packs", "spans": [{"start": 7, "end": 13, "label": "BRAND"}]},
+        {"text": "Salomon shoes", "spans": [{"start": 0, "end": 7, "label": "BRAND"}]},
+    ]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(records, indent=2), encoding="utf8")
+    data_to_spacy([path], tmp_path / "out", eval_split=0)
+    docs = DocBin().from_disk(tmp_path / "out" / "train.spacy").get_docs(nlp.vocab)
+    assert [[e.text for e in doc.ents] for doc in docs] == [["Osprey"], ["Salomon"]]

@@ -15,7 +15,7 @@ from spacy_ner_plugin.cli.stats import stats
 from spacy_ner_plugin.errors import InternalError, PluginError, UsageError
 from spacy_ner_plugin.io.hashing import input_hash, task_hash
 
-from ..conftest import SHARED_DATA, requires_shared_data, task
+from ..conftest import JSONL_TEXT, RECORDS, SHARED_DATA, read_lines, requires_shared_data, task
 
 CONLL = (
     "Osprey\tB-BRAND\npacks\tO\n\nbad\tO\textra\n\nJohn\tB-TRAIL\nMuir\tI-TRAIL\nTrail\tI-TRAIL\n"
@@ -217,3 +217,13 @@ def test_db_out_to_spacy_converts_long_texts_and_rejects_what_used_to_crash_it(t
     assert counts.written == {"spacy": 2} and counts.rejected == 2
     rejects = list(srsly.read_jsonl(tmp_path / "out.rejects.jsonl"))
     assert [(r["line"], r["field"]) for r in rejects] == [(3, "tokens"), (4, "spans")]
+
+
+def test_db_in_reads_a_utf8_file_with_a_stray_utf16_bom(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\xff\xfe" + JSONL_TEXT.encode("utf8"))
+    db = str(tmp_path / "answers.sqlite")
+    counts = db_in("bom", path, db=db)
+    assert counts.read == 3 and counts.rejected == 0
+    db_out("bom", tmp_path / "out.jsonl", db=db)
+    assert [r["text"] for r in read_lines(tmp_path / "out.jsonl")] == [r["text"] for r in RECORDS]

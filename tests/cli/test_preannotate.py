@@ -20,6 +20,8 @@ from spacy_ner_plugin.preannotate.preannotator import (
 )
 from spacy_ner_plugin.preannotate.suggesters import create_pattern_suggester
 
+from ..conftest import BIG, read_lines
+
 PATTERNS = [
     {"label": "BRAND", "pattern": "Osprey", "id": "osprey"},
     {"label": "BRAND", "pattern": [{"lower": "black"}, {"lower": "diamond"}]},
@@ -385,3 +387,21 @@ def test_base_model_option_suggests_the_models_entities(trained_model, write_jso
     assert [(s["label"], s["source"]) for s in task["spans"]] == [("BRAND", str(trained_model))]
     out = CliRunner().invoke(app, [*args[:3], "--model", str(trained_model)])
     assert out.exit_code == 2 and "No such option '--model'" in out.output  # now --base-model
+
+
+def test_preannotate_writes_big_integer_meta_as_valid_json(write_jsonl, tmp_path):
+    raw = tmp_path / "raw.jsonl"
+    raw.write_text(f'{{"text": "Hello there.", "meta": {{"id": {BIG}}}}}\n', encoding="utf8")
+    result = preannotate(raw, tmp_path / "out.jsonl", overrides={"paths.patterns": None})
+    (task,) = read_lines(tmp_path / "out.jsonl")
+    assert task["meta"] == {"id": BIG}
+    assert result.counts.texts == 1
+
+
+def test_preannotate_rejects_raw_records_whose_meta_is_not_an_object(tmp_path):
+    raw = tmp_path / "raw.jsonl"
+    raw.write_text('{"text": "Hi.", "meta": 5}\n{"text": "Ok."}\n', encoding="utf8")
+    result = preannotate(raw, tmp_path / "out.jsonl", overrides={"paths.patterns": None})
+    (reject,) = read_lines(tmp_path / "out.rejects.jsonl")
+    assert (reject["line"], reject["field"]) == (1, "meta")
+    assert result.counts.texts == 1 and result.counts.reconciles

@@ -1,6 +1,7 @@
 import subprocess
 import sys
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -48,3 +49,14 @@ def test_set_hashes_keeps_existing_values_unless_overwritten():
     assert set_hashes(dict(record)) == record
     fresh = set_hashes(dict(record), overwrite=True)
     assert fresh["_input_hash"] == input_hash({"text": "x"})
+
+
+@pytest.mark.parametrize(
+    "spans", ["0-5 X", [[0, 5, "X"]], [{"start": 0, "end": 5, "label": 7}], [{"start": 0}], 5]
+)
+def test_hashes_of_any_record_without_crashing(spans):
+    record = set_hashes({"text": "Hello \ud800", "spans": spans})
+    assert isinstance(record["_task_hash"], int)
+    assert task_hash({"text": "a", "spans": [{"start": 0, "end": 1, "label": "X"}]}) != task_hash(
+        {"text": "a", "spans": [{"start": 0, "end": 1, "label": 1}]}
+    )

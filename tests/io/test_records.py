@@ -2,7 +2,16 @@ import json
 
 import pytest
 
-from spacy_ner_plugin.io.records import InvalidRecord, get_answer, get_text, read_jsonl
+from spacy_ner_plugin.io.records import (
+    InvalidRecord,
+    get_answer,
+    get_text,
+    json_line,
+    parse_json,
+    read_jsonl,
+)
+
+from ..conftest import BIG
 
 
 def test_read_jsonl_locates_every_bad_line(write_jsonl):
@@ -85,3 +94,39 @@ def test_one_bad_line_after_a_stray_utf16_bom_does_not_turn_the_file_into_utf16(
     texts = [line.record["text"] for line in lines if line.record is not None]
     assert texts == ["Osprey", "Good 0 K\u00f6ln", "Good 1 K\u00f6ln", "Good 2 K\u00f6ln"]
     assert lines[2].reject is not None and lines[2].reject.line == 3
+
+
+def test_json_line_writes_big_integers_exactly_and_refuses_nan():
+    assert json.loads(json_line({"meta": {"id": BIG}})) == {"meta": {"id": BIG}}
+    assert json_line({"a": None, "b": [1.5]}) == '{"a":null,"b":[1.5]}'
+    for bad in (float("nan"), float("inf"), "\ud800"):
+        with pytest.raises(InvalidRecord) as err:
+            json_line({"text": "x", "meta": {"v": bad}})
+        assert err.value.field == "meta" and "not representable in JSON" in err.value.reason
+
+
+@pytest.mark.parametrize(
+    "line,reason",
+    [
+        ('{"text": "x", "meta": {"v": NaN}}', "NaN is not valid JSON"),
+        ('{"text": "x", "meta": {"v": -Infinity}}', "-Infinity is not valid JSON"),
+        ('{"text": "x", "meta": {"v": 1e400}}', "out of range"),
+        ('{"text": "x\\ud800"}', "lone surrogate"),
+        ('{"text": "x", "meta": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply"),
+        ('{"text": "x", "meta": ' + "[" * 200 + "]" * 200 + "}", "nested too deeply"),
+        ('{"text": "x", "meta": ' + "1" * 5000 + "}", "unreadable number"),
+    ],
+)
+def test_read_jsonl_rejects_what_json_cannot_hold(write_jsonl, line, reason):
+    path = write_jsonl([line, {"text": "ok", "meta": {"id": BIG}}])
+    bad, good = read_jsonl(path)
+    assert bad.reject is not None and bad.line == 1 and bad.reject.field == "json"
+    assert reason in bad.reject.reason
+    assert good.record == {"text": "ok", "meta": {"id": BIG}}
+    json_line(bad.reject.to_json())  # the rejects report can hold it
+
+
+def test_parse_json_keeps_surrogate_pairs_and_moderate_nesting():
+    assert parse_json('{"t": "\\ud83d\\ude00"}') == {"t": "\U0001f600"}
+    nested = "[" * 50 + "]" * 50
+    assert parse_json(nested) == json.loads(nested)

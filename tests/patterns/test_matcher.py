@@ -190,3 +190,29 @@ def test_matches_equal_entity_rulers_on_real_pattern_files(nlp, patterns, texts,
     ours = our_ents(nlp, patterns_path, texts)
     assert sum(map(len, ours)) > 50
     assert ours == ruler_ents(nlp, raw, texts)
+
+
+def test_pattern_errors_for_lone_surrogates_and_bad_regexes(write_jsonl, nlp):
+    path = write_jsonl(
+        [
+            '{"label": "X", "pattern": "a\\ud800"}',
+            {"label": "X", "pattern": [{"TEXT": {"REGEX": "("}}]},
+            {"label": "X", "pattern": [{"LOWER": "ok"}, {"_": {"ext": {"regex": "[a-"}}}]},
+            {"label": "X", "pattern": "fine"},
+        ],
+        name="patterns.jsonl",
+    )
+    with pytest.raises(PatternError) as err:
+        load_patterns(path)
+    lines = err.value.text.splitlines()
+    assert lines[0].startswith(f"{path}:1 [json] lone surrogate")
+    assert lines[1].startswith(f"{path}:2 [pattern] token 0: REGEX '(' does not compile")
+    assert lines[2].startswith(f"{path}:3 [pattern] token 1: REGEX '[a-' does not compile")
+    assert [line for line, _ in err.value.problems] == [1, 2, 3]
+    (fine,) = load_patterns(write_jsonl([{"label": "X", "pattern": "fine"}]))
+    PatternMatcher(nlp, [fine])
+
+
+def test_parse_pattern_refuses_a_lone_surrogate_from_python():
+    with pytest.raises(ValueError, match=r"\[pattern\] lone surrogate"):
+        parse_pattern({"label": "X", "pattern": [{"ORTH": "\udc80"}]}, 1)
