@@ -250,8 +250,13 @@ def warm_best(
     return best(per_round), outputs
 
 
-def floor_file(nlp: Language, input_path: Path, output: Path) -> None:
-    """Read JSONL, tokenize, write text + meta + Prodigy tokens per line (stdlib json, no match)."""
+def floor_file(lang: str, input_path: Path, output: Path) -> None:
+    """Read JSONL, tokenize, write text + meta + Prodigy tokens per line (stdlib json, no match).
+
+    The blank pipeline is made per run, as the step makes its own from the config: with one
+    kept across rounds, the floor would skip the vocabulary's lexemes every step run creates.
+    """
+    nlp = spacy.blank(lang)
     with input_path.open(encoding="utf8") as file_:
         records = [json.loads(line) for line in file_]
     with output.open("w", encoding="utf8") as out:
@@ -288,7 +293,7 @@ def writer_ratios(
 
     seconds, _ = warm_best(
         {
-            "floor": lambda: floor_file(nlp, input_path, tmp / "floor.jsonl"),
+            "floor": lambda: floor_file(nlp.lang, input_path, tmp / "floor.jsonl"),
             "step_unsegmented_no_patterns": step(False, no_patterns),
             "step_unsegmented_patterns": step(False, patterns),
             "step_segmented_patterns": step(True, patterns),

@@ -16,6 +16,7 @@ Hashes already present in a record (e.g. from a Prodigy export) are kept unless
 """
 
 import json
+from json.encoder import encode_basestring
 from typing import Any, Dict, Iterable, List, Tuple
 
 import murmurhash
@@ -29,8 +30,17 @@ def _hash_json(value: Any) -> int:
     return murmurhash.hash_bytes(text.encode("utf8", "surrogatepass"))
 
 
+def _hash_text(text: str) -> int:
+    """`_hash_json({"text": text})` without building the dict: the same canonical string."""
+    canonical = '{"text": ' + encode_basestring(text) + "}"
+    return murmurhash.hash_bytes(canonical.encode("utf8", "surrogatepass"))
+
+
 def input_hash(record: Dict[str, Any]) -> int:
     """Hash of the record's input (its text), shared by every answer about that text."""
+    text = record.get("text")
+    if isinstance(text, str) and not any(key in record for key in INPUT_KEYS[1:]):
+        return _hash_text(text)  # the common case, a text only: the same hash, faster
     return _hash_json({key: record[key] for key in INPUT_KEYS if key in record})
 
 
@@ -54,18 +64,23 @@ def task_hash(record: Dict[str, Any], of_input: int | None = None) -> int:
     """Hash of the input plus the question asked about it (spans and label); `of_input`: the
     record's `input_hash`, where the caller has just computed it."""
     spans = record.get("spans") or []
+    label = record.get("label")
+    of_input = input_hash(record) if of_input is None else of_input
+    if not spans and label is None:  # a text without a question yet: the same string, faster
+        canonical = f'{{"input": {of_input}, "label": null, "spans": []}}'
+        return murmurhash.hash_bytes(canonical.encode("utf8"))
     return _hash_json(
         {
-            "input": input_hash(record) if of_input is None else of_input,
+            "input": of_input,
             "spans": span_key(spans) if isinstance(spans, list) else spans,
-            "label": record.get("label"),
+            "label": label,
         }
     )
 
 
 def text_hash(text: str) -> int:
     """The input hash of a plain text, used to group and split records by text."""
-    return _hash_json({"text": text})
+    return _hash_text(text)
 
 
 def set_hashes(record: Dict[str, Any], overwrite: bool = False) -> Dict[str, Any]:

@@ -5,7 +5,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spacy_ner_plugin.io.hashing import input_hash, set_hashes, task_hash, text_hash
+from spacy_ner_plugin.io.hashing import (
+    _hash_json,
+    input_hash,
+    set_hashes,
+    span_key,
+    task_hash,
+    text_hash,
+)
 
 
 def test_hashes_are_stable_across_processes():
@@ -60,3 +67,24 @@ def test_hashes_of_any_record_without_crashing(spans):
     assert task_hash({"text": "a", "spans": [{"start": 0, "end": 1, "label": "X"}]}) != task_hash(
         {"text": "a", "spans": [{"start": 0, "end": 1, "label": 1}]}
     )
+
+
+@given(
+    st.text(),
+    st.sampled_from([None, [], "", {}, [{"start": 0, "end": 1, "label": "A"}]]),
+    st.sampled_from([None, "A", ""]),
+    st.booleans(),
+)
+def test_the_fast_paths_hash_the_same_canonical_json(text, spans, label, with_image):
+    """A text-only input and a question-less task are hashed without building their JSON
+    through json.dumps; the hashes must equal those of the one canonical definition."""
+    record = {"text": text, "spans": spans, "label": label}
+    if with_image:
+        record["image"] = "x.png"
+    inputs = {k: record[k] for k in ("text", "image") if k in record}
+    expected_input = _hash_json(inputs)
+    question = span_key(spans) if isinstance(spans, list) else spans
+    expected_task = _hash_json({"input": expected_input, "spans": question or [], "label": label})
+    assert input_hash(record) == expected_input
+    assert task_hash(record) == expected_task
+    assert text_hash(text) == _hash_json({"text": text})
