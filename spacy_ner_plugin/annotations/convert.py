@@ -9,6 +9,7 @@ record has been processed and the counts add up, so a failure leaves earlier out
 from collections import Counter
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Sequence, Set, Tuple, Union
 
@@ -216,6 +217,13 @@ def ner_label_data(labels: List[str]) -> Dict[str, Dict[str, int]]:
     configs/ner.cfg reads it in `[initialize.components.ner.labels]`, so initialization does
     not have to scan the whole corpus for labels.
     """
+    return {action: dict(counts) for action, counts in _label_data(tuple(labels)).items()}
+
+
+@lru_cache(maxsize=16)
+def _label_data(labels: Tuple[str, ...]) -> Dict[str, Dict[str, int]]:
+    """The label data of a `ner` initialized with `labels`, made once per label set (a blank
+    pipeline with an initialized ner costs about 0.1 s)."""
     nlp = spacy.blank("xx")
     ner = nlp.add_pipe("ner")
     for label in labels:

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from collections import Counter
 
+import pytest
 import spacy
 import srsly
 from spacy.tokens import Doc, DocBin, Span, SpanGroup
@@ -123,6 +124,7 @@ def _corpus(path, labels):
     return str(path)
 
 
+@pytest.mark.slow  # trains a base pipeline, then the update config on top of it
 def test_update_config_trains_a_new_type_on_top_of_a_base_pipeline(tmp_path):
     base = str(tmp_path / "base")
     labels = tmp_path / "labels.json"

@@ -258,6 +258,7 @@ def test_advise_walks_the_user_files_with_a_base_model(trained_model, write_json
     assert saved["steps"] == report["steps"] and saved["next_command"] == report["next_command"]
 
 
+@pytest.mark.slow  # two fresh processes that load spaCy
 def test_advise_cli_prints_the_path(write_jsonl, tmp_path):
     train = write_jsonl([task("Osprey pack", "Osprey")] * 3, "train.jsonl")
     cmd = [sys.executable, "-m", "spacy_ner_plugin", "advise", str(train), "--scores", "x.json"]
