@@ -185,3 +185,30 @@ def good_docbin_bytes(nlp: spacy.language.Language) -> bytes:
     for doc in docs:
         doc.set_ents([], default="outside")
     return DocBin(docs=docs).to_bytes()
+
+
+# Records that once crashed the merge of every step (now each a reject of its line and field).
+CRASHERS = {
+    "tokens past the end of the text": (
+        {
+            "text": "ab",
+            "tokens": [{"text": "ab", "start": 0, "end": 2}, {"text": "x", "start": 3, "end": 4}],
+        },
+        "tokens",
+    ),
+    "overlapping accepted spans of one binary answer": (
+        {
+            "text": "Black Diamond poles",
+            "_view_id": "ner",
+            "spans": [
+                {"start": 0, "end": 13, "label": "BRAND", "answer": "accept"},
+                {"start": 6, "end": 19, "label": "GEAR", "answer": "accept"},
+            ],
+        },
+        "spans",
+    ),
+    "a span answer that is no answer": (
+        {"text": "Osprey pack", "spans": [{"start": 0, "end": 6, "label": "B", "answer": 7}]},
+        "spans.0.answer",
+    ),
+}

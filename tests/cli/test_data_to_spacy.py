@@ -11,7 +11,7 @@ from spacy_ner_plugin.annotations.merge import ConflictPolicy
 from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
 from spacy_ner_plugin.errors import InternalError, PluginError, StrictModeError, UsageError
 
-from ..conftest import HELLO_RECORD, WRONG_TYPE_RECORDS, read_docs, read_lines, task
+from ..conftest import CRASHERS, HELLO_RECORD, WRONG_TYPE_RECORDS, read_docs, read_lines, task
 
 GOOD = [task(f"Text {i} about Osprey packs", "Osprey") for i in range(8)]
 
@@ -313,32 +313,6 @@ def test_bad_input_in_every_format_is_rejected_with_location(tmp_path):
 
 
 # Records that crashed a step before: each is now a reject of its line, naming the field.
-CRASHERS = {
-    "tokens past the end of the text": (
-        {
-            "text": "ab",
-            "tokens": [{"text": "ab", "start": 0, "end": 2}, {"text": "x", "start": 3, "end": 4}],
-        },
-        "tokens",
-    ),
-    "overlapping accepted spans of one binary answer": (
-        {
-            "text": "Black Diamond poles",
-            "_view_id": "ner",
-            "spans": [
-                {"start": 0, "end": 13, "label": "BRAND", "answer": "accept"},
-                {"start": 6, "end": 19, "label": "GEAR", "answer": "accept"},
-            ],
-        },
-        "spans",
-    ),
-    "a span answer that is no answer": (
-        {"text": "Osprey pack", "spans": [{"start": 0, "end": 6, "label": "B", "answer": 7}]},
-        "spans.0.answer",
-    ),
-}
-
-
 @pytest.mark.parametrize("name", list(CRASHERS))
 def test_records_that_crashed_the_merge_are_rejects_of_their_line(write_jsonl, tmp_path, name):
     record, field = CRASHERS[name]

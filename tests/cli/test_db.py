@@ -15,7 +15,15 @@ from spacy_ner_plugin.cli.stats import stats
 from spacy_ner_plugin.errors import InternalError, PluginError, UsageError
 from spacy_ner_plugin.io.hashing import input_hash, task_hash
 
-from ..conftest import JSONL_TEXT, RECORDS, SHARED_DATA, read_lines, requires_shared_data, task
+from ..conftest import (
+    CRASHERS,
+    JSONL_TEXT,
+    RECORDS,
+    SHARED_DATA,
+    read_lines,
+    requires_shared_data,
+    task,
+)
 
 CONLL = (
     "Osprey\tB-BRAND\npacks\tO\n\nbad\tO\textra\n\nJohn\tB-TRAIL\nMuir\tI-TRAIL\nTrail\tI-TRAIL\n"
@@ -198,18 +206,8 @@ def test_db_out_to_spacy_converts_long_texts_and_rejects_what_used_to_crash_it(t
     records = [
         {"text": long_text, "spans": [{"start": 0, "end": 6, "label": "B"}]},
         {"text": long_text + "Again.", "answer": "ignore"},
-        {
-            "text": "ab",
-            "tokens": [{"text": "ab", "start": 0, "end": 2}, {"text": "x", "start": 3, "end": 4}],
-        },
-        {
-            "text": "Black Diamond poles",
-            "_view_id": "ner",
-            "spans": [
-                {"start": 0, "end": 13, "label": "B", "answer": "accept"},
-                {"start": 6, "end": 19, "label": "G", "answer": "accept"},
-            ],
-        },
+        CRASHERS["tokens past the end of the text"][0],
+        CRASHERS["overlapping accepted spans of one binary answer"][0],
     ]
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf8")

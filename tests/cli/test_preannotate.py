@@ -298,8 +298,9 @@ def make_numbers(label: str):
 """
 
 
-def test_custom_suggester_registered_in_code_and_named_in_the_config(files, tmp_path):
-    raw, patterns = files
+@pytest.fixture
+def custom(files, tmp_path):
+    """A `--code` file registering a numbers suggester, a config naming it, a raw text."""
     code = tmp_path / "code.py"
     code.write_text(CUSTOM_CODE)
     config = tmp_path / "custom.cfg"
@@ -309,6 +310,11 @@ def test_custom_suggester_registered_in_code_and_named_in_the_config(files, tmp_
     )
     raw = tmp_path / "raw.txt"
     raw.write_text("Osprey has 2 packs\n")
+    return code, config, raw, files[1]
+
+
+def test_custom_suggester_registered_in_code_and_named_in_the_config(custom, tmp_path):
+    code, config, raw, patterns = custom
     overrides = {"paths.patterns": str(patterns)}
     preannotate(raw, tmp_path / "o.jsonl", config_path=config, overrides=overrides, code_path=code)
     (task,) = read(tmp_path / "o.jsonl")
@@ -358,17 +364,8 @@ def test_counts_that_do_not_add_up_fail_the_run():
         Counts(read=3, texts=1, rejected=1).check()
 
 
-def test_cli_options_code_is_c_and_config_has_no_short_alias(files, tmp_path):
-    raw, patterns = files
-    code = tmp_path / "code.py"
-    code.write_text(CUSTOM_CODE)
-    config = tmp_path / "custom.cfg"
-    default = DEFAULT_CONFIG_PATH.read_text(encoding="utf8")
-    config.write_text(
-        default + '\n[suggesters.numbers]\n@misc = "test.numbers.v1"\nlabel = "NUM"\n'
-    )
-    raw = tmp_path / "raw.txt"
-    raw.write_text("Osprey has 2 packs\n")
+def test_cli_options_code_is_c_and_config_has_no_short_alias(custom, tmp_path):
+    code, config, raw, patterns = custom
     args = ["preannotate", str(raw), str(tmp_path / "o.jsonl"), "-p", str(patterns)]
     out = CliRunner().invoke(app, [*args, "-c", str(code), "--config", str(config), "-l", "NUM"])
     assert out.exit_code == 0, out.output

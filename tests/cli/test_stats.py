@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 from spacy_ner_plugin.annotations.stats import CorpusStats
 from spacy_ner_plugin.cli import app
 
-from ..conftest import ROOT
+from ..conftest import CRASHERS, ROOT
 
 SAMPLE = ROOT / "assets" / "sample"
 
@@ -38,19 +38,12 @@ def test_stats_rejects_what_used_to_crash_it_and_counts_the_rest(tmp_path):
 
     good = [{"text": f"Good {i} Osprey", "spans": []} for i in range(3)]
     bad = [
-        {"text": "Osprey pack", "spans": [{"start": 0, "end": 6, "label": "B", "answer": 7}]},
-        {
-            "text": "ab",
-            "tokens": [{"text": "ab", "start": 0, "end": 2}, {"text": "x", "start": 3, "end": 4}],
-        },
-        {
-            "text": "Black Diamond poles",
-            "_view_id": "ner",
-            "spans": [
-                {"start": 0, "end": 13, "label": "B", "answer": "accept"},
-                {"start": 6, "end": 19, "label": "G", "answer": "accept"},
-            ],
-        },
+        CRASHERS[name][0]
+        for name in (
+            "a span answer that is no answer",
+            "tokens past the end of the text",
+            "overlapping accepted spans of one binary answer",
+        )
     ]
     path = tmp_path / "a.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in good + bad), encoding="utf8")
