@@ -1,4 +1,5 @@
-"""Scale-out on a Ray cluster: corpus jobs on Ray Data, train-curve points as Ray tasks.
+"""Scale-out on a Ray cluster: corpus jobs on a pool of Ray actors, train-curve points as
+Ray tasks.
 
 Everything here is optional: `ray` (the `ray` extra) is imported only when a step runs with
 `--backend ray`, so the local default never needs it.

@@ -25,7 +25,7 @@ def import_ray() -> Any:
     """The `ray` module, or a `UsageError` saying how to install it."""
     try:
         import ray
-        import ray.data  # noqa: F401  (Ray Data ships in ray[data]; fail here, not mid-job)
+        import ray.data  # noqa: F401  (the extra, ray[data], brings pyarrow for URIs)
     except ImportError as err:
         raise UsageError("--backend ray needs Ray Data", f"{err}; {INSTALL_HINT}") from None
     return ray
@@ -53,17 +53,8 @@ def ray_session(address: str | None = None, silent: bool = True) -> Iterator[Any
             raise UsageError(
                 f"Cannot connect to Ray at {address or 'a local instance'}", str(err)
             ) from err
-    context = ray.data.DataContext.get_current()
-    progress = context.enable_progress_bars
-    context.enable_progress_bars = not silent
-    data_logger = logging.getLogger("ray.data")
-    level = data_logger.level
-    if silent:
-        data_logger.setLevel(logging.WARNING)
     try:
         yield ray
     finally:
-        context.enable_progress_bars = progress
-        data_logger.setLevel(level)
         if started:
             ray.shutdown()

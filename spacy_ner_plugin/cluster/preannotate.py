@@ -1,16 +1,20 @@
-"""`preannotate --backend ray`: the corpus cut into blocks, each written as a shard by Ray Data.
+"""`preannotate --backend ray`: the corpus cut into blocks, each written as a shard by a pool
+of Ray actors.
 
 The input (a file, a directory or a glob; local or any filesystem pyarrow reads) is planned as
 blocks of about `block_mb` MB cut at line starts. Each block becomes one output shard:
 `part-NNNNN.jsonl` (tasks), `part-NNNNN.rejects.jsonl` and `part-NNNNN.json` (its manifest
 entry: the block, its counts and the job's key). A pool of Ray actors (`BlockWriter`) each
-builds the pipeline once from the config, then reads and writes whole blocks; every file is
-written under a temporary name and moved into place, the entry last, so a block is complete
-exactly when its entry exists. A worker killed mid-block is restarted by Ray and the block
-written again under the same names: every record is in the output exactly once. A rerun of the
-same job (same config, code, data and block size) skips the complete blocks. `manifest.json`,
-written after every block is complete, lists the shards in input order with their counts;
-reading the shards in that order gives exactly the local backend's output.
+builds the pipeline once from the config, then reads and writes whole blocks, one at a time,
+each actor given the next block as it finishes one; every file is written under a temporary
+name and moved into place, the entry last, so a block is complete exactly when its entry
+exists. A worker killed mid-block is restarted by Ray and the block written again under the
+same names (every record is in the output exactly once), at most `MAX_RETRIES` times before
+the job fails naming the block. A rerun of the same job (same config, code, data and block
+size) skips the complete blocks. `manifest.json`, written after every block is complete, lists
+the shards in input order with their counts; reading the shards in that order gives exactly
+the local backend's output. Plain actors rather than Ray Data's pipeline: a job starts in about
+half the time (no dataset planning, statistics or autoscaling actors beside the workers).
 """
 
 import hashlib
@@ -20,7 +24,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Tuple
 
 import spacy
 import srsly
@@ -35,6 +39,8 @@ from .backend import import_ray, ray_session
 from .storage import Block, InputFile, OutputDir, list_inputs, plan_blocks, read_block
 
 BLOCK_MB = 64.0
+# How often a block is retried when its worker dies (Ray restarts the worker each time).
+MAX_RETRIES = 3
 MANIFEST = "manifest.json"
 SHARD_FILE = re.compile(r"part-(\d+)(\.jsonl|\.rejects\.jsonl|\.json)")
 TEMP_FILE = re.compile(r"\.part-\d+.*\.tmp")
@@ -93,7 +99,7 @@ def job_key(config: Config, code: str | None, inputs: List[InputFile], block_byt
 
 
 class BlockWriter:
-    """A Ray Data actor: builds the pre-annotator once, then writes every block it is given.
+    """A Ray actor: builds the pre-annotator once, then writes every block it is given.
 
     It gets the config as a string and the `--code` file's source, never a pipeline object
     (spaCy objects do not pickle reliably), so it works on any node.
@@ -112,10 +118,6 @@ class BlockWriter:
         self.preannotator = Preannotator.from_config(Config().from_str(config, interpolate=False))
         self.output = OutputDir(output)
         self.job = job
-
-    def __call__(self, batch: Dict[str, Any]) -> Dict[str, List[str]]:
-        blocks = [Block(**srsly.json_loads(item)) for item in batch["block"]]
-        return {"entry": [srsly.json_dumps(self.write(block)) for block in blocks]}
 
     def write(self, block: Block) -> Dict[str, Any]:
         """Write the block's shard and rejects shard, then its entry; return the entry."""
@@ -223,34 +225,30 @@ def _run_blocks(
     job: str,
     workers: int,
 ) -> Iterator[Dict[str, Any]]:
-    items = [{"block": srsly.json_dumps(block.to_json())} for block in blocks]
-    dataset = ray.data.from_items(items, override_num_blocks=len(items))
-    dataset = dataset.map_batches(
-        BlockWriter,
-        fn_constructor_kwargs={
-            "config": config.to_str(),
-            "code": code,
-            "output": output,
-            "job": job,
-        },
-        batch_size=1,
-        num_cpus=1,
-        # Ray Data restarts a dead actor and retries its blocks by default (max_restarts and
-        # max_task_retries -1); passing them is deprecated since Ray 2.51.
-        # One block at a time per worker: blocks are large, so prefetching gains nothing and
-        # a queue per worker would leave others idle at the end of the job.
-        compute=ray.data.ActorPoolStrategy(size=workers, max_tasks_in_flight_per_actor=1),
-    )
-    try:
-        for row in dataset.iter_rows():
-            yield srsly.json_loads(row["entry"])
-    except PluginError:
-        raise
-    except Exception as err:  # Ray wraps a worker's exception in its own types
-        raise PluginError(
-            "The Ray job failed; complete blocks are kept, and a rerun skips them",
-            f"{type(err).__name__}: {err}",
-        ) from err
+    """Write `blocks` on a pool of `workers` actors, one block in flight per actor (blocks are
+    large: a queue per worker would leave others idle at the end); yield each entry as its
+    block completes."""
+    writer = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=MAX_RETRIES)(BlockWriter)
+    pool = [writer.remote(config.to_str(), code, output, job) for _ in range(workers)]
+    todo = list(reversed(blocks))
+    running: Dict[Any, Tuple[Any, Block]] = {}
+    while todo or running:
+        for actor in pool:
+            if todo and actor not in {held for held, _ in running.values()}:
+                block = todo.pop()
+                running[actor.write.remote(block)] = (actor, block)
+        (done,), _ = ray.wait(list(running), num_returns=1)
+        _, block = running.pop(done)
+        try:
+            yield ray.get(done)
+        except PluginError:
+            raise
+        except Exception as err:  # Ray wraps a worker's failure in its own types
+            raise PluginError(
+                f"The Ray job failed on {block.name} (input {block.input}, bytes "
+                f"{block.start}-{block.end}); complete blocks are kept, and a rerun skips them",
+                f"{type(err).__name__}: {err}",
+            ) from err
 
 
 def _remove_stale(output: OutputDir, n_blocks: int) -> None:

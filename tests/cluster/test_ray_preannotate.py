@@ -7,7 +7,13 @@ from typer.testing import CliRunner
 
 from spacy_ner_plugin.cli import app
 from spacy_ner_plugin.cli.preannotate import preannotate
-from spacy_ner_plugin.cluster.preannotate import MANIFEST, read_manifest, shard_lines
+from spacy_ner_plugin.cluster.preannotate import (
+    MANIFEST,
+    MAX_RETRIES,
+    read_manifest,
+    shard_lines,
+)
+from spacy_ner_plugin.errors import PluginError
 from spacy_ner_plugin.preannotate.preannotator import DEFAULT_CONFIG_PATH
 
 from ..conftest import ROOT
@@ -26,13 +32,16 @@ import spacy
 
 
 @spacy.registry.misc("test_crash_once.v1")
-def create_crash_once(marker: str, trigger: str):
-    """A suggester that kills its worker process the first time it sees `trigger`."""
+def create_crash_once(marker: str, trigger: str, times: int = 1):
+    """A suggester that kills its worker process the first `times` times it sees `trigger`
+    (each death appends a line to `marker`)."""
 
     def factory(nlp):
         def suggest(doc):
-            if trigger in doc.text and not os.path.exists(marker):
-                open(marker, "w").close()
+            deaths = len(open(marker).readlines()) if os.path.exists(marker) else 0
+            if trigger in doc.text and deaths < times:
+                with open(marker, "a") as file_:
+                    print("died", file=file_)
                 os._exit(1)
             return []
 
@@ -136,6 +145,25 @@ def test_a_killed_worker_is_retried_and_every_record_written_once(local_sample, 
     assert joined(tmp_path / "out") == local.read_bytes()  # ... and nothing is lost or doubled
     assert result.counts == local_result.counts
     assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")) == []
+
+
+@pytest.mark.slow
+def test_a_block_whose_worker_keeps_dying_fails_the_job_naming_the_block(tmp_path):
+    code = tmp_path / "crash.py"
+    code.write_text(CRASH_CODE, encoding="utf8")
+    marker = tmp_path / "deaths"
+    trigger = json.loads(SAMPLE.read_text(encoding="utf8").splitlines()[700])["text"]
+    config = tmp_path / "crash.cfg"
+    config.write_text(
+        DEFAULT_CONFIG_PATH.read_text(encoding="utf8")
+        + '\n[suggesters.crash]\n@misc = "test_crash_once.v1"\n'
+        + f"marker = {json.dumps(str(marker))}\ntrigger = {json.dumps(trigger)}\ntimes = 100\n",
+        encoding="utf8",
+    )  # the trigger is in block 3 of 5: its worker dies on every try
+    with pytest.raises(PluginError, match=r"The Ray job failed on part-00002 \(input "):
+        run_ray(SAMPLE, tmp_path / "out", config_path=config, code_path=code)
+    assert len(marker.read_text().splitlines()) == 1 + MAX_RETRIES  # retried, then given up
+    assert not (tmp_path / "out" / MANIFEST).exists()
 
 
 @pytest.mark.slow
