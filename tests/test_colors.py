@@ -2,8 +2,10 @@
 
 import zlib
 
+import srsly
+
 from spacy_ner_plugin.colors import PALETTE, label_colors, label_slot
-from spacy_ner_plugin.preannotate.preview import write_preview
+from spacy_ner_plugin.preannotate.preview import render_preview
 
 
 def test_a_label_keeps_its_hashed_colour_across_pages():
@@ -37,7 +39,7 @@ def test_preview_colours_labels_instead_of_grey(write_jsonl, tmp_path):
             }
         ]
     )
-    assert write_preview(tasks, tmp_path / "p.html") == 1
+    assert render_preview(srsly.read_jsonl(tasks), tmp_path / "p.html") == 1
     html = (tmp_path / "p.html").read_text()
     for label, color in label_colors(["BRAND", "TRAIL"]).items():
         assert f"background: {color}" in html, label

@@ -10,7 +10,6 @@ from spacy import displacy
 
 from ..colors import label_colors
 from ..io.files import atomic_path
-from ..io.records import read_jsonl
 
 
 def preview_examples(tasks: Iterable[Dict[str, Any]], n: int) -> List[Dict[str, Any]]:
@@ -27,12 +26,6 @@ def preview_examples(tasks: Iterable[Dict[str, Any]], n: int) -> List[Dict[str, 
         title = f"{len(spans)} suggestion(s) from {sources}"
         examples.append({"text": task["text"], "ents": ents, "title": title})
     return examples
-
-
-def write_preview(tasks_path: Union[str, Path], output: Union[str, Path], n: int = 100) -> int:
-    """Render the first `n` tasks with suggestions of a task JSONL file; return how many."""
-    records = (line.record for line in read_jsonl(tasks_path) if line.record is not None)
-    return render_preview(records, output, n)
 
 
 def render_preview(tasks: Iterable[Dict[str, Any]], output: Union[str, Path], n: int = 100) -> int:
