@@ -126,20 +126,28 @@ def test_rejects_keep_their_lines_in_a_file_and_in_a_directory_of_files(tmp_path
     assert len(read_manifest(str(tmp_path / "folder"))["shards"]) == 6  # 2 blocks per file
 
 
-@pytest.mark.slow
-def test_a_killed_worker_is_retried_and_every_record_written_once(local_sample, tmp_path):
-    local, local_result = local_sample
+def crashing_config(tmp_path, times):
+    """A `--code` file and a config whose suggester kills its worker the first `times` times
+    it sees a text of block 3 of 5; and the file that counts the deaths."""
     code = tmp_path / "crash.py"
     code.write_text(CRASH_CODE, encoding="utf8")
-    marker = tmp_path / "crashed"
+    marker = tmp_path / "deaths"
     trigger = json.loads(SAMPLE.read_text(encoding="utf8").splitlines()[700])["text"]
     config = tmp_path / "crash.cfg"
     config.write_text(
         DEFAULT_CONFIG_PATH.read_text(encoding="utf8")
         + '\n[suggesters.crash]\n@misc = "test_crash_once.v1"\n'
-        + f"marker = {json.dumps(str(marker))}\ntrigger = {json.dumps(trigger)}\n",
+        + f"marker = {json.dumps(str(marker))}\ntrigger = {json.dumps(trigger)}\n"
+        + f"times = {times}\n",
         encoding="utf8",
-    )  # the trigger is in block 3 of 5
+    )
+    return code, config, marker
+
+
+@pytest.mark.slow
+def test_a_killed_worker_is_retried_and_every_record_written_once(local_sample, tmp_path):
+    local, local_result = local_sample
+    code, config, marker = crashing_config(tmp_path, times=1)
     result = run_ray(SAMPLE, tmp_path / "out", config_path=config, code_path=code)
     assert marker.exists()  # a worker died mid-block ...
     assert joined(tmp_path / "out") == local.read_bytes()  # ... and nothing is lost or doubled
@@ -149,17 +157,7 @@ def test_a_killed_worker_is_retried_and_every_record_written_once(local_sample, 
 
 @pytest.mark.slow
 def test_a_block_whose_worker_keeps_dying_fails_the_job_naming_the_block(tmp_path):
-    code = tmp_path / "crash.py"
-    code.write_text(CRASH_CODE, encoding="utf8")
-    marker = tmp_path / "deaths"
-    trigger = json.loads(SAMPLE.read_text(encoding="utf8").splitlines()[700])["text"]
-    config = tmp_path / "crash.cfg"
-    config.write_text(
-        DEFAULT_CONFIG_PATH.read_text(encoding="utf8")
-        + '\n[suggesters.crash]\n@misc = "test_crash_once.v1"\n'
-        + f"marker = {json.dumps(str(marker))}\ntrigger = {json.dumps(trigger)}\ntimes = 100\n",
-        encoding="utf8",
-    )  # the trigger is in block 3 of 5: its worker dies on every try
+    code, config, marker = crashing_config(tmp_path, times=100)  # dies on every try
     with pytest.raises(PluginError, match=r"The Ray job failed on part-00002 \(input "):
         run_ray(SAMPLE, tmp_path / "out", config_path=config, code_path=code)
     assert len(marker.read_text().splitlines()) == 1 + MAX_RETRIES  # retried, then given up
