@@ -192,7 +192,8 @@ def _has_lone_surrogate(value: Any) -> bool:
 
 
 def read_json_array(path: Union[str, Path]) -> Iterator[Line]:
-    """Yield every item of a JSON array file (Label Studio, spaCy v2) with the line it starts on.
+    """Yield every item of a JSON array file (Label Studio, spaCy v2) with the line it starts on;
+    a file of the same items one per line (JSONL) is read line by line.
 
     The encoding is told as for JSONL (`encoding.sniff_encoding`); the items are those of
     `json_array_lines`.
@@ -200,6 +201,9 @@ def read_json_array(path: Union[str, Path]) -> Iterator[Line]:
     raw = expect_file(path).read_bytes()
     encoding = sniff_encoding(raw[:SNIFF_BYTES])
     text, _ = decode_text(raw, encoding)
+    if text[_skip_space(text, 0) : _skip_space(text, 0) + 1] not in ("[", ""):
+        yield from read_jsonl(path)  # the same items one per line (JSONL): each read or rejected
+        return
     yield from json_array_lines(str(path), text, encoding.label)
 
 

@@ -509,3 +509,26 @@ def test_jsonl_whose_first_line_is_an_array_is_still_jsonl(write_jsonl):
             (2, True),
             (3, True),
         ]
+
+
+def test_label_studio_tasks_one_per_line_are_each_read_or_rejected(tmp_path):
+    """A Label Studio export saved as JSON lines (one task a line), not an array: every task
+    is read, and a bad line is a reject of its own (it was one reject for the whole file)."""
+    region = {"type": "labels", "value": {"start": 0, "end": 6, "labels": ["BRAND"]}}
+    tasks = [
+        {"data": {"text": f"Osprey pack {i}"}, "annotations": [{"result": [region]}]}
+        for i in range(3)
+    ]
+    path = tmp_path / "tasks.jsonl"
+    lines = [json.dumps(tasks[0]), "{oops", *map(json.dumps, tasks[1:])]
+    path.write_text("\n".join(lines) + "\n", encoding="utf8")
+    read = list(read_records(path, "label-studio"))
+    assert [line.line for line in read] == [1, 2, 3, 4]
+    assert [line.record["text"] for line in read if line.record] == [
+        "Osprey pack 0",
+        "Osprey pack 1",
+        "Osprey pack 2",
+    ]
+    (bad,) = [line for line in read if line.reject]
+    assert bad.line == 2 and "malformed JSON" in bad.reject.reason
+    assert [line.line for line in read_records(path) if line.record] == [1, 3, 4]  # detected
