@@ -3,17 +3,14 @@
 Routes stay thin; the work is in `feed`, `answers` and `db`. Every request body is a pydantic
 model with bounded sizes, a body over `max_body` bytes is refused before it is read whole,
 and a request that fails validation changes nothing. The page is a fixed set of files from
-the package, read once; no path from a client is ever opened. Bound to a non-loopback host,
-every API call needs the token (the page gets it from its URL).
+the package, read once; no path from a client is ever opened. Who may call the API, and as
+which session, is `access`'s rule (the page sends the token it got in its URL).
 """
 
-import hmac
-import ipaddress
 import logging
-import secrets
 import time
 from importlib import resources
-from typing import Any, Dict, List, Literal, Tuple
+from typing import Annotated, Any, Dict, List, Literal, Tuple
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -23,6 +20,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..db.database import Database
+from .access import SESSION_PATTERN, Access, AccessDenied, is_loopback
 from .answers import InvalidAnswer, answer_record, check_spans, check_task
 from .feed import Feed
 from .recipes import Recipe, build_recipe
@@ -32,8 +30,8 @@ logger = logging.getLogger(__name__)
 MAX_BODY = 16 * 1024 * 1024
 MAX_ANSWERS = 200
 MAX_LABEL = 100
-SESSION_PATTERN = r"^[A-Za-z0-9_.@-]{1,64}$"
 ANSWER_ID_PATTERN = r"^[A-Za-z0-9_.:-]{8,64}$"
+IDLE_SUBMIT_S = 3.0
 STATIC = {
     "index.html": "text/html; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
@@ -49,10 +47,12 @@ SECURITY_HEADERS = {
     "referrer-policy": "no-referrer",
     "cache-control": "no-store",
 }
-LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 
-# Request bodies
+# Request parts
+
+XToken = Annotated[str | None, Header(max_length=200)]
+SessionQuery = Annotated[str | None, Query(pattern=SESSION_PATTERN)]
 
 
 class SpanIn(BaseModel):
@@ -163,17 +163,8 @@ class SecurityHeaders:
 # The app
 
 
-def is_loopback(host: str) -> bool:
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 class Annotation:
-    """What one running app holds: the recipe, its feed, the database, the token."""
+    """What one running app holds: the recipe, its feed, the database, who may use it."""
 
     def __init__(
         self,
@@ -183,11 +174,11 @@ class Annotation:
         feed_overlap: bool = False,
         exclude: List[str] | None = None,
         timeout: float = 600.0,
-        token: str | None = None,
+        access: Access | None = None,
     ) -> None:
         self.recipe = recipe
         self.db = db
-        self.token = token
+        self.access = access if access is not None else Access()
         self.dataset = recipe.dataset
         db.add_dataset(self.dataset, recipe.meta)
         names = [self.dataset, *(exclude or [])]
@@ -259,20 +250,31 @@ def create_app(
     *,
     host: str = "127.0.0.1",
     max_body: int = MAX_BODY,
+    instant_submit: bool = False,
+    idle_submit_s: float = IDLE_SUBMIT_S,
 ) -> FastAPI:
-    """The FastAPI app serving `annotation`'s page and API."""
-    app = FastAPI(title="spacy_ner_plugin annotate", docs_url=None, redoc_url=None)
+    """The FastAPI app serving `annotation`'s page and API (no OpenAPI schema or docs: the
+    API is the page's, and a shared server shows nothing without a token)."""
+    app = FastAPI(
+        title="spacy_ner_plugin annotate", openapi_url=None, docs_url=None, redoc_url=None
+    )
     pages = {name: resources.files(__package__).joinpath("static", name).read_bytes()
              for name in STATIC}  # fmt: skip
     recipe = annotation.recipe
 
-    def authorized(
-        x_token: str | None = Header(default=None, max_length=200),
-    ) -> None:
-        if annotation.token is None:
-            return
-        if x_token is None or not hmac.compare_digest(x_token, annotation.token):
-            raise HTTPException(401, "missing or wrong token")
+    def authorized(x_token: XToken = None) -> None:
+        try:
+            annotation.access.check(x_token)
+        except AccessDenied as err:
+            raise HTTPException(err.status, err.detail) from err
+
+    def session_of(x_token: str | None, requested: str | None) -> str:
+        """The session a request acts as (from its token, or the name it gives where the
+        app allows that)."""
+        try:
+            return annotation.session_id(annotation.access.session(x_token, requested))
+        except AccessDenied as err:
+            raise HTTPException(err.status, err.detail) from err
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -297,10 +299,8 @@ def create_app(
         return Response(pages[name], media_type=STATIC[name])
 
     @app.get("/api/config", dependencies=[Depends(authorized)])
-    def config(
-        session: str | None = Query(default=None, pattern=SESSION_PATTERN),
-    ) -> Dict[str, Any]:
-        session_id = annotation.session_id(session)
+    def config(x_token: XToken = None, session: SessionQuery = None) -> Dict[str, Any]:
+        session_id = session_of(x_token, session)
         return {
             "dataset": annotation.dataset,
             "recipe": recipe.meta.get("recipe"),
@@ -309,33 +309,29 @@ def create_app(
             "batch_size": recipe.batch_size,
             "session": session_id,
             "progress": annotation.progress(session_id),
+            "instant_submit": instant_submit,
+            "idle_submit_s": idle_submit_s,
         }
 
     @app.post("/api/questions", dependencies=[Depends(authorized)])
-    def questions(body: QuestionsIn) -> Dict[str, Any]:
-        session_id = annotation.session_id(body.session)
+    def questions(body: QuestionsIn, x_token: XToken = None) -> Dict[str, Any]:
+        session_id = session_of(x_token, body.session)
         tasks = annotation.feed.questions(session_id, body.n, fresh=body.fresh)
         return {"tasks": tasks, "progress": annotation.progress(session_id)}
 
     @app.post("/api/answers", dependencies=[Depends(authorized)])
-    def answers(body: AnswersIn) -> Dict[str, Any]:
-        return annotation.save(annotation.session_id(body.session), body.answers)
+    def answers(body: AnswersIn, x_token: XToken = None) -> Dict[str, Any]:
+        return annotation.save(session_of(x_token, body.session), body.answers)
 
     @app.get("/api/progress", dependencies=[Depends(authorized)])
-    def progress(
-        session: str | None = Query(default=None, pattern=SESSION_PATTERN),
-    ) -> Dict[str, Any]:
-        return annotation.progress(annotation.session_id(session))
+    def progress(x_token: XToken = None, session: SessionQuery = None) -> Dict[str, Any]:
+        return annotation.progress(session_of(x_token, session))
 
     hosts = ["*"] if not is_loopback(host) else ["localhost", "127.0.0.1", "[::1]"]
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, limit=max_body)
     return app
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(24)
 
 
 def make_app(
@@ -346,25 +342,26 @@ def make_app(
     db: str | None = None,
     host: str = "127.0.0.1",
     token: str | None = None,
+    sessions: List[str] | None = None,
     feed_overlap: bool = False,
     exclude: List[str] | None = None,
     timeout: float = 600.0,
     max_body: int = MAX_BODY,
+    instant_submit: bool = False,
+    idle_submit_s: float = IDLE_SUBMIT_S,
     **recipe_options: Any,
 ) -> Tuple[FastAPI, Annotation]:
-    """Build recipe `recipe_name` and the app serving it (a token is made for a
-    non-loopback host unless given)."""
+    """Build recipe `recipe_name` and the app serving it; `Access.make` decides the tokens
+    (one per name in `sessions`; one made for a non-loopback host unless `token` is given)."""
+    access = Access.make(host, token, sessions or ())
     recipe = build_recipe(recipe_name, dataset=dataset, source=source, db=db, **recipe_options)
-    if token is None and not is_loopback(host):
-        token = new_token()
     database = Database(db)
     annotation = Annotation(
         recipe, database, feed_overlap=feed_overlap, exclude=exclude, timeout=timeout,
-        token=token,
+        access=access,
     )  # fmt: skip
-    return create_app(annotation, host=host, max_body=max_body), annotation
-
-
-def page_url(host: str, port: int, token: str | None = None) -> str:
-    shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
+    app = create_app(
+        annotation, host=host, max_body=max_body, instant_submit=instant_submit,
+        idle_submit_s=idle_submit_s,
+    )  # fmt: skip
+    return app, annotation

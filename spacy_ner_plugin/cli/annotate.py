@@ -34,27 +34,32 @@ def annotate_cli(
     host: Annotated[str, typer.Option("--host", help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on")] = 8080,
     token: Annotated[str | None, typer.Option("--token",
-        help="Access token (made and printed for a non-loopback --host)")] = None,
+        help="Shared access token (one is made for a non-loopback --host)")] = None,
+    sessions: Annotated[str, typer.Option("--sessions",
+        help="Comma-separated annotators: each gets a token of their own and a URL")] = "",
     feed_overlap: Annotated[bool, typer.Option("--feed-overlap",
         help="Give every session every task (agreement studies)")] = False,
     timeout: Annotated[float, typer.Option("--timeout",
         help="Seconds before an unanswered task goes to another session")] = 600.0,
+    instant_submit: Annotated[bool, typer.Option("--instant-submit",
+        help="Save each answer at once (else within a few seconds)")] = False,
     code_path: Annotated[Path | None, typer.Option("--code", "-c",
         help="Python file with registered functions (your recipes)")] = None,
 ) -> None:  # fmt: skip
     """Annotate in the browser: serve a recipe's tasks and save every answer in the database.
 
-    Prints the page's URL (with ?token=... for a non-loopback --host); each annotator adds
-    ?session=NAME. Answers are committed as the page sends them, and a restart resumes where
-    the dataset left off. Stop the server with Ctrl+C.
+    Prints the page's URL: one per annotator with --sessions (the session comes from the
+    token in it); else each annotator adds ?session=NAME on a loopback --host. Answers are
+    committed as the page sends them, and a restart resumes where the dataset left off.
+    Stop the server with Ctrl+C.
     """
     with reports_errors():
         annotate(
             recipe, dataset, source, labels=split_labels(labels),
             patterns=str(patterns) if patterns else None, model=model, lang=lang,
             segment=not unsegmented, exclude=split_labels(exclude), db=db, host=host, port=port,
-            token=token, feed_overlap=feed_overlap, timeout=timeout, code_path=code_path,
-            silent=False,
+            token=token, sessions=split_labels(sessions), feed_overlap=feed_overlap,
+            timeout=timeout, instant_submit=instant_submit, code_path=code_path, silent=False,
         )  # fmt: skip
 
 
@@ -63,8 +68,8 @@ def annotate(
     patterns: str | None = None, model: str | None = None, lang: str | None = None,
     segment: bool = True, exclude: List[str] | None = None, db: str | None = None,
     host: str = "127.0.0.1", port: int = 8080, token: str | None = None,
-    feed_overlap: bool = False, timeout: float = 600.0, code_path: Path | None = None,
-    silent: bool = True,
+    sessions: List[str] | None = None, feed_overlap: bool = False, timeout: float = 600.0,
+    instant_submit: bool = False, code_path: Path | None = None, silent: bool = True,
 ) -> None:  # fmt: skip
     """Serve `recipe` until interrupted (the server needs the app extra)."""
     msg = printer(silent)
@@ -75,20 +80,28 @@ def annotate(
     try:
         import uvicorn
 
-        from ..app.server import make_app, page_url
+        from ..app.server import make_app
     except ImportError as err:
         raise UsageError(
             "The annotation app needs its extra", "pip install 'spacy_ner_plugin[app]'"
         ) from err
     web_app, annotation = make_app(
-        recipe, dataset, source, db=db, host=host, token=token, feed_overlap=feed_overlap,
-        exclude=exclude, timeout=timeout, labels=labels, patterns=patterns, model=model,
+        recipe, dataset, source, db=db, host=host, token=token, sessions=sessions,
+        feed_overlap=feed_overlap, exclude=exclude, timeout=timeout,
+        instant_submit=instant_submit, labels=labels, patterns=patterns, model=model,
         lang=lang or "en", segment=segment,
     )  # fmt: skip
     stats = annotation.db.stats(dataset)
     msg.info(f"Dataset '{dataset}': {stats.answers} answers so far", annotation.db.url)
-    msg.good(
-        f"Annotate with {recipe} at {page_url(host, port, annotation.token)}",
-        "add ?session=NAME per annotator" if not annotation.token else "add &session=NAME",
-    )
+    urls = annotation.access.urls(host, port)
+    if len(urls) == 1 and urls[0][0] is None:
+        url = urls[0][1]
+        join = "&" if "?" in url else "?"
+        named = annotation.access.named_sessions
+        msg.good(f"Annotate with {recipe} at {url}",
+                 f"add {join}session=NAME per annotator" if named else "")  # fmt: skip
+    else:
+        msg.good(f"Annotate with {recipe}: one URL per annotator")
+        for name, url in urls:
+            msg.text(f"  {name}: {url}")
     uvicorn.run(web_app, host=host, port=port, log_level="warning")
