@@ -9,6 +9,11 @@ the record's content for imports (so importing a file twice adds nothing).
 SQLite (the default, one file) runs in WAL mode and takes its write lock at the start of each
 write transaction (`BEGIN IMMEDIATE`), so concurrent savers queue instead of failing;
 PostgreSQL is reached by URL through psycopg 3. Both go through SQLAlchemy Core.
+
+The app's assignments (which session holds which task, until answered or timed out) are rows
+of `assignment`, so they survive a restart; an answer that replaces an earlier one of its
+session marks the old one `superseded_by` (kept, left out of `get_answers` by default). The
+schema is versioned with Alembic (`migrations`): opening a database upgrades it.
 """
 
 import hashlib
@@ -26,6 +31,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from ..errors import PluginError, UsageError
 from ..io.hashing import set_hashes
 from ..io.records import json_line
+from .migrations import ensure_schema
 
 DB_ENV = "SPACY_NER_PLUGIN_DB"
 DEFAULT_DB = "annotations.sqlite"
@@ -56,6 +62,7 @@ examples = sa.Table(
     sa.Column("annotator_id", sa.String(NAME_MAX)),
     sa.Column("timestamp", sa.BigInteger),
     sa.Column("content", sa.Text, nullable=False),
+    sa.Column("superseded_by", sa.String(KEY_MAX)),
 )
 links = sa.Table(
     "link",
@@ -66,6 +73,26 @@ links = sa.Table(
     sa.Column("answer_key", sa.String(KEY_MAX), nullable=False),
     sa.UniqueConstraint("dataset_id", "answer_key", name="link_answer_once"),
     sa.Index("link_by_dataset", "dataset_id", "id"),
+)
+# One row per task handed to a session: `task_key` is its input or task hash (as the feed
+# dedupes), `slot` which of the text's N places it fills (N sessions per text; the session's
+# name when every session gets every text), so two sessions can never hold one place.
+assignments = sa.Table(
+    "assignment",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("dataset_id", ID, sa.ForeignKey("dataset.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("task_key", sa.BigInteger, nullable=False),
+    sa.Column("slot", sa.String(NAME_MAX), nullable=False),
+    sa.Column("session_id", sa.String(NAME_MAX), nullable=False),
+    sa.Column("handed_out", sa.Float, nullable=False),
+    sa.Column("answered", sa.Boolean, nullable=False),
+    sa.Column("line", sa.BigInteger),
+    sa.Column("task", sa.Text, nullable=False),
+    sa.UniqueConstraint("dataset_id", "task_key", "slot", name="assignment_slot_once"),
+    sa.UniqueConstraint("dataset_id", "task_key", "session_id", name="assignment_session_once"),
+    sa.Index("assignment_by_session", "dataset_id", "session_id"),
+    sa.Index("assignment_open", "dataset_id", "answered", "handed_out"),
 )
 
 
@@ -164,7 +191,7 @@ class Database:
         if self.is_sqlite:
             _sqlite_transactions(self.engine)
         try:
-            metadata.create_all(self.engine)
+            ensure_schema(self.engine, metadata, self._write)
         except SQLAlchemyError as err:
             raise PluginError(f"Cannot open the database {safe_url(self.url)}", str(err)) from err
 
@@ -239,19 +266,42 @@ class Database:
 
     # Answers
 
-    def add_answers(self, name: str, records: Iterable[Dict[str, Any]]) -> AddResult:
+    def add_answers(
+        self,
+        name: str,
+        records: Iterable[Dict[str, Any]],
+        *,
+        assigned_by: str | None = None,
+        supersedes: Dict[str, str] | None = None,
+    ) -> AddResult:
         """Add answer records to dataset `name` (created if needed), in one transaction.
 
         Records get `_input_hash`/`_task_hash` if they lack them. An answer whose key (see
         `answer_key`) the dataset already holds is not added again, so retrying a save, or
-        importing a file twice, changes nothing.
+        importing a file twice, changes nothing. With `assigned_by` ("input" or "task": the
+        hash the app's feed keys tasks by), the answering sessions' assignments of those tasks
+        are marked answered in the same transaction. `supersedes` maps a new answer's key to
+        the key of an earlier answer of the same session, which gets `_superseded_by`.
         """
         check_dataset_name(name)
         rows: Dict[str, Dict[str, Any]] = {}
         for record in records:
             record = set_hashes(dict(record))
             rows.setdefault(answer_key(record), _example_row(record))
-        return self._retrying(lambda conn: _add_rows(conn, name, rows))
+
+        def work(conn: sa.Connection) -> AddResult:
+            result = _add_rows(conn, name, rows)
+            dataset_id = _dataset_id(conn, name)
+            for new, old in (supersedes or {}).items():
+                if new in rows:
+                    _supersede(conn, dataset_id, old, new, rows[new]["session_id"])
+            if assigned_by is not None:
+                column = "input_hash" if assigned_by == "input" else "task_hash"
+                _mark_answered(conn, dataset_id, [(r["session_id"], r[column])
+                                                  for r in rows.values()])  # fmt: skip
+            return result
+
+        return self._retrying(work)
 
     def import_answers(
         self, name: str, records: Iterable[Dict[str, Any]], batch_size: int = 1000
@@ -268,8 +318,9 @@ class Database:
             _merge(total, self.add_answers(name, batch))
         return total
 
-    def get_answers(self, name: str) -> Iterator[Dict[str, Any]]:
-        """Every answer record of dataset `name`, in the order they were saved."""
+    def get_answers(self, name: str, include_superseded: bool = False) -> Iterator[Dict[str, Any]]:
+        """Every answer record of dataset `name`, in the order they were saved (without the
+        answers a later one superseded, unless `include_superseded`)."""
         with self.engine.connect() as conn:
             dataset_id = _dataset_id(conn, name)
             if dataset_id is None:
@@ -280,22 +331,44 @@ class Database:
                 .where(links.c.dataset_id == dataset_id)
                 .order_by(links.c.id)
             )
+            if not include_superseded:
+                query = query.where(examples.c.superseded_by.is_(None))
             for content in conn.execution_options(yield_per=1000).scalars(query):
                 yield json.loads(content)
 
     def count(self, name: str, session_id: str | None = None) -> int:
-        """Number of answers in `name` (of one session, if given)."""
+        """Number of answers in `name` (of one session, if given), superseded ones left out."""
         query = (
             sa.select(sa.func.count())
-            .select_from(links.join(datasets, links.c.dataset_id == datasets.c.id))
-            .where(datasets.c.name == name)
+            .select_from(
+                links.join(datasets, links.c.dataset_id == datasets.c.id).join(
+                    examples, examples.c.id == links.c.example_id
+                )
+            )
+            .where((datasets.c.name == name) & examples.c.superseded_by.is_(None))
         )
         if session_id is not None:
-            query = query.join(examples, examples.c.id == links.c.example_id).where(
-                examples.c.session_id == session_id
-            )
+            query = query.where(examples.c.session_id == session_id)
         with self.engine.connect() as conn:
             return int(conn.scalar(query) or 0)
+
+    def history(self, name: str, session_id: str, n: int = 20) -> List[Dict[str, Any]]:
+        """The latest `n` answers of `session_id` in dataset `name` that no later answer
+        superseded, newest first."""
+        query = (
+            sa.select(examples.c.content)
+            .join(links, links.c.example_id == examples.c.id)
+            .join(datasets, datasets.c.id == links.c.dataset_id)
+            .where(
+                (datasets.c.name == name)
+                & (examples.c.session_id == session_id)
+                & examples.c.superseded_by.is_(None)
+            )
+            .order_by(links.c.id.desc())
+            .limit(n)
+        )
+        with self.engine.connect() as conn:
+            return [json.loads(content) for content in conn.scalars(query)]
 
     def hashes(
         self, names: Iterable[str], by: str = "input", session_id: str | None = None
@@ -341,6 +414,7 @@ class Database:
         counts = (
             sa.select(links.c.dataset_id, examples.c.answer, sa.func.count())
             .join(examples, examples.c.id == links.c.example_id)
+            .where(examples.c.superseded_by.is_(None))
             .group_by(links.c.dataset_id, examples.c.answer)
         )
         sessions = (
@@ -448,6 +522,49 @@ def _add_rows(conn: sa.Connection, name: str, rows: Dict[str, Dict[str, Any]]) -
             ],
         )
     return AddResult(added=len(new), already_there=len(there), added_keys=new)
+
+
+def _supersede(
+    conn: sa.Connection, dataset_id: int, old: str, new: str, session_id: str | None
+) -> None:
+    """Mark answer `old` of the dataset superseded by answer `new` (both of one session)."""
+    query = (
+        sa.select(*[examples.c[c] for c in ("id", "content", "session_id", "superseded_by")])
+        .join(links, links.c.example_id == examples.c.id)
+        .where((links.c.dataset_id == dataset_id) & (links.c.answer_key == old))
+    )
+    found = conn.execute(query).first()
+    if found is None or found.session_id != session_id:
+        raise UsageError("Cannot supersede an answer", f"{old!r} is no answer of this session")
+    if old == new or found.superseded_by == new:
+        return  # a retried save
+    if found.superseded_by is not None:
+        raise UsageError("Cannot supersede an answer", f"{old!r} was superseded already")
+    content = {**json.loads(found.content), "_superseded_by": new}
+    conn.execute(
+        sa.update(examples)
+        .where(examples.c.id == found.id)
+        .values(superseded_by=new, content=json_line(content))
+    )
+
+
+def _mark_answered(
+    conn: sa.Connection, dataset_id: int, answered: List[Tuple[str | None, int]]
+) -> None:
+    """The assignments of these (session, task key) pairs are answered."""
+    pairs = [(session, key) for session, key in set(answered) if session is not None]
+    if pairs:
+        conn.execute(
+            sa.update(assignments)
+            .where(
+                (assignments.c.dataset_id == dataset_id)
+                & (assignments.c.session_id == sa.bindparam("session"))
+                & (assignments.c.task_key == sa.bindparam("key"))
+            )
+            .values(answered=True)
+            .execution_options(synchronize_session=False),
+            [{"session": session, "key": key} for session, key in pairs],
+        )
 
 
 def _is_busy(err: OperationalError) -> bool:
