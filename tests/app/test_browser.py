@@ -15,6 +15,7 @@ pytest.importorskip("uvicorn")
 
 import os
 import shutil
+import signal
 import socket
 import threading
 import time
@@ -126,9 +127,9 @@ def drag(page, first, last):
     page.mouse.up()
 
 
-def answers(db_path):
+def answers(db_path, include_superseded=False):
     with Database(db_path) as db:
-        return list(db.get_answers("gear"))
+        return list(db.get_answers("gear", include_superseded=include_superseded))
 
 
 def wait_for(check, timeout=15.0):
@@ -140,6 +141,74 @@ def wait_for(check, timeout=15.0):
 
 def spans_of(record):
     return [(record["text"][s["start"] : s["end"]], s["label"]) for s in record["spans"]]
+
+
+def write_texts(tmp_path, texts=TEXTS):
+    source = tmp_path / "raw.jsonl"
+    srsly.write_jsonl(source, [{"text": t} for t in texts])
+    return source
+
+
+def marked(page):
+    """(text, label) of every span on the page."""
+    script = "ms => ms.map(m => [Array.from(m.querySelectorAll('.tok'), t => t.textContent)"
+    script += ".join(' '), m.dataset.label])"
+    return [tuple(m) for m in page.locator("mark").evaluate_all(script)]
+
+
+def traffic(page):
+    """("ask", request) for each request for questions and ("got", response) for each answer
+    to a POST, in the order the page saw them."""
+    events = []
+
+    def asked(request):
+        if request.url.endswith("/api/questions"):
+            events.append(("ask", request))
+
+    def got(response):
+        if response.request.method == "POST":
+            events.append(("got", response))
+
+    page.on("request", asked)
+    page.on("response", got)
+    return events
+
+
+def posted_answers(page):
+    """Every answer the page posts, as sent (filled in as the page posts them)."""
+    sent = []
+
+    def record(request):
+        if request.method == "POST" and request.url.endswith("/api/answers"):
+            sent.extend(request.post_data_json["answers"])
+
+    page.on("request", record)
+    return sent
+
+
+def kill_processes_of(profile):
+    """SIGKILL the browser that runs with user data dir `profile` and all its children."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            parents[int(entry.name)] = (int(stat.rsplit(")", 1)[1].split()[1]), cmdline)
+    roots = {pid for pid, (_, cmd) in parents.items() if str(profile).encode() in cmd}
+    doomed, grown = set(roots), True
+    while grown:
+        more = {pid for pid, (ppid, _) in parents.items() if ppid in doomed} - doomed
+        doomed |= more
+        grown = bool(more)
+    assert roots, "browser process not found"
+    for pid in doomed:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def test_manual_drag_doubleclick_keys_undo_reload_and_restart(page, tmp_path):
@@ -167,7 +236,7 @@ def test_manual_drag_doubleclick_keys_undo_reload_and_restart(page, tmp_path):
     page.keyboard.press("x")
     page.keyboard.press("Backspace")  # undo the reject: the second text is back, span and all
     assert page.locator("mark").count() == 1 and "Salomon" in page.locator(".text").inner_text()
-    page.locator("mark .label").click()  # a click on the span's label removes it
+    page.locator("mark .remove").click()  # the × on a span removes it
     assert page.locator("mark").count() == 0
     drag(page, "died", "Osprey")  # across the newline: one span, ends on tokens
     page.keyboard.press("a")
@@ -239,6 +308,7 @@ def test_teach_answers_update_the_model_behind_the_next_questions(page, tmp_path
     db = str(tmp_path / "annotations.sqlite")
     port = free_port()
     served = Served(port, "ner.teach", source, db, model=str(tmp_path / "model"))
+    events = traffic(page)
     open_page(page, port)
     assert page.locator(".question strong").inner_text() == "BRAND"
     assert "score" in page.locator(".question .score").inner_text()
@@ -250,6 +320,15 @@ def test_teach_answers_update_the_model_behind_the_next_questions(page, tmp_path
     wait_for(lambda: len(answers(db)) == 16)
     records = answers(db)
     served.stop()
+    # max_ahead: each batch of questions was asked for once every earlier one was answered.
+    handed = saved = 0
+    for kind, message in events:
+        if kind == "ask" and handed:
+            assert saved == handed, (saved, handed)
+        elif kind == "got" and message.url.endswith("/api/questions"):
+            handed += len(message.json()["tasks"])
+        elif kind == "got":
+            saved += len(message.json()["saved"])
     assert {r["_view_id"] for r in records} == {"ner"} and len(records[0]["spans"]) == 1
     versions = [r["_model_version"] for r in records]
     assert versions[0] == 0 and versions[-1] >= 1, versions  # questions of the updated model
@@ -288,8 +367,15 @@ def test_correct_and_review_views(page, tmp_path, trained_model):
     versions = page.locator(".version")
     assert versions.count() == 2
     assert "by ann-a, ann-c" in versions.nth(0).inner_text()
+    # Where the versions differ is marked (in each version and in the answer), with a title.
+    differ = page.locator(".tok.diff")
+    assert {differ.nth(i).inner_text() for i in range(differ.count())} == {"Salomon"}
+    assert differ.count() == 3 and differ.first.get_attribute("title")
+    agreement = page.locator(".agreement").inner_text()
+    assert agreement.startswith("agreement 0.") and 0 < float(agreement.split()[1]) < 1
     screenshot(page, "review", tmp_path)
-    versions.nth(1).locator("button").click()
+    page.keyboard.press("2")  # keys 1-9 pick a version
+    assert page.locator(".version.picked").get_attribute("data-version") == "1"
     page.keyboard.press("a")
     page.locator("#save").click()
     wait_for(lambda: any(r.get("_view_id") == "review" for r in answers(db)))
@@ -313,3 +399,148 @@ def test_the_page_works_without_a_session_name(page, tmp_path):
     wait_for(lambda: len(answers(db)) == 1)
     served.stop()
     assert answers(db)[0]["_session_id"].startswith("gear-20")
+
+
+def test_answers_are_sent_before_the_browser_dies_and_unsent_ones_can_be_undone(browser, tmp_path):
+    db = str(tmp_path / "annotations.sqlite")
+    port = free_port()
+    served = Served(port, "ner.manual", write_texts(tmp_path), db, labels=["BRAND"], segment=False)
+    profile = tmp_path / "profile"
+    context = browser.browser_type.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, args=FLAGS
+    )
+    page = context.pages[0] if context.pages else context.new_page()
+    open_page(page, port)
+    page.keyboard.press("a")
+    page.keyboard.press("Backspace")  # not sent yet: undone, the first text is back
+    assert page.locator(".text").inner_text().startswith("We hiked")
+    assert page.locator("#unsaved").inner_text() == "0"
+    for _ in range(3):
+        page.keyboard.press("a")
+    page.wait_for_timeout(3000 + 1500)  # the idle timer (idle_submit_s 3) has fired
+    kill_processes_of(profile)  # no pagehide, no unload: the browser is gone
+    try:
+        context.close()
+    except playwright_api.Error:
+        pass
+    wait_for(lambda: len(answers(db)) >= 3, timeout=5)
+    records = answers(db)
+    served.stop()
+    assert [(r["text"], r["answer"]) for r in records] == [(t, "accept") for t in TEXTS[:3]]
+
+
+def test_instant_submit_sends_each_answer_at_once(page, tmp_path):
+    db = str(tmp_path / "annotations.sqlite")
+    port = free_port()
+    options = {"labels": ["BRAND"], "segment": False, "instant_submit": True, "idle_submit_s": 60}
+    served = Served(port, "ner.manual", write_texts(tmp_path), db, **options)
+    open_page(page, port)
+    page.keyboard.press("a")
+    wait_for(lambda: len(answers(db)) == 1, timeout=10)  # not after the 60 s idle timer
+    page.keyboard.press("Backspace")  # sent: nothing to undo
+    assert page.locator(".text").inner_text().startswith("My Salomon")
+    served.stop()
+
+
+def test_history_reopens_an_answer_and_the_new_one_supersedes_it(page, tmp_path):
+    db = str(tmp_path / "annotations.sqlite")
+    port = free_port()
+    served = Served(port, "ner.manual", write_texts(tmp_path), db, labels=["BRAND"], segment=False)
+    open_page(page, port)
+    for key in ("a", "x", " "):
+        page.keyboard.press(key)
+    items = page.locator("#history-list button")
+    assert items.count() == 3 and "unsent" in items.nth(0).get_attribute("class")
+    page.locator("#save").click()
+    wait_for(lambda: len(answers(db)) == 3)
+    wait_for(lambda: page.locator("#history-list button.unsent").count() == 0)
+    assert [items.nth(i).inner_text().split("\n")[0] for i in range(3)] == [
+        "ignore",
+        "reject",
+        "accept",
+    ]
+    assert TEXTS[0] in items.nth(2).inner_text()
+    items.nth(2).click()  # reopen the first text's answer
+    assert page.locator(".reopened").count() == 1
+    assert page.locator(".text").inner_text().startswith("We hiked")
+    token(page, "Osprey").dblclick()
+    page.keyboard.press("x")
+    assert page.locator(".text").inner_text().startswith("Nothing to see")  # back where it was
+    page.locator("#save").click()
+    wait_for(lambda: len(answers(db, include_superseded=True)) == 4)
+    latest = answers(db)
+    every = answers(db, include_superseded=True)
+    served.stop()
+    assert [(r["text"], r["answer"]) for r in latest] == [
+        (TEXTS[1], "reject"),
+        (TEXTS[2], "ignore"),
+        (TEXTS[0], "reject"),
+    ]
+    assert spans_of(latest[-1]) == [("Osprey", "BRAND")]
+    old = next(r for r in every if r["text"] == TEXTS[0] and r["answer"] == "accept")
+    assert old["_superseded_by"] == latest[-1]["_answer_id"] != old["_answer_id"]
+
+
+def test_progress_bar_for_a_file_and_a_stream(page, tmp_path):
+    db = str(tmp_path / "annotations.sqlite")
+    port = free_port()
+    served = Served(port, "ner.manual", write_texts(tmp_path), db, labels=["BRAND"], segment=False)
+    open_page(page, port)
+    bar = page.locator("#p-bar")
+    assert bar.is_visible() and 0 < float(bar.evaluate("b => b.value")) <= 1
+    assert page.locator("#p-left").inner_text() in ("text 4 of 4", "4 left")
+    # A source whose size is unknown: the page says so and shows no bar.
+
+    def as_stream(route):
+        data = route.fetch().json()
+        data["progress"].update(left=None, texts=None)
+        route.fulfill(json=data)
+
+    page.route("**/api/config*", as_stream)
+    page.route("**/api/questions", as_stream)
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    assert not bar.is_visible()
+    assert "stream" in page.locator("#p-left").inner_text()
+    served.stop()
+
+
+def test_the_chosen_label_survives_a_reload(page, tmp_path):
+    db = str(tmp_path / "annotations.sqlite")
+    port = free_port()
+    options = {"labels": ["BRAND", "TRAIL"], "segment": False}
+    served = Served(port, "ner.manual", write_texts(tmp_path), db, **options)
+    open_page(page, port)
+    page.keyboard.press("2")
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    pressed = page.locator("#labels button[aria-pressed=true]")
+    assert pressed.get_attribute("data-label") == "TRAIL"
+    served.stop()
+
+
+def test_clicks_inside_a_span_and_its_fields_pass_through(page, tmp_path):
+    patterns = tmp_path / "patterns.jsonl"
+    srsly.write_jsonl(patterns, [{"label": "BRAND", "pattern": "Osprey", "id": "osprey"}])
+    db = str(tmp_path / "annotations.sqlite")
+    port = free_port()
+    options = {"labels": ["BRAND", "TRAIL"], "patterns": str(patterns), "segment": False}
+    served = Served(port, "ner.manual", write_texts(tmp_path), db, **options)
+    sent = posted_answers(page)
+    open_page(page, port)
+    assert page.locator("mark").get_attribute("data-label") == "BRAND"  # the pattern's match
+    token(page, "Osprey").click()  # a single click inside a span leaves it alone
+    page.wait_for_timeout(400)  # past a double-click
+    assert page.locator("mark").count() == 1
+    page.keyboard.press("2")
+    drag(page, "John", "Trail")
+    token(page, "Muir").dblclick()  # inside a span: labels just that token
+    assert marked(page) == [("Muir", "TRAIL"), ("Osprey", "BRAND")]
+    page.locator("mark .remove").first.click()  # the × removes a span
+    assert marked(page) == [("Osprey", "BRAND")]
+    page.keyboard.press("a")
+    page.locator("#save").click()
+    wait_for(lambda: len(answers(db)) == 1)
+    served.stop()
+    osprey = next(s for s in sent[0]["spans"] if s["label"] == "BRAND")
+    assert osprey["source"] and (osprey["pattern_id"], osprey["pattern_line"]) == ("osprey", 1)

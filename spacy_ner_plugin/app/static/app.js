@@ -6,19 +6,25 @@ const sessionName = params.get("session");
 const token = params.get("token");
 const headers = { "Content-Type": "application/json" };
 if (token) headers["X-Token"] = token;
+// The span fields the server takes back; a span's other fields stay on the page.
+const SPAN_FIELDS = ["start", "end", "token_start", "token_end", "label", "source", "pattern_id", "pattern_line", "score"];
+const HISTORY_SIZE = 20;
 
 const state = {
   config: null,
   queue: [], // tasks fetched, not yet shown
-  current: null, // { task, spans, accept }
-  outbox: [], // answers not yet saved: { rec, task, shown }
+  current: null, // { task, spans, accept, supersedes? }
+  outbox: [], // answers not yet acknowledged: { rec, shown, sending }
+  history: [], // this session's saved answers, newest first (GET /api/history)
   exhausted: false,
   fetching: null,
-  saving: false,
   label: null,
   anchor: null,
   hover: null,
   retry: 0,
+  retryTimer: null,
+  idleTimer: null,
+  ackWaiters: [], // resolved once every answer given is acknowledged
 };
 
 const $ = (id) => document.getElementById(id);
@@ -69,7 +75,25 @@ async function api(path, body, options = {}) {
   return response.json();
 }
 
-// Labels
+function copySpan(span) {
+  const copy = {};
+  for (const field of SPAN_FIELDS) if (span[field] !== undefined) copy[field] = span[field];
+  return copy;
+}
+
+// Labels: the chosen one is kept per dataset across reloads.
+
+function labelKey() {
+  return `spacy_ner_plugin.label.${state.config.dataset}`;
+}
+
+function savedLabel() {
+  try {
+    return localStorage.getItem(labelKey());
+  } catch (err) {
+    return null; // storage off: the first label
+  }
+}
 
 function labelClass(label) {
   const i = state.config.labels.indexOf(label);
@@ -79,19 +103,30 @@ function labelClass(label) {
 function renderLabels() {
   const nav = $("labels");
   nav.replaceChildren();
-  if (state.config.view === "ner") return;
+  const view = state.config.view;
+  if (view === "ner") return;
   state.config.labels.forEach((label, i) => {
-    const button = el("button", labelClass(label), i < 9 ? `${i + 1} ${label}` : label);
+    // In review, the number keys pick a version instead.
+    const keyed = i < 9 && view !== "review";
+    const button = el("button", labelClass(label), keyed ? `${i + 1} ${label}` : label);
     button.type = "button";
     button.dataset.label = label;
     button.setAttribute("aria-pressed", String(label === state.label));
-    button.addEventListener("click", () => chooseLabel(label));
+    button.addEventListener("click", (e) => {
+      e.currentTarget.blur();
+      chooseLabel(label);
+    });
     nav.append(button);
   });
 }
 
 function chooseLabel(label) {
   state.label = label;
+  try {
+    localStorage.setItem(labelKey(), label);
+  } catch (err) {
+    /* storage off: the choice lasts for this page only */
+  }
   renderLabels();
 }
 
@@ -99,7 +134,7 @@ function chooseLabel(label) {
 
 const isSpace = (token) => token.text.trim() === "";
 
-function renderText(task, spans, editable) {
+function renderText(task, spans, editable, differ = new Set()) {
   const box = el("div", "text");
   const starts = new Map(spans.map((span, k) => [span.token_start, k]));
   const tokens = task.tokens;
@@ -112,18 +147,23 @@ function renderText(task, spans, editable) {
       mark.dataset.span = String(k);
       mark.dataset.label = span.label;
       for (let j = span.token_start; j <= span.token_end && j < tokens.length; j++) {
-        mark.append(tokenNode(tokens[j], j));
+        mark.append(tokenNode(tokens[j], j, differ));
         if (j < span.token_end && tokens[j].ws) mark.append(" ");
       }
-      const chip = el("span", "label", span.label);
-      if (editable) chip.title = "remove";
-      chip.dataset.remove = String(k);
-      mark.append(chip);
+      mark.append(el("span", "label", span.label));
+      if (editable) {
+        const remove = el("button", "remove", "\u00d7");
+        remove.type = "button";
+        remove.title = "remove this span";
+        remove.setAttribute("aria-label", `remove ${span.label} span`);
+        remove.dataset.remove = String(k);
+        mark.append(remove);
+      }
       box.append(mark);
       if (tokens[span.token_end] && tokens[span.token_end].ws) box.append(" ");
       i = Math.max(span.token_end + 1, i + 1);
     } else {
-      box.append(tokenNode(tokens[i], i));
+      box.append(tokenNode(tokens[i], i, differ));
       if (tokens[i].ws) box.append(" ");
       i += 1;
     }
@@ -132,10 +172,14 @@ function renderText(task, spans, editable) {
   return box;
 }
 
-function tokenNode(token, i) {
+function tokenNode(token, i, differ) {
   const space = isSpace(token);
   const node = el("span", space ? "tok ws" : "tok", token.text);
   if (space && token.text.includes("\n")) node.classList.add("nl");
+  if (!space && differ.has(i)) {
+    node.classList.add("diff");
+    node.title = "the versions differ here";
+  }
   node.dataset.i = String(i);
   return node;
 }
@@ -162,8 +206,8 @@ function attachEditing(box) {
     }
   });
   box.addEventListener("click", (event) => {
-    const chip = event.target.closest ? event.target.closest("[data-remove]") : null;
-    if (chip) removeSpan(Number(chip.dataset.remove));
+    const remove = event.target.closest ? event.target.closest("[data-remove]") : null;
+    if (remove) removeSpan(Number(remove.dataset.remove));
   });
   box.addEventListener("dblclick", (event) => {
     const i = tokenIndex(event.target);
@@ -186,11 +230,10 @@ document.addEventListener("mouseup", (event) => {
   const anchor = state.anchor;
   state.anchor = null;
   state.hover = null;
-  if (focus === null) return render();
-  if (focus !== anchor) return addSpan(Math.min(anchor, focus), Math.max(anchor, focus));
-  // A click on a token of a span removes the span; a double-click on any token labels it.
-  const k = state.current.spans.findIndex((s) => s.token_start <= focus && focus <= s.token_end);
-  if (k >= 0) removeSpan(k);
+  // A drag across tokens labels them; a single click changes nothing (the × removes a span,
+  // a double-click labels one token). No re-render on a click: the dblclick needs its nodes.
+  if (focus !== null && focus !== anchor) return addSpan(Math.min(anchor, focus), Math.max(anchor, focus));
+  document.querySelectorAll(".tok.sel").forEach((node) => node.classList.remove("sel"));
 });
 
 function addSpan(first, last) {
@@ -222,10 +265,57 @@ function removeSpan(k) {
 function renderMeta(task) {
   const meta = el("div", "meta");
   for (const [key, value] of Object.entries(task.meta || {})) {
+    if (key === "agreement" && state.config.view === "review") continue; // shown above
     const text = typeof value === "object" ? JSON.stringify(value) : value;
     meta.append(el("span", "", `${key}: ${text}`));
   }
   return meta;
+}
+
+// Tokens whose span (boundaries and label) is not the same in every version.
+function differingTokens(task) {
+  const versions = task.versions || [];
+  const differ = new Set();
+  if (versions.length < 2) return differ;
+  const n = task.tokens.length;
+  const keys = versions.map((version) => {
+    const key = new Array(n).fill("");
+    for (const s of version.spans || []) {
+      for (let j = s.token_start; j <= s.token_end && j < n; j++) key[j] = `${s.token_start}:${s.token_end}:${s.label}`;
+    }
+    return key;
+  });
+  for (let i = 0; i < n; i++) if (keys.some((key) => key[i] !== keys[0][i])) differ.add(i);
+  return differ;
+}
+
+function renderReview(card, current) {
+  const agreement = current.task.meta && current.task.meta.agreement;
+  if (typeof agreement === "number") {
+    const line = el("div", "agreement", `agreement ${agreement.toFixed(2)}`);
+    line.title = "pairwise exact-span F1 between the sessions' versions (1 = all agree)";
+    card.append(line);
+  }
+  const differ = differingTokens(current.task);
+  const row = el("div", "versions");
+  (current.task.versions || []).forEach((version, k) => {
+    const box = el("div", "version");
+    if ((current.accept || []).includes(k)) box.classList.add("picked");
+    box.dataset.version = String(k);
+    const sessions = (version.sessions || []).join(", ");
+    box.append(el("div", "by", `${k + 1}. ${version.answer} by ${sessions}`));
+    box.append(renderText(current.task, version.spans || [], false, differ));
+    const pick = el("button", "", k < 9 ? `use this (${k + 1})` : "use this");
+    pick.type = "button";
+    pick.addEventListener("click", (e) => {
+      e.currentTarget.blur();
+      pickVersion(k);
+    });
+    box.append(pick);
+    row.append(box);
+  });
+  card.append(row, el("div", "edit-title", "Answer (edit, then accept):"));
+  card.append(renderText(current.task, current.spans, true, differ));
 }
 
 function render() {
@@ -234,8 +324,11 @@ function render() {
   const current = state.current;
   if (!current) {
     card.append(el("p", "done", state.exhausted ? "No tasks left." : "Loading…"));
+    renderHistory();
+    renderProgress();
     return;
   }
+  if (current.supersedes) card.append(el("p", "reopened", "Reopened: a new answer replaces the earlier one."));
   const view = state.config.view;
   if (view === "ner") {
     const span = current.task.spans[0] || {};
@@ -245,57 +338,124 @@ function render() {
     if (score !== undefined) question.append(el("span", "score", ` score ${score}`));
     card.append(question, renderText(current.task, current.task.spans, false));
   } else if (view === "review") {
-    const row = el("div", "versions");
-    (current.task.versions || []).forEach((version, k) => {
-      const box = el("div", "version");
-      if ((current.accept || []).includes(k)) box.classList.add("picked");
-      box.dataset.version = String(k);
-      const sessions = (version.sessions || []).join(", ");
-      box.append(el("div", "by", `${k + 1}. ${version.answer} by ${sessions}`));
-      box.append(renderText(current.task, version.spans || [], false));
-      const pick = el("button", "", "use this");
-      pick.type = "button";
-      pick.addEventListener("click", () => pickVersion(k));
-      box.append(pick);
-      row.append(box);
-    });
-    card.append(row, el("div", "edit-title", "Answer (edit, then accept):"));
-    card.append(renderText(current.task, current.spans, true));
+    renderReview(card, current);
   } else {
     card.append(renderText(current.task, current.spans, true));
   }
   card.append(renderMeta(current.task));
+  renderHistory();
   renderProgress();
 }
 
 function pickVersion(k) {
-  const version = state.current.task.versions[k];
-  state.current.spans = (version.spans || []).map((s) => ({ ...s }));
+  const version = state.current && (state.current.task.versions || [])[k];
+  if (!version) return;
+  state.current.spans = (version.spans || []).map(copySpan);
   state.current.accept = [k];
   render();
 }
 
 function show(task) {
-  if (!task) {
-    state.current = null;
-  } else {
-    const spans = (task.spans || []).map((s) => {
-      const { start, end, token_start, token_end, label } = s;
-      return { start, end, token_start, token_end, label };
-    });
-    state.current = { task, spans, accept: null };
+  state.current = task ? { task, spans: (task.spans || []).map(copySpan), accept: null } : null;
+  render();
+}
+
+// History: this session's recent answers, unsent ones first; a click reopens one.
+
+async function loadHistory() {
+  try {
+    const data = await api(`/api/history${query({ n: HISTORY_SIZE })}`);
+    state.history = data.answers;
+  } catch (err) {
+    return; // the list stays as it was
   }
+  renderHistory();
+}
+
+function historyItem(task, answerKind, unsent, open) {
+  const item = el("li");
+  const button = el("button", `answer-${answerKind}`);
+  button.type = "button";
+  button.append(el("span", "kind", answerKind), el("span", "snippet", String(task.text || "").slice(0, 80)));
+  if (unsent) {
+    button.classList.add("unsent");
+    button.title = "not sent yet";
+  }
+  if (state.current && state.current.task === task) button.setAttribute("aria-current", "true");
+  button.addEventListener("click", (e) => {
+    e.currentTarget.blur();
+    open();
+  });
+  item.append(button);
+  return item;
+}
+
+function renderHistory() {
+  const list = $("history-list");
+  list.replaceChildren();
+  const pending = state.outbox.slice().reverse();
+  const replaced = new Set(pending.map((i) => i.rec.supersedes).filter(Boolean));
+  for (const item of pending) {
+    list.append(historyItem(item.shown.task, item.rec.answer, true, () => reopenUnsent(item)));
+  }
+  for (const record of state.history) {
+    if (replaced.has(record._answer_id)) continue;
+    list.append(historyItem(record, record.answer, false, () => reopen(record)));
+  }
+  $("history").classList.toggle("empty", list.childElementCount === 0);
+}
+
+function putBackCurrent() {
+  // The task on screen goes back to the front of the queue, unless it was itself reopened.
+  if (state.current && !state.current.supersedes) state.queue.unshift(state.current.task);
+}
+
+function reopen(record) {
+  putBackCurrent();
+  state.current = {
+    task: record,
+    spans: (record.spans || []).map(copySpan),
+    accept: record.accept || null,
+    supersedes: record._answer_id,
+  };
+  setStatus("");
+  render();
+}
+
+function reopenUnsent(item) {
+  if (!state.outbox.includes(item) || item.sending) return;
+  state.outbox.splice(state.outbox.indexOf(item), 1);
+  putBackCurrent();
+  state.current = item.shown;
+  setStatus("");
   render();
 }
 
 // Progress
 
-let progress = { session: 0, total: 0, left: null };
+let progress = { session: 0, total: 0, left: null, texts: null, texts_read: 0 };
 
 function renderProgress() {
   $("p-session").textContent = String(progress.session);
   $("p-total").textContent = String(progress.total);
-  $("p-left").textContent = progress.left === null ? "?" : String(progress.left);
+  const bar = $("p-bar");
+  let fraction = null;
+  let where;
+  if (progress.left !== null && progress.left !== undefined) {
+    fraction = progress.total + progress.left > 0 ? progress.total / (progress.total + progress.left) : 1;
+    where = `${progress.left} left`;
+  } else if (progress.texts !== null && progress.texts !== undefined) {
+    fraction = progress.texts > 0 ? Math.min(progress.texts_read / progress.texts, 1) : 1;
+    where = `text ${progress.texts_read} of ${progress.texts}`;
+  } else {
+    where = "a stream: total unknown";
+  }
+  bar.hidden = fraction === null;
+  if (fraction !== null) {
+    bar.value = fraction;
+    bar.title = `${Math.round(fraction * 100)}%`;
+  }
+  $("p-left").textContent = where;
   $("unsaved").textContent = String(state.outbox.length);
 }
 
@@ -306,14 +466,18 @@ function updateProgress(p) {
 
 // The stream
 
+// With max_ahead (a recipe that updates a model), tasks are asked for only once every answer
+// given is acknowledged, so each question is scored by the latest model.
+const limitedAhead = () => Boolean(state.config.max_ahead);
+
 async function fetchTasks(fresh = false) {
   if (state.fetching) return state.fetching;
   state.fetching = (async () => {
     try {
-      const n = Math.max(state.config.batch_size, 2);
+      const n = limitedAhead() ? state.config.max_ahead : Math.max(state.config.batch_size, 2);
       const data = await api("/api/questions", { session: sessionName, n, fresh });
       const known = new Set(state.queue.map((t) => t._task_hash));
-      state.outbox.forEach((item) => known.add(item.task._task_hash));
+      state.outbox.forEach((item) => known.add(item.shown.task._task_hash));
       if (state.current) known.add(state.current.task._task_hash);
       const fresh_tasks = data.tasks.filter((t) => !known.has(t._task_hash));
       state.queue.push(...fresh_tasks);
@@ -328,13 +492,36 @@ async function fetchTasks(fresh = false) {
   return state.fetching;
 }
 
-async function advance() {
-  if (state.queue.length === 0 && !state.exhausted) await fetchTasks();
-  show(state.queue.shift() || null);
-  if (state.queue.length < 2 && !state.exhausted) fetchTasks();
+function acknowledged() {
+  return new Promise((resolve) => {
+    state.ackWaiters.push(resolve);
+    checkAcknowledged();
+  });
 }
 
-// Answers
+function checkAcknowledged() {
+  if (state.outbox.length > 0) return;
+  const waiters = state.ackWaiters;
+  state.ackWaiters = [];
+  waiters.forEach((resolve) => resolve());
+}
+
+async function advance() {
+  if (state.queue.length === 0 && !state.exhausted) {
+    render(); // "Loading…" while it waits
+    if (limitedAhead()) {
+      save();
+      await acknowledged();
+    }
+    await fetchTasks();
+  }
+  if (state.current) return; // undone or reopened meanwhile: that one stays on screen
+  show(state.queue.shift() || null);
+  if (!limitedAhead() && state.queue.length < 2 && !state.exhausted) fetchTasks();
+}
+
+// Answers: each is sent after idle_submit_s without a new one, when a batch is pending, at
+// once with instant_submit, or when the page is hidden; until sent it can be undone.
 
 function answer(kind) {
   const current = state.current;
@@ -347,47 +534,59 @@ function answer(kind) {
     spans: current.spans,
   };
   if (current.accept) rec.accept = current.accept;
-  state.outbox.push({ rec, task: current.task, shown: current });
+  if (current.supersedes) rec.supersedes = current.supersedes;
+  state.outbox.push({ rec, shown: current, sending: false });
   state.current = null;
-  renderProgress();
-  if (state.outbox.length >= state.config.batch_size) save();
+  const unsent = state.outbox.filter((i) => !i.sending).length;
+  if (state.config.instant_submit || unsent >= state.config.batch_size) save();
+  else scheduleIdleSave();
   advance();
 }
 
+function scheduleIdleSave() {
+  clearTimeout(state.idleTimer);
+  const seconds = state.config.idle_submit_s ?? 3;
+  state.idleTimer = setTimeout(save, seconds * 1000);
+}
+
 function undo() {
-  const last = state.outbox.findLast((i) => !i.sending && !i.sent);
+  const last = state.outbox.findLast((i) => !i.sending);
   if (!last) {
-    setStatus("nothing to undo: the last answers are saved");
+    setStatus("nothing to undo: the last answers are sent");
     return;
   }
   state.outbox.splice(state.outbox.indexOf(last), 1);
-  if (state.current) state.queue.unshift(state.current.task);
+  putBackCurrent();
   state.current = last.shown;
   setStatus("");
   render();
+  checkAcknowledged();
 }
 
-async function save() {
-  if (state.saving || state.outbox.length === 0) return;
-  state.saving = true;
-  const batch = state.outbox.slice();
+async function save(keepalive = false) {
+  clearTimeout(state.idleTimer);
+  const batch = state.outbox.filter((i) => !i.sending);
+  if (batch.length === 0) return;
   batch.forEach((item) => (item.sending = true));
   setStatus("saving…");
+  renderHistory();
+  const body = { session: sessionName, answers: batch.map((i) => i.rec) };
+  // A request that outlives the page must be small (the browser's keepalive quota is 64 KB).
+  const options = keepalive && JSON.stringify(body).length < 60000 ? { keepalive: true } : {};
   try {
-    let result = await api("/api/answers", { session: sessionName, answers: batch.map((i) => i.rec) });
-    let saved = new Set(result.saved);
-    if (result.unknown.length) {
-      // The app was restarted since it handed these out: send the tasks themselves.
-      const again = batch.filter((i) => result.unknown.includes(i.rec._answer_id));
-      const answers = again.map((i) => ({ ...i.rec, task: i.task }));
-      const second = await api("/api/answers", { session: sessionName, answers });
-      second.saved.forEach((id) => saved.add(id));
-      result = second;
-    }
-    state.outbox = state.outbox.filter((i) => !saved.has(i.rec._answer_id));
+    const result = await api("/api/answers", body, options);
+    const done = new Set([...result.saved, ...result.unknown]);
+    state.outbox = state.outbox.filter((i) => !done.has(i.rec._answer_id));
     state.retry = 0;
-    setStatus(result.update_error ? `saved; update failed: ${result.update_error}` : "saved", !!result.update_error);
+    if (result.unknown.length) {
+      setStatus(`${result.unknown.length} answers not saved: the server does not know their tasks`, true);
+    } else if (result.update_error) {
+      setStatus(`saved; update failed: ${result.update_error}`, true);
+    } else {
+      setStatus("saved");
+    }
     updateProgress(result.progress);
+    loadHistory();
   } catch (err) {
     batch.forEach((item) => (item.sending = false));
     if (err.status && err.status < 500 && err.status !== 408 && err.status !== 429) {
@@ -396,37 +595,27 @@ async function save() {
       state.retry += 1;
       const wait = Math.min(1000 * 2 ** Math.min(state.retry, 4), 15000);
       setStatus(`offline, retrying in ${wait / 1000}s`, true);
-      setTimeout(save, wait);
+      clearTimeout(state.retryTimer);
+      state.retryTimer = setTimeout(save, wait);
     }
   } finally {
-    state.saving = false;
+    renderHistory();
     renderProgress();
+    checkAcknowledged();
   }
-}
-
-function saveOnLeave() {
-  // The page is going away: send what is unsaved with a request that outlives it.
-  const pending = state.outbox.filter((i) => !i.sending);
-  if (pending.length === 0) return;
-  pending.forEach((i) => (i.sent = true)); // on their way: no longer undoable
-  fetch("/api/answers", {
-    method: "POST",
-    headers,
-    keepalive: true,
-    body: JSON.stringify({ session: sessionName, answers: pending.map((i) => i.rec) }),
-  }).catch(() => {});
 }
 
 // Keys and buttons
 
 document.addEventListener("keydown", (event) => {
-  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.ctrlKey || event.metaKey || event.altKey || !state.config) return;
   const key = event.key;
   if (key === "a") answer("accept");
   else if (key === "x") answer("reject");
   else if (key === " ") answer("ignore");
   else if (key === "Backspace") undo();
-  else if (/^[1-9]$/.test(key) && state.config && state.config.view !== "ner") {
+  else if (/^[1-9]$/.test(key) && state.config.view === "review") pickVersion(Number(key) - 1);
+  else if (/^[1-9]$/.test(key) && state.config.view !== "ner") {
     const label = state.config.labels[Number(key) - 1];
     if (label) chooseLabel(label);
   } else return;
@@ -447,9 +636,11 @@ $("save").addEventListener("click", (e) => {
   e.currentTarget.blur();
   save();
 });
-window.addEventListener("pagehide", saveOnLeave);
+// The page is going away (or hidden, which may be its last moment): send what is pending with
+// a request that outlives it.
+window.addEventListener("pagehide", () => save(true));
 document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "hidden") saveOnLeave();
+  if (document.visibilityState === "hidden") save(true);
 });
 
 // Start
@@ -464,9 +655,11 @@ async function start() {
   $("dataset").textContent = state.config.dataset;
   $("recipe").textContent = state.config.recipe || state.config.view;
   $("session").textContent = state.config.session;
-  state.label = state.config.labels[0] || null;
+  const saved = savedLabel();
+  state.label = state.config.labels.includes(saved) ? saved : state.config.labels[0] || null;
   renderLabels();
   updateProgress(state.config.progress);
+  loadHistory();
   await fetchTasks(true);
   await advance();
   document.body.dataset.ready = "true";
