@@ -19,10 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..db.assignments import Assignments
 from ..db.database import Database
+from ..errors import PluginError
 from .access import SESSION_PATTERN, Access, AccessDenied, is_loopback
-from .answers import InvalidAnswer, answer_record, check_spans, check_task
-from .feed import Feed
+from .answers import InvalidAnswer, answer_record, check_spans
+from .feed import Feed, NotYours
 from .recipes import Recipe, build_recipe
 
 logger = logging.getLogger(__name__)
@@ -65,6 +67,7 @@ class SpanIn(BaseModel):
     source: str | None = Field(default=None, max_length=MAX_LABEL)
     pattern_id: str | None = Field(default=None, max_length=MAX_LABEL)
     pattern_line: int | None = None
+    score: float | None = None
 
 
 class AnswerIn(BaseModel):
@@ -76,8 +79,8 @@ class AnswerIn(BaseModel):
     spans: List[SpanIn] = Field(default_factory=list, max_length=10_000)
     # Review: which versions were picked (their indices), for the record.
     accept: List[int] | None = Field(default=None, max_length=100)
-    # Sent only when the app answered that it no longer holds the task (after a restart).
-    task: Dict[str, Any] | None = None
+    # A new answer to a task this session answered before (reopened from its history).
+    supersedes: str | None = Field(default=None, pattern=ANSWER_ID_PATTERN)
 
 
 class AnswersIn(BaseModel):
@@ -172,6 +175,7 @@ class Annotation:
         db: Database,
         *,
         feed_overlap: bool = False,
+        annotations_per_task: int = 1,
         exclude: List[str] | None = None,
         timeout: float = 600.0,
         access: Access | None = None,
@@ -181,13 +185,16 @@ class Annotation:
         self.access = access if access is not None else Access()
         self.dataset = recipe.dataset
         db.add_dataset(self.dataset, recipe.meta)
-        names = [self.dataset, *(exclude or [])]
         by = recipe.exclude_by
-        done = db.hashes(names, by) if not feed_overlap else ()
-        answered = db.answered([self.dataset], by)
+        # A recipe that updates a model: the page asks for a batch only after the last one's
+        # answers, so that every question comes from a model at most one batch behind.
+        self.max_ahead = recipe.batch_size if recipe.update is not None else None
         self.feed = Feed(
-            recipe.stream, by=by, done=done, answered=answered, overlap=feed_overlap,
-            timeout=timeout,
+            recipe.stream, Assignments(db, self.dataset), by=by,
+            excluded=db.hashes(exclude, by) if exclude else (),
+            answered=db.answered([self.dataset], by),
+            per_task=None if feed_overlap else annotations_per_task, timeout=timeout,
+            max_ahead=self.max_ahead,
         )  # fmt: skip
         self.default_session = time.strftime("%Y-%m-%d_%H-%M-%S")
 
@@ -200,19 +207,28 @@ class Annotation:
             "session": self.db.count(self.dataset, session_id),
             "total": self.db.count(self.dataset),
             "left": self.feed.left(session_id),
+            "texts": getattr(self.recipe, "total", None),
+            "texts_read": self.feed.texts_read,
         }
 
+    def history(self, session_id: str, n: int) -> Dict[str, Any]:
+        """`session_id`'s latest `n` answers that no later one superseded, newest first."""
+        return {"answers": self.db.history(self.dataset, session_id, n)}
+
     def save(self, session_id: str, answers: List[AnswerIn]) -> Dict[str, Any]:
-        """Check every answer, then save them all in one transaction (or none)."""
-        records, unknown = [], []
+        """Check every answer, then save them all in one transaction (or none). Only answers
+        to tasks handed to this session are taken (409 for another session's task; a task
+        never handed out is `unknown`)."""
+        records, unknown, supersedes = [], [], {}
         for i, given in enumerate(answers):
-            task = self.feed.task_of(session_id, given.input_hash, given.task_hash)
             try:
-                if task is None:
-                    if given.task is None:
-                        unknown.append(given.answer_id)
-                        continue
-                    task = check_task(given.task, given.input_hash, given.task_hash)
+                task = self.feed.task_of(session_id, given.input_hash, given.task_hash)
+            except NotYours as err:
+                raise HTTPException(409, f"answer {i}: {err}") from err
+            if task is None:
+                unknown.append(given.answer_id)
+                continue
+            try:
                 spans = [s.model_dump() for s in given.spans]
                 spans = check_spans(spans, task, self.recipe.view, self.recipe.labels)
             except (InvalidAnswer, KeyError, TypeError) as err:
@@ -223,9 +239,18 @@ class Annotation:
                     self.recipe.view, given.accept,
                 )
             )  # fmt: skip
-        # A second answer of this session to one task (a retry, a second tab) is not saved.
-        first = [r for r in records if not self.feed.answered_by(session_id, r)]
-        result = self.db.add_answers(self.dataset, first) if first else None
+            if given.supersedes is not None:
+                supersedes[given.answer_id] = given.supersedes
+        # A second answer of this session to one task (a retry, a second tab) is not saved,
+        # unless it supersedes the first.
+        first = [r for r in records
+                 if r["_answer_id"] in supersedes or not self.feed.answered_by(session_id, r)]
+        try:
+            result = self.db.add_answers(
+                self.dataset, first, assigned_by=self.recipe.exclude_by, supersedes=supersedes
+            ) if first else None  # fmt: skip
+        except PluginError as err:
+            raise HTTPException(422, str(err)) from err
         self.feed.answer(session_id, first)
         update_error = None
         if result is not None and result.added and self.recipe.update is not None:
@@ -309,6 +334,7 @@ def create_app(
             "batch_size": recipe.batch_size,
             "session": session_id,
             "progress": annotation.progress(session_id),
+            "max_ahead": annotation.max_ahead,
             "instant_submit": instant_submit,
             "idle_submit_s": idle_submit_s,
         }
@@ -327,6 +353,12 @@ def create_app(
     def progress(x_token: XToken = None, session: SessionQuery = None) -> Dict[str, Any]:
         return annotation.progress(session_of(x_token, session))
 
+    @app.get("/api/history", dependencies=[Depends(authorized)])
+    def history(
+        x_token: XToken = None, session: SessionQuery = None, n: int = Query(20, ge=1, le=200)
+    ) -> Dict[str, Any]:
+        return annotation.history(session_of(x_token, session), n)
+
     hosts = ["*"] if not is_loopback(host) else ["localhost", "127.0.0.1", "[::1]"]
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
     app.add_middleware(SecurityHeaders)
@@ -344,6 +376,7 @@ def make_app(
     token: str | None = None,
     sessions: List[str] | None = None,
     feed_overlap: bool = False,
+    annotations_per_task: int = 1,
     exclude: List[str] | None = None,
     timeout: float = 600.0,
     max_body: int = MAX_BODY,
@@ -354,11 +387,13 @@ def make_app(
     """Build recipe `recipe_name` and the app serving it; `Access.make` decides the tokens
     (one per name in `sessions`; one made for a non-loopback host unless `token` is given)."""
     access = Access.make(host, token, sessions or ())
-    recipe = build_recipe(recipe_name, dataset=dataset, source=source, db=db, **recipe_options)
+    recipe = build_recipe(
+        recipe_name, dataset=dataset, source=source, db=db, exclude=exclude, **recipe_options
+    )
     database = Database(db)
     annotation = Annotation(
-        recipe, database, feed_overlap=feed_overlap, exclude=exclude, timeout=timeout,
-        access=access,
+        recipe, database, feed_overlap=feed_overlap, annotations_per_task=annotations_per_task,
+        exclude=exclude, timeout=timeout, access=access,
     )  # fmt: skip
     app = create_app(
         annotation, host=host, max_body=max_body, instant_submit=instant_submit,

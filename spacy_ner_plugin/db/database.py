@@ -294,7 +294,7 @@ class Database:
             dataset_id = _dataset_id(conn, name)
             for new, old in (supersedes or {}).items():
                 if new in rows:
-                    _supersede(conn, dataset_id, old, new, rows[new]["session_id"])
+                    _supersede(conn, dataset_id, old, new, rows[new])
             if assigned_by is not None:
                 column = "input_hash" if assigned_by == "input" else "task_hash"
                 _mark_answered(conn, dataset_id, [(r["session_id"], r[column])
@@ -525,17 +525,22 @@ def _add_rows(conn: sa.Connection, name: str, rows: Dict[str, Dict[str, Any]]) -
 
 
 def _supersede(
-    conn: sa.Connection, dataset_id: int, old: str, new: str, session_id: str | None
+    conn: sa.Connection, dataset_id: int, old: str, new: str, row: Dict[str, Any]
 ) -> None:
-    """Mark answer `old` of the dataset superseded by answer `new` (both of one session)."""
+    """Mark answer `old` of the dataset superseded by answer `new` (example `row`): both of
+    one session, about one text."""
     query = (
-        sa.select(*[examples.c[c] for c in ("id", "content", "session_id", "superseded_by")])
+        sa.select(
+            *[examples.c[c] for c in ("id", "content", "session_id", "input_hash", "superseded_by")]
+        )  # fmt: skip
         .join(links, links.c.example_id == examples.c.id)
         .where((links.c.dataset_id == dataset_id) & (links.c.answer_key == old))
     )
     found = conn.execute(query).first()
-    if found is None or found.session_id != session_id:
+    if found is None or found.session_id != row["session_id"]:
         raise UsageError("Cannot supersede an answer", f"{old!r} is no answer of this session")
+    if found.input_hash != row["input_hash"]:
+        raise UsageError("Cannot supersede an answer", f"{old!r} is about another text")
     if old == new or found.superseded_by == new:
         return  # a retried save
     if found.superseded_by is not None:

@@ -1,15 +1,15 @@
-"""The app's plain-Python parts: feed, recipes, teach session and review tasks."""
+"""The app's plain-Python parts: the feed (assignments in the database) and the recipes."""
 
-import itertools
+import threading
 
 import pytest
 import spacy
 import srsly
 
-from spacy_ner_plugin.app.feed import Feed
+from spacy_ner_plugin.app.feed import Feed, NotYours
 from spacy_ner_plugin.app.recipes import Recipe, build_recipe
-from spacy_ner_plugin.app.review import review_tasks
-from spacy_ner_plugin.app.teach import ModelTeachSession
+from spacy_ner_plugin.db.assignments import Assignments
+from spacy_ner_plugin.db.database import Database
 from spacy_ner_plugin.errors import UsageError
 from spacy_ner_plugin.io.hashing import set_hashes
 
@@ -23,50 +23,143 @@ def texts(batch):
 
 
 class Clock:
-    now = 0.0
+    now = 1000.0
 
     def __call__(self):
         return self.now
 
 
-def test_two_sessions_never_get_the_same_task():
-    feed = Feed(tasks(5))
+@pytest.fixture
+def db(tmp_path):
+    with Database(str(tmp_path / "annotations.sqlite")) as database:
+        database.add_dataset("d")
+        yield database
+
+
+def feed_of(db, stream, **options):
+    """A feed as a (re)started server builds it over dataset `d` of `db`."""
+    options.setdefault("answered", db.answered(["d"]))
+    return Feed(stream, Assignments(db, "d"), **options)
+
+
+def save(db, feed, session, batch):
+    """What the server does with answers: save them (assignments marked), tell the feed."""
+    records = [{**t, "answer": "accept", "_session_id": session} for t in batch]
+    db.add_answers("d", records, assigned_by="input")
+    feed.answer(session, records)
+
+
+def test_two_sessions_never_get_the_same_task(db):
+    feed = feed_of(db, tasks(5))
     a, b = feed.questions("alice", 2), feed.questions("bob", 2)
     assert texts(a) == ["text 0", "text 1"] and texts(b) == ["text 2", "text 3"]
-    feed.answer("alice", a)
+    save(db, feed, "alice", a)
     assert texts(feed.questions("alice", 5)) == ["text 4"]
     assert feed.questions("bob", 5) == [] and feed.left("bob") == 0
 
 
-def test_what_the_dataset_holds_is_skipped_and_a_reload_gets_its_tasks_back():
-    done = {tasks(5)[1]["_input_hash"], tasks(5)[3]["_input_hash"]}
-    feed = Feed(tasks(5), done=done)
+def test_what_the_dataset_holds_is_skipped_and_a_reload_gets_its_tasks_back(db):
+    db.add_answers("d", [{**tasks(5)[1], "answer": "accept"}])  # imported: no session
+    feed = feed_of(db, tasks(5), excluded={tasks(5)[3]["_input_hash"]})
     assert feed.left("alice") == 3
     assert texts(feed.questions("alice", 2)) == ["text 0", "text 2"]
     assert texts(feed.questions("alice", 3, fresh=True)) == ["text 0", "text 2", "text 4"]
 
 
-def test_unanswered_tasks_go_to_another_session_after_the_timeout():
+def test_a_restarted_feed_keeps_every_sessions_tasks(db):
+    first = feed_of(db, tasks(6))
+    held = first.questions("alice", 2)
+    save(db, first, "alice", held[:1])
+    again = feed_of(db, tasks(6))  # a new server process over the same database
+    assert texts(again.questions("bob", 2)) == ["text 2", "text 3"]
+    assert texts(again.questions("alice", 5, fresh=True)) == ["text 1", "text 4", "text 5"]
+    text1 = held[1]
+    assert again.task_of("alice", text1["_input_hash"], text1["_task_hash"]) == text1
+    with pytest.raises(NotYours):
+        again.task_of("bob", text1["_input_hash"], text1["_task_hash"])
+    never = set_hashes({"text": "never handed out", "spans": []})
+    assert again.task_of("bob", never["_input_hash"], never["_task_hash"]) is None
+
+
+def test_unanswered_tasks_go_to_another_session_after_the_timeout(db):
     clock = Clock()
-    feed = Feed(tasks(3), timeout=60, clock=clock)
+    feed = feed_of(db, tasks(3), timeout=60, clock=clock)
     feed.questions("alice", 2)
-    clock.now = 30
+    clock.now += 30
     assert texts(feed.questions("bob", 2)) == ["text 2"]
-    clock.now = 61
-    assert texts(feed.questions("bob", 2)) == ["text 0", "text 1"]
-    assert feed.task_of("alice", tasks(1)[0]["_input_hash"], tasks(1)[0]["_task_hash"]) is None
+    clock.now += 31
+    restarted = feed_of(db, tasks(3), timeout=60, clock=clock)
+    assert texts(restarted.questions("carol", 2)) == ["text 0", "text 1"]
+    first = tasks(1)[0]
+    with pytest.raises(NotYours):
+        restarted.task_of("alice", first["_input_hash"], first["_task_hash"])
+    assert restarted.task_of("carol", first["_input_hash"], first["_task_hash"]) == first
 
 
-def test_feed_overlap_gives_every_session_every_task_once():
-    answered = {("bob", tasks(3)[0]["_input_hash"])}
-    feed = Feed(iter(tasks(3)), overlap=True, answered=answered)
+def test_annotations_per_task_gives_each_text_to_exactly_n_sessions(db):
+    feed = feed_of(db, tasks(10), per_task=2)
+    sessions = ["alice", "bob", "carol"]
+    got = {s: [] for s in sessions}
+    for _ in range(10):
+        for session in sessions:
+            batch = feed.questions(session, 2)
+            got[session] += texts(batch)
+            save(db, feed, session, batch)
+    per_text = {t: [s for s in sessions if t in got[s]] for t in texts(tasks(10))}
+    assert all(len(holders) == 2 for holders in per_text.values()), per_text
+    assert all(len(set(g)) == len(g) for g in got.values())
+    assert not feed_of(db, tasks(10), per_task=2).questions("dave", 5)
+
+
+def test_feed_overlap_gives_every_session_every_task_once(db):
+    db.add_answers("d", [{**tasks(3)[0], "answer": "accept", "_session_id": "bob"}])
+    feed = feed_of(db, iter(tasks(3)), per_task=None)
     assert texts(feed.questions("alice", 5)) == ["text 0", "text 1", "text 2"]
     assert texts(feed.questions("bob", 5)) == ["text 1", "text 2"]
-    feed.answer("alice", tasks(3)[:1])
-    assert feed.answered_by("alice", tasks(1)[0]) and feed.left("alice") is None
+    save(db, feed, "alice", tasks(3)[:1])
+    assert feed.answered_by("alice", tasks(1)[0]) and feed.left("alice") == 0
 
 
-def test_the_stream_is_pulled_only_when_asked():
+def test_a_session_never_holds_more_than_max_ahead_tasks(db):
+    feed = feed_of(db, tasks(10), max_ahead=3)
+    first = feed.questions("alice", 10)
+    assert len(first) == 3 and feed.questions("alice", 10) == []
+    assert texts(feed.questions("alice", 10, fresh=True)) == texts(first)
+    save(db, feed, "alice", first[:2])
+    assert texts(feed.questions("alice", 10)) == ["text 3", "text 4"]
+
+
+def test_two_servers_over_one_database_never_hand_a_text_to_two_sessions(tmp_path):
+    path = str(tmp_path / "shared.sqlite")
+    with Database(path) as setup:
+        setup.add_dataset("d")
+    servers = [Database(path), Database(path)]
+    feeds = [feed_of(db, tasks(200)) for db in servers]
+    got, errors = [], []
+
+    def annotate(feed, db, session):
+        try:
+            while batch := feed.questions(session, 3):
+                got.extend((session, t["_input_hash"]) for t in batch)
+                save(db, feed, session, batch)
+        except Exception as err:  # reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=annotate, args=(feeds[i % 2], servers[i % 2], f"s{i}"))
+               for i in range(6)]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    keys = [key for _, key in got]
+    assert len(keys) == len(set(keys)) == 200
+    assert sorted(r["_input_hash"] for r in servers[0].get_answers("d")) == sorted(keys)
+    for db in servers:
+        db.close()
+
+
+def test_the_stream_is_pulled_only_when_asked(db):
     pulled = []
 
     def stream():
@@ -74,7 +167,7 @@ def test_the_stream_is_pulled_only_when_asked():
             pulled.append(task)
             yield task
 
-    feed = Feed(stream(), by="task")
+    feed = feed_of(db, stream(), by="task")
     feed.questions("alice", 3)
     assert len(pulled) == 3
 
@@ -119,51 +212,3 @@ def test_correct_recipe_suggests_the_models_entities(tmp_path, trained_model):
     (task,) = recipe.stream
     assert [(s["label"], s["source"]) for s in task["spans"]] == [("BRAND", str(trained_model))]
     assert recipe.labels == ["BRAND"]
-
-
-def test_teach_session_asks_the_updated_model():
-    from spacy.training import Example
-
-    spacy.util.fix_random_seed(0)
-    nlp = spacy.blank("en")
-    nlp.add_pipe("ner")
-    seed = [Example.from_dict(nlp.make_doc("Osprey"), {"entities": ["U-BRAND"]})]
-    nlp.initialize(lambda: seed)
-    text = "I took my Osprey pack on trip 9"
-    doc = nlp.make_doc(text)
-    task = {"text": text, "tokens": [{"text": t.text, "start": t.idx, "end": t.idx + len(t),
-                                      "ws": bool(t.whitespace_)} for t in doc]}  # fmt: skip
-    session = ModelTeachSession(nlp, itertools.repeat(task, 2))
-    questions = session.questions()
-    first = next(questions)
-    assert 0 < first["meta"]["score"] < 1 and first["_model_version"] == 0
-    assert len(first["spans"]) == 1 and "label" in first["spans"][0]
-    trip = {"start": 22, "end": 26, "token_start": 5, "token_end": 5, "label": "BRAND"}
-    before = session.score(doc)
-    accepted = {**first, "spans": [trip], "answer": "accept"}
-    session.update([accepted] * 3 + [{**first, "answer": "reject"}])
-    assert session.version == 1 and session.unused_rejects == 1
-    assert session.score(doc) != before  # the next questions come from the new weights
-    later = next(q for q in questions if q["_model_version"] == 1)
-    assert later["text"] == text
-
-
-def test_review_tasks_show_each_version_with_its_sessions():
-    def answer(session, *spans, answer="accept"):
-        spans = [{"start": s, "end": e, "label": "B"} for s, e in spans]
-        return {"text": "Osprey and Salomon", "spans": spans, "answer": answer,
-                "_session_id": session}  # fmt: skip
-
-    tokenize = spacy.blank("en").make_doc
-    records = [answer("a", (0, 6)), answer("b", (0, 6)), answer("c", (0, 6), (11, 18))]
-
-    def tokens(text):
-        return [{"text": t.text, "start": t.idx, "end": t.idx + len(t), "ws": bool(t.whitespace_)}
-                for t in tokenize(text)]  # fmt: skip
-
-    (task,) = review_tasks(records + [{"text": "x", "answer": "ignore"}], tokens)
-    assert [v["sessions"] for v in task["versions"]] == [["a", "b"], ["c"]]
-    assert task["versions"][0]["default"] and task["spans"][0]["token_start"] == 0
-    assert task["versions"][1]["spans"][1] == {
-        "start": 11, "end": 18, "label": "B", "token_start": 2, "token_end": 2
-    }  # fmt: skip

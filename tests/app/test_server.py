@@ -69,12 +69,14 @@ def test_questions_answers_and_the_exact_records(source, db_path):
     client, _ = client_for(source, db_path)
     config = client.get("/api/config?session=alice").json()
     assert config["view"] == "ner_manual" and config["session"] == "gear-alice"
+    assert config["max_ahead"] is None  # no model update: the page may ask ahead
     tasks = client.post("/api/questions", json={"session": "alice", "n": 2}).json()["tasks"]
     body = {"session": "alice", "answers": [answer(tasks[0], spans=[span(tasks[0], 3, 3)]),
                                             answer(tasks[1], "reject")]}  # fmt: skip
     result = client.post("/api/answers", json=body).json()
     assert result["saved"] == [a["_answer_id"] for a in body["answers"]]
-    assert result["progress"] == {"session": 2, "total": 2, "left": None}
+    assert result["progress"] == {"session": 2, "total": 2, "left": None, "texts": 6,
+                                  "texts_read": 2}  # fmt: skip
     first, second = saved(db_path)
     assert first["text"] == tasks[0]["text"] and first["meta"] == {"i": 0}
     assert first["spans"] == [{"start": 10, "end": 16, "token_start": 3, "token_end": 3,
@@ -90,20 +92,92 @@ def test_questions_answers_and_the_exact_records(source, db_path):
     assert len(saved(db_path)) == 2
 
 
-def test_a_restarted_app_resumes_and_takes_answers_to_tasks_it_handed_out_before(source, db_path):
+def post_answers(client, session, *answers):
+    return client.post("/api/answers", json={"session": session, "answers": list(answers)})
+
+
+def test_a_restarted_app_keeps_each_sessions_tasks_and_takes_their_answers(source, db_path):
     client, _ = client_for(source, db_path)
     tasks = client.post("/api/questions", json={"session": "alice", "n": 3}).json()["tasks"]
-    client.post("/api/answers", json={"session": "alice", "answers": [answer(tasks[0])]})
+    post_answers(client, "alice", answer(tasks[0]))
     client, _ = client_for(source, db_path)  # a new process over the same database
-    late = answer(tasks[1], spans=[span(tasks[1], 3, 3)])
-    result = client.post("/api/answers", json={"session": "alice", "answers": [late]}).json()
-    assert result["saved"] == [] and result["unknown"] == [late["_answer_id"]]
-    late["task"] = tasks[1]
-    result = client.post("/api/answers", json={"session": "alice", "answers": [late]}).json()
-    assert result["saved"] == [late["_answer_id"]]
     nxt = client.post("/api/questions", json={"session": "bob", "n": 10}).json()["tasks"]
-    assert [t["meta"]["i"] for t in nxt] == [2, 3, 4, 5]
+    assert [t["meta"]["i"] for t in nxt] == [3, 4, 5]  # alice's 1 and 2 stay hers
+    late = answer(tasks[1], spans=[span(tasks[1], 3, 3)])
+    assert post_answers(client, "alice", late).json()["saved"] == [late["_answer_id"]]
+    back = client.post("/api/questions", json={"session": "alice", "n": 5, "fresh": True})
+    assert [t["meta"]["i"] for t in back.json()["tasks"]] == [2]
     assert [r["meta"]["i"] for r in saved(db_path)] == [0, 1]
+    assert saved(db_path)[1]["spans"][0]["label"] == "BRAND"
+
+
+def test_an_answer_to_another_sessions_task_or_to_a_task_never_served_is_refused(source, db_path):
+    client, _ = client_for(source, db_path)
+    (task,) = client.post("/api/questions", json={"session": "alice", "n": 1}).json()["tasks"]
+    response = post_answers(client, "bob", answer(task))
+    assert response.status_code == 409 and "another session" in response.text
+    client, _ = client_for(source, db_path)  # after a restart too
+    assert post_answers(client, "bob", answer(task)).status_code == 409
+    # A text the server never handed out: not stored, whatever the client claims.
+    forged = {"text": "Buy cheap pills", "tokens": [{"text": "Buy", "start": 0, "end": 3}]}
+    forged = {**answer({"_input_hash": 1, "_task_hash": 2}), "task": forged}
+    assert post_answers(client, "bob", forged).status_code == 422
+    never = answer({"_input_hash": 1, "_task_hash": 2}, answer_id="never-served-1")
+    result = post_answers(client, "bob", never).json()
+    assert result["saved"] == [] and result["unknown"] == ["never-served-1"]
+    assert saved(db_path) == []
+
+
+def test_annotations_per_task_hands_each_text_to_that_many_sessions(source, db_path):
+    client, _ = client_for(source, db_path, annotations_per_task=2)
+    got = {}
+    for session in ("alice", "bob", "carol"):
+        batch = client.post("/api/questions", json={"session": session, "n": 6}).json()["tasks"]
+        got[session] = [t["meta"]["i"] for t in batch]
+        given = [answer(t, answer_id=f"{session}-{t['_task_hash']}") for t in batch]
+        assert post_answers(client, session, *given).status_code == 200
+    assert got == {"alice": [0, 1, 2, 3, 4, 5], "bob": [0, 1, 2, 3, 4, 5], "carol": []}
+    assert len(saved(db_path)) == 12
+
+
+def test_a_superseding_answer_replaces_the_old_one_in_the_history_and_db_out(source, db_path):
+    client, _ = client_for(source, db_path)
+    tasks = client.post("/api/questions", json={"session": "alice", "n": 2}).json()["tasks"]
+    post_answers(client, "alice", answer(tasks[0], answer_id="first-answer"), answer(tasks[1]))
+    history = client.get("/api/history?session=alice&n=5").json()["answers"]
+    assert [r["meta"]["i"] for r in history] == [1, 0] and history[1]["tokens"]
+    fixed = answer(tasks[0], spans=[span(tasks[0], 3, 3)], answer_id="second-answer",
+                   supersedes="first-answer")  # fmt: skip
+    assert post_answers(client, "alice", fixed).json()["saved"] == ["second-answer"]
+    assert post_answers(client, "alice", fixed).status_code == 200  # a retry changes nothing
+    latest = client.get("/api/history?session=alice").json()["answers"]
+    assert [r["_answer_id"] for r in latest] == ["second-answer", f"id-{tasks[1]['_task_hash']}"]
+    assert [r["_answer_id"] for r in saved(db_path)] == [latest[1]["_answer_id"], "second-answer"]
+    with Database(db_path) as db:
+        kept = list(db.get_answers("gear", include_superseded=True))
+    assert kept[0]["_answer_id"] == "first-answer" and kept[0]["_superseded_by"] == "second-answer"
+    steal = answer(tasks[1], answer_id="third-answer", supersedes="second-answer")
+    assert post_answers(client, "alice", steal).status_code == 422  # not that task's answer
+    (bobs,) = client.post("/api/questions", json={"session": "bob", "n": 1}).json()["tasks"]
+    other = answer(bobs, answer_id="bobs-answer", supersedes="second-answer")
+    assert post_answers(client, "bob", other).status_code == 422  # not bob's answer
+    assert client.get("/api/history?session=bob").json() == {"answers": []}
+
+
+def test_pattern_spans_keep_the_fields_the_server_gave_them(tmp_path, db_path):
+    path = tmp_path / "raw.jsonl"
+    srsly.write_jsonl(path, [{"text": "I love my Osprey pack"}])
+    patterns = tmp_path / "patterns.jsonl"
+    srsly.write_jsonl(patterns, [{"label": "BRAND", "pattern": "Osprey", "id": "osprey"}])
+    client, _ = client_for(path, db_path, patterns=str(patterns))
+    (task,) = client.post("/api/questions", json={"n": 1}).json()["tasks"]
+    (given,) = task["spans"]
+    assert given["source"] and given["pattern_id"] == "osprey"
+    sent = {**span(task, 3, 3), "source": "forged", "score": 0.5}
+    assert client.post("/api/answers", json={"answers": [answer(task, spans=[sent])]}).json()
+    (record,) = saved(db_path)
+    assert record["spans"] == [{**sent, **given, "token_start": 3, "token_end": 3}]
+    assert record["spans"][0]["source"] == given["source"]
 
 
 def test_sessions_get_different_tasks_unless_the_feed_overlaps(source, db_path):
@@ -111,7 +185,7 @@ def test_sessions_get_different_tasks_unless_the_feed_overlaps(source, db_path):
     a = client.post("/api/questions", json={"session": "alice", "n": 3}).json()["tasks"]
     b = client.post("/api/questions", json={"session": "bob", "n": 3}).json()["tasks"]
     assert not {t["_input_hash"] for t in a} & {t["_input_hash"] for t in b}
-    client, _ = client_for(source, db_path, feed_overlap=True)
+    client, _ = client_for(source, db_path + ".overlap", feed_overlap=True)
     a = client.post("/api/questions", json={"session": "alice", "n": 3}).json()["tasks"]
     b = client.post("/api/questions", json={"session": "bob", "n": 3}).json()["tasks"]
     assert [t["text"] for t in a] == [t["text"] for t in b]
@@ -146,7 +220,7 @@ def test_bad_answers_get_a_4xx_with_the_reason_and_change_nothing(source, db_pat
     assert saved(db_path) == []
 
 
-def test_whitespace_and_tampered_tasks_are_refused(tmp_path, db_path):
+def test_spans_on_whitespace_are_refused(tmp_path, db_path):
     path = tmp_path / "raw.jsonl"
     srsly.write_jsonl(path, [{"text": "Osprey\n\nSalomon boots"}])
     client, _ = client_for(path, db_path, segment=False)
@@ -154,10 +228,6 @@ def test_whitespace_and_tampered_tasks_are_refused(tmp_path, db_path):
     assert task["tokens"][1]["text"] == "\n\n"
     ws = answer(task, spans=[span(task, 0, 1)])
     assert "whitespace" in client.post("/api/answers", json={"answers": [ws]}).text
-    client, _ = client_for(path, db_path, segment=False)  # restarted: the page sends the task
-    tampered = answer(task, task={**task, "text": "Osprey\n\nSalomon boots!"})
-    response = client.post("/api/answers", json={"answers": [tampered]})
-    assert response.status_code == 422 and "_input_hash is not" in response.text
     assert saved(db_path) == []
 
 
