@@ -13,6 +13,10 @@ from spacy_ner_plugin.db.database import Database
 from spacy_ner_plugin.errors import UsageError
 from spacy_ner_plugin.io.hashing import set_hashes
 
+from .. import pg
+
+db_url, postgres_url = pg.db_url, pg.postgres_url  # fixtures: SQLite, and PostgreSQL (slow)
+
 
 def tasks(n, prefix="text"):
     return [set_hashes({"text": f"{prefix} {i}", "spans": []}) for i in range(n)]
@@ -30,8 +34,8 @@ class Clock:
 
 
 @pytest.fixture
-def db(tmp_path):
-    with Database(str(tmp_path / "annotations.sqlite")) as database:
+def db(db_url):
+    with Database(db_url) as database:
         database.add_dataset("d")
         yield database
 
@@ -129,11 +133,8 @@ def test_a_session_never_holds_more_than_max_ahead_tasks(db):
     assert texts(feed.questions("alice", 10)) == ["text 3", "text 4"]
 
 
-def test_two_servers_over_one_database_never_hand_a_text_to_two_sessions(tmp_path):
-    path = str(tmp_path / "shared.sqlite")
-    with Database(path) as setup:
-        setup.add_dataset("d")
-    servers = [Database(path), Database(path)]
+def test_two_servers_over_one_database_never_hand_a_text_to_two_sessions(db, db_url):
+    servers = [db, Database(db_url)]
     feeds = [feed_of(db, tasks(200)) for db in servers]
     got, errors = [], []
 
@@ -155,8 +156,7 @@ def test_two_servers_over_one_database_never_hand_a_text_to_two_sessions(tmp_pat
     keys = [key for _, key in got]
     assert len(keys) == len(set(keys)) == 200
     assert sorted(r["_input_hash"] for r in servers[0].get_answers("d")) == sorted(keys)
-    for db in servers:
-        db.close()
+    servers[1].close()
 
 
 def test_the_stream_is_pulled_only_when_asked(db):
