@@ -20,7 +20,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..db.assignments import Assignments
-from ..db.database import Database
+from ..db.database import Database, NotAssigned
 from ..errors import PluginError
 from .access import SESSION_PATTERN, Access, AccessDenied, is_loopback
 from .answers import InvalidAnswer, answer_record, check_spans
@@ -243,12 +243,17 @@ class Annotation:
                 supersedes[given.answer_id] = given.supersedes
         # A second answer of this session to one task (a retry, a second tab) is not saved,
         # unless it supersedes the first.
-        first = [r for r in records
-                 if r["_answer_id"] in supersedes or not self.feed.answered_by(session_id, r)]
+        first = [
+            r
+            for r in records
+            if r["_answer_id"] in supersedes or not self.feed.answered_by(session_id, r)
+        ]
         try:
             result = self.db.add_answers(
                 self.dataset, first, assigned_by=self.recipe.exclude_by, supersedes=supersedes
             ) if first else None  # fmt: skip
+        except NotAssigned as err:  # taken over by another session after the timeout
+            raise HTTPException(409, str(err)) from err
         except PluginError as err:
             raise HTTPException(422, str(err)) from err
         self.feed.answer(session_id, first)

@@ -156,6 +156,10 @@ class DatasetStats:
         }
 
 
+class NotAssigned(PluginError):
+    """Answers to tasks that are no longer their session's (taken over after the timeout)."""
+
+
 @dataclass
 class AddResult:
     """What one `add_answers` call did: rows added, and answers that were already there."""
@@ -282,6 +286,7 @@ class Database:
         hash the app's feed keys tasks by), the answering sessions' assignments of those tasks
         are marked answered in the same transaction. `supersedes` maps a new answer's key to
         the key of an earlier answer of the same session, which gets `_superseded_by`.
+        Raises `NotAssigned` (nothing saved) if a task is no longer its answer's session's.
         """
         check_dataset_name(name)
         rows: Dict[str, Dict[str, Any]] = {}
@@ -556,10 +561,11 @@ def _supersede(
 def _mark_answered(
     conn: sa.Connection, dataset_id: int, answered: List[Tuple[str | None, int]]
 ) -> None:
-    """The assignments of these (session, task key) pairs are answered."""
+    """The assignments of these (session, task key) pairs are answered; `NotAssigned` (and
+    the transaction undone) if any is not, or no longer, that session's."""
     pairs = [(session, key) for session, key in set(answered) if session is not None]
     if pairs:
-        conn.execute(
+        result = conn.execute(
             sa.update(assignments)
             .where(
                 (assignments.c.dataset_id == dataset_id)
@@ -570,6 +576,11 @@ def _mark_answered(
             .execution_options(synchronize_session=False),
             [{"session": session, "key": key} for session, key in pairs],
         )
+        if result.rowcount != len(pairs):
+            raise NotAssigned(
+                "Answers to tasks not assigned to their session",
+                f"{len(pairs) - result.rowcount} of {len(pairs)} went to another session",
+            )
 
 
 def _is_busy(err: OperationalError) -> bool:

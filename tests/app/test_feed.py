@@ -9,7 +9,7 @@ import srsly
 from spacy_ner_plugin.app.feed import Feed, NotYours
 from spacy_ner_plugin.app.recipes import Recipe, build_recipe
 from spacy_ner_plugin.db.assignments import Assignments
-from spacy_ner_plugin.db.database import Database
+from spacy_ner_plugin.db.database import Database, NotAssigned
 from spacy_ner_plugin.errors import UsageError
 from spacy_ner_plugin.io.hashing import set_hashes
 
@@ -98,6 +98,10 @@ def test_unanswered_tasks_go_to_another_session_after_the_timeout(db):
     with pytest.raises(NotYours):
         restarted.task_of("alice", first["_input_hash"], first["_task_hash"])
     assert restarted.task_of("carol", first["_input_hash"], first["_task_hash"]) == first
+    with pytest.raises(NotAssigned):  # alice's late answer, checked as it is saved
+        save(db, feed, "alice", [first])
+    save(db, restarted, "carol", [first])
+    assert [r["_session_id"] for r in db.get_answers("d")] == ["carol"]
 
 
 def test_annotations_per_task_gives_each_text_to_exactly_n_sessions(db):
