@@ -11,10 +11,16 @@ is a few lines in a `--code` file:
         return Recipe(dataset, stream=my_tasks(source), view="ner_manual", labels=labels)
 
 A Prodigy-style dict (`dataset`, `stream`, `update`, `view_id`, `config: {labels}`) works too.
+
+The built-in recipes wire the package's engines and carry none of their own: `ner.teach` is
+the teach step's `teach.TeachSession`, `review` the review step's units, versions and agreement.
+Tasks read from a file carry their source line (`_line`), and the recipe's `total` is the
+file's number of texts, counted up front, so the page can show how far it has read.
 """
 
 import inspect
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List
@@ -26,16 +32,22 @@ from spacy.language import Language
 from spacy.util import registry
 
 from ..annotations.formats import read_records
+from ..annotations.kinds import answer_kind
+from ..annotations.merge import Answer
 from ..binary.rehearse import pipeline_labels
-from ..constants import BINARY_VIEW, MANUAL_VIEW
+from ..constants import BINARY_VIEW, MANUAL_VIEW, REVIEW_VIEW
 from ..db.database import Database
 from ..db.inputs import PREFIX as DATASET_PREFIX
-from ..errors import PluginError, UsageError
-from ..io.hashing import set_hashes
+from ..errors import PluginError, UsageError, choice
+from ..io.encoding import text_lines
+from ..io.hashing import set_hashes, text_hash
 from ..io.partitions import read_raw
 from ..preannotate.preannotator import Preannotator, read_config
-from .review import REVIEW_VIEW, review_tasks
-from .teach import make_teach_session
+from ..review.policies import parse_policy
+from ..review.settle import settle, unit_agreement
+from ..teach import Exclusions
+from ..teach.config import SorterChoice, teach_settings
+from ..teach.questions import teach_session
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +76,8 @@ class Recipe:
     exclude_by: str = "input"
     batch_size: int = 10
     meta: Dict[str, Any] = field(default_factory=dict)
+    # How many source texts there are, where that is known up front (a file's lines).
+    total: int | None = None
 
 
 def as_recipe(value: Any, name: str = "recipe") -> Recipe:
@@ -78,6 +92,7 @@ def as_recipe(value: Any, name: str = "recipe") -> Recipe:
             update=value.get("update"),
             exclude_by=value.get("exclude_by", "input"),
             batch_size=int(config.get("batch_size", 10)),
+            total=value.get("total"),
         )
     if not isinstance(value, Recipe):
         raise PluginError(f"{name} returned {type(value).__name__}", "expected a Recipe or dict")
@@ -132,7 +147,8 @@ def ner_manual(
     labels = labels or pattern_labels(patterns)
     if not labels:
         raise UsageError("ner.manual needs labels", "give --label A,B (or --patterns)")
-    return Recipe(dataset, task_stream(source, preannotator), MANUAL_VIEW, labels)
+    stream = task_stream(source, preannotator)
+    return Recipe(dataset, stream, MANUAL_VIEW, labels, total=count_texts(source))
 
 
 @registry.misc("spacy_ner_plugin.ner.correct.v1")
@@ -152,7 +168,8 @@ def ner_correct(
     labels = labels or sorted(pipeline_labels(preannotator.nlp)) or pattern_labels(patterns)
     if not labels:
         raise UsageError("ner.correct needs labels", "give --label A,B")
-    return Recipe(dataset, task_stream(source, preannotator), MANUAL_VIEW, labels)
+    stream = task_stream(source, preannotator)
+    return Recipe(dataset, stream, MANUAL_VIEW, labels, total=count_texts(source))
 
 
 @registry.misc("spacy_ner_plugin.ner.teach.v1")
@@ -161,26 +178,51 @@ def ner_teach(
     source: str,
     model: str | None = None,
     labels: List[str] | None = None,
-    lang: str = "en",
+    patterns: str | None = None,
+    exclude: List[str] | None = None,
+    db: str | None = None,
+    config: str | None = None,
+    overrides: Dict[str, Any] | None = None,
+    sorter: str | None = None,
+    seed: int | None = None,
     segment: bool = True,
 ) -> Recipe:
-    """Accept or reject one suggested entity at a time; the model learns from every batch."""
+    """Accept or reject one suggested entity at a time; the model learns from every batch.
+
+    The teach step's session (`teach.TeachSession`, built from the same config): the sorter
+    picks over the whole stream, pattern matches are asked too, and what the dataset or an
+    `exclude` dataset answered is not asked again. `config`: a teach config (default: the
+    built-in one) with `overrides` (`{"sorter.bias": 0.2}`); `sorter`: swap in a built-in
+    sorter; `seed`: the config's `teach.seed`; `segment` False: whole texts."""
     if not model:
         raise UsageError("ner.teach needs --model: a pipeline with an 'ner' component")
-    preannotator = make_preannotator(model, lang, None, labels, segment, suggest=False)
-    try:
-        session = make_teach_session(preannotator.nlp, task_stream(source, preannotator), labels)
-    except ValueError as err:
-        raise UsageError("Cannot teach this model", str(err)) from err
-    labels = labels or sorted(pipeline_labels(preannotator.nlp))
+    check_file(source, "Source")
+    check_file(patterns, "Patterns file")
+    check_file(config, "Teach config")
+    overrides = dict(overrides or {})
+    if not segment:
+        overrides["teach.segment"] = False
+    if seed is not None:
+        overrides["teach.seed"] = seed
+    sorter = choice(SorterChoice, sorter, "sorter").value if sorter is not None else None
+    settings = teach_settings(config, overrides, sorter)
+    exclusions = Exclusions()
+    with Database(db) as database:
+        exclusions.add_answers(dataset_answers(database, [dataset], missing_ok=True))
+        exclusions.add_answers(dataset_answers(database, exclude or []))
+    nlp = load_pipeline(model, "en")
+    session = teach_session(
+        nlp, labels, settings, patterns=Path(patterns) if patterns else None, exclude=exclusions
+    )
     return Recipe(
         dataset,
-        session.questions(),
+        session.questions(source_texts(source)),
         BINARY_VIEW,
-        labels,
+        session.labels,
         update=session.update,
         exclude_by="task",
         batch_size=5,
+        total=count_texts(source),
     )
 
 
@@ -192,19 +234,35 @@ def review(
     model: str | None = None,
     labels: List[str] | None = None,
     db: str | None = None,
+    policy: str | None = None,
 ) -> Recipe:
     """Pick or edit one version per text among several annotators' answers.
 
     `source`: comma-separated datasets (`dataset:a,dataset:b` or `a,b`), or an annotation
-    file (answers, or review records with `versions`)."""
+    file (answers, or review records with `versions`). The review step's units: a text's
+    manual answers, or the binary answers to one question; `policy` (`majority`, `longest`,
+    `prefer:A,B`) picks the version shown first. Each task's `meta.agreement` is its
+    annotators' agreement (`review.settle.unit_agreement`)."""
     nlp = load_pipeline(model, lang)
-    preannotator = Preannotator(nlp, {}, segment=False)
-    records = list(review_records(source, db))
-    tasks = review_tasks(
-        records, lambda text: preannotator.tasks(nlp(text), {"text": text})[0]["tokens"]
-    )
+    chosen = parse_policy(policy)
+    groups: Dict[int, List[Answer]] = defaultdict(list)
+    for answer in review_answers(source, db):
+        if isinstance(answer.record.get("text"), str):
+            groups[text_hash(answer.record["text"])].append(answer)
+    lines = {id(a.record): a.line for answers in groups.values() for a in answers}
+    tasks = []
+    for outcome in settle(groups.values(), nlp, _skipped, policy=chosen):
+        task = dict(outcome.record)
+        n_versions = len(task.get("versions") or [])
+        agreement = unit_agreement(outcome.unit)
+        task["meta"] = {**(task.get("meta") or {}), "versions": n_versions, "agreement": agreement}
+        if Path(source).is_file():
+            task["_line"] = lines[id(outcome.unit.first)]
+        tasks.append(task)
     found = sorted({s["label"] for t in tasks for v in t["versions"] for s in v["spans"]})
-    return Recipe(dataset, tasks, REVIEW_VIEW, labels or found)
+    # Binary answers to several questions about one text are several tasks: one per hash.
+    labels = labels or found
+    return Recipe(dataset, tasks, REVIEW_VIEW, labels, exclude_by="task", total=len(tasks))
 
 
 # Helpers of the built-in recipes
@@ -245,9 +303,9 @@ def make_preannotator(
 
 def task_stream(source: str, preannotator: Preannotator) -> Iterator[Task]:
     """Tasks from raw texts (JSONL `text`/`meta`, or .txt lines), tokenized, suggestions
-    highlighted; records that are tasks already (with `tokens`) pass through."""
-    if not Path(source).is_file():
-        raise UsageError("Source not found", str(source))
+    highlighted, each with its source line (`_line`); records that are tasks already (with
+    `tokens`) pass through."""
+    check_file(source, "Source")
 
     def lines():
         for line in read_raw(source):
@@ -263,13 +321,42 @@ def task_stream(source: str, preannotator: Preannotator) -> Iterator[Task]:
             yield from preannotator.process([line])
 
     def stream() -> Iterator[Task]:
-        for _line, tasks in lines():
+        for line, tasks in lines():
             if isinstance(tasks, list):
-                yield from tasks
+                for task in tasks:
+                    task["_line"] = line.line
+                    yield task
             else:
                 logger.warning("skipped %s", tasks)
 
     return stream()
+
+
+def source_texts(source: str) -> Iterator[Task]:
+    """The records of a raw text file (JSONL `text`/`meta`, or .txt lines) with their line
+    (`_line`); bad lines and texts over `MAX_TEXT_CHARS` are skipped with a warning."""
+    for line in read_raw(source):
+        if line.reject is not None:
+            logger.warning("skipped %s", line.reject)
+            continue
+        text = line.record.get("text")
+        if not isinstance(text, str):
+            logger.warning("skipped %s:%d: no 'text'", source, line.line)
+        elif len(text) > MAX_TEXT_CHARS:
+            logger.warning("skipped %s:%d: text over %d characters", source, line.line,
+                           MAX_TEXT_CHARS)  # fmt: skip
+        else:
+            yield {**line.record, "_line": line.line}
+
+
+def count_texts(source: str) -> int:
+    """The number of texts of a source file, counted fast up front: its non-blank lines."""
+    return sum(1 for _, text, _ in text_lines(source) if text.strip())
+
+
+def check_file(path: str | None, what: str) -> None:
+    if path is not None and not Path(path).is_file():
+        raise UsageError(f"{what} not found", str(path))
 
 
 def pattern_labels(patterns: str | None) -> List[str]:
@@ -278,17 +365,39 @@ def pattern_labels(patterns: str | None) -> List[str]:
     return sorted({p["label"] for p in srsly.read_jsonl(patterns) if isinstance(p, dict)})
 
 
-def review_records(source: str, db: str | None = None) -> Iterator[Task]:
-    """The answers to review: of datasets (`dataset:a,dataset:b` or `a,b`) or of a file."""
+def dataset_names(source: str) -> List[str]:
+    """`dataset:a,dataset:b` or `a,b` → the dataset names."""
+    names = [n.strip() for n in source.split(",") if n.strip()]
+    return [n[len(DATASET_PREFIX) :] if n.startswith(DATASET_PREFIX) else n for n in names]
+
+
+def dataset_answers(
+    database: Database, names: Iterable[str], missing_ok: bool = False
+) -> Iterator[Task]:
+    """The answers of datasets `names`; a missing one is a `UsageError` unless `missing_ok`."""
+    for name in names:
+        if name in database:
+            yield from database.get_answers(name)
+        elif not missing_ok:
+            raise UsageError("Dataset not found", name)
+
+
+def review_answers(source: str, db: str | None = None) -> Iterator[Answer]:
+    """The answers to review, each with where it was read and its kind: of datasets
+    (`dataset:a,dataset:b` or `a,b`) or of a file."""
     if Path(source).is_file():
         for line in read_records(source):
-            if line.record is not None:
-                yield line.record
+            if line.record is None:
+                logger.warning("skipped %s", line.reject)
+            else:
+                yield Answer(line.path, line.line, line.record, answer_kind(line.record))
         return
-    names = [n.strip() for n in source.split(",") if n.strip()]
-    names = [n[len(DATASET_PREFIX) :] if n.startswith(DATASET_PREFIX) else n for n in names]
     with Database(db) as database:
-        for name in names:
-            if name not in database:
-                raise UsageError("Dataset not found", name)
-            yield from database.get_answers(name)
+        for name in dataset_names(source):
+            records = dataset_answers(database, [name])
+            for i, record in enumerate(records, start=1):
+                yield Answer(f"{DATASET_PREFIX}{name}", i, record, answer_kind(record))
+
+
+def _skipped(reject: Any) -> None:
+    logger.warning("skipped %s", reject)

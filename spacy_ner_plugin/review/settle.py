@@ -8,7 +8,7 @@ from spacy.language import Language
 from ..annotations.merge import Answer
 from ..constants import GOLD
 from ..io.records import Reject
-from .agreement import Agreement
+from .agreement import Agreement, text_disagreement
 from .consistency import Consistency
 from .policies import Decision, Policy, decide
 from .records import unit_record
@@ -71,6 +71,18 @@ def measure(outcome: Outcome, agreement: Agreement, consistency: Consistency | N
         if spans is not None:
             place = {"_input_hash": where["_input_hash"], "lines": unit.lines}
             consistency.add(unit.doc, spans, place)
+
+
+def unit_agreement(unit: Unit) -> float | None:
+    """The agreement of the unit's annotators (their last votes): the mean pairwise exact span F
+    of the accepted annotations of a text, or of the accept/reject answers to a question (a
+    reject claims no span); None under two annotators."""
+    latest = unit.latest
+    voting = ("accept",) if unit.kind == GOLD else ("accept", "reject")
+    annotations = {a: v.spans for a, v in latest.items() if v.decision in voting}
+    if len(annotations) < 2:
+        return None
+    return round(1 - text_disagreement(annotations), 4)
 
 
 def _chosen_spans(outcome: Outcome) -> List | None:

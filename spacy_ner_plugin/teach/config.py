@@ -36,6 +36,7 @@ class TeachSettings(BaseModel):
     score_batch_size: int = Field(16, ge=1)
     drop: float = Field(0.1, ge=0.0, lt=1.0)
     update_fill: Literal["missing", "outside"] = "missing"
+    seed: int = 0
 
 
 def read_config(

@@ -1,4 +1,7 @@
-"""The teach step's run: the next questions about a file of raw texts, the model only read."""
+"""The teach step's run: the next questions about a file of raw texts, the model only read.
+
+`teach_session` builds its session from the teach config's settings; the app's `ner.teach`
+builds its own with it too, so both ask the same questions of the same model and texts."""
 
 from dataclasses import dataclass, field
 from itertools import islice
@@ -51,6 +54,27 @@ def line_records(lines: Iterable[Line], rejects: List[Reject]) -> Iterator[Dict[
             yield line.record
 
 
+def teach_session(
+    nlp: Language,
+    labels: Sequence[str] | None,
+    settings: Dict[str, Any],
+    *,
+    patterns: Path | None = None,
+    exclude: Exclusions | None = None,
+) -> TeachSession:
+    """The session of the teach step and of the app's `ner.teach` on `nlp` (used as is, not
+    copied), with the teach config's `settings` (`teach.config.teach_settings`).
+
+    Raises `PluginError` for invalid patterns and `UsageError` for a model that cannot teach.
+    """
+    try:
+        return TeachSession(nlp, labels, patterns=patterns, exclude=exclude, copy=False, **settings)
+    except PatternError as err:
+        raise PluginError("Invalid patterns", str(err)) from err
+    except ValueError as err:
+        raise UsageError("Cannot teach with this model", str(err)) from err
+
+
 def next_questions(
     nlp: Language,
     source: Path,
@@ -71,14 +95,7 @@ def next_questions(
     rejects: List[Reject] = []
     for path in exclude:
         exclusions.add_answers(line_records(read_jsonl(path), rejects))
-    try:
-        session = TeachSession(
-            nlp, labels, patterns=patterns, exclude=exclusions, copy=False, **settings
-        )
-    except PatternError as err:
-        raise PluginError("Invalid patterns", str(err)) from err
-    except ValueError as err:
-        raise UsageError("Cannot teach with this model", str(err)) from err
+    session = teach_session(nlp, labels, settings, patterns=patterns, exclude=exclusions)
     texts = line_records(read_raw(source), rejects)
     questions = list(islice(session.questions(texts), batch_size))
     counts = session.counts

@@ -6,7 +6,10 @@ entity is scored by the beam (pattern matches interleaved when patterns are give
 already answered or asked are dropped, and the sorter picks the questions. `update(answers)`
 trains the copy on a batch of answers, as the same docs fill-binary trains on (accepted span →
 entity, rejected → `incorrect_spans`, every other token missing), so the questions read after
-it come from the updated model. A tool, a custom recipe or a notebook drives the loop:
+it come from the updated model. Every question carries `_model_version`, the number of updates
+applied before it was scored (and `_line` when its text's record has one). The randomness of
+the updates (dropout) is the session's own, seeded by `seed`: the same model, texts, answers
+and seed give the same questions. A tool, the app's `ner.teach`, or a notebook drives the loop:
 
     session = TeachSession.load("training/model-best", labels=["BRAND"])
     questions = session.questions(srsly.read_jsonl("raw.jsonl"))
@@ -14,12 +17,15 @@ it come from the updated model. A tool, a custom recipe or a notebook drives the
         session.update([ask(task) for task in batch])  # task + "answer": accept/reject/ignore
 """
 
+import random
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Sequence, Set, Union
 
+import numpy
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -103,8 +109,9 @@ class TeachSession:
     about too. `scorer`, `sorter`: a `BeamScorer` and a `Sorter` (defaults: beam 16, density
     1e-4; prefer_uncertain). `segment`: one question per sentence. `exclude`: `Exclusions`
     (answered tasks, annotated texts). `score_batch_size`: texts per beam batch. `drop`,
-    `update_fill` ("missing" or "outside"): how `update` trains. `copy`: work on a copy of
-    `nlp` (`load` skips it: the loaded pipeline is already one).
+    `update_fill` ("missing" or "outside"): how `update` trains. `seed`: of the updates'
+    randomness. `copy`: work on a copy of `nlp` (`load` skips it: the loaded pipeline is
+    already one).
     """
 
     def __init__(
@@ -121,6 +128,7 @@ class TeachSession:
         drop: float = 0.1,
         update_fill: str = "missing",
         new_labels: bool = False,
+        seed: int = 0,
         copy: bool = True,
     ) -> None:
         if update_fill not in UPDATE_FILLS:
@@ -153,6 +161,12 @@ class TeachSession:
         self.update_fill = update_fill
         self.source = model_source(self.nlp)
         self.counts = TeachCounts()
+        self.randomness = Randomness(seed)
+
+    @property
+    def version(self) -> int:
+        """The model's version: how many updates it has had."""
+        return self.counts.updates
 
     @classmethod
     def load(cls, model: Union[str, Path], labels: Sequence[str] | None = None, **kwargs: Any):
@@ -177,6 +191,8 @@ class TeachSession:
                 if text_hash(doc.text) in self.exclude.inputs:
                     continue
                 found.extend(self._sentence_candidates(record, doc, scores, keep))
+            for _, task in found:
+                task["_model_version"] = self.version
             self.counts.scoring_s += time.perf_counter() - start
             for score, task in found:
                 if task["_task_hash"] in self.exclude.tasks or task["_task_hash"] in self.asked:
@@ -200,13 +216,14 @@ class TeachSession:
         examples = [Example(_unannotated(doc), doc) for doc in self.answer_docs(answers)]
         losses: Dict[str, float] = {}
         if examples:
-            self.nlp.update(
-                examples,
-                sgd=self.optimizer,
-                drop=self.drop,
-                losses=losses,
-                exclude=[name for name in self.nlp.pipe_names if name not in self.trained],
-            )
+            with self.randomness.active():
+                self.nlp.update(
+                    examples,
+                    sgd=self.optimizer,
+                    drop=self.drop,
+                    losses=losses,
+                    exclude=[name for name in self.nlp.pipe_names if name not in self.trained],
+                )
             self.counts.updates += 1
         self.counts.update_s += time.perf_counter() - start
         return losses
@@ -248,13 +265,17 @@ class TeachSession:
             (scores[span], span_task(doc, tokens, span, scores[span], meta, source=self.source))
             for span in sorted(s for s in scores if keep(s[2]))
         ]
-        if self.patterns is None:
-            return model
-        matched = [
-            (score, span_task(doc, tokens, span, score, meta, **info))
-            for score, span, info in self.patterns(doc)
-        ]
-        return list(interleave(model, matched))
+        found = model
+        if self.patterns is not None:
+            matched = [
+                (score, span_task(doc, tokens, span, score, meta, **info))
+                for score, span, info in self.patterns(doc)
+            ]
+            found = list(interleave(model, matched))
+        if "_line" in record:  # where the question's text was read (the app's progress)
+            for _, task in found:
+                task["_line"] = record["_line"]
+        return found
 
     def _remember(self, tasks: Iterable[Dict[str, Any]]) -> Iterator[Dict[str, Any]]:
         for task in tasks:
@@ -263,6 +284,28 @@ class TeachSession:
             self.asked.add(task["_task_hash"])
             self.counts.questions += 1
             yield task
+
+
+class Randomness:
+    """A session's own random state (Python's and numpy's, which spaCy's updates draw from:
+    dropout, the parser's oracle cut), swapped in around each update: seeded, the updates are
+    reproducible, and the caller's random state is left as it was."""
+
+    def __init__(self, seed: int) -> None:
+        self.python = random.Random(seed).getstate()
+        self.numpy = numpy.random.RandomState(seed).get_state()
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        saved = random.getstate(), numpy.random.get_state()
+        random.setstate(self.python)
+        numpy.random.set_state(self.numpy)
+        try:
+            yield
+        finally:
+            self.python, self.numpy = random.getstate(), numpy.random.get_state()
+            random.setstate(saved[0])
+            numpy.random.set_state(saved[1])
 
 
 def copy_pipeline(nlp: Language) -> Language:

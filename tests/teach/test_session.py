@@ -1,5 +1,6 @@
 from itertools import islice
 
+import numpy
 import pytest
 import spacy
 import srsly
@@ -15,6 +16,7 @@ from spacy_ner_plugin.teach.mixing import interleave
 from spacy_ner_plugin.teach.sorters import create_random_sorter
 
 from ..conftest import ROOT, task
+from .models import BRANDS, train_tiny
 
 # Each test trains or pretrains a model: left out of the quick `-m 'not slow'` run.
 pytestmark = pytest.mark.slow
@@ -50,6 +52,30 @@ def test_update_changes_the_next_predictions_but_not_the_model_on_disk(trained_m
     assert deuter_score(session) < before - 0.2
     assert session.counts.updates == 5 and session.counts.answers == 5
     assert deuter_score(TeachSession.load(trained_model, sorter=every())) == before
+
+
+def test_a_seed_makes_a_session_reproducible_and_leaves_the_callers_randomness_alone():
+    nlp = train_tiny()
+    texts = [
+        f"I took my {brand} pack on trip {i}. It rained on day {i} with {brand} gear."
+        for i in range(20)
+        for brand in [*BRANDS, "Salomon"]
+    ]
+
+    def run(seed):
+        session = TeachSession(nlp, seed=seed)
+        questions = session.questions(texts)
+        asked = []
+        while batch := list(islice(questions, 5)):
+            asked += [(t["text"], span_text(t), t["meta"]["score"]) for t in batch]
+            answers = [(t, "accept" if span_text(t) in BRANDS else "reject") for t in batch]
+            session.update([{**t, "answer": answer} for t, answer in answers])
+        return asked
+
+    state = numpy.random.get_state()[1].copy()
+    first = run(seed=1)
+    assert run(seed=1) == first and len(first) > 10
+    assert (numpy.random.get_state()[1] == state).all()
 
 
 def test_a_pipeline_object_is_copied_not_changed(trained_model):
