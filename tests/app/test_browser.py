@@ -226,7 +226,6 @@ def test_manual_drag_doubleclick_keys_undo_reload_and_restart(page, tmp_path):
     token(page, "Osprey").dblclick()
     marks = page.locator("mark")
     assert [marks.nth(i).get_attribute("data-label") for i in range(2)] == ["TRAIL", "BRAND"]
-    screenshot(page, "manual", tmp_path)
     page.keyboard.press("a")
     # Second text: the newline token cannot be selected, and a drag over it is trimmed.
     assert page.locator(".tok.nl").count() == 1
@@ -239,6 +238,7 @@ def test_manual_drag_doubleclick_keys_undo_reload_and_restart(page, tmp_path):
     page.locator("mark .remove").click()  # the × on a span removes it
     assert page.locator("mark").count() == 0
     drag(page, "died", "Osprey")  # across the newline: one span, ends on tokens
+    screenshot(page, "manual", tmp_path)
     page.keyboard.press("a")
     assert page.locator("#unsaved").inner_text() == "2"
     page.reload()  # mid-batch: the page sends its unsaved answers as it goes
@@ -312,10 +312,11 @@ def test_teach_answers_update_the_model_behind_the_next_questions(page, tmp_path
     open_page(page, port)
     assert page.locator(".question strong").inner_text() == "BRAND"
     assert "score" in page.locator(".question .score").inner_text()
-    screenshot(page, "teach", tmp_path)
     for i in range(16):
+        page.wait_for_selector(".question")  # after a batch: once the model is updated
+        if i == 7:
+            screenshot(page, "teach", tmp_path)
         page.keyboard.press("a" if i % 3 else "x")
-        page.wait_for_timeout(50)
     page.locator("#save").click()
     wait_for(lambda: len(answers(db)) == 16)
     records = answers(db)
@@ -484,24 +485,37 @@ def test_history_reopens_an_answer_and_the_new_one_supersedes_it(page, tmp_path)
 def test_progress_bar_for_a_file_and_a_stream(page, tmp_path):
     db = str(tmp_path / "annotations.sqlite")
     port = free_port()
-    served = Served(port, "ner.manual", write_texts(tmp_path), db, labels=["BRAND"], segment=False)
+    source = write_texts(tmp_path)
+    served = Served(port, "ner.manual", source, db, labels=["BRAND"], segment=False)
     open_page(page, port)
     bar = page.locator("#p-bar")
-    assert bar.is_visible() and 0 < float(bar.evaluate("b => b.value")) <= 1
-    assert page.locator("#p-left").inner_text() in ("text 4 of 4", "4 left")
-    # A source whose size is unknown: the page says so and shows no bar.
+    value = lambda: float(bar.evaluate("b => b.value"))  # noqa: E731
+    assert bar.is_visible() and value() == 0
+    assert page.locator("#p-left").inner_text() == "4 left"
+    page.keyboard.press("a")
+    page.keyboard.press("x")
+    page.locator("#save").click()
+    wait_for(lambda: page.locator("#p-left").inner_text() == "2 left")
+    assert value() == 0.5
+    # A stream whose length is unknown, from a file: the texts read of those counted up front.
+    unknown = ["left"]
 
     def as_stream(route):
         data = route.fetch().json()
-        data["progress"].update(left=None, texts=None)
+        data["progress"].update({field: None for field in unknown})
         route.fulfill(json=data)
 
     page.route("**/api/config*", as_stream)
     page.route("**/api/questions", as_stream)
     page.reload()
     page.wait_for_selector("body[data-ready=true]")
+    assert page.locator("#p-left").inner_text() == "text 4 of 4" and value() == 1
+    # A source whose size is unknown: the page says so and shows no bar.
+    unknown.append("texts")
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
     assert not bar.is_visible()
-    assert "stream" in page.locator("#p-left").inner_text()
+    assert page.locator("#p-left").inner_text() == "a stream: total unknown"
     served.stop()
 
 

@@ -442,8 +442,12 @@ function renderProgress() {
   let fraction = null;
   let where;
   if (progress.left !== null && progress.left !== undefined) {
-    fraction = progress.total + progress.left > 0 ? progress.total / (progress.total + progress.left) : 1;
-    where = `${progress.left} left`;
+    // `left` counts what the server has not handed to this session: add what the page holds,
+    // and count the answers given but not yet acknowledged as done.
+    const remaining = progress.left + state.queue.length + (state.current && !state.current.supersedes ? 1 : 0);
+    const done = progress.total + state.outbox.filter((i) => !i.rec.supersedes).length;
+    fraction = done + remaining > 0 ? done / (done + remaining) : 0;
+    where = `${remaining} left`;
   } else if (progress.texts !== null && progress.texts !== undefined) {
     fraction = progress.texts > 0 ? Math.min(progress.texts_read / progress.texts, 1) : 1;
     where = `text ${progress.texts_read} of ${progress.texts}`;
