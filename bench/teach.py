@@ -216,8 +216,9 @@ def run_arm(
     """One teach run: questions in rounds, oracle answers, update after each round."""
     sorter = make_sorter(arm, opts["seed"], opts["random_rate"])
     session = TeachSession(
-        base, labels, patterns=patterns, sorter=sorter, update_fill=opts["update_fill"]
-    )
+        base, labels, patterns=patterns, sorter=sorter, update_fill=opts["update_fill"],
+        seed=opts["seed"],
+    )  # fmt: skip
     stream = session.questions(chain.from_iterable(repeat(pool, opts["max_passes"])))
     answers: List[Dict[str, Any]] = []
     curve = [{"answers": 0, **score(session.nlp, dev_docs)}]

@@ -158,20 +158,21 @@ def score_texts(
     keep = _label_filter(labels)
     source = source or model_source(nlp)
     for batch in batched(records, batch_size):
-        for record, doc, scores in scored_sentences(nlp, batch, segmenter, scorer):
+        for i, doc, scores in scored_sentences(nlp, batch, segmenter, scorer):
             tokens = prodigy_tokens(doc)
+            meta = batch[i].get("meta")
             for span in sorted(s for s in scores if keep(s[2])):
-                task = span_task(doc, tokens, span, scores[span], record.get("meta"), source=source)
+                task = span_task(doc, tokens, span, scores[span], meta, source=source)
                 yield scores[span], task
 
 
 def scored_sentences(
     nlp: Language, records: List[Dict[str, Any]], segmenter: Segmenter, scorer: BeamScorer
-) -> List[Tuple[Dict[str, Any], Doc, Dict[SpanKey, float]]]:
-    """`(record, sentence doc, span probabilities)` for every sentence of a batch of records;
-    the docs are those the ner saw (components before it run)."""
+) -> List[Tuple[int, Doc, Dict[SpanKey, float]]]:
+    """`(index of its record, sentence doc, span probabilities)` for every sentence of a batch
+    of records; the docs are those the ner saw (components before it run)."""
     sentences = segmenter([record["text"] for record in records])
-    owners = [record for record, docs in zip(records, sentences) for _ in docs]
+    owners = [i for i, docs in enumerate(sentences) for _ in docs]
     docs, scores = scorer(nlp, [doc for docs in sentences for doc in docs])
     return list(zip(owners, docs, scores))
 

@@ -6,10 +6,11 @@ entity is scored by the beam (pattern matches interleaved when patterns are give
 already answered or asked are dropped, and the sorter picks the questions. `update(answers)`
 trains the copy on a batch of answers, as the same docs fill-binary trains on (accepted span →
 entity, rejected → `incorrect_spans`, every other token missing), so the questions read after
-it come from the updated model. Every question carries `_model_version`, the number of updates
-applied before it was scored (and `_line` when its text's record has one). The randomness of
-the updates (dropout) is the session's own, seeded by `seed`: the same model, texts, answers
-and seed give the same questions. A tool, the app's `ner.teach`, or a notebook drives the loop:
+it come from the updated model (the texts of the beam batch not yet read are scored again).
+Every question carries `_model_version`, the number of updates applied before it was scored
+(and `_line` when its text's record has one). The randomness of the updates (dropout) is the
+session's own, seeded by `seed`: the same model, texts, answers and seed give the same
+questions. A tool, the app's `ner.teach`, or a notebook drives the loop:
 
     session = TeachSession.load("training/model-best", labels=["BRAND"])
     questions = session.questions(srsly.read_jsonl("raw.jsonl"))
@@ -179,27 +180,25 @@ class TeachSession:
 
     def candidates(self, texts: Iterable[Union[str, Dict[str, Any]]]) -> Iterator[Scored]:
         """`(score, task)` for every candidate not answered or asked before, model and pattern
-        candidates of each sentence taken in turn; scored lazily, a batch of texts at a time."""
-        keep = set(self.labels).__contains__
-        for batch in batched(self._new_texts(texts), self.score_batch_size):
-            start = time.perf_counter()
-            found: List[Scored] = []
-            for record, doc, scores in scored_sentences(
-                self.nlp, batch, self.segmenter, self.scorer
-            ):
-                self.counts.sentences += 1
-                if text_hash(doc.text) in self.exclude.inputs:
-                    continue
-                found.extend(self._sentence_candidates(record, doc, scores, keep))
-            for _, task in found:
-                task["_model_version"] = self.version
-            self.counts.scoring_s += time.perf_counter() - start
-            for score, task in found:
-                if task["_task_hash"] in self.exclude.tasks or task["_task_hash"] in self.asked:
-                    self.counts.candidates_excluded += 1
-                    continue
-                self.counts.candidates += 1
-                yield score, task
+        candidates of each sentence taken in turn; scored lazily, a batch of texts at a time.
+
+        After an update, the texts of the batch not yet read through are scored again, so each
+        candidate comes from the model as it is when the candidate is read."""
+        for records in batched(self._new_texts(texts), self.score_batch_size):
+            while records:
+                version = self.version
+                rest: List[Dict[str, Any]] = []
+                for i, found in enumerate(self._score(records)):
+                    for n, (score, task) in enumerate(found):
+                        if not self._is_new(task):
+                            continue
+                        yield score, task
+                        if self.version != version:  # updated: score the rest of the batch again
+                            rest = records[i + 1 :] if n == len(found) - 1 else records[i:]
+                            break
+                    if self.version != version:
+                        break
+                records = rest
 
     def update(self, answers: Iterable[Dict[str, Any]]) -> Dict[str, float]:
         """Train the in-memory model on a batch of answered tasks; return the losses.
@@ -244,6 +243,28 @@ class TeachSession:
                 doc.spans[self.neg_key] = doc.spans[INCORRECT_SPANS_KEY]
             docs.append(fill_outside(doc) if self.update_fill == "outside" else doc)
         return docs
+
+    def _score(self, records: List[Dict[str, Any]]) -> List[List[Scored]]:
+        """Each record's candidates, by the model as it is now (`_model_version`)."""
+        start = time.perf_counter()
+        keep = set(self.labels).__contains__
+        found: List[List[Scored]] = [[] for _ in records]
+        for i, doc, scores in scored_sentences(self.nlp, records, self.segmenter, self.scorer):
+            self.counts.sentences += 1
+            if text_hash(doc.text) not in self.exclude.inputs:
+                found[i].extend(self._sentence_candidates(records[i], doc, scores, keep))
+        for _, task in (candidate for candidates in found for candidate in candidates):
+            task["_model_version"] = self.version
+        self.counts.scoring_s += time.perf_counter() - start
+        return found
+
+    def _is_new(self, task: Dict[str, Any]) -> bool:
+        """Whether a candidate was never answered or asked (counted either way)."""
+        if task["_task_hash"] in self.exclude.tasks or task["_task_hash"] in self.asked:
+            self.counts.candidates_excluded += 1
+            return False
+        self.counts.candidates += 1
+        return True
 
     def _new_texts(self, texts: Iterable[Union[str, Dict[str, Any]]]) -> Iterator[Dict[str, Any]]:
         for text in texts:

@@ -78,6 +78,18 @@ def test_a_seed_makes_a_session_reproducible_and_leaves_the_callers_randomness_a
     assert (numpy.random.get_state()[1] == state).all()
 
 
+def test_questions_read_after_an_update_are_scored_by_the_updated_model(trained_model):
+    session = TeachSession.load(trained_model, sorter=every())  # one beam batch: 16 texts
+    texts = [f"I took my Deuter pack on trip {i}." for i in range(10)]
+    questions = session.questions(texts)
+    first = next(questions)
+    assert first["_model_version"] == 0
+    session.update([{**first, "answer": "reject"}])
+    later = list(questions)
+    assert later and {t["_model_version"] for t in later} == {1}
+    assert first["_task_hash"] not in {t["_task_hash"] for t in later}
+
+
 def test_a_pipeline_object_is_copied_not_changed(trained_model):
     nlp = spacy.load(trained_model)
     weights = nlp.get_pipe("ner").model.to_bytes()
