@@ -216,7 +216,8 @@ def test_manual_drag_doubleclick_keys_undo_reload_and_restart(page, tmp_path):
     srsly.write_jsonl(source, [{"text": t} for t in TEXTS])
     db = str(tmp_path / "annotations.sqlite")
     port = free_port()
-    options = {"labels": ["BRAND", "TRAIL"], "segment": False}
+    # No idle sending here: the reload below is what sends the pending answers.
+    options = {"labels": ["BRAND", "TRAIL"], "segment": False, "idle_submit_s": 60}
     served = Served(port, "ner.manual", source, db, **options)
     open_page(page, port)
     assert page.locator(".text").inner_text().startswith("We hiked")

@@ -376,10 +376,15 @@ function historyItem(task, answerKind, unsent, open) {
   const item = el("li");
   const button = el("button", `answer-${answerKind}`);
   button.type = "button";
-  button.append(el("span", "kind", answerKind), el("span", "snippet", String(task.text || "").slice(0, 80)));
+  const text = String(task.text || "");
+  const span = (task.spans || [])[0];
+  // A binary question is told apart by its span; other answers by the start of their text.
+  const snippet = state.config.view === "ner" && span ? `${text.slice(span.start, span.end)} (${span.label})` : text.slice(0, 80);
+  button.append(el("span", "kind", answerKind), el("span", "snippet", snippet));
+  button.title = text.slice(0, 300);
   if (unsent) {
     button.classList.add("unsent");
-    button.title = "not sent yet";
+    button.title = `not sent yet: ${button.title}`;
   }
   if (state.current && state.current.task === task) button.setAttribute("aria-current", "true");
   button.addEventListener("click", (e) => {
