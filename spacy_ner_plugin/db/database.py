@@ -63,6 +63,7 @@ examples = sa.Table(
     sa.Column("timestamp", sa.BigInteger),
     sa.Column("content", sa.Text, nullable=False),
     sa.Column("superseded_by", sa.String(KEY_MAX)),
+    sa.Index("example_superseded", "superseded_by"),
 )
 links = sa.Table(
     "link",
@@ -73,6 +74,7 @@ links = sa.Table(
     sa.Column("answer_key", sa.String(KEY_MAX), nullable=False),
     sa.UniqueConstraint("dataset_id", "answer_key", name="link_answer_once"),
     sa.Index("link_by_dataset", "dataset_id", "id"),
+    sa.Index("link_by_example", "example_id"),
 )
 # One row per task handed to a session: `task_key` is its input or task hash (as the feed
 # dedupes), `slot` which of the text's N places it fills (N sessions per text; the session's
@@ -343,19 +345,27 @@ class Database:
 
     def count(self, name: str, session_id: str | None = None) -> int:
         """Number of answers in `name` (of one session, if given), superseded ones left out."""
-        query = (
-            sa.select(sa.func.count())
-            .select_from(
-                links.join(datasets, links.c.dataset_id == datasets.c.id).join(
-                    examples, examples.c.id == links.c.example_id
-                )
-            )
-            .where((datasets.c.name == name) & examples.c.superseded_by.is_(None))
-        )
-        if session_id is not None:
-            query = query.where(examples.c.session_id == session_id)
         with self.engine.connect() as conn:
-            return int(conn.scalar(query) or 0)
+            dataset_id = _dataset_id(conn, name)
+            if dataset_id is None:
+                return 0
+            in_dataset = links.c.dataset_id == dataset_id
+            if session_id is not None:
+                query = (
+                    sa.select(sa.func.count())
+                    .select_from(links.join(examples, examples.c.id == links.c.example_id))
+                    .where(in_dataset & (examples.c.session_id == session_id))
+                    .where(examples.c.superseded_by.is_(None))
+                )
+                return int(conn.scalar(query) or 0)
+            # Every link (an index count) less the few superseded (found by their index).
+            every = sa.select(sa.func.count()).select_from(links).where(in_dataset)
+            superseded = (
+                sa.select(sa.func.count())
+                .select_from(examples.join(links, examples.c.id == links.c.example_id))
+                .where(in_dataset & examples.c.superseded_by.is_not(None))
+            )
+            return int(conn.scalar(every) or 0) - int(conn.scalar(superseded) or 0)
 
     def history(self, name: str, session_id: str, n: int = 20) -> List[Dict[str, Any]]:
         """The latest `n` answers of `session_id` in dataset `name` that no later answer
