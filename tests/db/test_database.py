@@ -136,3 +136,31 @@ def test_dataset_inputs_feed_the_batch_steps(tmp_path, monkeypatch, nlp):
     assert [str(r) for r in rejects] == ["dataset:gear:3 [text] empty 'text'"]
     stats = corpus_stats([parse_input("dataset:gear")], nlp)
     assert stats.records == 3 and stats.sources == {"dataset:gear": 3}
+
+
+def test_a_superseded_answer_is_kept_but_left_out_of_answers_counts_and_history(db_url):
+    with Database(db_url) as db:
+        first = answer("Osprey a", answer_id="first-id")
+        db.add_answers("gear", [first, answer("Osprey b", answer_id="other-id")])
+        fixed = {**first, "answer": "reject", "_answer_id": "fixed-id"}
+        db.add_answers("gear", [fixed], supersedes={"fixed-id": "first-id"})
+        assert [r["_answer_id"] for r in db.get_answers("gear")] == ["other-id", "fixed-id"]
+        kept = list(db.get_answers("gear", include_superseded=True))
+        assert kept[0] == {**first, "_superseded_by": "fixed-id", "_input_hash": input_hash(first),
+                           "_task_hash": task_hash(first)}  # fmt: skip
+        assert db.count("gear") == db.count("gear", "ds-alice") == 2
+        assert db.stats("gear").answers == 2 and db.stats("gear").reject == 1
+        assert [r["_answer_id"] for r in db.history("gear", "ds-alice", 5)] == [
+            "fixed-id", "other-id"
+        ]  # fmt: skip
+        refused = {
+            "another text": ({**answer("Osprey c"), "_answer_id": "c-id"}, "other-id"),
+            "superseded already": ({**first, "_answer_id": "again-id"}, "first-id"),
+            "another session": ({**first, "_answer_id": "bob-id", "_session_id": "ds-bob"},
+                                "fixed-id"),
+            "no such answer": ({**first, "_answer_id": "x-id"}, "nope-id"),
+        }  # fmt: skip
+        for name, (record, old) in refused.items():
+            with pytest.raises(UsageError, match="Cannot supersede"):
+                db.add_answers("gear", [record], supersedes={record["_answer_id"]: old})
+            assert db.count("gear") == 2, name
