@@ -559,3 +559,30 @@ def test_clicks_inside_a_span_and_its_fields_pass_through(page, tmp_path):
     served.stop()
     osprey = next(s for s in sent[0]["spans"] if s["label"] == "BRAND")
     assert osprey["source"] and (osprey["pattern_id"], osprey["pattern_line"]) == ("osprey", 1)
+
+
+def test_an_answer_refused_for_a_text_taken_over_is_dropped_and_the_rest_saved(page, tmp_path):
+    import json
+    import urllib.request
+
+    db = str(tmp_path / "annotations.sqlite")
+    port = free_port()
+    options = {"labels": ["BRAND"], "segment": False, "timeout": 1, "idle_submit_s": 60}
+    served = Served(port, "ner.manual", write_texts(tmp_path), db, **options)
+    open_page(page, port)  # alice holds the four texts
+    page.keyboard.press("a")
+    page.keyboard.press("x")
+    time.sleep(1.5)  # past the timeout: bob takes the first text over
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/questions",
+        data=json.dumps({"session": "bob", "n": 1}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request) as response:
+        assert [t["text"] for t in json.load(response)["tasks"]] == [TEXTS[0]]
+    page.locator("#save").click()
+    wait_for(lambda: page.locator("#unsaved").inner_text() == "0")
+    assert "1 answers not saved: 409" in page.locator("#status.error").inner_text()
+    records = answers(db)
+    served.stop()
+    assert [(r["text"], r["answer"]) for r in records] == [(TEXTS[1], "reject")]

@@ -579,38 +579,68 @@ async function save(keepalive = false) {
   batch.forEach((item) => (item.sending = true));
   setStatus("saving…");
   renderHistory();
-  const body = { session: sessionName, answers: batch.map((i) => i.rec) };
-  // A request that outlives the page must be small (the browser's keepalive quota is 64 KB).
-  const options = keepalive && JSON.stringify(body).length < 60000 ? { keepalive: true } : {};
   try {
-    const result = await api("/api/answers", body, options);
-    const done = new Set([...result.saved, ...result.unknown]);
-    state.outbox = state.outbox.filter((i) => !done.has(i.rec._answer_id));
-    state.retry = 0;
-    if (result.unknown.length) {
-      setStatus(`${result.unknown.length} answers not saved: the server does not know their tasks`, true);
-    } else if (result.update_error) {
-      setStatus(`saved; update failed: ${result.update_error}`, true);
-    } else {
-      setStatus("saved");
-    }
-    updateProgress(result.progress);
-    loadHistory();
+    await send(batch, keepalive);
   } catch (err) {
-    batch.forEach((item) => (item.sending = false));
-    if (err.status && err.status < 500 && err.status !== 408 && err.status !== 429) {
-      setStatus(`not saved: ${err.message}`, true);
+    if (refused(err) && batch.length > 1) {
+      // The batch is refused for one of its answers: send them one by one, so that only the
+      // refused ones are dropped.
+      const dropped = [];
+      for (const item of batch) {
+        try {
+          await send([item], false);
+        } catch (one) {
+          failed(one, [item]);
+          if (refused(one)) dropped.push(one.message);
+        }
+      }
+      if (dropped.length) setStatus(`${dropped.length} answers not saved: ${dropped.join("; ")}`, true);
     } else {
-      state.retry += 1;
-      const wait = Math.min(1000 * 2 ** Math.min(state.retry, 4), 15000);
-      setStatus(`offline, retrying in ${wait / 1000}s`, true);
-      clearTimeout(state.retryTimer);
-      state.retryTimer = setTimeout(save, wait);
+      failed(err, batch);
     }
   } finally {
     renderHistory();
     renderProgress();
     checkAcknowledged();
+  }
+}
+
+// 409: the task was handed to another session; 422: an answer the server cannot take.
+const refused = (err) => err.status === 409 || err.status === 422;
+
+async function send(items, keepalive) {
+  const body = { session: sessionName, answers: items.map((i) => i.rec) };
+  // A request that outlives the page must be small (the browser's keepalive quota is 64 KB).
+  const options = keepalive && JSON.stringify(body).length < 60000 ? { keepalive: true } : {};
+  const result = await api("/api/answers", body, options);
+  const done = new Set([...result.saved, ...result.unknown]);
+  state.outbox = state.outbox.filter((i) => !done.has(i.rec._answer_id));
+  state.retry = 0;
+  if (result.unknown.length) {
+    setStatus(`${result.unknown.length} answers not saved: the server does not know their tasks`, true);
+  } else if (result.update_error) {
+    setStatus(`saved; update failed: ${result.update_error}`, true);
+  } else {
+    setStatus("saved");
+  }
+  updateProgress(result.progress);
+  loadHistory();
+}
+
+function failed(err, items) {
+  items.forEach((item) => (item.sending = false));
+  if (refused(err)) {
+    // Sending it again would be refused again: it is dropped, and the page says so.
+    state.outbox = state.outbox.filter((i) => !items.includes(i));
+    setStatus(`not saved: ${err.message}`, true);
+  } else if (err.status && err.status < 500 && err.status !== 408 && err.status !== 429) {
+    setStatus(`not saved: ${err.message}`, true);
+  } else {
+    state.retry += 1;
+    const wait = Math.min(1000 * 2 ** Math.min(state.retry, 4), 15000);
+    setStatus(`offline, retrying in ${wait / 1000}s`, true);
+    clearTimeout(state.retryTimer);
+    state.retryTimer = setTimeout(save, wait);
   }
 }
 
