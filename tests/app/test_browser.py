@@ -291,6 +291,12 @@ def test_hostile_texts_are_shown_as_text(page, tmp_path):
         page.keyboard.press("a")
     page.locator("#save").click()
     wait_for(lambda: len(answers(db)) == 3)
+    # The sidebar of recent answers shows them as text too.
+    snippets = page.locator("#history-list:not(:has(.unsent)) .snippet")
+    wait_for(lambda: snippets.count() == 3)
+    assert snippets.all_inner_texts() == HOSTILE[::-1]
+    assert page.locator("img, script:not([src])").count() == 0
+    assert page.evaluate("window.hacked") is None
     served.stop()
     assert [r["text"] for r in answers(db)] == HOSTILE
 
