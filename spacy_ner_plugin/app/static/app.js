@@ -7,7 +7,10 @@ const token = params.get("token");
 const headers = { "Content-Type": "application/json" };
 if (token) headers["X-Token"] = token;
 // The span fields the server takes back; a span's other fields stay on the page.
-const SPAN_FIELDS = ["start", "end", "token_start", "token_end", "label", "source", "pattern_id", "pattern_line", "score"];
+const SPAN_FIELDS = [
+  ...["start", "end", "token_start", "token_end", "label"],
+  ...["source", "pattern_id", "pattern_line", "score"],
+];
 const HISTORY_SIZE = 20;
 
 const state = {
@@ -281,7 +284,8 @@ function differingTokens(task) {
   const keys = versions.map((version) => {
     const key = new Array(n).fill("");
     for (const s of version.spans || []) {
-      for (let j = s.token_start; j <= s.token_end && j < n; j++) key[j] = `${s.token_start}:${s.token_end}:${s.label}`;
+      const span = `${s.token_start}:${s.token_end}:${s.label}`;
+      for (let j = s.token_start; j <= s.token_end && j < n; j++) key[j] = span;
     }
     return key;
   });
@@ -328,7 +332,9 @@ function render() {
     renderProgress();
     return;
   }
-  if (current.supersedes) card.append(el("p", "reopened", "Reopened: a new answer replaces the earlier one."));
+  if (current.supersedes) {
+    card.append(el("p", "reopened", "Reopened: a new answer replaces the earlier one."));
+  }
   const view = state.config.view;
   if (view === "ner") {
     const span = current.task.spans[0] || {};
@@ -379,7 +385,8 @@ function historyItem(task, answerKind, unsent, open) {
   const text = String(task.text || "");
   const span = (task.spans || [])[0];
   // A binary question is told apart by its span; other answers by the start of their text.
-  const snippet = state.config.view === "ner" && span ? `${text.slice(span.start, span.end)} (${span.label})` : text.slice(0, 80);
+  const binary = state.config.view === "ner" && span;
+  const snippet = binary ? `${text.slice(span.start, span.end)} (${span.label})` : text.slice(0, 80);
   button.append(el("span", "kind", answerKind), el("span", "snippet", snippet));
   button.title = text.slice(0, 300);
   if (unsent) {
@@ -449,7 +456,8 @@ function renderProgress() {
   if (progress.left !== null && progress.left !== undefined) {
     // `left` counts what the server has not handed to this session: add what the page holds,
     // and count the answers given but not yet acknowledged as done.
-    const remaining = progress.left + state.queue.length + (state.current && !state.current.supersedes ? 1 : 0);
+    const shown = state.current && !state.current.supersedes ? 1 : 0;
+    const remaining = progress.left + state.queue.length + shown;
     const done = progress.total + state.outbox.filter((i) => !i.rec.supersedes).length;
     fraction = done + remaining > 0 ? done / (done + remaining) : 0;
     where = `${remaining} left`;
