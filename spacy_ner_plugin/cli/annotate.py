@@ -1,19 +1,29 @@
 """`annotate`: serve a recipe's tasks in the browser and save every answer in the database."""
 
 from pathlib import Path
-from typing import Annotated, List
+from typing import Annotated, Any, Dict, List
 
 import typer
 
 from ..db.inputs import database_file
 from ..errors import UsageError
 from ..io.files import check_overwrites
-from ._util import app, import_code, printer, reports_errors, split_labels
+from ..teach.config import SorterChoice
+from ._util import (
+    OVERRIDES_CONTEXT,
+    app,
+    config_overrides,
+    import_code,
+    printer,
+    reports_errors,
+    split_labels,
+)
 from .options import Db, Labels
 
 
-@app.command("annotate")
+@app.command("annotate", context_settings=OVERRIDES_CONTEXT)
 def annotate_cli(
+    ctx: typer.Context,
     recipe: Annotated[str, typer.Argument(
         help="ner.manual, ner.correct, ner.teach, review, or a registered recipe's name")],
     dataset: Annotated[str, typer.Argument(help="Dataset the answers are saved to")],
@@ -43,6 +53,15 @@ def annotate_cli(
         help="Seconds before an unanswered task goes to another session")] = 600.0,
     instant_submit: Annotated[bool, typer.Option("--instant-submit",
         help="Save each answer at once (else within a few seconds)")] = False,
+    config_path: Annotated[Path | None, typer.Option("--config",
+        help="ner.teach: teach config (scorer, sorter); default: the built-in one",
+        exists=True, dir_okay=False)] = None,
+    sorter: Annotated[SorterChoice | None, typer.Option("--sorter",
+        help="ner.teach: which candidates to ask about; default: the config's")] = None,
+    seed: Annotated[int | None, typer.Option("--seed",
+        help="ner.teach: same model, texts and seed give the same questions")] = None,
+    policy: Annotated[str | None, typer.Option("--policy",
+        help="review: version shown first: majority, longest or prefer:A,B")] = None,
     code_path: Annotated[Path | None, typer.Option("--code", "-c",
         help="Python file with registered functions (your recipes)")] = None,
 ) -> None:  # fmt: skip
@@ -51,32 +70,43 @@ def annotate_cli(
     Prints the page's URL: one per annotator with --sessions (the session comes from the
     token in it); else each annotator adds ?session=NAME on a loopback --host. Answers are
     committed as the page sends them, and a restart resumes where the dataset left off.
-    Stop the server with Ctrl+C.
+    Extra `--section.key value` arguments override ner.teach's config. Stop the server with
+    Ctrl+C.
     """
     with reports_errors():
+        options = {
+            "labels": split_labels(labels), "patterns": str(patterns) if patterns else None,
+            "model": model, "lang": lang, "segment": not unsegmented,
+            "config": str(config_path) if config_path else None,
+            "overrides": config_overrides(ctx.args), "sorter": sorter.value if sorter else None,
+            "seed": seed, "policy": policy,
+        }  # fmt: skip
         annotate(
-            recipe, dataset, source, labels=split_labels(labels),
-            patterns=str(patterns) if patterns else None, model=model, lang=lang,
-            segment=not unsegmented, exclude=split_labels(exclude), db=db, host=host, port=port,
-            token=token, sessions=split_labels(sessions), feed_overlap=feed_overlap,
-            timeout=timeout, instant_submit=instant_submit, code_path=code_path, silent=False,
+            recipe, dataset, source, exclude=split_labels(exclude), db=db, host=host,
+            port=port, token=token, sessions=split_labels(sessions), feed_overlap=feed_overlap,
+            timeout=timeout, instant_submit=instant_submit, code_path=code_path,
+            recipe_options=options, silent=False,
         )  # fmt: skip
 
 
 def annotate(
-    recipe: str, dataset: str, source: str, *, labels: List[str] | None = None,
-    patterns: str | None = None, model: str | None = None, lang: str | None = None,
-    segment: bool = True, exclude: List[str] | None = None, db: str | None = None,
-    host: str = "127.0.0.1", port: int = 8080, token: str | None = None,
+    recipe: str, dataset: str, source: str, *, exclude: List[str] | None = None,
+    db: str | None = None, host: str = "127.0.0.1", port: int = 8080, token: str | None = None,
     sessions: List[str] | None = None, feed_overlap: bool = False, timeout: float = 600.0,
-    instant_submit: bool = False, code_path: Path | None = None, silent: bool = True,
+    instant_submit: bool = False, code_path: Path | None = None,
+    recipe_options: Dict[str, Any] | None = None, silent: bool = True,
 ) -> None:  # fmt: skip
-    """Serve `recipe` until interrupted (the server needs the app extra)."""
+    """Serve `recipe` until interrupted (the server needs the app extra). `recipe_options`:
+    what the recipe takes (labels, patterns, model, lang, segment, config, overrides, sorter,
+    seed, policy), each passed only to a recipe whose signature has it."""
     msg = printer(silent)
     import_code(code_path)
-    if model and lang:
+    options = {k: v for k, v in (recipe_options or {}).items() if v is not None}
+    if options.get("model") and options.get("lang"):
         raise UsageError("Give --model or --lang, not both")
-    check_overwrites([source, patterns, model], [database_file(db)])
+    options.setdefault("lang", "en")
+    inputs = [source, options.get("patterns"), options.get("model"), options.get("config")]
+    check_overwrites(inputs, [database_file(db)])
     try:
         import uvicorn
 
@@ -88,8 +118,7 @@ def annotate(
     web_app, annotation = make_app(
         recipe, dataset, source, db=db, host=host, token=token, sessions=sessions,
         feed_overlap=feed_overlap, exclude=exclude, timeout=timeout,
-        instant_submit=instant_submit, labels=labels, patterns=patterns, model=model,
-        lang=lang or "en", segment=segment,
+        instant_submit=instant_submit, **options,
     )  # fmt: skip
     stats = annotation.db.stats(dataset)
     msg.info(f"Dataset '{dataset}': {stats.answers} answers so far", annotation.db.url)

@@ -26,3 +26,31 @@ def test_annotate_reports_usage_errors_before_serving(tmp_path):
     assert result.exit_code == 2 and "needs labels" in result.output
     result = runner.invoke(app, [*args[:3], "missing.jsonl", "--label", "B", "--db", db])
     assert result.exit_code == 2 and "Source not found" in result.output
+
+
+def test_annotate_passes_teach_and_review_options_and_config_overrides(tmp_path, monkeypatch):
+    import uvicorn
+
+    from spacy_ner_plugin.app import server
+
+    built, real_make_app = [], server.make_app
+
+    def fake_make_app(recipe, dataset, source, **options):
+        built.append(options)
+        return real_make_app("ner.manual", dataset, source, db=options["db"], labels=["B"])
+
+    monkeypatch.setattr(server, "make_app", fake_make_app)
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
+    source = tmp_path / "raw.txt"
+    source.write_text("Osprey\n")
+    db = str(tmp_path / "a.sqlite")
+    args = ["annotate", "ner.teach", "gear", str(source), "--model", "m", "--db", db]
+    extra = ["--seed", "3", "--sorter", "high", "--teach.batch_size", "8"]
+    result = runner.invoke(app, [*args, *extra, "--policy", "longest"])
+    assert result.exit_code == 0, result.output
+    (options,) = built
+    assert options["seed"] == 3 and options["sorter"] == "high"
+    assert options["overrides"] == {"teach.batch_size": 8} and options["policy"] == "longest"
+    assert options["lang"] == "en" and "labels" not in options  # unset options stay unset
+    result = runner.invoke(app, [*args, "--nope"])
+    assert result.exit_code == 2 and "--section.key value" in result.output
