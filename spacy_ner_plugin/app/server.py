@@ -207,7 +207,7 @@ class Annotation:
             "session": self.db.count(self.dataset, session_id),
             "total": self.db.count(self.dataset),
             "left": self.feed.left(session_id),
-            "texts": getattr(self.recipe, "total", None),
+            "texts": self.recipe.total,
             "texts_read": self.feed.texts_read,
         }
 

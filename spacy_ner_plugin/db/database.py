@@ -345,27 +345,27 @@ class Database:
 
     def count(self, name: str, session_id: str | None = None) -> int:
         """Number of answers in `name` (of one session, if given), superseded ones left out."""
-        with self.engine.connect() as conn:
-            dataset_id = _dataset_id(conn, name)
-            if dataset_id is None:
-                return 0
-            in_dataset = links.c.dataset_id == dataset_id
-            if session_id is not None:
-                query = (
-                    sa.select(sa.func.count())
-                    .select_from(links.join(examples, examples.c.id == links.c.example_id))
-                    .where(in_dataset & (examples.c.session_id == session_id))
-                    .where(examples.c.superseded_by.is_(None))
-                )
-                return int(conn.scalar(query) or 0)
-            # Every link (an index count) less the few superseded (found by their index).
+        in_dataset = links.c.dataset_id == (
+            sa.select(datasets.c.id).where(datasets.c.name == name).scalar_subquery()
+        )
+        with_examples = links.join(examples, examples.c.id == links.c.example_id)
+        if session_id is not None:
+            query = (
+                sa.select(sa.func.count())
+                .select_from(with_examples)
+                .where(in_dataset & (examples.c.session_id == session_id))
+                .where(examples.c.superseded_by.is_(None))
+            )
+        else:  # every link (an index count) less the few superseded (found by their index)
             every = sa.select(sa.func.count()).select_from(links).where(in_dataset)
             superseded = (
                 sa.select(sa.func.count())
-                .select_from(examples.join(links, examples.c.id == links.c.example_id))
+                .select_from(with_examples)
                 .where(in_dataset & examples.c.superseded_by.is_not(None))
             )
-            return int(conn.scalar(every) or 0) - int(conn.scalar(superseded) or 0)
+            query = sa.select(every.scalar_subquery() - superseded.scalar_subquery())
+        with self.engine.connect() as conn:
+            return int(conn.scalar(query) or 0)
 
     def history(self, name: str, session_id: str, n: int = 20) -> List[Dict[str, Any]]:
         """The latest `n` answers of `session_id` in dataset `name` that no later answer
