@@ -137,5 +137,6 @@ def test_init_writes_a_project_whose_all_workflow_runs(python, tmp_path):
     assert [row["fraction"] for row in curve["curve"]] == [0.25, 0.5, 0.75, 1.0]
     assert (project / "metrics" / "sample" / "errors.html").exists()
     advice = json.loads((project / "metrics" / "sample" / "advice.json").read_text())
-    assert advice["flowchart"] == "NER flowchart v2.0" and advice["steps"][0]["node"] == "rules"
+    assert advice["flowchart"] == "NER flowchart v2.0"
+    assert advice["steps"][0]["node"] == "model_available"
     assert advice["next_command"].startswith("python -m spacy_ner_plugin")

@@ -9,11 +9,13 @@ model: annotation counts and entity shapes come from `annotations.stats`, rules-
 """
 
 import math
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Sequence, Set, Union
 
+from spacy import attrs, symbols
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
@@ -41,11 +43,13 @@ class Fact:
 
 @dataclass
 class Missing:
-    """A fact that cannot be measured yet, and the step (a `walk.COMMANDS` key) that supplies it."""
+    """A fact that cannot be measured yet, the step (a `walk.COMMANDS` key) that supplies it,
+    and the flag that answers it where only the user can ("answer" is then the step)."""
 
     name: str
     reason: str
     step: str
+    flag: str | None = None
 
 
 FactResult = Union[Fact, Missing]
@@ -79,57 +83,220 @@ def read_annotations(
     return AnnotationData(stats, docs)
 
 
-def path_fact(base_model: str | None, known: Set[str] | None, data: AnnotationData) -> Fact:
-    """Which of the chart's paths the user is on: new model, new types, or correcting a base."""
+def base_fact(base_model: str | None, known: Set[str] | None, data: AnnotationData) -> Fact:
+    """The base model (if any) and its labels against the user's: which are new to it."""
     user = set(data.label_counts()) | {
         label for label, answers in data.stats.labels.items() if answers["accept"]
     }
     if base_model is None or known is None:
         return Fact(
-            "path",
-            f"{chart.NEW_MODEL} (no --base-model)",
-            {"path": chart.NEW_MODEL, "base_model": None, "user_labels": sorted(user)},
+            "base",
+            f"no --base-model; your labels: {', '.join(sorted(user)) or 'none'}",
+            {"base_model": None, "user_labels": sorted(user), "new_labels": sorted(user)},
         )
-    new = sorted(user - known)
-    path = chart.NEW_TYPES if new else chart.CORRECT_BASE
-    why = (
-        f"{', '.join(new)} not among the labels of {base_model}"
-        if new
-        else f"every label of the data is one of {base_model}'s"
+    new, shared = sorted(user - known), sorted(user & known)
+    summary = (
+        f"{base_model} predicts {', '.join(sorted(known)) or 'no entity type'}; of your labels "
+        f"{', '.join(shared) or 'none'} among them, new to it: {', '.join(new) or 'none'}"
     )
-    return Fact(
-        "path",
-        f"{path}: {why}",
-        {
-            "path": path,
-            "base_model": base_model,
-            "base_labels": sorted(known),
-            "user_labels": sorted(user),
-            "new_labels": new,
-        },
-    )
+    value = {
+        "base_model": base_model,
+        "base_labels": sorted(known),
+        "user_labels": sorted(user),
+        "shared_labels": shared,
+        "new_labels": new,
+    }
+    return Fact("base", summary, value)
 
 
-def annotations_fact(data: AnnotationData, path: str) -> Fact:
-    """Answered annotations (accepted or rejected; ignored ones do not count) vs. the bar."""
+def annotations_fact(data: AnnotationData, previous: int | None = None) -> Fact:
+    """Answered annotations (accepted or rejected; ignored ones do not count), and those added
+    since the last training (`previous`: annotations it had; None: unknown)."""
     answers = data.stats.answers
     n = answers["accept"] + answers["reject"]
-    threshold = chart.ANNOTATIONS[path]
+    additional = None if previous is None else max(n - previous, 0)
     summary = (
         f"{n:,} annotations ({answers['accept']:,} accepted, {answers['reject']:,} rejected, "
         f"{answers['ignore']:,} ignored not counted) about {data.stats.texts:,} texts; "
-        f"the bar on the '{path}' path: {threshold:,}"
+        + (
+            f"{additional:,} additional since the last training ({previous:,})"
+            if additional is not None
+            else "additional ones unknown (--previous-annotations N)"
+        )
     )
     value = {
         "annotations": n,
+        "additional": additional,
+        "previous": previous,
         "accepted": answers["accept"],
         "rejected": answers["reject"],
         "ignored": answers["ignore"],
         "texts": data.stats.texts,
-        "threshold": threshold,
-        "path": path,
     }
     return Fact("annotations", summary, value)
+
+
+def raw_fact(texts: Iterable[str], source: str, nlp: Language) -> Fact:
+    """Sentences of raw text (split by spaCy's sentencizer), against the chart's 1,000."""
+    sentencizer = nlp.get_pipe("sentencizer") if "sentencizer" in nlp.pipe_names else None
+    if sentencizer is None:
+        from spacy.pipeline import Sentencizer
+
+        sentencizer = Sentencizer()
+    n_texts = n_sentences = 0
+    for doc in nlp.tokenizer.pipe(texts, batch_size=256):
+        n_texts += 1
+        n_sentences += sum(1 for _ in sentencizer(doc).sents)
+    answer = n_sentences > chart.RAW_SENTENCES
+    summary = (
+        f"{n_sentences:,} sentences in {n_texts:,} texts of {source} "
+        f"(bar: more than {chart.RAW_SENTENCES:,})"
+    )
+    value = {"answer": answer, "sentences": n_sentences, "texts": n_texts, "source": source}
+    return Fact("raw", summary, value)
+
+
+def rules_possible_fact(
+    pattern_labels: Set[str] | None, user_labels: Sequence[str], flag: bool | None
+) -> FactResult:
+    """Whether rules capture a large number of the entity types: the share of the user's labels
+    the patterns cover (with --patterns), else the user's answer (--rules-possible)."""
+    if pattern_labels is not None:
+        labels = set(user_labels) or set(pattern_labels)
+        covered = sorted(labels & pattern_labels)
+        share = len(covered) / len(labels) if labels else 0.0
+        summary = (
+            f"the patterns cover {len(covered)} of your {len(labels)} labels "
+            f"({share:.0%}; bar {chart.RULES_LABEL_SHARE:.0%}): {', '.join(covered) or 'none'}"
+        )
+        value = {"answer": share >= chart.RULES_LABEL_SHARE, "share": share, "covered": covered}
+        return Fact("rules_possible", summary, {**value, "source": "patterns"})
+    if flag is None:
+        return Missing(
+            "rules_possible",
+            "no --patterns to measure it",
+            "answer",
+            flag="--rules-possible/--no-rules-possible",
+        )
+    word = "--rules-possible" if flag else "--no-rules-possible"
+    return Fact("rules_possible", f"your answer: {word}", {"answer": flag, "source": "flag"})
+
+
+def happy_fact(
+    scores: Dict[str, Any] | None, happy: bool | None, target_f: float | None
+) -> FactResult:
+    """Your answer (--happy/--not-happy), or the trained model's F against --target-f."""
+    if happy is not None:
+        word = "--happy" if happy else "--not-happy"
+        return Fact("happy", f"your answer: {word}", {"answer": happy, "source": "flag"})
+    if target_f is None:
+        return Missing(
+            "happy", "no --happy/--not-happy and no --target-f", "answer", flag=chart.HAPPY_FLAG
+        )
+    if scores is None:
+        return Missing("happy", f"--target-f {target_f:g} but no scores from evaluate", "evaluate")
+    f = float(scores["ents_f"])
+    summary = (
+        f"model F {f * 100:.1f} on {scores['n_examples']:,} texts against --target-f "
+        f"{target_f:g}: {'reached' if f >= target_f else 'not reached'}"
+    )
+    value = {"answer": f >= target_f, "f": f, "target_f": target_f, "source": "scores"}
+    return Fact("happy", summary, value)
+
+
+def error_fix_fact(flag: bool | None) -> FactResult:
+    """Your answer after error analysis: did it show a fix (--fix-found/--no-fix-found)?"""
+    if flag is None:
+        return Missing(
+            "error_fix",
+            "only you can tell what error analysis showed",
+            "find_errors",
+            flag="--fix-found/--no-fix-found",
+        )
+    word = "--fix-found" if flag else "--no-fix-found"
+    return Fact("error_fix", f"your answer: {word}", {"answer": flag, "source": "flag"})
+
+
+def type_overlap_fact(base: Language, data: AnnotationData, new: Sequence[str]) -> FactResult:
+    """Share of the new types' entities that share a token with an entity the base model
+    predicts in the same text (MONTH inside DATE, COMPANY as ORG), per new type."""
+    docs = [doc for doc in data.docs if any(ent.label_ in new for ent in doc.ents)]
+    if not docs:
+        return Missing("type_overlap", "no entity of a new type in the data", "preannotate")
+    counts: Dict[str, Counter] = defaultdict(Counter)
+    totals: Counter = Counter()
+    for doc, predicted in zip(docs, base.pipe(doc.text for doc in docs)):
+        for ent in doc.ents:
+            if ent.label_ not in new:
+                continue
+            totals[ent.label_] += 1
+            chars = range(ent.start_char, ent.end_char)
+            hit = [p.label_ for p in predicted.ents if p.start_char < chars.stop and
+                   chars.start < p.end_char]  # fmt: skip
+            if hit:
+                counts[ent.label_][hit[0]] += 1
+    n = sum(totals.values())
+    overlapping = sum(sum(c.values()) for c in counts.values())
+    per_label = {
+        label: {
+            "entities": totals[label],
+            "overlapping": sum(counts[label].values()),
+            "base_labels": dict(counts[label].most_common(3)),
+        }
+        for label in sorted(totals)
+    }
+    shown = "; ".join(
+        f"{label} {v['overlapping']}/{v['entities']}"
+        + (f" (mostly {next(iter(v['base_labels']))})" if v["base_labels"] else "")
+        for label, v in per_label.items()
+    )
+    share = overlapping / n
+    summary = (
+        f"{overlapping:,} of {n:,} entities of the new types ({share:.1%}; bar "
+        f"{chart.TYPE_OVERLAP_SHARE:.0%}) overlap an entity the base model predicts: {shown}"
+    )
+    return Fact("type_overlap", summary, {"share": share, "entities": n, "per_label": per_label})
+
+
+def context_fact(data: AnnotationData) -> FactResult:
+    """Share of the annotated texts that are bare lists: their entities cover most of their
+    words (a text of entities alone teaches no context)."""
+    texts = [doc for doc in data.gold_docs if doc.ents]
+    if not texts:
+        return Missing("context", "the annotations hold no entities", "preannotate")
+
+    def bare(doc: Doc) -> bool:
+        words = [t for t in doc if not (t.is_punct or t.is_space)]
+        inside = sum(1 for t in words if t.ent_iob_ in ("B", "I"))
+        return not words or inside / len(words) >= chart.BARE_TEXT_COVER
+
+    n_bare = sum(bare(doc) for doc in texts)
+    share = n_bare / len(texts)
+    summary = (
+        f"{n_bare:,} of {len(texts):,} annotated texts ({share:.1%}; bar "
+        f"{chart.BARE_TEXT_SHARE:.0%}) are little more than their entities (entities cover "
+        f"{chart.BARE_TEXT_COVER:.0%} of their words or more)"
+    )
+    return Fact("context", summary, {"bare_share": share, "bare": n_bare, "texts": len(texts)})
+
+
+def tuning_fact(sweep: Dict[str, Any] | None, sweep_path: str) -> FactResult:
+    """Whether the dropout and batch-size sweep (`tune.sweep`) beat the config's own values."""
+    if sweep is None:
+        return Missing("tuning", f"no hyperparameter sweep at {sweep_path}", "tune")
+    best, base = sweep["best"], sweep["baseline"]
+    gain = best["f"] - base["f"]
+    answer = gain > chart.TUNING_GAIN
+    summary = (
+        f"best of {len(sweep['grid']) + 1} settings (the config's own included): dropout "
+        f"{best['dropout']:g}, batch size "
+        f"{best['batch_size']} → F {best['f']:.1f}, against {base['f']:.1f} with the config's "
+        f"own (dropout {base['dropout']:g}, batch size {base['batch_size']}): {gain:+.1f} "
+        f"(bar +{chart.TUNING_GAIN:.1f}); best config: {sweep.get('best_config')}"
+    )
+    value = {"answer": answer, "gain": round(gain, 2), "best": best, "baseline": base,
+             "best_config": sweep.get("best_config")}  # fmt: skip
+    return Fact("tuning", summary, value)
 
 
 def pattern_scores(patterns: Path, gold: Union[str, Path], nlp: Language) -> Dict[str, Any]:
@@ -348,9 +515,29 @@ def consistency_fact(data: AnnotationData) -> Fact:
     return Fact("consistency", summary, value)
 
 
+SHAPE = re.compile(r"^[Xxd]+$")
+
+
+def spacy_names() -> Set[str]:
+    """spaCy's built-in symbol and attribute names (`nmod`, `prep`, `ORTH`, ...): every string
+    store holds them, so they say nothing about what a pipeline has read."""
+    names = set(symbols.IDS) | set(attrs.IDS)
+    return names | {name.lower() for name in names}
+
+
 def base_vocabulary(nlp: Language) -> Set[str]:
-    """Every string a pipeline has seen: its string store (training texts, vectors' keys)."""
-    return set(nlp.vocab.strings)
+    """The words a pipeline has seen: its vectors' keys and the strings its training texts
+    left in the string store, without spaCy's symbol and attribute names, the pipeline's
+    labels, word shapes (`Xxxxx`) and morphological features."""
+    strings = nlp.vocab.strings
+    words = {strings[key] for key in nlp.vocab.vectors.keys() if key in strings}
+    labels = {label for _, pipe in nlp.pipeline for label in getattr(pipe, "labels", ())}
+    skip = spacy_names() | {str(label) for label in labels}
+    words |= {
+        s for s in strings
+        if s not in skip and not SHAPE.match(s) and "=" not in s and not s.isspace()
+    }  # fmt: skip
+    return words
 
 
 def vocabulary_fact(known: Set[str], data: AnnotationData, base_model: str) -> FactResult:
@@ -405,3 +592,37 @@ def scores_fact(scores: Dict[str, Any] | None, scores_path: str) -> FactResult:
         "per_label": errors.get("per_label", {}),
     }
     return Fact("scores", summary, value)
+
+
+def projection_fact(curve: Dict[str, Any] | None, top: int = 3) -> FactResult:
+    """The labels where more data is predicted to pay most: the train curve's points fitted
+    per label (`curve.projection.project`), ranked by the predicted F gain at twice the data."""
+    if curve is None or not curve.get("points"):
+        return Missing("projection", "no train-curve points to project", "train_curve")
+    try:
+        from ..curve.projection import project
+    except ImportError:  # an older plugin without the projection
+        return Missing("projection", "this version cannot project train curves", "train_curve")
+    try:
+        projection = project(curve["points"])
+    except PluginError as err:
+        return Missing("projection", f"cannot project the curve: {err}", "train_curve")
+    ranked = []
+    for label, found in projection["labels"].items():
+        last = max(found.get("predictions") or [], key=lambda p: p["factor"], default=None)
+        if last is not None:
+            gain = last.get("gain", last["f"] - found["now"]["f"])
+            ranked.append({"label": label, "gain": gain, **last, "now": found["now"]["f"]})
+    if not ranked:
+        return Missing(
+            "projection", "no label has points at enough data sizes to fit", "train_curve"
+        )
+    ranked.sort(key=lambda r: (-r["gain"], r["label"]))
+    best = [r["label"] for r in ranked[:top] if r["gain"] > 0]
+    shown = ", ".join(
+        f"{r['label']} {r['now'] * 100:.1f} → {r['f'] * 100:.1f} "
+        f"[{r['low'] * 100:.1f}, {r['high'] * 100:.1f}] at {r['factor']:g}× ({r['examples']:,} ex.)"
+        for r in ranked[:top]
+    )
+    summary = f"predicted per-label F with twice the data (95% interval): {shown}"
+    return Fact("projection", summary, {"labels": best, "ranked": ranked})

@@ -1,9 +1,10 @@
-"""The advise step's run: measure every fact from the user's files, walk the chart, and turn
-where it ends into the next command line, with the report of the path (`report.py`)."""
+"""The advise step's run: measure every fact from the user's files (and the user's answers),
+walk the chart, run the hyperparameter sweep when the walk reaches it and `--tune` names a
+config, and turn where it ends into the next command line, with the report (`report.py`)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, cast
+from typing import Any, Callable, Dict, Iterator, List, Sequence
 
 import srsly
 from spacy.language import Language
@@ -11,28 +12,69 @@ from spacy.language import Language
 from ..annotations.gold import read_gold_docs
 from ..annotations.ingest import parse_input
 from ..binary.rehearse import pipeline_labels
+from ..configs import read_training_config
+from ..curve.run import local_runner
 from ..errors import PluginError
 from ..io.files import write_json_atomic
+from ..patterns.matcher import load_patterns
+from ..readers.raw_text import raw_text_files, read_texts
 from .facts import (
     AnnotationData,
     Fact,
     FactResult,
     annotations_fact,
+    base_fact,
     base_vocabulary,
     consistency_fact,
+    context_fact,
     curve_fact,
+    error_fix_fact,
     evaluation_fact,
+    happy_fact,
     labels_fact,
-    path_fact,
     pattern_scores,
+    projection_fact,
+    raw_fact,
     read_annotations,
     rules_fact,
+    rules_possible_fact,
     scores_fact,
     shape_fact,
+    tuning_fact,
+    type_overlap_fact,
     vocabulary_fact,
 )
 from .report import advice_report
-from .walk import Context, Walk, next_command, walk
+from .tune import sweep
+from .walk import Context, Walk, walk
+
+
+@dataclass
+class Answers:
+    """The user's answers to the questions no file can answer (None: not given)."""
+
+    happy: bool | None = None
+    target_f: float | None = None
+    rules_possible: bool | None = None
+    fix_found: bool | None = None
+    previous_annotations: int | None = None
+
+
+@dataclass
+class Tuning:
+    """Where the sweep's result is read from (and written to), and the config to sweep when
+    there is none yet (None: only read)."""
+
+    output: Path = Path("metrics/tune.json")
+    config: Path | None = None
+    overrides: Dict[str, Any] = field(default_factory=dict)
+    n_workers: int = 0
+    training_dir: Path = Path("training/tune")
+    info: Callable[[str], None] | None = None
+
+    @property
+    def best_config(self) -> Path:
+        return self.output.with_suffix(".cfg")
 
 
 @dataclass
@@ -54,31 +96,65 @@ def read_json(path: Path | None) -> Dict[str, Any] | None:
         raise PluginError(f"Cannot read {path}", str(err)) from err
 
 
+def raw_texts(raw: str | None, data: AnnotationData) -> Iterator[str]:
+    """The raw texts of `raw` (a file or a directory of them), or the annotated texts."""
+    if raw is None:
+        yield from (doc.text for doc in data.docs)
+        return
+    rejects: List[Any] = []
+    for path in raw_text_files(raw):
+        yield from read_texts(path, rejects)
+
+
 def measure_facts(
-    annotations: List[str], data: AnnotationData, nlp: Language, base: Language | None, *,
-    base_model: str | None, eval_path: Path | None, patterns: Path | None, curve: Path | None,
-    curve_data: Dict[str, Any] | None, scores: Path | None, scores_data: Dict[str, Any] | None,
+    annotations: Sequence[str], data: AnnotationData, nlp: Language, base: Language | None, *,
+    base_model: str | None = None, eval_path: Path | None = None, patterns: Path | None = None,
+    raw: str | None = None, curve: Path | None = None, curve_data: Dict[str, Any] | None = None,
+    scores: Path | None = None, scores_data: Dict[str, Any] | None = None,
+    sweep_path: Path | None = None, answers: Answers = Answers(),
 ) -> Dict[str, FactResult]:  # fmt: skip
     """Every fact the chart asks about; the base model's only with a `base` pipeline."""
     known = pipeline_labels(base) if base is not None else None
-    path = path_fact(base_model, known, data)
+    based = base_fact(base_model, known, data)
     eval_docs = list(read_gold_docs(eval_path, nlp, [], binary=True)) if eval_path else None
     specs = [parse_input(spec) for spec in annotations]
     gold_file = eval_path or next((s.path for s in specs if s.kind != "binary"), specs[0].path)
+    pattern_labels = {p.label for p in load_patterns(patterns)} if patterns else None
     facts: Dict[str, FactResult] = {
-        "path": path,
+        "base": based,
+        "raw": raw_fact(raw_texts(raw, data), raw or "the annotations (no --raw)", nlp),
+        "rules_possible": rules_possible_fact(
+            pattern_labels, based.value["user_labels"], answers.rules_possible
+        ),
         "rules": rules_fact(pattern_scores(patterns, gold_file, nlp) if patterns else None),
         "evaluation": evaluation_fact(data, eval_docs, str(eval_path or ""), scores_data),
-        "annotations": annotations_fact(data, path.value["path"]),
+        "happy": happy_fact(scores_data, answers.happy, answers.target_f),
+        "annotations": annotations_fact(data, answers.previous_annotations),
         "curve": curve_fact(curve_data, str(curve)),
+        "projection": projection_fact(curve_data),
         "shape": shape_fact(data),
         "consistency": consistency_fact(data),
+        "tuning": tuning_fact(read_json(sweep_path), str(sweep_path)),
+        "error_fix": error_fix_fact(answers.fix_found),
+        "context": context_fact(data),
         "scores": scores_fact(scores_data, str(scores)),
     }
     if base is not None and known is not None:
         facts["labels"] = labels_fact(known, data)
         facts["vocabulary"] = vocabulary_fact(base_vocabulary(base), data, str(base_model))
+        if based.value["new_labels"]:
+            facts["type_overlap"] = type_overlap_fact(base, data, based.value["new_labels"])
     return facts
+
+
+def run_sweep(tuning: Tuning) -> Dict[str, Any]:
+    """The hyperparameter sweep of `tuning.config` in local worker processes, saved."""
+    assert tuning.config is not None
+    config, _ = read_training_config(tuning.config, tuning.overrides)
+    return sweep(
+        config, tuning.config, local_runner(tuning.n_workers), training_dir=tuning.training_dir,
+        output=tuning.output, best_config=tuning.best_config, info=tuning.info,
+    )  # fmt: skip
 
 
 def advise_files(
@@ -86,13 +162,16 @@ def advise_files(
     base_model: str | None = None, eval_path: Path | None = None, patterns: Path | None = None,
     curve: Path | None = Path("metrics/train_curve.json"),
     scores: Path | None = Path("metrics/scores.json"), raw: str | None = None, lang: str = "en",
+    answers: Answers = Answers(), tuning: Tuning = Tuning(), advise_args: Sequence[str] = (),
     output: Path | None = None,
 ) -> Advice:  # fmt: skip
     """Measure the facts from the annotation files (tokenized by `nlp`), the eval file, the
-    patterns, what train-curve and evaluate wrote, and the `base` pipeline (`base_model`);
-    walk the chart; return the path and the command of its next step (also saved to `output`).
+    patterns, the raw texts, what train-curve, evaluate and the sweep wrote, the `base`
+    pipeline (`base_model`) and the user's `answers`; walk the chart (running the sweep if it
+    reaches the hyperparameters and `tuning.config` is set); return the path and the command
+    of its next step (also saved to `output`).
 
-    Nothing is trained. Raises `PluginError` when no annotation is usable.
+    Raises `PluginError` when no annotation is usable.
     """
     data = read_annotations(annotations, nlp)
     if not data.docs:
@@ -100,17 +179,25 @@ def advise_files(
     curve_data, scores_data = read_json(curve), read_json(scores)
     facts = measure_facts(
         annotations, data, nlp, base, base_model=base_model, eval_path=eval_path,
-        patterns=patterns, curve=curve, curve_data=curve_data, scores=scores,
-        scores_data=scores_data,
+        patterns=patterns, raw=raw, curve=curve, curve_data=curve_data, scores=scores,
+        scores_data=scores_data, sweep_path=tuning.output, answers=answers,
     )  # fmt: skip
-    result = walk(facts, cast(Fact, facts["path"]).value["path"])
+    result = walk(facts)
+    if result.missing is not None and result.missing.name == "tuning" and tuning.config:
+        facts["tuning"] = tuning_fact(run_sweep(tuning), str(tuning.output))
+        result = walk(facts)
+    projection = facts["projection"]
+    labels = projection.value["labels"] if isinstance(projection, Fact) else []
+    ended = result.outcome.name if result.outcome is not None else None
     context = Context(
         annotations=annotations, eval_path=str(eval_path) if eval_path else None,
         patterns=str(patterns) if patterns else None, base_model=base_model, raw=raw,
         curve=str(curve), scores=str(scores), model=(scores_data or {}).get("model"),
         dev=(scores_data or {}).get("data"), lang=lang,
+        labels=labels if ended == "annotate_more" else (),
+        best_config=str(tuning.best_config), advise_args=advise_args,
     )  # fmt: skip
-    report = advice_report(result, facts, next_command(result, context))
+    report = advice_report(result, facts, context)
     if output is not None:
         write_json_atomic(output, report)
     return Advice(result, facts, report)

@@ -8,15 +8,24 @@ from wasabi import Printer
 
 from ..advise import flowchart as chart
 from ..advise.facts import Fact
-from ..advise.run import Advice, advise_files
+from ..advise.run import Advice, Answers, Tuning, advise_files
 from ..annotations.ingest import input_paths, parse_input
 from ..errors import UsageError
 from ..io.files import check_overwrites
-from ._util import app, ensure_inputs_exist, load_pipeline, printer, reports_errors
+from ._util import (
+    OVERRIDES_CONTEXT,
+    app,
+    config_overrides,
+    ensure_inputs_exist,
+    load_pipeline,
+    printer,
+    reports_errors,
+)
 
 
-@app.command("advise")
+@app.command("advise", context_settings=OVERRIDES_CONTEXT)
 def advise_cli(
+    ctx: typer.Context,
     annotations: Annotated[List[str], typer.Argument(
         help="Training annotations of any supported format (binary: prefix for yes/no answers)")],
     eval_path: Annotated[str, typer.Option(
@@ -29,88 +38,175 @@ def advise_cli(
     scores: Annotated[Path, typer.Option(
         "--scores", help="What evaluate wrote")] = Path("metrics/scores.json"),
     raw: Annotated[str, typer.Option(
-        "--raw", help="Raw texts, named in the suggested commands")] = "",
+        "--raw", help="Raw texts: counted, and named in the suggested commands")] = "",
     lang: Annotated[str, typer.Option("--lang", help="Language of the blank tokenizer")] = "en",
+    happy: Annotated[bool | None, typer.Option(
+        "--happy/--not-happy", help="Are you happy with the results yet?")] = None,
+    target_f: Annotated[float | None, typer.Option(
+        "--target-f", min=0.0, max=1.0,
+        help="Happy when the model's F (--scores) reaches it, e.g. 0.85")] = None,
+    rules_possible: Annotated[bool | None, typer.Option(
+        "--rules-possible/--no-rules-possible",
+        help="Can rules capture many of your types? (measured from --patterns if given)")] = None,
+    fix_found: Annotated[bool | None, typer.Option(
+        "--fix-found/--no-fix-found", help="Did error analysis show a fix?")] = None,
+    previous: Annotated[int | None, typer.Option(
+        "--previous-annotations", min=0,
+        help="Annotations the last trained model had (for 'more than 500 additional')")] = None,
+    sweep: Annotated[Path, typer.Option(
+        "--sweep", help="The hyperparameter sweep's result (and .cfg: its best config)")
+    ] = Path("metrics/tune.json"),
+    tune: Annotated[Path | None, typer.Option(
+        "--tune", help="Config to sweep dropout and batch size of when the walk reaches it "
+        "and --sweep does not exist (extra --section.key value arguments override it)",
+        exists=True, dir_okay=False)] = None,
+    n_workers: Annotated[int, typer.Option(
+        "--n-workers", min=0, help="Sweep: worker processes; 0: one per core")] = 0,
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="Print the number behind every answer, and every fact")] = False,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Where to write the path and facts as JSON")] = None,
 ) -> None:  # fmt: skip
     """Walk the NER flowchart (v2.0) with facts measured from your files; print the next step.
 
-    Answers each of the chart's questions from what the other steps wrote and from the data
-    itself: rules-only F on the eval set (--patterns), eval size and texts shared with training,
-    annotation counts against the chart's bar for your path (new model, new types on
-    --base-model, or correcting it), the train curve's last segment and its noise (--curve),
-    base labels missing from the data, entity length and shape, annotation consistency, and how
-    much of the data's vocabulary the base model has seen. Prints the path with the number
-    behind every decision and ends with a command line. It never trains; when a fact is
-    missing it says which step to run.
+    Follows the chart's three columns (a new model; new types on --base-model; improving it)
+    and answers each question from what the other steps wrote and from the data itself: raw
+    sentences (--raw), the patterns' label coverage and rules-only F (--patterns), eval size and
+    texts shared with training, annotation counts against the column's bar, the train curve's
+    last segment and its noise (--curve), base labels missing from the data and new types
+    overlapping the base model's, entity shape, annotation consistency, the base model's
+    vocabulary, bare lists of words, and the dropout and batch-size sweep (--sweep, run with
+    --tune). What no file tells is asked through a flag (--happy, --target-f,
+    --rules-possible, --fix-found): without it the walk stops there. Prints the path, warnings
+    for facts off the path that fail their bar, and the next command line.
     """
     with reports_errors():
+        split = next((i for i, a in enumerate(annotations) if a.startswith("--")), None)
+        extra = [*(annotations[split:] if split is not None else []), *ctx.args]
+        files = annotations[:split] if split is not None else annotations
+        overrides = config_overrides(extra)
+        if overrides and tune is None:
+            raise UsageError("Config overrides are only for --tune", " ".join(extra))
+        answers = Answers(happy, target_f, rules_possible, fix_found, previous)
         advise(
-            annotations, eval_path=Path(eval_path) if eval_path else None,
+            files, eval_path=Path(eval_path) if eval_path else None,
             patterns=Path(patterns) if patterns else None, base_model=base_model or None,
-            curve=curve, scores=scores, raw=raw or None, lang=lang, output=output, silent=False,
+            curve=curve, scores=scores, raw=raw or None, lang=lang, answers=answers,
+            sweep=sweep, tune=tune, overrides=overrides, n_workers=n_workers, explain=explain,
+            output=output, silent=False,
         )  # fmt: skip
+
+
+def advise_args(
+    annotations: List[str], *, eval_path: Path | None, patterns: Path | None,
+    base_model: str | None, curve: Path | None, scores: Path | None, raw: str | None,
+    answers: Answers, sweep: Path,
+) -> List[str]:  # fmt: skip
+    """The arguments of this advise run, for the command that runs it again with an answer."""
+    args = list(annotations)
+    for option, value in (
+        ("--eval", eval_path), ("--patterns", patterns), ("--base-model", base_model),
+        ("--curve", curve), ("--scores", scores), ("--raw", raw), ("--sweep", sweep),
+        ("--target-f", answers.target_f), ("--previous-annotations", answers.previous_annotations),
+    ):  # fmt: skip
+        if value is not None:
+            args += [option, str(value)]
+    for value, yes, no in (
+        (answers.happy, "--happy", "--not-happy"),
+        (answers.rules_possible, "--rules-possible", "--no-rules-possible"),
+        (answers.fix_found, "--fix-found", "--no-fix-found"),
+    ):
+        if value is not None:
+            args.append(yes if value else no)
+    return args
 
 
 def advise(
     annotations: List[str], *, eval_path: Path | None = None, patterns: Path | None = None,
     base_model: str | None = None, curve: Path | None = Path("metrics/train_curve.json"),
     scores: Path | None = Path("metrics/scores.json"), raw: str | None = None, lang: str = "en",
-    output: Path | None = None, silent: bool = True,
+    answers: Answers | None = None, sweep: Path = Path("metrics/tune.json"),
+    tune: Path | None = None, overrides: Dict[str, Any] | None = None, n_workers: int = 0,
+    explain: bool = False, output: Path | None = None, silent: bool = True,
 ) -> Dict[str, Any]:  # fmt: skip
     """Gather the facts, walk the chart, print the path; return (and optionally save) it."""
     msg = printer(silent)
     if not annotations:
         raise UsageError("No annotation files given")
+    answers = answers or Answers()
     specs = [parse_input(spec) for spec in annotations]
-    inputs = [*input_paths(specs), eval_path, patterns, base_model, curve, scores, raw]
-    check_overwrites(inputs, [output])
-    ensure_inputs_exist(*(spec.path for spec in specs), eval_path, patterns)
+    inputs = [*input_paths(specs), eval_path, patterns, base_model, curve, scores, raw, tune]
+    tuning = Tuning(sweep, tune, overrides or {}, n_workers, info=msg.info)
+    check_overwrites(inputs, [output, *((sweep, tuning.best_config) if tune else ())])
+    ensure_inputs_exist(*(spec.path for spec in specs), eval_path, patterns, tune)
     nlp = load_pipeline(lang)
     base = load_pipeline(base_model=base_model) if base_model else None
+    args = advise_args(
+        annotations, eval_path=eval_path, patterns=patterns, base_model=base_model, curve=curve,
+        scores=scores, raw=raw, answers=answers, sweep=sweep,
+    )  # fmt: skip
     advice = advise_files(
         annotations, nlp, base, base_model=base_model, eval_path=eval_path, patterns=patterns,
-        curve=curve, scores=scores, raw=raw, lang=lang, output=output,
+        curve=curve, scores=scores, raw=raw, lang=lang, answers=answers, tuning=tuning,
+        advise_args=args, output=output,
     )  # fmt: skip
-    _print_advice(advice, msg)
+    _print_advice(advice, msg, explain)
     if output is not None:
         msg.good("Saved the path", str(output))
     return advice.report
 
 
-def _print_advice(advice: Advice, msg: Printer) -> None:
-    """The path with the answer (and fact) of each question, the recommendation, the next
-    command line, and the facts off the path."""
+def _print_advice(advice: Advice, msg: Printer, explain: bool) -> None:
+    """The path with the answer of each question (and with `explain` the number behind it),
+    the recommendation, the next command line, the warnings, and (`explain`) the other facts."""
     report, result, facts = advice.report, advice.walk, advice.facts
-    path = facts["path"]
     # unwrapped lines: a command line must survive copy and paste
     plain = Printer(pretty=False, no_print=msg.no_print)
     msg.divider(chart.FLOWCHART)
-    msg.info(f"Path: {path.summary if isinstance(path, Fact) else result.path}")
+    column = None
     for i, step in enumerate(report["steps"], start=1):
-        if step["passed"]:
-            plain.text(f"{i}. {step['question']} — passed: not asked on the {result.path} path")
-        elif step["answer"] is None:
-            msg.warn(f"{i}. {step['question']} — cannot tell: {step['missing']}")
-        else:
-            plain.text(f"{i}. {step['question']} → {step['answer'].upper()}")
+        if step["column"] != column:
+            column = step["column"]
+            msg.info(f"Column: {column}" if column != chart.START else "Flowchart start")
+        if step["answer"] is None:
+            needs = f"needs your answer: {step['flag']}" if step.get("flag") else "cannot tell"
+            msg.warn(f"{i}. {step['question']} — {needs} ({step['missing']})")
+            continue
+        plain.text(f"{i}. {step['question']} → {step['answer'].upper()}")
+        if explain:
             plain.text(f"   {step['summary']}")
     if result.outcome is not None:
         text = result.outcome.text
         scores = facts.get("scores")
         if result.outcome.name == "error_analysis" and isinstance(scores, Fact):
             text += f" Last evaluation: {scores.summary}."
-        msg.good(f"Recommendation: {result.outcome.title}", text)
+        projection = facts.get("projection")
+        if result.outcome.name == "annotate_more" and isinstance(projection, Fact):
+            text += f" Where more data pays most: {projection.summary}."
+        if result.outcome.back_to:
+            text += f" Then back to: {result.outcome.back_to}"
+        (msg.good if result.outcome.favourable else msg.warn)(
+            f"Outcome: {result.outcome.title}", text
+        )
+    elif report["end"].get("needs_your_answer"):
+        msg.warn(f"Answer with {report['end']['needs_your_answer']} and advise again")
     else:
         msg.warn("Run the step that measures the missing fact, then advise again")
     msg.info("Next:")
     plain.text(report["next_command"])
-    if report["facts_off_path"]:
+    if report["warnings"]:
+        msg.divider("Warnings off the path")
+    for warning in report["warnings"]:
+        msg.warn(
+            f"{warning['question']} → {warning['answer'].upper()} "
+            f"(the chart's outcome: {warning['outcome'].replace('_', ' ')})",
+            f"{warning['summary']}. Then: {warning['command']}",
+        )
+    if explain and report["facts_off_path"]:
         msg.divider("Facts off the path")
-    for name in report["facts_off_path"]:
-        fact = facts[name]
-        if isinstance(fact, Fact):
-            plain.text(f"- {name}: {fact.summary}")
-        else:
-            plain.text(f"- {name}: missing: {fact.reason} (run {fact.step.replace('_', '-')})")
+        for name in report["facts_off_path"]:
+            fact = facts[name]
+            if isinstance(fact, Fact):
+                plain.text(f"- {name}: {fact.summary}")
+            else:
+                plain.text(f"- {name}: missing: {fact.reason}")
