@@ -11,6 +11,7 @@ from .db_out import db_out
 from .evaluate import evaluate
 from .evaluate_patterns import evaluate_patterns
 from .fill_binary import fill_binary
+from .find_errors import find_errors_cli
 from .init import init
 from .preannotate import preannotate
 from .pretrain import pretrain
@@ -35,6 +36,7 @@ __all__ = [
     "teach",
     "evaluate_patterns",
     "fill_binary",
+    "find_errors_cli",
     "init",
     "preannotate",
     "review",

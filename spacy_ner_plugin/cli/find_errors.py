@@ -1,0 +1,99 @@
+"""`find-errors`: annotations that held-out models confidently disagree with, as review tasks."""
+
+from pathlib import Path
+from typing import Annotated, List, Tuple
+
+import typer
+from wasabi import Printer
+
+from ..curve.folds import FindErrorsResult, find_errors
+from ._util import (
+    OVERRIDES_CONTEXT,
+    app,
+    config_overrides,
+    print_rejects,
+    print_tables,
+    printer,
+    reports_errors,
+)
+from .options import Db
+
+
+@app.command("find-errors", context_settings=OVERRIDES_CONTEXT)
+def find_errors_cli(
+    ctx: typer.Context,
+    inputs: Annotated[List[str], typer.Argument(
+        help="Annotation files of any supported format, or dataset:NAME")],
+    output: Annotated[Path, typer.Option("--output", "-o",
+        help="Suspects as review tasks (JSONL), most likely errors first")],
+    config: Annotated[Path | None, typer.Option("--config", "-c",
+        help="Training config of the fold models; default: the CPU ner config (configs/ner.cfg)",
+        exists=True, dir_okay=False)] = None,
+    folds: Annotated[int, typer.Option("--folds", min=2,
+        help="Folds: one model per fold, trained on the others")] = 5,
+    n_process: Annotated[int, typer.Option("--n-process", min=1,
+        help="Worker processes training folds at once")] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the folds and the trainings")] = 0,
+    min_score: Annotated[float, typer.Option("--min-score", min=0.0, max=1.0,
+        help="Leave out suspects scoring less (the models' probability of the correction)")
+    ] = 0.5,
+    beam_width: Annotated[int, typer.Option("--beam-width", min=1,
+        help="Analyses in the ner's beam that score each candidate entity")] = 16,
+    training_dir: Annotated[Path, typer.Option("--training-dir",
+        help="One cached directory per fold model")] = Path("training/find_errors"),
+    consistency: Annotated[bool, typer.Option("--consistency/--no-consistency",
+        help="Add the strings labelled inconsistently (review's consistency check)")] = True,
+    db: Db = None,
+) -> None:  # fmt: skip
+    """Find annotations that are probably wrong: missed, spurious, boundary or label errors.
+
+    Trains one model per fold of the annotated texts on the other folds (in --n-process worker
+    processes), scores each held-out text with its model's beam, and ranks the annotations the
+    models confidently disagree with, merged with the strings labelled inconsistently. Each
+    line of --output is a review task (the annotation and the models' correction side by side,
+    for `annotate review`) with meta.suspect = {kind, start, end, label, score}. Extra
+    `--section.key value` arguments override the config like `spacy train`.
+    """
+    with reports_errors():
+        inputs, extra = split_overrides([*inputs, *ctx.args])
+        msg = printer(silent=False)
+        result = find_errors(
+            inputs, output, config=config, folds=folds, n_process=n_process, seed=seed,
+            overrides=config_overrides(extra), min_score=min_score, beam_width=beam_width,
+            training_dir=training_dir, consistency=consistency, db=db, info=msg.info,
+        )  # fmt: skip
+        _print_result(result, msg)
+
+
+def _print_result(result: FindErrorsResult, msg: Printer) -> None:
+    """The rejects, the reconciled counts, the suspects per kind and the first ones."""
+    print_rejects(msg, result.rejects[:20], len(result.rejects), result.paths.get("rejects"))
+    print_tables(msg, result.tables())
+    for task in result.suspects[:10]:
+        suspect = task["meta"]["suspect"]
+        msg.text(
+            f"{suspect['score']:.2f} {suspect['kind']:<8} {suspect['label']:<12} "
+            f"{suspect['text']!r}"
+        )
+    msg.good(
+        f"Saved {len(result.suspects)} suspects in {result.n_texts} texts to "
+        f"{result.paths['output']}"
+    )
+
+
+def split_overrides(args: List[str]) -> Tuple[List[str], List[str]]:
+    """The inputs and the `--section.key value` overrides among the arguments: the variadic
+    INPUTS argument takes the overrides in too, as click passes unknown options on."""
+    inputs: List[str] = []
+    overrides: List[str] = []
+    i = 0
+    while i < len(args):
+        if not args[i].startswith("--"):
+            inputs.append(args[i])
+            i += 1
+            continue
+        takes_value = "=" not in args[i] and i + 1 < len(args)
+        n = 2 if takes_value and not args[i + 1].startswith("--") else 1
+        overrides.extend(args[i : i + n])
+        i += n
+    return inputs, overrides
