@@ -11,7 +11,7 @@ from wasabi import Printer
 from ..cluster.backend import Backend
 from ..cluster.training import run_points_on_ray
 from ..configs import read_training_config
-from ..curve.report import curve_table
+from ..curve.report import curve_table, projection_table
 from ..curve.run import Runner, local_runner, run_curve
 from ..errors import UsageError, choice
 from ..io.files import check_overwrites
@@ -63,8 +63,10 @@ def train_curve_cli(
 
     Trains one point per fraction (default 25/50/75/100%) and seed, in parallel worker
     processes, against the same dev set; prints F (P, R) per point and whether the last segment
-    gained more than the threshold and the seeds' noise. Extra `--section.key value` arguments
-    override the config like `spacy train`. Completed points are cached in --training-dir.
+    gained more than the threshold and the seeds' noise, and the F a learning curve fitted per
+    label predicts at 1.5× and 2× the data (with a bootstrap interval over the seeds). Extra
+    `--section.key value` arguments override the config like `spacy train`. Completed points
+    are cached in --training-dir.
     """
     with reports_errors():
         train_curve(
@@ -114,7 +116,8 @@ def train_curve(
         overrides=overrides, output=output, plot=plot, warn=msg.warn, info=msg.info,
         on_point=partial(_print_point, msg=msg),
     )  # fmt: skip
-    print_tables(msg, [curve_table(curve["curve"], n_seeds, label_stats)], divider=True)
+    curve_rows = curve_table(curve["curve"], n_seeds, label_stats)
+    print_tables(msg, [curve_rows, projection_table(curve["projection"])], divider=True)
     print_advice = msg.good if curve["advice"]["verdict"] == "more data helps" else msg.warn
     print_advice(f"Advice: {curve['advice']['verdict']}", curve["advice"]["text"])
     msg.info(f"Curve done in {time.perf_counter() - start:.1f} s")

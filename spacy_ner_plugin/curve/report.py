@@ -3,6 +3,8 @@
 
 from typing import Any, Dict, List
 
+from .projection import ranked_labels
+
 
 def curve_table(rows: List[Dict[str, Any]], n_seeds: int, label_stats: bool) -> tuple:
     """F, P, R (mean ± std over several seeds) and F's change per fraction; F per label if asked."""
@@ -21,3 +23,34 @@ def curve_table(rows: List[Dict[str, Any]], n_seeds: int, label_stats: bool) -> 
     header = ("%", "examples", "F", "P", "R", "ΔF", *(f"F {label}" for label in labels))
     title = "Train curve" + (f" (mean ± std over {n_seeds} seeds)" if n_seeds > 1 else "")
     return title, header, table, ("r",) * len(header)
+
+
+def projection_table(projection: Dict[str, Any]) -> tuple:
+    """F now and predicted at each factor of more data, with its interval, in F points: overall
+    first, then the labels by predicted gain at the largest factor (where data pays most),
+    those without a fit last."""
+    curves = [("overall", projection["overall"])]
+    factors = projection["targets"]
+    by_gain = [label for label, _ in ranked_labels(projection, max(factors))]
+    rest = sorted(set(projection["labels"]) - set(by_gain))
+    curves += [(label, projection["labels"][label]) for label in [*by_gain, *rest]]
+    table = []
+    for name, curve in curves:
+        now = curve["now"]
+        if curve["fit"] is None:
+            cells = ["—"] * len(factors)
+            table.append((name, now["examples"], f"{now['f'] * 100:.1f}", *cells, curve["reason"]))
+            continue
+        cells = [
+            f"{p['f'] * 100:.1f} [{p['low'] * 100:.1f}–{p['high'] * 100:.1f}]"
+            for p in curve["predictions"]
+        ]
+        gain = max(curve["predictions"], key=lambda p: p["factor"])["gain"] * 100
+        table.append((name, now["examples"], f"{now['f'] * 100:.1f}", *cells, f"{gain:+.1f}"))
+    gain_header = f"gain at {max(factors):g}×"
+    header = ("", "examples", "F now", *(f"F at {f:g}×" for f in factors), gain_header)
+    title = (
+        f"Projected F with more data of the same kind ({projection['interval']:.0%} interval "
+        "over the seeds)"
+    )
+    return title, header, table, ("l", "r", "r", *("r",) * len(factors), "l")

@@ -25,6 +25,7 @@ from .points import (
     run_points,
     summarize,
 )
+from .projection import project
 
 Plan = Tuple[PointJob, Config]
 OnResult = Callable[[Dict[str, Any]], None]
@@ -102,7 +103,8 @@ def run_curve(
     on_point: OnResult | None = None,
 ) -> Dict[str, Any]:
     """Train (or read from the cache in `training_dir`) every point; return the curve, its
-    advice and the points, also saved to `output` and plotted to `plot` (if given).
+    advice, its projection to more data (`projection.project`) and the points, also saved to
+    `output` and plotted to `plot` (if given).
 
     The data check's warnings go to `warn`, the plan to `info`, each trained point to
     `on_point`. Raises `CurveInputError` before any training on data that would make a point
@@ -130,6 +132,7 @@ def run_curve(
         "threshold": threshold,
         "curve": rows,
         "advice": asdict(advise(rows, threshold)),
+        "projection": project(results),
         "points": results,
     }
     save_curve(curve, config, config_path, output, plot)

@@ -11,6 +11,7 @@ from spacy.util import load_config
 from typer.testing import CliRunner
 
 from spacy_ner_plugin.cli import app
+from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
 from spacy_ner_plugin.cli.train_curve import train_curve
 from spacy_ner_plugin.curve.plot import curve_svg, nice_ticks
 from spacy_ner_plugin.curve.points import (
@@ -114,6 +115,20 @@ def test_summary_averages_seeds_per_fraction():
     assert rows[0]["f"]["mean"] == pytest.approx(50.0)
     assert rows[0]["f"]["std"] == pytest.approx(math.sqrt(0.02) * 100)
     assert rows[1]["per_label"]["BRAND"] == {"mean": pytest.approx(70.0), "std": 0.0}
+
+
+def test_summary_finds_fractions_read_back_from_json():
+    """srsly writes 10 decimals: a 1/3 point's result.json says 0.3333333333."""
+    results = [
+        srsly.json_loads(srsly.json_dumps(r))
+        for r in (
+            {"fraction": f, "seed": 0, "n_examples": n, "ents_per_type": {}}
+            | {"ents_f": 0.5, "ents_p": 0.5, "ents_r": 0.5}
+            for f, n in ((1 / 3, 4), (2 / 3, 8), (1.0, 12))
+        )
+    ]
+    rows = summarize(results, curve_fractions(3))
+    assert [(r["n_examples"], r["n_seeds"]) for r in rows] == [(4, 1), (8, 1), (12, 1)]
 
 
 @pytest.mark.parametrize("max_steps,eval_frequency", [(1000, 100), (600, 200), (50, 100), (7, 2)])
@@ -234,6 +249,35 @@ def test_curve_trains_caches_and_repeats(corpus, tmp_path, capsys):
     resumed = run_curve(corpus, tmp_path, silent=False)
     assert "1 cached, 1 to train" in capsys.readouterr().out
     assert resumed["curve"] == curve["curve"]
+
+
+@pytest.mark.slow
+def test_curve_json_and_output_carry_the_projection(tmp_path):
+    """The shipped sample, 3 sizes × 2 seeds of 20 steps: enough points for a fit per label."""
+    data_to_spacy([ROOT / "assets" / "sample" / "train.jsonl"], tmp_path / "corpus")
+    files = {name: tmp_path / "corpus" / f"{name}.spacy" for name in ("train", "dev")}
+    args = [
+        *("train-curve", str(CONFIG), "--n-samples", "3", "--n-seeds", "2", "--n-workers", "2"),
+        *("--output", str(tmp_path / "curve.json"), "--training-dir", str(tmp_path / "points")),
+        *("--paths.train", str(files["train"]), "--paths.dev", str(files["dev"])),
+        *("--paths.labels", str(tmp_path / "corpus" / "labels.json")),
+        *("--training.max_steps", "20", "--training.eval_frequency", "10"),
+    ]
+    out = CliRunner().invoke(app, args)
+    assert out.exit_code == 0, out.output
+    saved = srsly.read_json(tmp_path / "curve.json")
+    projection = saved["projection"]
+    labels = {label for point in saved["points"] for label in point["ents_per_type"]}
+    assert labels and set(projection["labels"]) == labels
+    n_full = max(point["n_examples"] for point in saved["points"])
+    for curve in [projection["overall"], *projection["labels"].values()]:
+        assert curve["fit"] is not None and curve["now"]["examples"] == n_full
+        assert [(p["factor"], p["examples"]) for p in curve["predictions"]] == [
+            (1.5, round(1.5 * n_full)),
+            (2.0, 2 * n_full),
+        ]
+    printed = " ".join(out.stdout.split())
+    assert "Projected F with more data of the same kind" in printed and "F at 2×" in printed
 
 
 def assert_fails_before_training(corpus, tmp_path, capsys, message, **kwargs):
