@@ -378,7 +378,8 @@ def summarize(results: Sequence[Dict[str, Any]], fractions: Sequence[float]) -> 
     labels = sorted({label for r in results for label in r["ents_per_type"]})
     rows = []
     for fraction in fractions:
-        points = [r for r in results if r["fraction"] == fraction]
+        # srsly's JSON keeps 10 decimals: 1/3 comes back from result.json as 0.3333333333
+        points = [r for r in results if math.isclose(r["fraction"], fraction, rel_tol=1e-8)]
         rows.append(
             {
                 "fraction": fraction,
