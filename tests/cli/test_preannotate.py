@@ -364,6 +364,17 @@ def test_counts_that_do_not_add_up_fail_the_run():
         Counts(read=3, texts=1, rejected=1).check()
 
 
+def test_cli_label_keeps_only_the_labels_named(files, tmp_path):
+    """`--label` points pre-annotation at the labels that need data (train-curve's projection)."""
+    raw, patterns = files
+    args = ["preannotate", str(raw), str(tmp_path / "o.jsonl"), "-p", str(patterns)]
+    out = CliRunner().invoke(app, [*args, "--unsegmented", "--label", "TRAIL,GAP,MISSING"])
+    assert out.exit_code == 0, out.output
+    spans = [[s["label"] for s in task["spans"]] for task in read(tmp_path / "o.jsonl")]
+    assert spans == [[], [], ["TRAIL", "GAP"]]
+    assert "No suggestion has the label 'MISSING'" in out.output
+
+
 def test_cli_options_code_is_c_and_config_has_no_short_alias(custom, tmp_path):
     code, config, raw, patterns = custom
     args = ["preannotate", str(raw), str(tmp_path / "o.jsonl"), "-p", str(patterns)]
