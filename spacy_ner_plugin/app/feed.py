@@ -72,6 +72,7 @@ class Feed:
         for session, key in self._answered:
             self._holders[key].add(session)
         self._out: Dict[Tuple[str, int], Held] = {}
+        self._claiming: Dict[str, int] = defaultdict(int)  # tasks being claimed, per session
         for held in store.every():
             self._remember(held)
         self.texts_read = store.max_line()
@@ -109,11 +110,51 @@ class Feed:
             if self.max_ahead is not None:
                 holding = sum(s == session and now - h.since <= self.timeout
                               for (s, _), h in self._out.items())  # fmt: skip
+                holding += self._claiming[session]
                 wanted = min(wanted, self.max_ahead - holding)
-            if wanted > 0:
-                reclaimed = self._reclaim(session, wanted, now)
-                tasks += reclaimed + self._hand_out(session, wanted - len(reclaimed), now)
-            return tasks
+            if wanted <= 0:
+                return tasks
+            reclaimed = self._reclaim(session, wanted, now)
+            tasks += reclaimed
+            wanted -= len(reclaimed)
+        while wanted > 0:
+            claimed = self._hand_out(session, wanted, now)
+            if claimed is None:
+                break
+            tasks += claimed
+            wanted -= len(claimed)
+        return tasks
+
+    def _hand_out(self, session: str, n: int, now: float) -> List[Task] | None:
+        """Up to `n` new tasks for `session`, claimed in the database (None: the stream has
+        none left for it). The claim runs outside the feed's lock, so that sessions' claims
+        overlap on a database that lets them (PostgreSQL); the places it is after are
+        reserved in memory meanwhile."""
+        with self._lock:
+            wanted = self._candidates(session, n)
+            if not wanted:
+                return None
+            for key, slot, _ in wanted:
+                self._holders[key].add(session)
+                self._slots[key].add(slot)  # ours now, or another process's
+            self._claiming[session] += len(wanted)
+        try:
+            free = self.store.claim([(k, slot, session, t) for k, slot, t in wanted], now)
+        finally:
+            with self._lock:
+                self._claiming[session] -= len(wanted)
+        tasks: List[Task] = []
+        with self._lock:
+            for key, slot, task in wanted:
+                if (key, slot) in free:
+                    self._remember(Held(0, key, slot, session, now, False, task))
+                    tasks.append(task)
+                    line = task.get("_line")
+                    if isinstance(line, int) and line > self.texts_read:
+                        self.texts_read = line
+                elif self.per_task is not None:
+                    self._holders[key].discard(session)  # another process took the place
+        return tasks
 
     def _remember(self, held: Held) -> None:
         self._holders[held.key].add(held.session)
@@ -154,26 +195,6 @@ class Feed:
                 held.session, held.since = session, now
                 self._remember(held)
                 tasks.append(held.task)
-        return tasks
-
-    def _hand_out(self, session: str, n: int, now: float) -> List[Task]:
-        """Up to `n` new tasks for `session`, claimed in the database."""
-        tasks: List[Task] = []
-        while len(tasks) < n:
-            wanted = self._candidates(session, n - len(tasks))
-            if not wanted:
-                break
-            free = self.store.claim([(k, slot, session, t) for k, slot, t in wanted], now)
-            for key, slot, task in wanted:
-                self._slots[key].add(slot)  # ours now, or another process's
-                if (key, slot) in free:
-                    self._remember(Held(0, key, slot, session, now, False, task))
-                    tasks.append(task)
-                    line = task.get("_line")
-                    if isinstance(line, int) and line > self.texts_read:
-                        self.texts_read = line
-                elif self.per_task is None:
-                    self._holders[key].add(session)  # it holds this text in another process
         return tasks
 
     def _candidates(self, session: str, n: int) -> List[Tuple[int, str, Task]]:
