@@ -200,8 +200,9 @@ def _print_advice(advice: Advice, msg: Printer, explain: bool) -> None:
         msg.warn(
             f"{warning['question']} → {warning['answer'].upper()} "
             f"(the chart's outcome: {warning['outcome'].replace('_', ' ')})",
-            f"{warning['summary']}. Then: {warning['command']}",
+            warning["summary"],
         )
+        plain.text(warning["command"])
     if explain and report["facts_off_path"]:
         msg.divider("Facts off the path")
         for name in report["facts_off_path"]:
