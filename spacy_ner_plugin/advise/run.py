@@ -111,9 +111,10 @@ def measure_facts(
     base_model: str | None = None, eval_path: Path | None = None, patterns: Path | None = None,
     raw: str | None = None, curve: Path | None = None, curve_data: Dict[str, Any] | None = None,
     scores: Path | None = None, scores_data: Dict[str, Any] | None = None,
-    sweep_path: Path | None = None, answers: Answers = Answers(),
+    sweep_path: Path | None = None, answers: Answers | None = None,
 ) -> Dict[str, FactResult]:  # fmt: skip
     """Every fact the chart asks about; the base model's only with a `base` pipeline."""
+    answers = answers or Answers()
     known = pipeline_labels(base) if base is not None else None
     based = base_fact(base_model, known, data)
     eval_docs = list(read_gold_docs(eval_path, nlp, [], binary=True)) if eval_path else None
@@ -162,7 +163,7 @@ def advise_files(
     base_model: str | None = None, eval_path: Path | None = None, patterns: Path | None = None,
     curve: Path | None = Path("metrics/train_curve.json"),
     scores: Path | None = Path("metrics/scores.json"), raw: str | None = None, lang: str = "en",
-    answers: Answers = Answers(), tuning: Tuning = Tuning(), advise_args: Sequence[str] = (),
+    answers: Answers | None = None, tuning: Tuning | None = None, advise_args: Sequence[str] = (),
     output: Path | None = None,
 ) -> Advice:  # fmt: skip
     """Measure the facts from the annotation files (tokenized by `nlp`), the eval file, the
@@ -173,6 +174,7 @@ def advise_files(
 
     Raises `PluginError` when no annotation is usable.
     """
+    tuning = tuning or Tuning()
     data = read_annotations(annotations, nlp)
     if not data.docs:
         raise PluginError("No usable annotations", ", ".join(annotations))

@@ -1,5 +1,6 @@
 """The fact functions: each measures what one of the chart's questions reads."""
 
+import sys
 from collections import Counter
 
 import numpy
@@ -225,8 +226,7 @@ def _points():
     return points
 
 
-def test_projection_names_the_labels_where_more_data_pays_most():
-    pytest.importorskip("spacy_ner_plugin.curve.projection")
+def test_projection_names_the_labels_where_more_data_pays_most(monkeypatch):
     fact = projection_fact({"points": _points()})
     ranked = fact.value["ranked"]
     assert [r["label"] for r in ranked] == ["TRAIL", "BRAND"]
@@ -234,6 +234,10 @@ def test_projection_names_the_labels_where_more_data_pays_most():
     assert ranked[0]["factor"] == 2.0 and "TRAIL" in fact.summary
     assert isinstance(projection_fact(None), Missing)
     assert isinstance(projection_fact({"points": _points()[:2]}), Missing)  # one data size
+    monkeypatch.setitem(sys.modules, "spacy_ner_plugin.curve.projection", None)
+    assert projection_fact({"points": _points()}).reason == (
+        "this version cannot project train curves"
+    )
 
 
 def test_tuning_fact_compares_the_best_setting_with_the_configs_own():

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 import srsly
 from confection import Config
 
@@ -25,6 +26,7 @@ def test_setting_config_sets_dropout_and_batch_size_only_where_given():
     assert config["training"]["dropout"] == 0.1  # the original is left alone
 
 
+@pytest.mark.slow  # five trainings of 4 steps
 def test_advise_runs_the_sweep_where_the_walk_reaches_it(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     corpus = tmp_path / "corpus"
