@@ -297,8 +297,8 @@ class Database:
             rows.setdefault(answer_key(record), _example_row(record))
 
         def work(conn: sa.Connection) -> AddResult:
-            result = _add_rows(conn, name, rows)
-            dataset_id = _dataset_id(conn, name)
+            dataset_id = _ensure_dataset(conn, name, None)
+            result = _add_rows(conn, dataset_id, rows)
             for new, old in (supersedes or {}).items():
                 if new in rows:
                     _supersede(conn, dataset_id, old, new, rows[new])
@@ -345,23 +345,24 @@ class Database:
 
     def count(self, name: str, session_id: str | None = None) -> int:
         """Number of answers in `name` (of one session, if given), superseded ones left out."""
-        in_dataset = links.c.dataset_id == (
-            sa.select(datasets.c.id).where(datasets.c.name == name).scalar_subquery()
-        )
-        with_examples = links.join(examples, examples.c.id == links.c.example_id)
+        # Joined to the dataset by name (not a subquery for its id): PostgreSQL then counts
+        # the links of the dataset from their index alone.
+        in_dataset = links.join(datasets, links.c.dataset_id == datasets.c.id)
+        with_examples = in_dataset.join(examples, examples.c.id == links.c.example_id)
+        named = datasets.c.name == name
         if session_id is not None:
             query = (
                 sa.select(sa.func.count())
                 .select_from(with_examples)
-                .where(in_dataset & (examples.c.session_id == session_id))
+                .where(named & (examples.c.session_id == session_id))
                 .where(examples.c.superseded_by.is_(None))
             )
-        else:  # every link (an index count) less the few superseded (found by their index)
-            every = sa.select(sa.func.count()).select_from(links).where(in_dataset)
+        else:  # every link less the few superseded (found by their index)
+            every = sa.select(sa.func.count()).select_from(in_dataset).where(named)
             superseded = (
                 sa.select(sa.func.count())
                 .select_from(with_examples)
-                .where(in_dataset & examples.c.superseded_by.is_not(None))
+                .where(named & examples.c.superseded_by.is_not(None))
             )
             query = sa.select(every.scalar_subquery() - superseded.scalar_subquery())
         with self.engine.connect() as conn:
@@ -510,8 +511,7 @@ def _ensure_dataset(conn: sa.Connection, name: str, meta: Dict[str, Any] | None)
     return dataset_id
 
 
-def _add_rows(conn: sa.Connection, name: str, rows: Dict[str, Dict[str, Any]]) -> AddResult:
-    dataset_id = _ensure_dataset(conn, name, None)
+def _add_rows(conn: sa.Connection, dataset_id: int, rows: Dict[str, Dict[str, Any]]) -> AddResult:
     keys = list(rows)
     there: Set[str] = set()
     for start in range(0, len(keys), 500):
@@ -579,12 +579,9 @@ def _mark_answered(
             sa.update(assignments)
             .where(
                 (assignments.c.dataset_id == dataset_id)
-                & (assignments.c.session_id == sa.bindparam("session"))
-                & (assignments.c.task_key == sa.bindparam("key"))
+                & sa.tuple_(assignments.c.session_id, assignments.c.task_key).in_(pairs)
             )
             .values(answered=True)
-            .execution_options(synchronize_session=False),
-            [{"session": session, "key": key} for session, key in pairs],
         )
         if result.rowcount != len(pairs):
             raise NotAssigned(
