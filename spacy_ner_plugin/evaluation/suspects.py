@@ -12,6 +12,11 @@ Against the text's annotation, a disagreement is one of four kinds:
   is not an entity, times the models' recall on the annotations: models that find few of the
   annotated entities leave many correct ones out, so their leaving one out says less).
 
+Each such probability is then weighed by the rest of the annotations, as independent evidence
+(the odds multiply): the share of the string's other occurrences that side with the models
+(annotated as the models' span and label; for `spurious`, left unannotated), add-one smoothed,
+so a string seen nowhere else keeps its probability.
+
 The consistency findings of `review.consistency` (the same string labelled with different
 labels, or left unlabelled next to the words it is labelled beside) add `label` and `missed`
 suspects scored by the share of the other occurrences; a suspect both sources name scores
@@ -19,6 +24,7 @@ suspects scored by the share of the other occurrences; a suspect both sources na
 with the suspect's correction, side by side.
 """
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Sequence, Set, Tuple
@@ -34,6 +40,10 @@ KINDS = ("missed", "spurious", "boundary", "label")
 MODELS, CONSISTENCY = "models", "consistency"
 ANNOTATION_SESSION, MODELS_SESSION = "annotation", "find-errors"
 STATUS_KEY = "_review_status"  # review.versions reads an unedited "conflict" as unsettled
+# Beam probabilities saturate at 0 and 1; clipped, the data's evidence can still reorder them.
+PROBABILITY_FLOOR = 1e-3
+# Pseudo-counts at the base rate that smooth how often a word starts or ends annotated spans.
+EDGE_PRIOR = 2.0
 
 
 @dataclass
@@ -161,9 +171,98 @@ def find_suspects(
         for i, (doc, probs) in enumerate(zip(docs, probabilities))
         for suspect in model_suspects(i, doc, probs, recall)
     ]
+    weigh_by_the_data(docs, from_models)
     from_consistency = consistency_suspects(docs, consistency) if consistency else []
     suspects = merge_suspects(from_models, from_consistency)
     return [suspect_task(docs[s.doc], s) for s in suspects if s.score >= min_score]
+
+
+class SurfaceCounts:
+    """How often strings (lower-cased words) occur in the texts, and are annotated, per label."""
+
+    def __init__(self, docs: Sequence[Doc], surfaces: Set[Tuple[str, ...]]) -> None:
+        self.labelled: Counter = Counter()
+        self.annotated: Counter = Counter()
+        self.occurrences: Counter = Counter()
+        self.words: Counter = Counter()
+        self.edges: Dict[str, Counter] = {"start": Counter(), "end": Counter()}
+        lengths = {len(surface) for surface in surfaces}
+        for doc in docs:
+            words = [token.lower_ for token in doc]
+            self.words.update(words)
+            for ent in doc.ents:
+                key = tuple(words[ent.start : ent.end])
+                self.labelled[(key, ent.label_)] += 1
+                self.annotated[key] += 1
+                self.edges["start"][key[0]] += 1
+                self.edges["end"][key[-1]] += 1
+            for n in lengths:
+                for start in range(len(words) - n + 1):
+                    key = tuple(words[start : start + n])
+                    if key in surfaces:
+                        self.occurrences[key] += 1
+        self.base = sum(self.annotated.values()) / max(sum(self.words.values()), 1)
+
+    def support(self, doc: Doc, suspect: Suspect) -> float:
+        """The share of the string's other occurrences that side with the models (add-one
+        smoothed: 0.5 for a string seen nowhere else); for a boundary, the annotated string's
+        other annotations side with the annotation."""
+        start, end, label = suspect.span
+        key = tuple(token.lower_ for token in doc[start:end])
+        others = max(self.occurrences[key] - 1, 0)
+        if suspect.kind == "spurious":
+            agree = self.occurrences[key] - self.annotated[key]  # left unlabelled elsewhere
+        else:  # annotated elsewhere as the models' span and label
+            agree = self.labelled[(key, label)]
+        against = max(others - agree, 0)
+        if suspect.kind == "boundary" and suspect.annotated is not None:
+            a_start, a_end, a_label = suspect.annotated
+            annotated = tuple(token.lower_ for token in doc[a_start:a_end])
+            against += self.labelled[(annotated, a_label)] - 1
+        return (agree + 1) / (agree + against + 2)
+
+    def edge_ratio(self, side: str, word: str, annotated: bool = False) -> float:
+        """How much likelier annotated spans `side` ("start" or "end") with `word` than any
+        token is such an edge (smoothed towards the base rate); `annotated`: this occurrence
+        is one of them, not counted."""
+        edges, total = self.edges[side][word] - annotated, self.words[word] - annotated
+        return (edges + EDGE_PRIOR * self.base) / (total + EDGE_PRIOR) / self.base
+
+    def style(self, doc: Doc, suspect: Suspect) -> float:
+        """The likelihood ratio of the annotations' own style of boundaries for the models'
+        span: against no entity (missed), against the annotated span on the edges where they
+        differ (boundary); a geometric mean over the edges."""
+        if suspect.kind not in ("missed", "boundary") or not self.base:
+            return 1.0
+        model = suspect.span
+        ratios = []
+        for side, i in (("start", 0), ("end", 1)):
+            token = model[i] - i  # the first or the last token
+            ratio = self.edge_ratio(side, doc[token].lower_)
+            if suspect.kind == "boundary" and suspect.annotated is not None:
+                theirs = suspect.annotated[i] - i
+                if theirs == token:
+                    continue
+                ratio /= self.edge_ratio(side, doc[theirs].lower_, annotated=True)
+            ratios.append(ratio)
+        return math.prod(ratios) ** (1 / len(ratios)) if ratios else 1.0
+
+
+def weigh_by_the_data(docs: Sequence[Doc], suspects: List[Suspect]) -> None:
+    """Weigh each suspect's probability by how the rest of the annotations treat its string
+    (`SurfaceCounts.support`), as independent evidence: the odds multiply. A fold model that
+    labels "Darn Tough" a TRAIL where the data calls it GEAR_BRAND seven times loses most of
+    its score; a dropped entity annotated everywhere else gains."""
+    surfaces = {
+        tuple(token.lower_ for token in docs[s.doc][s.span[0] : s.span[1]]) for s in suspects
+    }
+    counts = SurfaceCounts(docs, surfaces)
+    for suspect in suspects:
+        support = counts.support(docs[suspect.doc], suspect)
+        p = min(max(suspect.score, PROBABILITY_FLOOR), 1.0 - PROBABILITY_FLOOR)
+        style = counts.style(docs[suspect.doc], suspect)
+        odds = p / (1.0 - p) * support / (1.0 - support) * style
+        suspect.score = odds / (1.0 + odds)
 
 
 def corrected(doc: Doc, suspect: Suspect) -> List[SpanKey]:
