@@ -15,7 +15,10 @@ Against the text's annotation, a disagreement is one of four kinds:
 Each such probability is then weighed by the rest of the annotations, as independent evidence
 (the odds multiply): the share of the string's other occurrences that side with the models
 (annotated as the models' span and label; for `spurious`, left unannotated), add-one smoothed,
-so a string seen nowhere else keeps its probability.
+so a string seen nowhere else keeps its probability; and, for the models' spans (`missed`,
+`boundary`), how often annotated spans start and end with their first and last words. Fold
+models trained briefly are confident about spans no annotator would mark ("Nike ,", "Bonobos
+has"); the data is not.
 
 The consistency findings of `review.consistency` (the same string labelled with different
 labels, or left unlabelled next to the words it is labelled beside) add `label` and `missed`
