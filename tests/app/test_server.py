@@ -9,11 +9,13 @@ pytest.importorskip("fastapi")
 
 import json
 
+import spacy
 import srsly
 from fastapi.testclient import TestClient
 
 from spacy_ner_plugin.app.server import make_app
 from spacy_ner_plugin.db.database import Database
+from spacy_ner_plugin.io.hashing import set_hashes
 
 HOSTILE = [
     "<script>alert(1)</script> Osprey",
@@ -277,3 +279,23 @@ def test_hostile_texts_come_back_as_data_and_huge_texts_are_skipped(tmp_path, db
                         for t in tasks[:2]]}  # fmt: skip
     assert client.post("/api/answers", json=body).status_code == 200
     assert [r["meta"]["note"] for r in saved(db_path)] == HOSTILE[:2]
+
+
+def test_a_recipe_that_updates_a_model_never_gets_more_than_a_batch_ahead(db_path):
+    updates = []
+
+    @spacy.registry.misc("test_server.updating.v1")
+    def updating(dataset, source, labels=None):
+        stream = [set_hashes({"text": f"text {i}", "tokens": [{"text": "text", "start": 0,
+                  "end": 4}], "spans": []}) for i in range(10)]  # fmt: skip
+        return {"dataset": dataset, "stream": stream, "view_id": "ner_manual",
+                "update": updates.append, "config": {"labels": ["X"], "batch_size": 3}}  # fmt: skip
+
+    app, _ = make_app("test_server.updating.v1", "gear", "unused", db=db_path, model="unused")
+    client = TestClient(app, base_url=BASE)
+    assert client.get("/api/config").json()["max_ahead"] == 3
+    batch = client.post("/api/questions", json={"n": 10}).json()["tasks"]
+    assert len(batch) == 3 and client.post("/api/questions", json={"n": 10}).json()["tasks"] == []
+    client.post("/api/answers", json={"answers": [answer(batch[0])]})
+    assert len(client.post("/api/questions", json={"n": 10}).json()["tasks"]) == 1
+    assert [len(u) for u in updates] == [1]
