@@ -10,7 +10,7 @@ it handed out). A span the page kept as the task had it keeps the task's own fie
 import time
 from typing import Any, Dict, List, Sequence
 
-from ..constants import BINARY_VIEW, REVIEW_VIEW
+from ..constants import BINARY_VIEW, BINARY_VIEWS, REVIEW_VIEW
 from ..io.hashing import input_hash, task_hash
 
 Task = Dict[str, Any]
@@ -80,7 +80,8 @@ def answer_record(
         _answer_id=answer_id,
     )
     if view == REVIEW_VIEW:
-        record["_is_binary"] = False  # a reviewed text is a complete annotation
+        # a reviewed unit keeps its kind: a text's complete annotation, or one binary question
+        record["_is_binary"] = task.get("view_id") in BINARY_VIEWS
     if accept is not None:
         record["accept"] = accept
     return record

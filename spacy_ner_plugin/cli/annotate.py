@@ -49,6 +49,8 @@ def annotate_cli(
         help="Comma-separated annotators: each gets a token of their own and a URL")] = "",
     feed_overlap: Annotated[bool, typer.Option("--feed-overlap",
         help="Give every session every task (agreement studies)")] = False,
+    annotations_per_task: Annotated[int, typer.Option("--annotations-per-task", min=1,
+        help="Hand each text to N distinct sessions (agreement on a sample)")] = 1,
     timeout: Annotated[float, typer.Option("--timeout",
         help="Seconds before an unanswered task goes to another session")] = 600.0,
     instant_submit: Annotated[bool, typer.Option("--instant-submit",
@@ -84,7 +86,8 @@ def annotate_cli(
         annotate(
             recipe, dataset, source, exclude=split_labels(exclude), db=db, host=host,
             port=port, token=token, sessions=split_labels(sessions), feed_overlap=feed_overlap,
-            timeout=timeout, instant_submit=instant_submit, code_path=code_path,
+            annotations_per_task=annotations_per_task, timeout=timeout,
+            instant_submit=instant_submit, code_path=code_path,
             recipe_options=options, silent=False,
         )  # fmt: skip
 
@@ -92,8 +95,9 @@ def annotate_cli(
 def annotate(
     recipe: str, dataset: str, source: str, *, exclude: List[str] | None = None,
     db: str | None = None, host: str = "127.0.0.1", port: int = 8080, token: str | None = None,
-    sessions: List[str] | None = None, feed_overlap: bool = False, timeout: float = 600.0,
-    instant_submit: bool = False, code_path: Path | None = None,
+    sessions: List[str] | None = None, feed_overlap: bool = False,
+    annotations_per_task: int = 1, timeout: float = 600.0, instant_submit: bool = False,
+    code_path: Path | None = None,
     recipe_options: Dict[str, Any] | None = None, silent: bool = True,
 ) -> None:  # fmt: skip
     """Serve `recipe` until interrupted (the server needs the app extra). `recipe_options`:
@@ -117,8 +121,8 @@ def annotate(
         ) from err
     web_app, annotation = make_app(
         recipe, dataset, source, db=db, host=host, token=token, sessions=sessions,
-        feed_overlap=feed_overlap, exclude=exclude, timeout=timeout,
-        instant_submit=instant_submit, **options,
+        feed_overlap=feed_overlap, annotations_per_task=annotations_per_task, exclude=exclude,
+        timeout=timeout, instant_submit=instant_submit, **options,
     )  # fmt: skip
     stats = annotation.db.stats(dataset)
     msg.info(f"Dataset '{dataset}': {stats.answers} answers so far", annotation.db.url)

@@ -247,3 +247,20 @@ def test_review_groups_binary_answers_by_question_and_carries_agreement(tmp_path
     assert deuter["meta"]["agreement"] == 1.0  # each annotator's last answer agrees
     span = deuter["versions"][0]["spans"][0]
     assert (span["token_start"], span["token_end"], span["label"]) == (3, 3, "BRAND")
+
+
+def test_a_reviewed_binary_question_stays_binary_and_a_reviewed_text_gold(tmp_path):
+    """Training reads a reviewed answer by its kind: review keeps the reviewed interface's."""
+    db = str(tmp_path / "annotations.sqlite")
+    with Database(db) as database:
+        database.add_answers("a", [binary("a", 0, 6, "accept"), manual("a", (10, 16))])
+        database.add_answers("b", [binary("b", 0, 6, "reject"), manual("b", (10, 16))])
+    app, _ = make_app("review", "reviewed", "a,b", db=db)
+    client = TestClient(app, base_url=BASE)
+    tasks = client.post("/api/questions", json={"session": "r", "n": 10}).json()["tasks"]
+    answers = [page_answer(t, "accept") for t in tasks]
+    saved = client.post("/api/answers", json={"session": "r", "answers": answers})
+    assert saved.status_code == 200
+    with Database(db) as database:
+        kinds = {r["text"]: r["_is_binary"] for r in database.get_answers("reviewed")}
+    assert kinds == {"Osprey and Salomon packs": True, "I took my Deuter pack": False}

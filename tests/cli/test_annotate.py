@@ -46,11 +46,15 @@ def test_annotate_passes_teach_and_review_options_and_config_overrides(tmp_path,
     db = str(tmp_path / "a.sqlite")
     args = ["annotate", "ner.teach", "gear", str(source), "--model", "m", "--db", db]
     extra = ["--seed", "3", "--sorter", "high", "--teach.batch_size", "8"]
+    extra += ["--annotations-per-task", "2"]
     result = runner.invoke(app, [*args, *extra, "--policy", "longest"])
     assert result.exit_code == 0, result.output
     (options,) = built
     assert options["seed"] == 3 and options["sorter"] == "high"
     assert options["overrides"] == {"teach.batch_size": 8} and options["policy"] == "longest"
     assert options["lang"] == "en" and "labels" not in options  # unset options stay unset
+    assert options["annotations_per_task"] == 2
+    result = runner.invoke(app, [*args, "--annotations-per-task", "0"])
+    assert result.exit_code == 2
     result = runner.invoke(app, [*args, "--nope"])
     assert result.exit_code == 2 and "--section.key value" in result.output
