@@ -9,6 +9,7 @@ from wasabi import Printer
 
 from ..annotations.ingest import MAX_REJECTS_SHOWN
 from ..cluster.backend import Backend
+from ..cluster.pool import MAX_RETRIES
 from ..cluster.preannotate import BLOCK_MB, preannotate_on_ray, shard_records
 from ..cluster.storage import display_path
 from ..configs import config_errors
@@ -70,6 +71,9 @@ def preannotate_cli(
         help="Ray cluster: auto, ray://host:10001; default: start Ray here")] = None,
     block_mb: Annotated[float, typer.Option("--block-mb",
         help="Ray: MB of input per block (one output shard each)")] = BLOCK_MB,
+    max_retries: Annotated[int, typer.Option("--max-retries",
+        help="Ray: times a block is redone when its worker dies before the job fails")
+    ] = MAX_RETRIES,
 ) -> None:  # fmt: skip
     """Pre-annotate raw texts with pattern matches and/or a model's entities.
 
@@ -90,7 +94,8 @@ def preannotate_cli(
         preannotate(
             input_path, output, config_path=config_path, overrides=overrides, n_process=n_process,
             preview=preview, preview_n=preview_n, rejects_path=rejects, code_path=code_path,
-            backend=backend, address=address, block_mb=block_mb, silent=False,
+            backend=backend, address=address, block_mb=block_mb, max_retries=max_retries,
+            silent=False,
         )  # fmt: skip
 
 
@@ -99,7 +104,7 @@ def preannotate(
     overrides: Dict[str, Any] | None = None, n_process: int = 1, preview: Path | None = None,
     preview_n: int = 100, rejects_path: Path | None = None, code_path: Path | None = None,
     backend: Union[str, Backend] = Backend.local, address: str | None = None,
-    block_mb: float = BLOCK_MB, silent: bool = True,
+    block_mb: float = BLOCK_MB, max_retries: int = MAX_RETRIES, silent: bool = True,
 ) -> PreannotateResult:  # fmt: skip
     """Pre-annotate `input_path` into `output` (+ rejects report, optional HTML preview).
 
@@ -140,7 +145,7 @@ def preannotate(
     else:
         run = preannotate_on_ray(
             config, str(input_path), str(output), code_path=code_path, n_workers=n_process,
-            block_mb=block_mb, address=address, silent=silent,
+            block_mb=block_mb, address=address, max_retries=max_retries, silent=silent,
         )  # fmt: skip
         paths = {"output": display_path(str(output)), "manifest": display_path(run.manifest)}
         result = PreannotateResult(run.counts, paths)

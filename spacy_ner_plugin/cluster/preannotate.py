@@ -2,29 +2,33 @@
 of Ray actors.
 
 The input (a file, a directory or a glob; local or any filesystem pyarrow reads) is planned as
-blocks of about `block_mb` MB cut at line starts. Each block becomes one output shard:
-`part-NNNNN.jsonl` (tasks), `part-NNNNN.rejects.jsonl` and `part-NNNNN.json` (its manifest
-entry: the block, its counts and the job's key). A pool of Ray actors (`BlockWriter`) each
-builds the pipeline once from the config, then reads and writes whole blocks, one at a time,
-each actor given the next block as it finishes one; every file is written under a temporary
-name and moved into place, the entry last, so a block is complete exactly when its entry
-exists. A worker killed mid-block is restarted by Ray and the block written again under the
-same names (every record is in the output exactly once), at most `MAX_RETRIES` times before
-the job fails naming the block. A rerun of the same job (same config, code, data and block
-size) skips the complete blocks. `manifest.json`, written after every block is complete, lists
-the shards in input order with their counts; reading the shards in that order gives exactly
-the local backend's output. Plain actors rather than Ray Data's pipeline: a job starts in about
-half the time (no dataset planning, statistics or autoscaling actors beside the workers).
+blocks of about `block_mb` MB from the files' sizes alone; each block's reader finds its own
+line boundaries. Each block becomes one output shard: `part-NNNNN.jsonl` (tasks),
+`part-NNNNN.rejects.jsonl` and `part-NNNNN.json` (its manifest entry: the block, its counts
+and the job's key). A pool of Ray actors (`BlockWriter`) each builds the pipeline once from
+the config and the files it names (shipped through the object store: `shipping`), then reads
+and writes whole blocks, one at a time; every file is written under a temporary name and moved
+into place, the entry last. A worker numbers its block's lines from 1 and counts them; once
+every block is written, the driver shifts each block's reject line numbers by the lines before
+it in its file (`part-NNNNN.block-rejects.jsonl` → `part-NNNNN.rejects.jsonl`), so a block is
+complete exactly when its entry names its numbered rejects. A block whose worker dies (a killed
+process, a lost node) is written again on another worker under the same names (every record is
+in the output exactly once), at most `max_retries` times before the job fails naming the block
+(`pool.run_pool`). A rerun of the same job (same config, code, data and block size) skips the
+complete blocks. `manifest.json`, written last, lists the shards in input order with their
+counts; reading the shards in that order gives exactly the local backend's output. Plain
+actors rather than Ray Data's pipeline: a job starts in about half the time (no dataset
+planning, statistics or autoscaling actors beside the workers).
 """
 
 import hashlib
-import os
+import json
 import re
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List
 
 import spacy
 import srsly
@@ -34,15 +38,16 @@ from wasabi import Printer
 from .. import __version__
 from ..curve.points import data_fingerprint
 from ..errors import InternalError, PluginError
+from ..io.records import json_line
 from ..preannotate.preannotator import Counts, Preannotator
 from .backend import import_ray, ray_session
-from .storage import Block, InputFile, OutputDir, list_inputs, plan_blocks, read_block
+from .pool import MAX_RETRIES, run_pool
+from .shipping import Shipment, pack, unpack
+from .storage import Block, BlockLines, InputFile, OutputDir, list_inputs, plan_blocks
 
 BLOCK_MB = 64.0
-# How often a block is retried when its worker dies (Ray restarts the worker each time).
-MAX_RETRIES = 3
 MANIFEST = "manifest.json"
-SHARD_FILE = re.compile(r"part-(\d+)(\.jsonl|\.rejects\.jsonl|\.json)")
+SHARD_FILE = re.compile(r"part-(\d+)(\.jsonl|\.rejects\.jsonl|\.block-rejects\.jsonl|\.json)")
 TEMP_FILE = re.compile(r"\.part-\d+.*\.tmp")
 
 
@@ -101,36 +106,40 @@ def job_key(config: Config, code: str | None, inputs: List[InputFile], block_byt
 class BlockWriter:
     """A Ray actor: builds the pre-annotator once, then writes every block it is given.
 
-    It gets the config as a string and the `--code` file's source, never a pipeline object
-    (spaCy objects do not pickle reliably), so it works on any node.
+    It gets the config and the files it names as a `Shipment` and the `--code` file's source,
+    never a pipeline object (spaCy objects do not pickle reliably) nor a path of the driver's,
+    so it works on any node, in any working directory.
     """
 
-    def __init__(self, config: str, code: str | None, output: str, job: str) -> None:
-        if code is not None:
-            from spacy.util import import_file
+    def __init__(self, shipment: Shipment, code: str | None, output: str, job: str) -> None:
+        with tempfile.TemporaryDirectory() as folder:  # read while building, then not needed
+            if code is not None:
+                from spacy.util import import_file
 
-            with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as file_:
-                file_.write(code)
-            try:
-                import_file("python_code", file_.name)
-            finally:
-                os.unlink(file_.name)
-        self.preannotator = Preannotator.from_config(Config().from_str(config, interpolate=False))
+                code_path = Path(folder) / "code.py"
+                code_path.write_text(code, encoding="utf8")
+                import_file("python_code", code_path)
+            config = unpack(shipment, Path(folder) / "files")
+            self.preannotator = Preannotator.from_config(config)
         self.output = OutputDir(output)
         self.job = job
 
     def write(self, block: Block) -> Dict[str, Any]:
-        """Write the block's shard and rejects shard, then its entry; return the entry."""
-        tasks, rejects = f"{block.name}.jsonl", f"{block.name}.rejects.jsonl"
+        """Write the block's shard and its rejects (lines numbered from the block's first),
+        then its entry; return the entry."""
+        tasks, rejects = f"{block.name}.jsonl", f"{block.name}.block-rejects.jsonl"
         start = time.perf_counter()
+        lines = BlockLines(block)
         with self.output.atomic_text(tasks) as out, self.output.atomic_text(rejects) as rej:
-            counts = self.preannotator.write(read_block(block), out, rej)
+            counts = self.preannotator.write(lines, out, rej)
             counts.check()
         entry = {
             "job": self.job,
             "block": block.to_json(),
             "tasks": tasks,
             "rejects": rejects,
+            "first_line": None,
+            "lines": lines.count,
             "counts": counts_to_json(counts),
             "seconds": round(time.perf_counter() - start, 3),
         }
@@ -147,17 +156,21 @@ def preannotate_on_ray(
     n_workers: int = 0,
     block_mb: float = BLOCK_MB,
     address: str | None = None,
+    max_retries: int = MAX_RETRIES,
     silent: bool = True,
 ) -> ShardedRun:
     """Pre-annotate `input_spec` into the shard directory `output_spec` on Ray.
 
-    `n_workers` actors (0: one per CPU of the cluster) each take one CPU. Complete blocks of an
-    earlier run of the same job are skipped; `manifest.json` is written last.
+    `n_workers` actors (0: one per CPU of the cluster) each take one CPU; a block whose worker
+    dies is redone at most `max_retries` times. Complete blocks of an earlier run of the same
+    job are skipped; `manifest.json` is written last.
     """
     msg = Printer(no_print=silent, pretty=not silent)
     import_ray()  # before pyarrow, which comes with it
     if block_mb <= 0:
         raise PluginError("Invalid block size", f"--block-mb must be positive, got {block_mb}")
+    if max_retries < 0:
+        raise PluginError("Invalid retries", f"--max-retries must be 0 or more, got {max_retries}")
     block_bytes = max(1, int(block_mb * (1 << 20)))
     inputs = list_inputs(input_spec)
     blocks = plan_blocks(inputs, block_bytes)
@@ -175,15 +188,26 @@ def preannotate_on_ray(
     if pending:
         if output.exists(MANIFEST):  # the output is incomplete until the manifest is back
             output.remove(MANIFEST)
+        shipment = pack(config)
         with ray_session(address, silent) as ray:
             workers = n_workers or int(ray.cluster_resources().get("CPU", 1))
             workers = max(1, min(workers, len(pending)))
             msg.info(f"Writing {len(pending)} block(s) on {workers} Ray worker(s)")
-            for entry in _run_blocks(ray, pending, config, code, output_spec, job, workers):
-                entries[entry["block"]["index"]] = entry
-    shards = [entries[block.index] for block in blocks]
-    if any(entry is None for entry in shards):
+            writer = ray.remote(num_cpus=1, max_restarts=0)(BlockWriter)
+            ship = ray.put(shipment)  # once in the object store, fetched once per node
+            for block, entry in run_pool(
+                ray,
+                lambda: writer.remote(ship, code, output_spec, job),
+                lambda actor, block: actor.write.remote(block),
+                pending,
+                n_actors=workers,
+                max_retries=max_retries,
+                describe=_describe,
+            ):
+                entries[block.index] = entry
+    if any(entry is None for entry in entries.values()):
         raise InternalError("Ray returned fewer shards than blocks (a bug: please report it)")
+    shards = number_lines(output, blocks, entries)
     counts = Counts()
     for entry in shards:
         counts.add(counts_from_json(entry["counts"]))
@@ -201,7 +225,7 @@ def preannotate_on_ray(
 
 
 def complete_entry(output: OutputDir, block: Block, job: str) -> Dict[str, Any] | None:
-    """The entry of a block that an earlier run of this job completed, else None."""
+    """The entry of a block that an earlier run of this job wrote, else None."""
     name = f"{block.name}.json"
     if not output.exists(name):
         return None
@@ -216,39 +240,46 @@ def complete_entry(output: OutputDir, block: Block, job: str) -> Dict[str, Any] 
     return entry
 
 
-def _run_blocks(
-    ray: Any,
-    blocks: List[Block],
-    config: Config,
-    code: str | None,
-    output: str,
-    job: str,
-    workers: int,
-) -> Iterator[Dict[str, Any]]:
-    """Write `blocks` on a pool of `workers` actors, one block in flight per actor (blocks are
-    large: a queue per worker would leave others idle at the end); yield each entry as its
-    block completes."""
-    writer = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=MAX_RETRIES)(BlockWriter)
-    pool = [writer.remote(config.to_str(), code, output, job) for _ in range(workers)]
-    todo = list(reversed(blocks))
-    running: Dict[Any, Tuple[Any, Block]] = {}
-    while todo or running:
-        for actor in pool:
-            if todo and actor not in {held for held, _ in running.values()}:
-                block = todo.pop()
-                running[actor.write.remote(block)] = (actor, block)
-        (done,), _ = ray.wait(list(running), num_returns=1)
-        _, block = running.pop(done)
-        try:
-            yield ray.get(done)
-        except PluginError:
-            raise
-        except Exception as err:  # Ray wraps a worker's failure in its own types
-            raise PluginError(
-                f"The Ray job failed on {block.name} (input {block.input}, bytes "
-                f"{block.start}-{block.end}); complete blocks are kept, and a rerun skips them",
-                f"{type(err).__name__}: {err}",
-            ) from err
+def _describe(block: Block) -> str:
+    return f"{block.name} (input {block.input}, bytes {block.start}-{block.end})"
+
+
+def number_lines(
+    output: OutputDir, blocks: List[Block], entries: Dict[int, Dict[str, Any]]
+) -> List[Dict[str, Any]]:
+    """Give every block's rejects the line numbers of its file: each block's first line is
+    one after the lines of the blocks before it in the same file. Returns the entries in order.
+
+    The numbered rejects are written under their own name before the entry names them, and the
+    block's own are removed last, so an interruption leaves every block either numbered or
+    still numberable.
+    """
+    first_line: Dict[str, int] = {}
+    shards = []
+    for block in blocks:
+        entry = entries[block.index]
+        line = first_line.get(block.input, 1)
+        first_line[block.input] = line + entry["lines"]
+        if entry["first_line"] is None:
+            rejects = f"{block.name}.rejects.jsonl"
+            with output.atomic_text(rejects) as file_:
+                for text in output.read_lines(entry["rejects"]):
+                    file_.write(_shifted(text, line - 1))
+            block_rejects = entry["rejects"]
+            entry = {**entry, "rejects": rejects, "first_line": line}
+            output.write_json(f"{block.name}.json", entry)
+            output.remove(block_rejects)
+        elif entry["first_line"] != line:
+            raise InternalError(f"{block.name} was numbered from {entry['first_line']}, not {line}")
+        shards.append(entry)
+    return shards
+
+
+def _shifted(text: bytes, offset: int) -> str:
+    """A reject's JSON line with its line number moved on by `offset` (written as before)."""
+    reject = json.loads(text)
+    reject["line"] += offset
+    return json_line(reject) + "\n"
 
 
 def _remove_stale(output: OutputDir, n_blocks: int) -> None:

@@ -1,10 +1,12 @@
 """Inputs and outputs of a cluster job on any filesystem pyarrow reads: local paths or URIs.
 
-Every input is planned and read by `io.partitions` (`plan_source`, `read_source`), exactly as
-the local backend reads it: a local path as a local file, a URI (`s3://`, `gs://`, `hdfs://`,
-`file://`) as pyarrow's file on its filesystem, with the same cuts, line numbers and encoding
-detection. Output files are written under a temporary name and moved into place, so a reader
-(or a retried writer) never sees half a file.
+Blocks are planned from the files' sizes alone (nothing is read on the driver), and each is
+read by `io.partitions.read_source`, exactly as the local backend reads a file: a local path as
+a local file, a URI (`s3://`, `gs://`, `hdfs://`, `file://`) as pyarrow's file on its
+filesystem, with the same line boundaries (found by the block's reader) and encoding
+detection. A block's lines are numbered from 1; its reader counts them, so that the numbers
+can be shifted by the lines of the blocks before it. Output files are written under a
+temporary name and moved into place, so a reader (or a retried writer) never sees half a file.
 """
 
 import fnmatch
@@ -20,7 +22,7 @@ from typing import Any, Dict, Iterator, List, TextIO, Tuple, Union
 import srsly
 
 from ..errors import PluginError, UsageError
-from ..io.partitions import Shard, Source, local_source, plan_source, read_source
+from ..io.partitions import Shard, Source, local_source, read_source
 from ..io.records import Line
 
 CHUNK = 1 << 20
@@ -103,13 +105,12 @@ def _list_uri(spec: str) -> List[InputFile]:
 
 @dataclass
 class Block:
-    """Bytes `start:end` of one input file, starting at line `first_line`: one output shard."""
+    """Bytes `start:end` of one input file (the lines that start there): one output shard."""
 
     index: int
     input: str
     start: int
     end: int
-    first_line: int
 
     @property
     def name(self) -> str:
@@ -117,23 +118,25 @@ class Block:
 
     @property
     def shard(self) -> Shard:
-        return Shard(self.start, self.end, self.first_line)
+        """The block as a shard whose first line is numbered 1."""
+        return Shard(self.start, self.end, 1)
 
     def to_json(self) -> Dict[str, Any]:
         return asdict(self)
 
 
 def plan_blocks(inputs: List[InputFile], block_bytes: int) -> List[Block]:
-    """Cut every input file into blocks of about `block_bytes` at line starts, in order.
+    """Cut every input file into equal blocks of at most `block_bytes`, in order, from its size.
 
-    The plan depends only on the files and the block size (not on the number of workers), so a
-    rerun finds the blocks, and the shards, of the run before it.
+    The plan depends only on the files' sizes and the block size (not on the number of
+    workers), so a rerun finds the blocks, and the shards, of the run before it.
     """
     blocks: List[Block] = []
     for file_ in inputs:
         n = max(1, -(-file_.size // block_bytes))
-        for shard in plan_source(input_source(file_.name), file_.size, n):
-            blocks.append(Block(len(blocks), file_.name, shard.start, shard.end, shard.first_line))
+        cuts = [file_.size * i // n for i in range(n + 1)]
+        for start, end in zip(cuts, cuts[1:]):
+            blocks.append(Block(len(blocks), file_.name, start, end))
     return blocks
 
 
@@ -145,9 +148,16 @@ def input_source(name: str) -> Source:
     return Source(name, lambda: fs.open_input_file(path))
 
 
-def read_block(block: Block) -> Iterator[Line]:
-    """Every non-blank line of the block as a record or a reject, with its line number."""
-    yield from read_source(input_source(block.input), block.shard)
+class BlockLines:
+    """The non-blank lines of a block as records or rejects, numbered from 1 at its first line;
+    once read, `count` is how many lines started in it (blank ones included)."""
+
+    def __init__(self, block: Block) -> None:
+        self.block = block
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Line]:
+        self.count = yield from read_source(input_source(self.block.input), self.block.shard)
 
 
 class OutputDir:

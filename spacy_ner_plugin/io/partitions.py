@@ -12,7 +12,7 @@ import io
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, List, Union
+from typing import BinaryIO, Callable, Generator, Iterator, List, Union
 
 from ..constants import TEXT_SUFFIXES
 from .encoding import UTF8, Encoding, expect_file, read_encoding, read_text_lines
@@ -124,12 +124,14 @@ def read_raw(path: Union[str, Path], shard: Shard | None = None) -> Iterator[Lin
     yield from read_source(local_source(path), shard)
 
 
-def read_source(source: Source, shard: Shard | None = None) -> Iterator[Line]:
+def read_source(source: Source, shard: Shard | None = None) -> Generator[Line, None, int]:
     """Every non-blank line that starts in the shard (default: the whole file) as a record or a
-    reject, with its line number.
+    reject, with its line number; returns how many lines started there, blank ones included
+    (so a shard cut by size alone can be numbered from 1 and its numbers shifted later).
 
     A UTF-16/32 file is read whole by the shard that starts at byte 0 (`plan_source` plans it
-    as one shard); a shard that starts later holds none of its lines.
+    as one shard); a shard that starts later holds none of its lines. Its count is 0: no
+    later shard of the file has lines to number.
     """
     parse = plain_line if is_plain_text(source.name) else parse_jsonl_line
     with _opened(source) as file_:
@@ -137,7 +139,7 @@ def read_source(source: Source, shard: Shard | None = None) -> Iterator[Line]:
         if encoding.name != UTF8:
             if shard is None or shard.start == 0:
                 yield from _wide_lines(source.name, file_, encoding, parse)
-            return
+            return 0
         if shard is None:
             shard = Shard(0, file_.seek(0, io.SEEK_END), 1)
         position = _line_end(file_, shard.start - 1) if shard.start > 0 else 0
@@ -154,6 +156,7 @@ def read_source(source: Source, shard: Shard | None = None) -> Iterator[Line]:
             if line is not None:
                 yield checked_line(line)
             line_no += 1
+        return line_no - shard.first_line
 
 
 def _wide_lines(

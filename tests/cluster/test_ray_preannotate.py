@@ -7,12 +7,8 @@ from typer.testing import CliRunner
 
 from spacy_ner_plugin.cli import app
 from spacy_ner_plugin.cli.preannotate import preannotate
-from spacy_ner_plugin.cluster.preannotate import (
-    MANIFEST,
-    MAX_RETRIES,
-    read_manifest,
-    shard_lines,
-)
+from spacy_ner_plugin.cluster.pool import MAX_RETRIES
+from spacy_ner_plugin.cluster.preannotate import MANIFEST, read_manifest, shard_lines
 from spacy_ner_plugin.errors import PluginError
 from spacy_ner_plugin.preannotate.preannotator import DEFAULT_CONFIG_PATH
 

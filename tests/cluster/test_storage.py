@@ -3,13 +3,14 @@
 import pytest
 
 from spacy_ner_plugin.cluster.storage import (
+    Block,
+    BlockLines,
     OutputDir,
     list_inputs,
     plan_blocks,
-    read_block,
 )
 from spacy_ner_plugin.errors import PluginError, UsageError
-from spacy_ner_plugin.io.partitions import plan_shards, read_raw
+from spacy_ner_plugin.io.partitions import read_raw
 
 pytest.importorskip("pyarrow")
 
@@ -41,20 +42,56 @@ def lines(iterator, path=None):
     return rows
 
 
+def read_numbered(blocks, path=None):
+    """The lines of consecutive blocks of one file, numbered as the file's (as the driver does:
+    each block's numbers shifted by the lines of the blocks before it)."""
+    rows, before = [], 0
+    for block in blocks:
+        reader = BlockLines(block)
+        for row in lines(reader, path):
+            rows.append((row[0], row[1] + before, *row[2:]))
+        before += reader.count
+    return rows
+
+
 @pytest.mark.parametrize("suffix", [".jsonl", ".txt"])
 @pytest.mark.parametrize("trailing_newline", [True, False])
-def test_blocks_of_a_path_and_of_its_uri_are_the_local_shards(tmp_path, suffix, trailing_newline):
+@pytest.mark.parametrize("block_bytes", [7, 100, 1000])
+def test_blocks_planned_from_sizes_read_as_the_whole_file(
+    tmp_path, suffix, trailing_newline, block_bytes
+):
     path = write_input(tmp_path / f"raw{suffix}", trailing_newline=trailing_newline)
-    block_bytes = 100
     local = plan_blocks(list_inputs(str(path)), block_bytes)
     uri = plan_blocks(list_inputs(f"file://{path}"), block_bytes)
-    n = -(-path.stat().st_size // block_bytes)
-    assert [b.shard for b in local] == plan_shards(path, n) == [b.shard for b in uri]
-    assert len(local) > 5 and [b.index for b in uri] == list(range(len(uri)))
+    size = path.stat().st_size
+    assert [(b.start, b.end) for b in local] == [(b.start, b.end) for b in uri]
+    assert local[0].start == 0 and local[-1].end == size
+    assert all(b.end - b.start <= block_bytes for b in local)
+    assert [b.start for b in local[1:]] == [b.end for b in local[:-1]]
+    assert [b.index for b in uri] == list(range(len(uri))) == list(range(-(-size // block_bytes)))
     whole = lines(read_raw(path))
-    assert [row for block in local for row in lines(read_block(block))] == whole
-    assert [row for b in uri for row in lines(read_block(b), str(path))] == whole
-    assert {line.path for b in uri for line in read_block(b)} == {f"file://{path}"}
+    assert read_numbered(local) == whole
+    assert read_numbered(uri, str(path)) == whole
+    assert {line.path for b in uri for line in BlockLines(b)} == {f"file://{path}"}
+
+
+def test_a_block_counts_the_lines_that_start_in_it(tmp_path):
+    path = tmp_path / "raw.txt"
+    path.write_bytes(b"ab\n\ncd\nef")  # lines start at bytes 0, 3, 4, 7
+    counts = []
+    for start, end in [(0, 3), (3, 4), (4, 5), (5, 8), (8, 10), (0, 10), (1, 3)]:
+        reader = BlockLines(Block(0, str(path), start, end))
+        texts = [line.record["text"] for line in reader]
+        counts.append((reader.count, texts))
+    assert counts == [
+        (1, ["ab"]),
+        (1, []),  # the blank line
+        (1, ["cd"]),
+        (1, ["ef"]),
+        (0, []),  # inside the last line
+        (4, ["ab", "cd", "ef"]),
+        (0, []),  # inside the first line
+    ]
 
 
 @pytest.mark.parametrize(
@@ -71,10 +108,11 @@ def test_a_uri_is_read_in_its_encoding_as_the_local_file_is(tmp_path, bom, codec
     path = tmp_path / "raw.jsonl"
     path.write_bytes(bom + "\n".join(LINES * 12).encode(codec))
     uri = plan_blocks(list_inputs(f"file://{path}"), 100)
-    assert [b.shard for b in uri] == [b.shard for b in plan_blocks(list_inputs(str(path)), 100)]
-    assert (len(uri) == 1) == codec.startswith(("utf-16", "utf-32"))  # a wide file is one block
+    assert len(uri) > 5
     whole = lines(read_raw(path))
-    assert [row for b in uri for row in lines(read_block(b), str(path))] == whole
+    assert read_numbered(uri, str(path)) == whole
+    if codec.startswith(("utf-16", "utf-32")):  # a wide file is read by its first block
+        assert [len(list(BlockLines(b))) for b in uri[1:]] == [0] * (len(uri) - 1)
     assert sum(row[2] is not None for row in whole) == 36
 
 
