@@ -1,5 +1,6 @@
 """The annotation database on SQLite and PostgreSQL, and `dataset:NAME` inputs."""
 
+import sys
 import threading
 
 import pytest
@@ -164,3 +165,12 @@ def test_a_superseded_answer_is_kept_but_left_out_of_answers_counts_and_history(
             with pytest.raises(UsageError, match="Cannot supersede"):
                 db.add_answers("gear", [record], supersedes={record["_answer_id"]: old})
             assert db.count("gear") == 2, name
+
+
+def test_postgresql_without_psycopg_is_a_usage_error_naming_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # a core install: no app extra
+    with pytest.raises(UsageError) as err:
+        Database("postgresql://annotator:secret@127.0.0.1:1/annotations")
+    message = f"{err.value.title} {err.value.text}"
+    assert "psycopg" in message and "spacy_ner_plugin[app]" in message
+    assert "secret" not in message
