@@ -43,6 +43,7 @@ from wasabi import msg
 from spacy_ner_plugin.patterns.matcher import PatternMatcher, load_patterns
 from spacy_ner_plugin.teach import TeachSession
 from spacy_ner_plugin.teach.sorters import (
+    RANDOM_RATE,
     Sorter,
     create_prefer_high_scores,
     create_prefer_uncertain,
@@ -93,7 +94,7 @@ def teach_cli(
     batch_at: str = typer.Option("500,1000", help="Answers at which to retrain from scratch"),
     ratios: str = typer.Option("3,4,5", help="Manual text time / binary answer time"),
     train_steps: int = typer.Option(600, help="Step budget of every from-scratch training"),
-    random_rate: float = typer.Option(0.2, help="'random': share of candidates asked"),
+    random_rate: float = typer.Option(RANDOM_RATE, help="'random': share of candidates asked"),
     max_passes: int = typer.Option(3, help="Passes over the pool before a run gives up"),
     mix_patterns: bool = typer.Option(False, help="Mix patterns into the 'gold' start too"),
     update_fill: str = typer.Option(

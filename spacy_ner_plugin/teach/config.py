@@ -37,6 +37,7 @@ class TeachSettings(BaseModel):
     drop: float = Field(0.1, ge=0.0, lt=1.0)
     update_fill: Literal["missing", "outside"] = "missing"
     seed: int = 0
+    max_answers_per_string: int = Field(3, ge=1)
 
 
 def read_config(
@@ -66,10 +67,15 @@ def teach_settings(
     sorter: str | None = None,
 ) -> Dict[str, Any]:
     """The session's keyword arguments from the teach config (the built-in default without a
-    path) with `overrides`, its sorter swapped for the `sorter` choice's (with that sorter's
-    own defaults) if given; a config that does not validate is a `PluginError`."""
+    path) with `overrides`, its sorter swapped for the `sorter` choice's if given (with that
+    sorter's own defaults, seeded by `teach.seed`, and the `sorter.*` overrides); a config that
+    does not validate is a `PluginError`."""
+    overrides = overrides or {}
+    own = {k: v for k, v in overrides.items() if sorter is not None and k.startswith("sorter.")}
     with configs.config_errors(config_path):
-        config = read_config(config_path, overrides)
+        config = read_config(config_path, {k: v for k, v in overrides.items() if k not in own})
         if sorter is not None:
-            config["sorter"] = {"@misc": SORTERS[sorter]}
+            seed = config.get("teach", {}).get("seed", 0)
+            chosen = {k.removeprefix("sorter."): v for k, v in own.items()}
+            config["sorter"] = {"@misc": SORTERS[sorter], "seed": seed, **chosen}
         return resolve_config(config)

@@ -39,6 +39,7 @@ class TeachResult:
             ("sentences scored", counts.sentences),
             ("candidates (new)", counts.candidates),
             ("candidates skipped (already answered or asked)", counts.candidates_excluded),
+            ("candidates skipped (string answered enough)", counts.candidates_string_answered),
             ("share of candidates the sorter skipped", f"{self.sorter.skipped_share:.1%}"),
             ("questions", len(self.questions)),
         ]

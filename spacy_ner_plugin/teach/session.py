@@ -20,11 +20,11 @@ questions. A tool, the app's `ner.teach`, or a notebook drives the loop:
 
 import random
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Sequence, Set, Union
+from typing import Any, Dict, Iterable, Iterator, List, Sequence, Set, Tuple, Union
 
 import numpy
 import spacy
@@ -66,6 +66,7 @@ class TeachCounts:
     sentences: int = 0
     candidates: int = 0
     candidates_excluded: int = 0
+    candidates_string_answered: int = 0
     questions: int = 0
     answers: int = 0
     updates: int = 0
@@ -80,11 +81,13 @@ class TeachCounts:
 
 @dataclass
 class Exclusions:
-    """What not to ask again: answered tasks (by task hash) and texts fully annotated already
-    (by input hash)."""
+    """What not to ask again: answered tasks (by task hash), texts fully annotated already
+    (by input hash), and how often each string was answered with each label (binary answers,
+    accepted or rejected), so that a string answered often enough is not asked again."""
 
     tasks: Set[int] = field(default_factory=set)
     inputs: Set[int] = field(default_factory=set)
+    strings: Counter[Tuple[str, str]] = field(default_factory=Counter)
 
     def add_answers(self, records: Iterable[Dict[str, Any]]) -> None:
         """Exclude every answered task; a text with an accepted complete (gold) annotation is
@@ -96,10 +99,22 @@ class Exclusions:
             if isinstance(record.get("_task_hash"), int):
                 self.tasks.add(record["_task_hash"])
             self.tasks.add(task_hash(record))
-            if answer_kind(record) == GOLD and record.get("answer", "accept") == "accept":
+            kind = answer_kind(record)
+            if kind == GOLD and record.get("answer", "accept") == "accept":
                 self.inputs.add(text_hash(text))
                 if isinstance(record.get("_input_hash"), int):
                     self.inputs.add(record["_input_hash"])
+            elif kind == BINARY and record.get("answer") in ("accept", "reject"):
+                self.strings.update(span_string(text, span) for span in record.get("spans") or [])
+
+    def string_answers(self, task: Dict[str, Any]) -> int:
+        """How often the string of a question's span was answered with its label."""
+        return self.strings[span_string(task["text"], task["spans"][0])]
+
+
+def span_string(text: str, span: Dict[str, Any]) -> Tuple[str, str]:
+    """A span's `(string, label)`, as answers about the same string are counted."""
+    return text[span.get("start", 0) : span.get("end", 0)], str(span.get("label"))
 
 
 class TeachSession:
@@ -111,8 +126,9 @@ class TeachSession:
     1e-4; prefer_uncertain). `segment`: one question per sentence. `exclude`: `Exclusions`
     (answered tasks, annotated texts). `score_batch_size`: texts per beam batch. `drop`,
     `update_fill` ("missing" or "outside"): how `update` trains. `seed`: of the updates'
-    randomness. `copy`: work on a copy of `nlp` (`load` skips it: the loaded pipeline is
-    already one).
+    randomness. `max_answers_per_string`: a string answered this many times with a label (in
+    this session or in `exclude`) is not asked about with that label again. `copy`: work on a
+    copy of `nlp` (`load` skips it: the loaded pipeline is already one).
     """
 
     def __init__(
@@ -130,10 +146,15 @@ class TeachSession:
         update_fill: str = "missing",
         new_labels: bool = False,
         seed: int = 0,
+        max_answers_per_string: int = 3,
         copy: bool = True,
     ) -> None:
         if update_fill not in UPDATE_FILLS:
             raise ValueError(f"unknown update_fill {update_fill!r} (expected {UPDATE_FILLS})")
+        if max_answers_per_string < 1:
+            raise ValueError(
+                f"max_answers_per_string must be at least 1, got {max_answers_per_string}"
+            )
         self.nlp = copy_pipeline(nlp) if copy else nlp
         self.scorer = scorer or BeamScorer()
         self.ner_name = find_ner(self.nlp, self.scorer.component)
@@ -160,6 +181,7 @@ class TeachSession:
         self.score_batch_size = score_batch_size
         self.drop = drop
         self.update_fill = update_fill
+        self.max_answers_per_string = max_answers_per_string
         self.source = model_source(self.nlp)
         self.counts = TeachCounts()
         self.randomness = Randomness(seed)
@@ -259,9 +281,13 @@ class TeachSession:
         return found
 
     def _is_new(self, task: Dict[str, Any]) -> bool:
-        """Whether a candidate was never answered or asked (counted either way)."""
+        """Whether a candidate was never answered or asked, and its string was not answered
+        `max_answers_per_string` times with its label (counted either way)."""
         if task["_task_hash"] in self.exclude.tasks or task["_task_hash"] in self.asked:
             self.counts.candidates_excluded += 1
+            return False
+        if self.exclude.string_answers(task) >= self.max_answers_per_string:
+            self.counts.candidates_string_answered += 1
             return False
         self.counts.candidates += 1
         return True

@@ -13,6 +13,10 @@ and an algorithm decides on the priority:
   before it (Prodigy's default). The average starts at the first priority (that task is not
   asked), so a stream of equal priorities is asked whole instead of waiting forever for one
   above the mean; and after `max_skip` skipped tasks in a row the next one is asked anyway.
+  The bar adapts so that the stream does not run dry on a confident model: while fewer than
+  `min_rate` of the tasks pass, the number of standard deviations falls (by `alpha` times the
+  shortfall, task by task) until they do, and it climbs back to `n_std` when more pass, so at
+  least about `min_rate` of the stream is asked, the most uncertain of it.
 - "probability" emits a task with probability equal to its priority, but never less than
   `min_probability`, so it never starves.
 """
@@ -26,6 +30,10 @@ from spacy.util import registry
 
 Scored = Tuple[float, Dict[str, Any]]
 ALGORITHMS = ("ema", "probability")
+# The ema bar relaxes while fewer than this share of the candidates pass.
+MIN_RATE = 0.05
+# The random sorter's share of candidates asked: the baseline of bench/teach.py.
+RANDOM_RATE = 0.2
 
 
 @dataclass
@@ -74,11 +82,14 @@ class Sorter:
     max_skip: int = 100
     min_probability: float = 0.05
     seed: int = 0
+    min_rate: float = MIN_RATE
     counts: SorterCounts = field(default_factory=SorterCounts)
 
     def __post_init__(self) -> None:
         if self.algorithm not in ALGORITHMS:
             raise ValueError(f"unknown algorithm {self.algorithm!r} (expected {ALGORITHMS})")
+        if not 0.0 <= self.min_rate < 1.0:
+            raise ValueError(f"min_rate must be in [0, 1), got {self.min_rate}")
 
     def __call__(self, stream: Iterable[Scored]) -> Iterator[Dict[str, Any]]:
         decide = self._ema() if self.algorithm == "ema" else self._probability()
@@ -91,14 +102,17 @@ class Sorter:
     def _ema(self) -> Callable[[float], bool]:
         average = MovingAverage(self.alpha)
         skipped = 0
+        n_std = self.n_std  # the bar, in standard deviations above the mean: adapts
 
         def decide(priority: float) -> bool:
-            nonlocal skipped
+            nonlocal skipped, n_std
             # judged against the stream before it: the first task only starts the average
             emit = skipped >= self.max_skip
             if average.mean is not None:
                 # a tolerance for the rounding of the running mean on a constant stream
-                emit |= priority >= average.mean + self.n_std * average.std - 1e-12
+                emit |= priority >= average.mean + n_std * average.std - 1e-12
+                # lower while fewer than min_rate pass, back up to n_std while more do
+                n_std = min(self.n_std, n_std + self.alpha * (float(emit) - self.min_rate))
             average.update(priority)
             skipped = 0 if emit else skipped + 1
             return emit
@@ -129,9 +143,12 @@ def create_prefer_uncertain(
     max_skip: int = 100,
     min_probability: float = 0.05,
     seed: int = 0,
+    min_rate: float = MIN_RATE,
 ) -> Sorter:
     """Ask about the spans the model is least sure of (score near 0.5, moved by `bias`)."""
-    return Sorter(uncertainty(bias), algorithm, n_std, alpha, max_skip, min_probability, seed)
+    return Sorter(
+        uncertainty(bias), algorithm, n_std, alpha, max_skip, min_probability, seed, min_rate
+    )
 
 
 @registry.misc("spacy_ner_plugin.prefer_high_scores.v1")
@@ -142,13 +159,14 @@ def create_prefer_high_scores(
     max_skip: int = 100,
     min_probability: float = 0.05,
     seed: int = 0,
+    min_rate: float = MIN_RATE,
 ) -> Sorter:
     """Ask about the spans the model is most sure of (for precision, or to confirm patterns)."""
-    return Sorter(_identity, algorithm, n_std, alpha, max_skip, min_probability, seed)
+    return Sorter(_identity, algorithm, n_std, alpha, max_skip, min_probability, seed, min_rate)
 
 
 @registry.misc("spacy_ner_plugin.random_sorter.v1")
-def create_random_sorter(rate: float = 0.5, seed: int = 0) -> Sorter:
+def create_random_sorter(rate: float = RANDOM_RATE, seed: int = 0) -> Sorter:
     """Ask about a seeded random share `rate` of the candidates, whatever their score: the
     baseline the other sorters are measured against."""
     if not 0.0 < rate <= 1.0:

@@ -23,7 +23,10 @@ def source(write_jsonl):
 
 def test_teach_writes_the_next_questions_and_skips_answered_ones(trained_model, source, tmp_path):
     output = tmp_path / "queue.jsonl"
-    first = teach(str(trained_model), source, batch_size=4, output=output, sorter="random")
+    every = {"sorter.rate": 1.0}
+    first = teach(
+        str(trained_model), source, batch_size=4, output=output, sorter="random", overrides=every
+    )
     written = list(srsly.read_jsonl(output))
     assert written == first.questions and len(written) == 4
     assert all(q["_view_id"] == "ner" and len(q["spans"]) == 1 for q in written)
@@ -33,7 +36,12 @@ def test_teach_writes_the_next_questions_and_skips_answered_ones(trained_model, 
     done = tmp_path / "gold.jsonl"
     srsly.write_jsonl(done, [task(TEXTS[0]["text"], "Deuter")])
     second = teach(
-        str(trained_model), source, batch_size=100, exclude=[answers, done], sorter="random"
+        str(trained_model),
+        source,
+        batch_size=100,
+        exclude=[answers, done],
+        sorter="random",
+        overrides=every,
     )
     hashes = {q["_task_hash"] for q in second.questions}
     assert not hashes & {q["_task_hash"] for q in written}
@@ -70,6 +78,14 @@ def test_unknown_label_is_a_usage_error(trained_model, source):
 
 def test_patterns_are_asked_about_too(trained_model, source, write_jsonl):
     patterns = write_jsonl([{"label": "BRAND", "pattern": "rained"}], "patterns.jsonl")
-    result = teach(str(trained_model), source, patterns=patterns, batch_size=100, sorter="random")
+    every = {"sorter.rate": 1.0}
+    result = teach(
+        str(trained_model),
+        source,
+        patterns=patterns,
+        batch_size=100,
+        sorter="random",
+        overrides=every,
+    )
     from_patterns = [q for q in result.questions if q["spans"][0]["source"] == "patterns.jsonl"]
     assert from_patterns and all(q["spans"][0]["pattern_line"] == 1 for q in from_patterns)

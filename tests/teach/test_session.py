@@ -78,6 +78,50 @@ def test_a_seed_makes_a_session_reproducible_and_leaves_the_callers_randomness_a
     assert (numpy.random.get_state()[1] == state).all()
 
 
+def test_a_string_answered_n_times_with_a_label_is_not_asked_again(trained_model):
+    texts = [f"I took my Deuter pack on trip {i}." for i in range(12)]
+
+    def strings_asked(limit, exclude=None):
+        session = TeachSession.load(
+            trained_model, sorter=every(), max_answers_per_string=limit, exclude=exclude
+        )
+        asked = []
+        for question in session.questions(texts):  # each answer before the next is read
+            asked.append((span_text(question), question["spans"][0]["label"]))
+            answer = "accept" if span_text(question) == "Deuter" else "reject"
+            session.update([{**question, "answer": answer}])
+        return asked, session
+
+    unlimited, _ = strings_asked(limit=100)
+    assert unlimited.count(("Deuter", "BRAND")) == 12
+    asked, session = strings_asked(limit=2)
+    assert asked.count(("Deuter", "BRAND")) == 2
+    assert max(asked.count(string) for string in asked) == 2
+    assert session.counts.candidates_string_answered >= 10
+    # answers from before the session (the dataset, --exclude files) count too
+    earlier = Exclusions()
+    earlier.add_answers([{**task(t, "Deuter"), "answer": "accept", "_view_id": "ner"}
+                         for t in texts[:2]])  # fmt: skip
+    asked, _ = strings_asked(limit=2, exclude=earlier)
+    assert ("Deuter", "BRAND") not in asked
+    settings = resolve_config(read_config(overrides={"teach.max_answers_per_string": 5}))
+    assert settings["max_answers_per_string"] == 5
+    with pytest.raises(ValueError, match="max_answers_per_string"):
+        resolve_config(read_config(overrides={"teach.max_answers_per_string": 0}))
+
+
+def test_the_seed_also_seeds_the_sorter_so_seeds_differ_and_a_seed_repeats():
+    nlp = train_tiny()
+    texts = [f"I took my {brand} pack on trip {i}." for i in range(10) for brand in BRANDS]
+
+    def asked(seed):
+        overrides = {"teach.seed": seed, "sorter.algorithm": "probability"}
+        settings = resolve_config(read_config(overrides=overrides))
+        return [t["_task_hash"] for t in TeachSession(nlp, **settings).questions(texts)]
+
+    assert asked(1) == asked(1) != asked(2)
+
+
 def test_questions_read_after_an_update_are_scored_by_the_updated_model(trained_model):
     session = TeachSession.load(trained_model, sorter=every())  # one beam batch: 16 texts
     texts = [f"I took my Deuter pack on trip {i}." for i in range(10)]
