@@ -1,24 +1,25 @@
-"""`preannotate --backend ray`: the corpus cut into blocks, each written as a shard by a pool
-of Ray actors.
+"""`preannotate --backend ray`: the corpus cut into blocks, each written as a shard by a pool of
+Ray actors.
 
 The input (a file, a directory or a glob; local or any filesystem pyarrow reads) is planned as
 blocks of about `block_mb` MB from the files' sizes alone; each block's reader finds its own
 line boundaries. Each block becomes one output shard: `part-NNNNN.jsonl` (tasks),
-`part-NNNNN.rejects.jsonl` and `part-NNNNN.json` (its manifest entry: the block, its counts
-and the job's key). A pool of Ray actors (`BlockWriter`) each builds the pipeline once from
-the config and the files it names (shipped through the object store: `shipping`), then reads
-and writes whole blocks, one at a time; every file is written under a temporary name and moved
-into place, the entry last. A worker numbers its block's lines from 1 and counts them; once
-every block is written, the driver shifts each block's reject line numbers by the lines before
-it in its file (`part-NNNNN.block-rejects.jsonl` → `part-NNNNN.rejects.jsonl`), so a block is
-complete exactly when its entry names its numbered rejects. A block whose worker dies (a killed
-process, a lost node) is written again on another worker under the same names (every record is
-in the output exactly once), at most `max_retries` times before the job fails naming the block
-(`pool.run_pool`). A rerun of the same job (same config, code, data and block size) skips the
-complete blocks. `manifest.json`, written last, lists the shards in input order with their
-counts; reading the shards in that order gives exactly the local backend's output. Plain
-actors rather than Ray Data's pipeline: a job starts in about half the time (no dataset
-planning, statistics or autoscaling actors beside the workers).
+`part-NNNNN.rejects.jsonl` and `part-NNNNN.json` (its manifest entry: the block, its counts, the
+Ray node that wrote it and the job's key). A pool of Ray actors (`BlockWriter`) each builds the
+pipeline once from the config and the files it names (shipped through the object store:
+`shipping`), then reads and writes whole blocks, one at a time; every file is written under a
+temporary name and moved into place, the entry last. A worker numbers its block's lines from 1
+and counts them; once every block is written, the driver shifts each block's reject line numbers
+by the lines before it in its file (`part-NNNNN.block-rejects.jsonl` →
+`part-NNNNN.rejects.jsonl`), so a block is complete exactly when its entry names its numbered
+rejects. A block whose worker dies (a killed process, a lost node) is written again on another
+worker under the same names (every record is in the output exactly once), at most `max_retries`
+times before the job fails naming the block (`pool.run_pool`). A rerun of the same job (same
+config, code, data and block size) skips the complete blocks. `manifest.json`, written last,
+lists the shards in input order with their counts; reading the shards in that order gives
+exactly the local backend's output. Plain actors rather than Ray Data's pipeline: a job starts
+in about half the time (no dataset planning, statistics or autoscaling actors beside the
+workers).
 """
 
 import hashlib
@@ -32,6 +33,7 @@ from typing import Any, Dict, Iterator, List
 
 import spacy
 import srsly
+from spacy.tokens import Doc
 from thinc.api import Config
 from wasabi import Printer
 
@@ -40,10 +42,19 @@ from ..curve.points import data_fingerprint
 from ..errors import InternalError, PluginError
 from ..io.records import json_line
 from ..preannotate.preannotator import Counts, Preannotator
+from ..preannotate.suggesters import Suggest, Suggestion
 from .backend import import_ray, ray_session
 from .pool import MAX_RETRIES, run_pool
-from .shipping import Shipment, pack, unpack
-from .storage import Block, BlockLines, InputFile, OutputDir, list_inputs, plan_blocks
+from .shipping import Shipment, pack, relocate, unpack
+from .storage import (
+    Block,
+    BlockLines,
+    InputFile,
+    OutputDir,
+    list_inputs,
+    location,
+    plan_blocks,
+)
 
 BLOCK_MB = 64.0
 MANIFEST = "manifest.json"
@@ -106,12 +117,14 @@ def job_key(config: Config, code: str | None, inputs: List[InputFile], block_byt
 class BlockWriter:
     """A Ray actor: builds the pre-annotator once, then writes every block it is given.
 
-    It gets the config and the files it names as a `Shipment` and the `--code` file's source,
-    never a pipeline object (spaCy objects do not pickle reliably) nor a path of the driver's,
-    so it works on any node, in any working directory.
+    It gets the config as a string, the files it names as a `Shipment` and the `--code` file's
+    source, never a pipeline object (spaCy objects do not pickle reliably) nor a path of the
+    driver's, so it works on any node, in any working directory.
     """
 
-    def __init__(self, shipment: Shipment, code: str | None, output: str, job: str) -> None:
+    def __init__(
+        self, config: str, shipment: Shipment, code: str | None, output: str, job: str
+    ) -> None:
         with tempfile.TemporaryDirectory() as folder:  # read while building, then not needed
             if code is not None:
                 from spacy.util import import_file
@@ -119,10 +132,16 @@ class BlockWriter:
                 code_path = Path(folder) / "code.py"
                 code_path.write_text(code, encoding="utf8")
                 import_file("python_code", code_path)
-            config = unpack(shipment, Path(folder) / "files")
-            self.preannotator = Preannotator.from_config(config)
+            copies = unpack(shipment, Path(folder) / "files")
+            parsed = Config().from_str(config, interpolate=False)
+            self.preannotator = Preannotator.from_config(relocate(parsed, copies))
+        as_given = {copy: path for path, copy in copies.items()}
+        suggesters = self.preannotator.suggesters
+        for name, suggest in suggesters.items():
+            suggesters[name] = _sources_as_given(suggest, as_given)
         self.output = OutputDir(output)
         self.job = job
+        self.node = import_ray().get_runtime_context().get_node_id()
 
     def write(self, block: Block) -> Dict[str, Any]:
         """Write the block's shard and its rejects (lines numbered from the block's first),
@@ -140,11 +159,25 @@ class BlockWriter:
             "rejects": rejects,
             "first_line": None,
             "lines": lines.count,
+            "node": self.node,
             "counts": counts_to_json(counts),
             "seconds": round(time.perf_counter() - start, 3),
         }
         self.output.write_json(f"{block.name}.json", entry)
         return entry
+
+
+def _sources_as_given(suggest: Suggest, as_given: Dict[str, str]) -> Suggest:
+    """The suggester, its suggestions' source named by the driver's path where it was a shipped
+    copy's (the model suggester's source is the model's path), so the output is the local one."""
+
+    def suggest_as_given(doc: Doc) -> List[Suggestion]:
+        suggestions = suggest(doc)
+        for suggestion in suggestions:
+            suggestion.source = as_given.get(suggestion.source, suggestion.source)
+        return suggestions
+
+    return suggest_as_given
 
 
 def preannotate_on_ray(
@@ -188,7 +221,7 @@ def preannotate_on_ray(
     if pending:
         if output.exists(MANIFEST):  # the output is incomplete until the manifest is back
             output.remove(MANIFEST)
-        shipment = pack(config)
+        shipment = pack([config])
         with ray_session(address, silent) as ray:
             workers = n_workers or int(ray.cluster_resources().get("CPU", 1))
             workers = max(1, min(workers, len(pending)))
@@ -197,7 +230,7 @@ def preannotate_on_ray(
             ship = ray.put(shipment)  # once in the object store, fetched once per node
             for block, entry in run_pool(
                 ray,
-                lambda: writer.remote(ship, code, output_spec, job),
+                lambda: writer.remote(config.to_str(), ship, code, location(output_spec), job),
                 lambda actor, block: actor.write.remote(block),
                 pending,
                 n_actors=workers,

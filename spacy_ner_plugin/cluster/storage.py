@@ -105,10 +105,15 @@ def _list_uri(spec: str) -> List[InputFile]:
 
 @dataclass
 class Block:
-    """Bytes `start:end` of one input file (the lines that start there): one output shard."""
+    """Bytes `start:end` of one input file (the lines that start there): one output shard.
+
+    `input` is the file's name as rejects report it; `location` where a worker opens it (a
+    local path made absolute, since workers run in a directory of their own; a URI as it is).
+    """
 
     index: int
     input: str
+    location: str
     start: int
     end: int
 
@@ -136,16 +141,23 @@ def plan_blocks(inputs: List[InputFile], block_bytes: int) -> List[Block]:
         n = max(1, -(-file_.size // block_bytes))
         cuts = [file_.size * i // n for i in range(n + 1)]
         for start, end in zip(cuts, cuts[1:]):
-            blocks.append(Block(len(blocks), file_.name, start, end))
+            blocks.append(Block(len(blocks), file_.name, location(file_.name), start, end))
     return blocks
 
 
-def input_source(name: str) -> Source:
-    """An input file (a local path, or a URI opened through pyarrow) for `io.partitions`."""
-    if not is_uri(name):
-        return local_source(name)
-    fs, path = filesystem(name)
-    return Source(name, lambda: fs.open_input_file(path))
+def location(spec: str) -> str:
+    """Where any process finds a file or directory: a local path made absolute, a URI as it is."""
+    return spec if is_uri(spec) else os.path.abspath(spec)
+
+
+def input_source(block: Block) -> Source:
+    """A block's file (a local path, or a URI opened through pyarrow) for `io.partitions`,
+    named as given."""
+    if not is_uri(block.location):
+        local = local_source(block.location)
+        return Source(block.input, local.open)
+    fs, path = filesystem(block.location)
+    return Source(block.input, lambda: fs.open_input_file(path))
 
 
 class BlockLines:
@@ -157,7 +169,7 @@ class BlockLines:
         self.count = 0
 
     def __iter__(self) -> Iterator[Line]:
-        self.count = yield from read_source(input_source(self.block.input), self.block.shard)
+        self.count = yield from read_source(input_source(self.block), self.block.shard)
 
 
 class OutputDir:

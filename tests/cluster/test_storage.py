@@ -80,7 +80,7 @@ def test_a_block_counts_the_lines_that_start_in_it(tmp_path):
     path.write_bytes(b"ab\n\ncd\nef")  # lines start at bytes 0, 3, 4, 7
     counts = []
     for start, end in [(0, 3), (3, 4), (4, 5), (5, 8), (8, 10), (0, 10), (1, 3)]:
-        reader = BlockLines(Block(0, str(path), start, end))
+        reader = BlockLines(Block(0, str(path), str(path), start, end))
         texts = [line.record["text"] for line in reader]
         counts.append((reader.count, texts))
     assert counts == [
