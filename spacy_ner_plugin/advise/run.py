@@ -158,13 +158,36 @@ def run_sweep(tuning: Tuning) -> Dict[str, Any]:
     )  # fmt: skip
 
 
+def rerun_args(
+    annotations: List[str], *, eval_path: Path | None, patterns: Path | None,
+    base_model: str | None, curve: Path | None, scores: Path | None, raw: str | None,
+    answers: Answers, sweep: Path,
+) -> List[str]:  # fmt: skip
+    """The arguments of this advise run, for the command that runs it again with an answer."""
+    args = list(annotations)
+    for option, value in (
+        ("--eval", eval_path), ("--patterns", patterns), ("--base-model", base_model),
+        ("--curve", curve), ("--scores", scores), ("--raw", raw), ("--sweep", sweep),
+        ("--target-f", answers.target_f), ("--previous-annotations", answers.previous_annotations),
+    ):  # fmt: skip
+        if value is not None:
+            args += [option, str(value)]
+    for value, yes, no in (
+        (answers.happy, "--happy", "--not-happy"),
+        (answers.rules_possible, "--rules-possible", "--no-rules-possible"),
+        (answers.fix_found, "--fix-found", "--no-fix-found"),
+    ):
+        if value is not None:
+            args.append(yes if value else no)
+    return args
+
+
 def advise_files(
     annotations: List[str], nlp: Language, base: Language | None = None, *,
     base_model: str | None = None, eval_path: Path | None = None, patterns: Path | None = None,
     curve: Path | None = Path("metrics/train_curve.json"),
     scores: Path | None = Path("metrics/scores.json"), raw: str | None = None, lang: str = "en",
-    answers: Answers | None = None, tuning: Tuning | None = None, advise_args: Sequence[str] = (),
-    output: Path | None = None,
+    answers: Answers | None = None, tuning: Tuning | None = None, output: Path | None = None,
 ) -> Advice:  # fmt: skip
     """Measure the facts from the annotation files (tokenized by `nlp`), the eval file, the
     patterns, the raw texts, what train-curve, evaluate and the sweep wrote, the `base`
@@ -174,7 +197,7 @@ def advise_files(
 
     Raises `PluginError` when no annotation is usable.
     """
-    tuning = tuning or Tuning()
+    tuning, answers = tuning or Tuning(), answers or Answers()
     data = read_annotations(annotations, nlp)
     if not data.docs:
         raise PluginError("No usable annotations", ", ".join(annotations))
@@ -197,7 +220,11 @@ def advise_files(
         curve=str(curve), scores=str(scores), model=(scores_data or {}).get("model"),
         dev=(scores_data or {}).get("data"), lang=lang,
         labels=labels if ended == "annotate_more" else (),
-        best_config=str(tuning.best_config), advise_args=advise_args,
+        best_config=str(tuning.best_config),
+        advise_args=rerun_args(
+            annotations, eval_path=eval_path, patterns=patterns, base_model=base_model,
+            curve=curve, scores=scores, raw=raw, answers=answers, sweep=tuning.output,
+        ),
     )  # fmt: skip
     report = advice_report(result, facts, context)
     if output is not None:

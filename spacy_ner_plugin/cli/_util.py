@@ -9,7 +9,7 @@ this layer prints a failure and exits: code 1 for a failed run, 2 for a usage er
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Sequence
+from typing import Any, Dict, Iterable, Iterator, List, Sequence, Tuple
 
 import spacy
 import typer
@@ -127,3 +127,21 @@ def config_overrides(args: List[str]) -> Dict[str, Any]:
         return parse_config_overrides(list(args))
     except NoSuchOption as err:
         raise UsageError(err.format_message(), hint) from None
+
+
+def split_overrides(args: List[str]) -> Tuple[List[str], List[str]]:
+    """The inputs and the `--section.key value` overrides among the arguments: a variadic
+    INPUTS argument takes the overrides in too, as click passes unknown options on."""
+    inputs: List[str] = []
+    overrides: List[str] = []
+    i = 0
+    while i < len(args):
+        if not args[i].startswith("--"):
+            inputs.append(args[i])
+            i += 1
+            continue
+        takes_value = "=" not in args[i] and i + 1 < len(args)
+        n = 2 if takes_value and not args[i + 1].startswith("--") else 1
+        overrides.extend(args[i : i + n])
+        i += n
+    return inputs, overrides

@@ -20,6 +20,7 @@ from ._util import (
     load_pipeline,
     printer,
     reports_errors,
+    split_overrides,
 )
 
 
@@ -81,9 +82,7 @@ def advise_cli(
     for facts off the path that fail their bar, and the next command line.
     """
     with reports_errors():
-        split = next((i for i, a in enumerate(annotations) if a.startswith("--")), None)
-        extra = [*(annotations[split:] if split is not None else []), *ctx.args]
-        files = annotations[:split] if split is not None else annotations
+        files, extra = split_overrides([*annotations, *ctx.args])
         overrides = config_overrides(extra)
         if overrides and tune is None:
             raise UsageError("Config overrides are only for --tune", " ".join(extra))
@@ -95,30 +94,6 @@ def advise_cli(
             sweep=sweep, tune=tune, overrides=overrides, n_workers=n_workers, explain=explain,
             output=output, silent=False,
         )  # fmt: skip
-
-
-def advise_args(
-    annotations: List[str], *, eval_path: Path | None, patterns: Path | None,
-    base_model: str | None, curve: Path | None, scores: Path | None, raw: str | None,
-    answers: Answers, sweep: Path,
-) -> List[str]:  # fmt: skip
-    """The arguments of this advise run, for the command that runs it again with an answer."""
-    args = list(annotations)
-    for option, value in (
-        ("--eval", eval_path), ("--patterns", patterns), ("--base-model", base_model),
-        ("--curve", curve), ("--scores", scores), ("--raw", raw), ("--sweep", sweep),
-        ("--target-f", answers.target_f), ("--previous-annotations", answers.previous_annotations),
-    ):  # fmt: skip
-        if value is not None:
-            args += [option, str(value)]
-    for value, yes, no in (
-        (answers.happy, "--happy", "--not-happy"),
-        (answers.rules_possible, "--rules-possible", "--no-rules-possible"),
-        (answers.fix_found, "--fix-found", "--no-fix-found"),
-    ):
-        if value is not None:
-            args.append(yes if value else no)
-    return args
 
 
 def advise(
@@ -141,14 +116,10 @@ def advise(
     ensure_inputs_exist(*(spec.path for spec in specs), eval_path, patterns, tune)
     nlp = load_pipeline(lang)
     base = load_pipeline(base_model=base_model) if base_model else None
-    args = advise_args(
-        annotations, eval_path=eval_path, patterns=patterns, base_model=base_model, curve=curve,
-        scores=scores, raw=raw, answers=answers, sweep=sweep,
-    )  # fmt: skip
     advice = advise_files(
         annotations, nlp, base, base_model=base_model, eval_path=eval_path, patterns=patterns,
         curve=curve, scores=scores, raw=raw, lang=lang, answers=answers, tuning=tuning,
-        advise_args=args, output=output,
+        output=output,
     )  # fmt: skip
     _print_advice(advice, msg, explain)
     if output is not None:

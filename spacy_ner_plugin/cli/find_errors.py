@@ -1,7 +1,7 @@
 """`find-errors`: annotations that held-out models confidently disagree with, as review tasks."""
 
 from pathlib import Path
-from typing import Annotated, List, Tuple
+from typing import Annotated, List
 
 import typer
 from wasabi import Printer
@@ -15,6 +15,7 @@ from ._util import (
     print_tables,
     printer,
     reports_errors,
+    split_overrides,
 )
 from .options import Db
 
@@ -79,21 +80,3 @@ def _print_result(result: FindErrorsResult, msg: Printer) -> None:
         f"Saved {len(result.suspects)} suspects in {result.n_texts} texts to "
         f"{result.paths['output']}"
     )
-
-
-def split_overrides(args: List[str]) -> Tuple[List[str], List[str]]:
-    """The inputs and the `--section.key value` overrides among the arguments: the variadic
-    INPUTS argument takes the overrides in too, as click passes unknown options on."""
-    inputs: List[str] = []
-    overrides: List[str] = []
-    i = 0
-    while i < len(args):
-        if not args[i].startswith("--"):
-            inputs.append(args[i])
-            i += 1
-            continue
-        takes_value = "=" not in args[i] and i + 1 < len(args)
-        n = 2 if takes_value and not args[i + 1].startswith("--") else 1
-        overrides.extend(args[i : i + n])
-        i += n
-    return inputs, overrides
