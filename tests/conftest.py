@@ -18,16 +18,12 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 requires_shared_data = pytest.mark.skipif(
     not SHARED_DATA.exists(), reason="../shared/data is not available"
 )
-# Skips that stay skips even under REQUIRE_ALL_TESTS: opt-in longer hunts.
-OPTIONAL_SKIPS = ("set FUZZ_EXAMPLES",)
 
 
 def _skip_is_a_failure(report: pytest.TestReport | pytest.CollectReport) -> bool:
-    """Whether a skipped report must fail: all tests are required and its reason is not
-    optional (a missing extra, browser, database or Ray would otherwise pass unnoticed)."""
-    if not (report.skipped and os.environ.get("REQUIRE_ALL_TESTS")):
-        return False
-    return not any(reason in str(report.longrepr) for reason in OPTIONAL_SKIPS)
+    """Whether a skipped report must fail: all tests are required (CI's full run sets
+    FUZZ_EXAMPLES too, so a missing extra, browser, database, Ray or fuzz hunt fails)."""
+    return bool(report.skipped and os.environ.get("REQUIRE_ALL_TESTS"))
 
 
 @pytest.hookimpl(hookwrapper=True)
