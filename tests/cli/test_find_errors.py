@@ -62,6 +62,7 @@ def found(injected):
     return result, errors, folder
 
 
+@pytest.mark.slow  # trains fold models
 @pytest.mark.parametrize("kind", ["missed", "label", "boundary"])
 def test_an_injected_error_comes_out_with_its_kind_among_the_first_suspects(found, kind):
     result, errors, _ = found
@@ -80,6 +81,7 @@ def test_an_injected_error_comes_out_with_its_kind_among_the_first_suspects(foun
     assert suspect["label"] == label and suspect["score"] > 0.9
 
 
+@pytest.mark.slow  # trains fold models
 def test_the_output_is_the_ranked_review_tasks(found):
     result, _, folder = found
     lines = [json.loads(line) for line in (folder / "suspects.jsonl").read_text().splitlines()]
@@ -108,6 +110,7 @@ def run(*args):
     return CliRunner().invoke(app, ["find-errors", *map(str, args)])
 
 
+@pytest.mark.slow  # trains fold models
 def test_same_seed_same_output(tmp_path: Path):
     data = small_sample(tmp_path)
     outputs = []
@@ -122,6 +125,7 @@ def test_same_seed_same_output(tmp_path: Path):
     assert outputs[0] == outputs[1] and outputs[0]
 
 
+@pytest.mark.slow  # trains fold models
 def test_bad_records_are_rejected_with_their_lines_and_counted(tmp_path: Path):
     bad = ['{"text": "broken', json.dumps({"text": "Osprey", "spans": [{"start": 0}]})]
     data = small_sample(tmp_path, extra=bad)
