@@ -9,7 +9,6 @@ from spacy_ner_plugin.cli import app
 from spacy_ner_plugin.cli.preannotate import preannotate
 from spacy_ner_plugin.cluster.pool import MAX_RETRIES
 from spacy_ner_plugin.cluster.preannotate import MANIFEST, read_manifest, shard_lines
-from spacy_ner_plugin.errors import PluginError
 from spacy_ner_plugin.preannotate.preannotator import DEFAULT_CONFIG_PATH
 
 from ..conftest import ROOT
@@ -152,11 +151,20 @@ def test_a_killed_worker_is_retried_and_every_record_written_once(local_sample, 
 
 
 @pytest.mark.slow
-def test_a_block_whose_worker_keeps_dying_fails_the_job_naming_the_block(tmp_path):
+@pytest.mark.parametrize("max_retries", [MAX_RETRIES, 1])
+def test_a_block_whose_worker_keeps_dying_fails_the_job_naming_the_block(tmp_path, max_retries):
     code, config, marker = crashing_config(tmp_path, times=100)  # dies on every try
-    with pytest.raises(PluginError, match=r"The Ray job failed on part-00002 \(input "):
-        run_ray(SAMPLE, tmp_path / "out", config_path=config, code_path=code)
-    assert len(marker.read_text().splitlines()) == 1 + MAX_RETRIES  # retried, then given up
+    args = ["preannotate", SAMPLE, tmp_path / "out", "-p", PATTERNS, "--config", config,
+            "--code", code, "--backend", "ray", "--block-mb", BLOCK_MB]  # fmt: skip
+    if max_retries != MAX_RETRIES:
+        args += ["--max-retries", max_retries]
+    out = CliRunner().invoke(app, [str(arg) for arg in args])
+    assert out.exit_code == 1, out.output
+    assert len(marker.read_text().splitlines()) == 1 + max_retries  # retried, then given up
+    assert (
+        f"The Ray job failed on part-00002 (input {SAMPLE}, bytes 103786-155679): its worker "
+        f"died {1 + max_retries} times (--max-retries {max_retries})"
+    ) in " ".join(out.output.split())
     assert not (tmp_path / "out" / MANIFEST).exists()
 
 
