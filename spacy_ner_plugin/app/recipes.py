@@ -45,7 +45,7 @@ from ..io.partitions import read_raw
 from ..preannotate.preannotator import Preannotator, read_config
 from ..review.policies import parse_policy
 from ..review.settle import settle, unit_agreement
-from ..teach import Exclusions
+from ..teach import CorrectSession, Exclusions
 from ..teach.config import SorterChoice, teach_settings
 from ..teach.questions import teach_session
 
@@ -160,8 +160,25 @@ def ner_correct(
     patterns: str | None = None,
     lang: str = "en",
     segment: bool = True,
+    update: bool = False,
+    exclude: List[str] | None = None,
+    db: str | None = None,
+    config: str | None = None,
+    overrides: Dict[str, Any] | None = None,
+    sorter: str | None = None,
+    seed: int | None = None,
 ) -> Recipe:
-    """Correct the entities a model (and/or patterns) suggests, in the manual view."""
+    """Correct the entities a model (and/or patterns) suggests, in the manual view.
+
+    `update`: active correction, the model in the loop (`teach.CorrectSession`, built from the
+    teach config like `ner.teach`'s session, with `config`, `overrides`, `sorter` and `seed`):
+    the sentences come in the order the sorter picks by the model's uncertainty, with the
+    model's entities, and every saved batch of corrections trains the model."""
+    if update:
+        return correct_in_loop(
+            dataset, source, model, labels, patterns, segment, exclude, db,
+            config, overrides, sorter, seed,
+        )  # fmt: skip
     if not model and not patterns:
         raise UsageError("ner.correct needs --model (and/or --patterns) to suggest entities")
     preannotator = make_preannotator(model, lang, patterns, labels, segment, suggest=True)
@@ -196,21 +213,10 @@ def ner_teach(
     sorter; `seed`: the config's `teach.seed`; `segment` False: whole texts."""
     if not model:
         raise UsageError("ner.teach needs --model: a pipeline with an 'ner' component")
-    check_file(source, "Source")
     check_file(patterns, "Patterns file")
-    check_file(config, "Teach config")
-    overrides = dict(overrides or {})
-    if not segment:
-        overrides["teach.segment"] = False
-    if seed is not None:
-        overrides["teach.seed"] = seed
-    sorter = choice(SorterChoice, sorter, "sorter").value if sorter is not None else None
-    settings = teach_settings(config, overrides, sorter)
-    exclusions = Exclusions()
-    with Database(db) as database:
-        exclusions.add_answers(dataset_answers(database, [dataset], missing_ok=True))
-        exclusions.add_answers(dataset_answers(database, exclude or []))
+    settings = session_settings(source, config, overrides, sorter, seed, segment)
     nlp = load_pipeline(model, "en")
+    exclusions = dataset_exclusions(db, dataset, exclude)
     session = teach_session(
         nlp, labels, settings, patterns=Path(patterns) if patterns else None, exclude=exclusions
     )
@@ -221,6 +227,41 @@ def ner_teach(
         session.labels,
         update=session.update,
         exclude_by="task",
+        batch_size=5,
+        total=count_texts(source),
+    )
+
+
+def correct_in_loop(
+    dataset: str,
+    source: str,
+    model: str | None,
+    labels: List[str] | None,
+    patterns: str | None,
+    segment: bool,
+    exclude: List[str] | None,
+    db: str | None,
+    config: str | None,
+    overrides: Dict[str, Any] | None,
+    sorter: str | None,
+    seed: int | None,
+) -> Recipe:
+    """`ner.correct --update`: a `CorrectSession` on `model`, served in the manual view."""
+    if not model:
+        raise UsageError("ner.correct --update needs --model: a pipeline with an 'ner' component")
+    if patterns:
+        raise UsageError("ner.correct --update suggests the model's entities only",
+                         "leave out --patterns")  # fmt: skip
+    settings = session_settings(source, config, overrides, sorter, seed, segment)
+    nlp = load_pipeline(model, "en")
+    exclusions = dataset_exclusions(db, dataset, exclude)
+    session = teach_session(nlp, labels, settings, exclude=exclusions, session_type=CorrectSession)
+    return Recipe(
+        dataset,
+        session.questions(source_texts(source)),
+        MANUAL_VIEW,
+        session.labels,
+        update=session.update,
         batch_size=5,
         total=count_texts(source),
     )
@@ -266,6 +307,35 @@ def review(
 
 
 # Helpers of the built-in recipes
+
+
+def session_settings(
+    source: str,
+    config: str | None,
+    overrides: Dict[str, Any] | None,
+    sorter: str | None,
+    seed: int | None,
+    segment: bool,
+) -> Dict[str, Any]:
+    """A model-in-the-loop session's settings: the teach config with the recipe's options."""
+    check_file(source, "Source")
+    check_file(config, "Teach config")
+    overrides = dict(overrides or {})
+    if not segment:
+        overrides["teach.segment"] = False
+    if seed is not None:
+        overrides["teach.seed"] = seed
+    sorter = choice(SorterChoice, sorter, "sorter").value if sorter is not None else None
+    return teach_settings(config, overrides, sorter)
+
+
+def dataset_exclusions(db: str | None, dataset: str, exclude: List[str] | None) -> Exclusions:
+    """What the dataset (if it exists) and the `exclude` datasets answered already."""
+    exclusions = Exclusions()
+    with Database(db) as database:
+        exclusions.add_answers(dataset_answers(database, [dataset], missing_ok=True))
+        exclusions.add_answers(dataset_answers(database, exclude or []))
+    return exclusions
 
 
 def load_pipeline(model: str | None, lang: str) -> Language:

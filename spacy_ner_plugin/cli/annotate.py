@@ -55,13 +55,18 @@ def annotate_cli(
         help="Seconds before an unanswered task goes to another session")] = 600.0,
     instant_submit: Annotated[bool, typer.Option("--instant-submit",
         help="Save each answer at once (else within a few seconds)")] = False,
+    update: Annotated[bool, typer.Option("--update",
+        help="ner.correct: active correction, the model in the loop: the sentences it is "
+        "least sure of first, and it learns from every saved batch")] = False,
     config_path: Annotated[Path | None, typer.Option("--config",
-        help="ner.teach: teach config (scorer, sorter); default: the built-in one",
-        exists=True, dir_okay=False)] = None,
+        help="ner.teach, ner.correct --update: teach config (scorer, sorter); default: the "
+        "built-in one", exists=True, dir_okay=False)] = None,
     sorter: Annotated[SorterChoice | None, typer.Option("--sorter",
-        help="ner.teach: which candidates to ask about; default: the config's")] = None,
+        help="ner.teach, ner.correct --update: which questions to ask; default: the "
+        "config's")] = None,
     seed: Annotated[int | None, typer.Option("--seed",
-        help="ner.teach: same model, texts and seed give the same questions")] = None,
+        help="ner.teach, ner.correct --update: same model, texts and seed give the same "
+        "questions")] = None,
     policy: Annotated[str | None, typer.Option("--policy",
         help="review: version shown first: majority, longest or prefer:A,B")] = None,
     code_path: Annotated[Path | None, typer.Option("--code", "-c",
@@ -72,8 +77,8 @@ def annotate_cli(
     Prints the page's URL: one per annotator with --sessions (the session comes from the
     token in it); else each annotator adds ?session=NAME on a loopback --host. Answers are
     committed as the page sends them, and a restart resumes where the dataset left off.
-    Extra `--section.key value` arguments override ner.teach's config. Stop the server with
-    Ctrl+C.
+    Extra `--section.key value` arguments override the teach config of ner.teach and
+    ner.correct --update. Stop the server with Ctrl+C.
     """
     with reports_errors():
         options = {
@@ -81,7 +86,7 @@ def annotate_cli(
             "model": model, "lang": lang, "segment": not unsegmented,
             "config": str(config_path) if config_path else None,
             "overrides": config_overrides(ctx.args), "sorter": sorter.value if sorter else None,
-            "seed": seed, "policy": policy,
+            "seed": seed, "policy": policy, "update": update or None,
         }  # fmt: skip
         annotate(
             recipe, dataset, source, exclude=split_labels(exclude), db=db, host=host,
@@ -101,8 +106,8 @@ def annotate(
     recipe_options: Dict[str, Any] | None = None, silent: bool = True,
 ) -> None:  # fmt: skip
     """Serve `recipe` until interrupted (the server needs the app extra). `recipe_options`:
-    what the recipe takes (labels, patterns, model, lang, segment, config, overrides, sorter,
-    seed, policy), each passed only to a recipe whose signature has it."""
+    what the recipe takes (labels, patterns, model, lang, segment, update, config, overrides,
+    sorter, seed, policy), each passed only to a recipe whose signature has it."""
     msg = printer(silent)
     import_code(code_path)
     options = {k: v for k, v in (recipe_options or {}).items() if v is not None}

@@ -1,12 +1,13 @@
 """The teach step's run: the next questions about a file of raw texts, the model only read.
 
 `teach_session` builds its session from the teach config's settings; the app's `ner.teach`
-builds its own with it too, so both ask the same questions of the same model and texts."""
+(and `ner.correct --update`) builds its own with it too, so both ask the same questions of the
+same model and texts."""
 
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Sequence
+from typing import Any, Dict, Iterable, Iterator, List, Sequence, Type
 
 from spacy.language import Language
 
@@ -62,14 +63,16 @@ def teach_session(
     *,
     patterns: Path | None = None,
     exclude: Exclusions | None = None,
+    session_type: Type[TeachSession] = TeachSession,
 ) -> TeachSession:
-    """The session of the teach step and of the app's `ner.teach` on `nlp` (used as is, not
-    copied), with the teach config's `settings` (`teach.config.teach_settings`).
+    """The session of the teach step and of the app's `ner.teach` (or, with `session_type`
+    `CorrectSession`, of `ner.correct --update`) on `nlp` (used as is, not copied), with the
+    teach config's `settings` (`teach.config.teach_settings`).
 
     Raises `PluginError` for invalid patterns and `UsageError` for a model that cannot teach.
     """
     try:
-        return TeachSession(nlp, labels, patterns=patterns, exclude=exclude, copy=False, **settings)
+        return session_type(nlp, labels, patterns=patterns, exclude=exclude, copy=False, **settings)
     except PatternError as err:
         raise PluginError("Invalid patterns", str(err)) from err
     except ValueError as err:

@@ -131,6 +131,9 @@ class TeachSession:
     copy of `nlp` (`load` skips it: the loaded pipeline is already one).
     """
 
+    # What makes a question the one asked before: its task hash (the text and the one span).
+    question_key = "_task_hash"
+
     def __init__(
         self,
         nlp: Language,
@@ -283,14 +286,18 @@ class TeachSession:
     def _is_new(self, task: Dict[str, Any]) -> bool:
         """Whether a candidate was never answered or asked, and its string was not answered
         `max_answers_per_string` times with its label (counted either way)."""
-        if task["_task_hash"] in self.exclude.tasks or task["_task_hash"] in self.asked:
+        if task["_task_hash"] in self.exclude.tasks or task[self.question_key] in self.asked:
             self.counts.candidates_excluded += 1
             return False
-        if self.exclude.string_answers(task) >= self.max_answers_per_string:
+        if self._answered_enough(task):
             self.counts.candidates_string_answered += 1
             return False
         self.counts.candidates += 1
         return True
+
+    def _answered_enough(self, task: Dict[str, Any]) -> bool:
+        """Whether the question's string was answered `max_answers_per_string` times."""
+        return self.exclude.string_answers(task) >= self.max_answers_per_string
 
     def _new_texts(self, texts: Iterable[Union[str, Dict[str, Any]]]) -> Iterator[Dict[str, Any]]:
         for text in texts:
@@ -326,9 +333,9 @@ class TeachSession:
 
     def _remember(self, tasks: Iterable[Dict[str, Any]]) -> Iterator[Dict[str, Any]]:
         for task in tasks:
-            if task["_task_hash"] in self.asked:  # the same span from model and patterns
+            if task[self.question_key] in self.asked:  # the same span from model and patterns
                 continue
-            self.asked.add(task["_task_hash"])
+            self.asked.add(task[self.question_key])
             self.counts.questions += 1
             yield task
 

@@ -1,6 +1,7 @@
 # ruff: noqa: E402
-"""The app's recipes run the project's engines: `ner.teach` is `teach.TeachSession` (over HTTP,
-question for question), `review` is `review/`'s units, versions and agreement."""
+"""The app's recipes run the project's engines: `ner.teach` is `teach.TeachSession` and
+`ner.correct --update` is `teach.CorrectSession` (over HTTP, question for question), `review` is
+`review/`'s units, versions and agreement."""
 
 from itertools import islice
 
@@ -16,7 +17,7 @@ from spacy_ner_plugin.app.recipes import build_recipe
 from spacy_ner_plugin.app.server import make_app
 from spacy_ner_plugin.db.database import Database
 from spacy_ner_plugin.errors import PluginError, UsageError
-from spacy_ner_plugin.teach import TeachSession
+from spacy_ner_plugin.teach import CorrectSession, TeachSession
 from spacy_ner_plugin.teach.config import teach_settings
 
 from ..teach.models import train_tiny
@@ -117,6 +118,82 @@ def test_ner_teach_over_http_asks_and_updates_exactly_as_a_teach_session(source,
     assert over_http == direct and len(direct) >= 3
     assert served.counts.updates == session.counts.updates == len(direct)
     assert [version for batch in direct for _, version in batch][-1] >= 1
+
+
+def gold_spans(task):
+    """The complete annotation of a sentence: every brand in it (the oracle's correction)."""
+    starts = {t["start"]: t["id"] for t in task["tokens"]}
+    ends = {t["end"]: t["id"] for t in task["tokens"]}
+    spans = []
+    for brand in BRANDS:
+        start = task["text"].find(brand)
+        if start >= 0:
+            end = start + len(brand)
+            spans.append({"start": start, "end": end, "token_start": starts[start],
+                          "token_end": ends[end], "label": "BRAND"})  # fmt: skip
+    return spans
+
+
+def suggested(task):
+    return task["text"], [(s["start"], s["end"], s["label"]) for s in task["spans"]]
+
+
+def test_ner_correct_update_over_http_asks_and_updates_exactly_as_a_correct_session(
+    source, tmp_path, model
+):
+    db = str(tmp_path / "annotations.sqlite")
+    app, annotation = make_app(
+        "ner.correct", "correct", str(source), db=db, model=str(model), update=True, seed=3
+    )
+    client = TestClient(app, base_url=BASE)
+    config = client.get("/api/config?session=alice").json()
+    n = config["batch_size"]
+    assert config["max_ahead"] == n == 5 and annotation.recipe.view == "ner_manual"
+    over_http = []
+    while tasks := client.post("/api/questions", json={"session": "alice", "n": n}).json()["tasks"]:
+        over_http.append([(suggested(t), t["meta"]["score"], t["_model_version"]) for t in tasks])
+        answers = [{**page_answer(t, "accept"), "spans": gold_spans(t)} for t in tasks]
+        saved = client.post("/api/answers", json={"session": "alice", "answers": answers})
+        assert saved.status_code == 200 and saved.json()["update_error"] is None
+
+    session = CorrectSession(
+        spacy.load(model), copy=False, **teach_settings(overrides={"teach.seed": 3})
+    )
+    questions = session.questions(srsly.read_jsonl(source))
+    direct = []
+    while batch := list(islice(questions, n)):
+        direct.append([(suggested(t), t["meta"]["score"], t["_model_version"]) for t in batch])
+        session.update([{**t, "spans": gold_spans(t), "answer": "accept"} for t in batch])
+
+    served = annotation.recipe.update.__self__
+    assert isinstance(served, CorrectSession)
+    assert over_http == direct and len(direct) >= 3
+    assert served.counts.updates == session.counts.updates == len(direct)
+    versions = [version for batch in direct for _, _, version in batch]
+    assert versions[0] == 0 and versions[-1] >= 1
+    with Database(db) as database:
+        saved = list(database.get_answers("correct"))
+    assert len(saved) == sum(len(batch) for batch in direct)
+    assert all(r["_view_id"] == "ner_manual" and r["answer"] == "accept" for r in saved)
+    # the model in the loop is the session's, and it changed; the one on disk did not
+    weights = served.nlp.get_pipe("ner").model.to_bytes()
+    assert weights == session.nlp.get_pipe("ner").model.to_bytes()
+    assert weights != spacy.load(model).get_pipe("ner").model.to_bytes()
+
+
+def test_ner_correct_without_update_is_the_preannotated_stream(source, tmp_path, model):
+    options = dict(dataset="c", source=str(source), model=str(model))
+    options["db"] = str(tmp_path / "annotations.sqlite")
+    recipe = build_recipe("ner.correct", **options)
+    assert recipe.update is None and recipe.view == "ner_manual"
+    looped = build_recipe("ner.correct", update=True, sorter="random", **options)
+    assert looped.update is not None and looped.update.__self__.sorter.seed == 0
+    with pytest.raises(UsageError, match="suggests the model's entities only"):
+        build_recipe("ner.correct", update=True, patterns=str(source), **options)
+    with pytest.raises(UsageError, match="needs --model"):
+        build_recipe("ner.correct", update=True, **{**options, "model": None})
+    with pytest.raises(UsageError, match="Unknown sorter"):
+        build_recipe("ner.correct", update=True, sorter="best", **options)
 
 
 def test_a_rejected_question_trains_the_model_as_an_incorrect_span(source, tmp_path, model):

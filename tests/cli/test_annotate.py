@@ -28,7 +28,10 @@ def test_annotate_reports_usage_errors_before_serving(tmp_path):
     assert result.exit_code == 2 and "Source not found" in result.output
 
 
-def test_annotate_passes_teach_and_review_options_and_config_overrides(tmp_path, monkeypatch):
+@pytest.fixture
+def built(monkeypatch):
+    """The options each `annotate` run passed to `make_app` (which serves ner.manual instead;
+    nothing is served)."""
     import uvicorn
 
     from spacy_ner_plugin.app import server
@@ -41,6 +44,10 @@ def test_annotate_passes_teach_and_review_options_and_config_overrides(tmp_path,
 
     monkeypatch.setattr(server, "make_app", fake_make_app)
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
+    return built
+
+
+def test_annotate_passes_teach_and_review_options_and_config_overrides(tmp_path, built):
     source = tmp_path / "raw.txt"
     source.write_text("Osprey\n")
     db = str(tmp_path / "a.sqlite")
@@ -58,3 +65,17 @@ def test_annotate_passes_teach_and_review_options_and_config_overrides(tmp_path,
     assert result.exit_code == 2
     result = runner.invoke(app, [*args, "--nope"])
     assert result.exit_code == 2 and "--section.key value" in result.output
+
+
+def test_annotate_passes_ner_correct_update_and_its_sorter(tmp_path, built):
+    source = tmp_path / "raw.txt"
+    source.write_text("Osprey\n")
+    db = str(tmp_path / "a.sqlite")
+    args = ["annotate", "ner.correct", "gear", str(source), "--model", "m", "--db", db]
+    result = runner.invoke(app, [*args, "--update", "--sorter", "random", "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    looped, plain = built
+    assert looped["update"] is True and looped["sorter"] == "random" and looped["seed"] == 2
+    assert "update" not in plain and "sorter" not in plain
