@@ -13,7 +13,8 @@ is a few lines in a `--code` file:
 A Prodigy-style dict (`dataset`, `stream`, `update`, `view_id`, `config: {labels}`) works too.
 
 The built-in recipes wire the package's engines and carry none of their own: `ner.teach` is
-the teach step's `teach.TeachSession`, `review` the review step's units, versions and agreement.
+the teach step's `teach.TeachSession`, `ner.correct --update` its `teach.CorrectSession` (active
+correction), `review` the review step's units, versions and agreement.
 Tasks read from a file carry their source line (`_line`), and the recipe's `total` is the
 file's number of texts, counted up front, so the page can show how far it has read.
 """
