@@ -8,7 +8,8 @@ curves separate the suspects:
 - "teach_outside": the same questions' answers with every other token "O";
 - "correct": `CorrectSession`, the oracle's complete annotation of each chosen sentence (gold).
 If only "teach_missing" falls, the cause is the missing evidence (an update that never says
-"O"); if "correct" falls too, it is the updates themselves (optimizer, step size, batch).
+"O"); if "correct" falls too, it is the updates themselves (optimizer, step size, batch):
+--learn-rate sets the in-loop updates' step size to measure that.
 
     flock /tmp/bench.lock python -m bench.drift --datasets fashion_brands --seeds 0 \
         --output bench/results/drift.json
@@ -50,12 +51,16 @@ def main(
     round_size: int = typer.Option(50, help="Answers per update (teach: questions; correct: 5)"),
     eval_every: int = typer.Option(100, help="Score the in-loop model every N answers"),
     train_steps: int = typer.Option(600, help="Step budget of the seed model's training"),
+    learn_rate: float = typer.Option(
+        None, help="In-loop updates' learning rate (none: the training config's, 0.001)"
+    ),
     output: Path = typer.Option(Path("bench/results/drift.json"), help="Results JSON"),
     work: Path = typer.Option(Path("/tmp/bench_drift"), help="Corpus and seed models"),
 ) -> None:
     """The in-loop model's F every --eval-every answers, per arm, dataset and seed."""
     opts = {"n_seed": n_seed, "max_answers": max_answers, "round_size": round_size,
-            "eval_every": eval_every, "train_steps": train_steps}  # fmt: skip
+            "eval_every": eval_every, "train_steps": train_steps,
+            "learn_rate": learn_rate}  # fmt: skip
     chosen = arms.split(",")
     if set(chosen) - set(ARMS):
         raise typer.BadParameter(f"unknown arms: {sorted(set(chosen) - set(ARMS))}")
@@ -103,6 +108,8 @@ def run_arm(
     kind = CorrectSession if arm == "correct" else TeachSession
     fill = "outside" if arm == "teach_outside" else "missing"
     session = kind(base, labels, sorter=create_prefer_uncertain(), update_fill=fill, seed=seed)
+    if opts["learn_rate"] is not None:
+        session.optimizer.learn_rate = opts["learn_rate"]
     answer = corrected(gold) if arm == "correct" else binary(gold)
     round_size = 5 if arm == "correct" else opts["round_size"]
     stream = session.questions(chain.from_iterable(repeat(pool, 3)))
