@@ -33,7 +33,7 @@ sentence. All in one run:
   matching, + building and writing the tasks (the whole step, one process), and the whole step
   with a CNN NER model suggesting instead of the patterns (an initialized, untrained
   `ner`: the speed of a trained one) on a --model-mb slice; and how fast the driver plans
-  blocks (counting lines), which it does alone;
+  blocks, which it does alone (from the files' sizes: it reads none of the input);
 - the whole step on the full input: local backend with 1 and 2 processes, Ray with 1 and 2
   workers (blocks of --block-mb), in --rounds interleaved rounds, best kept, outputs compared;
 - Ray's fixed costs: `import ray`, starting a local Ray (`ray.init`), and a one-block job on

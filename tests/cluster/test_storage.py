@@ -1,10 +1,13 @@
 """Inputs and outputs of cluster jobs: local paths and URIs are cut and read alike."""
 
+from pathlib import Path
+
 import pytest
 
 from spacy_ner_plugin.cluster.storage import (
     Block,
     BlockLines,
+    InputFile,
     OutputDir,
     list_inputs,
     plan_blocks,
@@ -73,6 +76,18 @@ def test_blocks_planned_from_sizes_read_as_the_whole_file(
     assert read_numbered(local) == whole
     assert read_numbered(uri, str(path)) == whole
     assert {line.path for b in uri for line in BlockLines(b)} == {f"file://{path}"}
+
+
+def test_blocks_are_planned_from_sizes_without_opening_a_file():
+    files = [InputFile("s3://b/gone.jsonl", 250, 0), InputFile("absent.txt", 0, 0)]
+    blocks = plan_blocks(files, 100)  # neither exists: nothing is read
+    assert [(b.index, b.input, b.start, b.end) for b in blocks] == [
+        (0, "s3://b/gone.jsonl", 0, 83),
+        (1, "s3://b/gone.jsonl", 83, 166),
+        (2, "s3://b/gone.jsonl", 166, 250),
+        (3, "absent.txt", 0, 0),
+    ]
+    assert blocks[3].location == str(Path("absent.txt").absolute())
 
 
 def test_a_block_counts_the_lines_that_start_in_it(tmp_path):
