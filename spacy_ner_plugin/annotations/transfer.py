@@ -23,7 +23,7 @@ from .merge import Answer, merge_answers
 from .normalize import normalize_record
 
 if TYPE_CHECKING:  # SQLAlchemy is imported when a database is used
-    from ..db.database import AddResult
+    from ..db.database import AddResult, Database
 
 ALREADY_THERE = "already in the dataset"
 DUPLICATE = "duplicate in the input"
@@ -191,23 +191,11 @@ def import_file(
 
     check_dataset_name(dataset)
     counts = ConversionCounts()
-    vocab = spacy.blank("xx").vocab
     with RejectLog(counts) as rejects:
-
-        def records() -> Iterator[Dict]:
-            lines = read_records(input_path, options.input_format, **options.conll)
-            yield from normalized_records(lines, vocab, options.kind, counts, rejects)
-            counts.check()  # before the last batch is committed
-
+        lines = read_records(input_path, options.input_format, **options.conll)
         with Database(db) as database:
             url = safe_url(database.url)
-            result = database.import_answers(dataset, records())
-        usable = counts.written.pop("answers", 0)
-        counts.written["answers"] = result.added
-        duplicates = usable - result.added - result.already_there
-        for reason, n in ((ALREADY_THERE, result.already_there), (DUPLICATE, duplicates)):
-            if n:
-                counts.skipped[reason] = n
+            result = add_lines(database, dataset, lines, counts, rejects, options.kind)
         counts.check()
         if counts.rejected:
             try:
@@ -219,6 +207,38 @@ def import_file(
                 ) from err
         where = rejects_file if counts.rejected else None
         return Transfer(counts, list(rejects.shown), where, result, url)
+
+
+def add_lines(
+    database: "Database",
+    dataset: str,
+    lines: Iterator[Line],
+    counts: ConversionCounts,
+    rejects: RejectLog,
+    kind: str | None = None,
+) -> "AddResult":
+    """Add the normalized records of `lines` to `dataset` of `database` (created if needed).
+
+    Every record read is counted in `counts` (which may hold earlier datasets' records) as
+    written (a new answer), skipped (already in the dataset, or an exact duplicate earlier in
+    `lines`) or rejected to `rejects`. The counts are checked before the last batch is
+    committed.
+    """
+    before = counts.written["answers"]
+    vocab = spacy.blank("xx").vocab  # normalizing checks spans without tokenizing: any vocab
+
+    def records() -> Iterator[Dict]:
+        yield from normalized_records(lines, vocab, kind, counts, rejects)
+        counts.check()  # before the last batch is committed
+
+    result = database.import_answers(dataset, records())
+    usable = counts.written["answers"] - before
+    counts.written["answers"] = before + result.added
+    duplicates = usable - result.added - result.already_there
+    for reason, n in ((ALREADY_THERE, result.already_there), (DUPLICATE, duplicates)):
+        if n:
+            counts.skipped[reason] += n
+    return result
 
 
 def export(

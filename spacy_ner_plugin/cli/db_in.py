@@ -1,29 +1,37 @@
 """`db-in`: an annotation file of any supported format → a dataset of the annotation database."""
 
 from pathlib import Path
-from typing import Annotated, Union
+from typing import Annotated, List, Union
 
 import typer
+from spacy.cli._util import string_to_list
 
 from ..annotations.counts import ConversionCounts
 from ..annotations.formats import InputFormat
 from ..annotations.formats.conll import Scheme
+from ..annotations.from_prodigy import ProdigyImport, import_prodigy
 from ..annotations.kinds import AnswerKind
 from ..annotations.transfer import ALREADY_THERE, ReadOptions, import_file, rejects_path
 from ..db.inputs import database_file
+from ..errors import UsageError
 from ..io.files import check_overwrites
-from ._util import app, ensure_inputs_exist, print_transfer, printer, reports_errors
-from .options import ConllScheme, Db, Format, Kind, NSents
+from ._util import app, ensure_inputs_exist, print_tables, print_transfer, printer, reports_errors
+from .options import ConllScheme, Db, Format, FromProdigy, Kind, NSents
 
 
 @app.command("db-in")
 def db_in_cli(
-    dataset: Annotated[str, typer.Argument(help="Dataset to add answers to (created if needed)")],
-    input_path: Annotated[Path, typer.Argument(help="Annotation file of any supported format")],
+    dataset: Annotated[str | None, typer.Argument(help="Dataset to add answers to (created if "
+        "needed); with --from-prodigy, the Prodigy datasets to import (comma-separated)",
+        metavar="DATASET", show_default=False)] = None,
+    input_path: Annotated[Path | None, typer.Argument(
+        help="Annotation file of any supported format (not with --from-prodigy)",
+        metavar="INPUT", show_default=False)] = None,
     db: Db = None, input_format: Format = None, kind: Kind = None,
     scheme: ConllScheme = Scheme.auto, n_sents: NSents = 1,
     rejects: Annotated[Path | None, typer.Option("--rejects",
         help="Where bad records go (default: beside INPUT, .rejects.jsonl)")] = None,
+    from_prodigy: FromProdigy = None,
 ) -> None:  # fmt: skip
     """Import annotations of any supported format into a dataset of the annotation database.
 
@@ -31,13 +39,33 @@ def db_in_cli(
     JSON and .spacy; adds one normalized answer per record, with _input_hash and _task_hash.
     Importing the same file again adds nothing. Bad records go to INPUT's .rejects.jsonl (or
     --rejects) with file, line and reason. For a file instead of a dataset, use
-    db-out INPUT OUTPUT.jsonl.
+    db-out INPUT OUTPUT.jsonl. With --from-prodigy PRODIGY_DB (a prodigy.db file or a
+    PostgreSQL URL, read only) it imports Prodigy's datasets instead, each into the dataset of
+    the same name, answers and hashes unchanged: the ones named by DATASET, else every one but
+    Prodigy's session datasets (their answers are in the named datasets too; name one to
+    import it). Rejects then carry the Prodigy table and row id. `datasets --from-prodigy`
+    lists what is there.
     """
     with reports_errors():
-        db_in(
-            dataset, input_path, db=db, input_format=input_format, kind=kind, scheme=scheme,
-            n_sents=n_sents, rejects_output=rejects, silent=False,
-        )  # fmt: skip
+        if from_prodigy is None:
+            if dataset is None or input_path is None:
+                missing = "INPUT" if dataset is not None else "DATASET and INPUT"
+                raise UsageError(
+                    f"Missing argument {missing}",
+                    "db-in DATASET INPUT, or --from-prodigy PRODIGY_DB",
+                )
+            db_in(
+                dataset, input_path, db=db, input_format=input_format, kind=kind, scheme=scheme,
+                n_sents=n_sents, rejects_output=rejects, silent=False,
+            )  # fmt: skip
+            return
+        if input_path is not None or input_format or kind or scheme != Scheme.auto or n_sents != 1:
+            raise UsageError(
+                "--from-prodigy reads Prodigy's answers as they are",
+                "no INPUT, --input-format, --kind, --scheme or --n-sents with it",
+            )
+        names = string_to_list(dataset) if dataset else None
+        db_in_prodigy(from_prodigy, names, db=db, rejects_output=rejects, silent=False)
 
 
 def db_in(
@@ -69,3 +97,37 @@ def db_in(
         result.database,
     )
     return result.counts
+
+
+def db_in_prodigy(
+    source: str, names: List[str] | None = None, *, db: str | None = None,
+    rejects_output: Path | None = None, silent: bool = True,
+) -> ProdigyImport:  # fmt: skip
+    """Add the datasets of Prodigy database `source` (`names`, else all but session datasets)
+    to database `db`; return what was imported, per dataset and in all.
+
+    Rejects go to `rejects_output` (default: beside a Prodigy file, else
+    `prodigy.rejects.jsonl` here). Raises `UsageError` if `source` is not a Prodigy database,
+    lacks a named dataset, or is the database written to.
+    """
+    from ..db.prodigy import prodigy_file  # SQLAlchemy: only when used
+
+    msg = printer(silent)
+    prodigy_path = prodigy_file(source)
+    rejects_output = Path(rejects_output or rejects_path(prodigy_path or Path("prodigy.jsonl")))
+    check_overwrites([prodigy_path], [rejects_output, database_file(db)])
+    result = import_prodigy(source, rejects_output, names, db)
+    if result.sessions_left_out:
+        msg.info(
+            f"Left out {len(result.sessions_left_out)} session datasets (their answers are in "
+            "the named datasets; name one to import it)",
+            ", ".join(result.sessions_left_out),
+        )
+    print_tables(msg, [result.table()], divider=True)
+    print_transfer(result.transfer, msg)
+    added = result.transfer.counts.written["answers"]
+    msg.good(
+        f"Imported {added} answers of {len(result.datasets)} datasets from {result.source}",
+        result.transfer.database,
+    )
+    return result

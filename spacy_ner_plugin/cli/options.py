@@ -59,3 +59,11 @@ Align = Annotated[
     typer.Option("--align", help="Spans off token boundaries: strict (reject), expand, contract"),
 ]
 GpuId = Annotated[int, typer.Option("--gpu-id", "-g", help="GPU id, or -1 for CPU")]
+FromProdigy = Annotated[
+    str | None,
+    typer.Option(
+        "--from-prodigy",
+        help="A Prodigy database to read (read only): its prodigy.db file or a PostgreSQL URL",
+        show_default=False,
+    ),
+]
