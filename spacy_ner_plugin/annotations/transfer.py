@@ -10,12 +10,21 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
+from ..constants import BINARY
 from ..db.inputs import PREFIX, missing_dataset
 from ..errors import PluginError, choice
 from ..io.records import InvalidRecord, Line, Reject
 from .counts import ConversionCounts
 from .docs import AlignMode, make_doc, record_doc
-from .formats import InputFormat, OutputFormat, conll, docbin, prodigy, read_records
+from .formats import (
+    InputFormat,
+    OutputFormat,
+    conll,
+    docbin,
+    label_studio,
+    prodigy,
+    read_records,
+)
 from .formats.conll import Scheme
 from .ingest import InputSpec, RejectLog, check_inputs, parse_input, read_input
 from .kinds import AnswerKind, answer_kind
@@ -139,7 +148,9 @@ def output_pairs(
         try:
             record = normalize_record(line.record, nlp.vocab, view_kind)
             doc = None
-            if output_format != "prodigy":
+            if output_format == "label-studio":
+                check_label_studio(record)
+            elif output_format != "prodigy":
                 doc = record_to_output_doc(line.path, line.line, record, nlp, align, warn)
             if output_format == "conll" and any(t.ent_iob_ == "" for t in doc):
                 raise InvalidRecord(
@@ -151,6 +162,14 @@ def output_pairs(
         counts.written[output_format] += 1
         yield record, doc
     counts.check()
+
+
+def check_label_studio(record: Dict[str, Any]) -> None:
+    """`InvalidRecord` unless the record is a Label Studio task: a complete annotation (not a
+    binary answer about one span, nor a rejected answer) or a task to pre-annotate."""
+    if "answer" in record and answer_kind(record) == BINARY:
+        raise InvalidRecord("answer", "a binary answer is no Label Studio annotation (gold only)")
+    label_studio.to_task(record)
 
 
 def record_to_output_doc(
@@ -258,6 +277,8 @@ def export(
         pairs = output_pairs(lines, options.kind, nlp, align, counts, rejects, output_format, warn)
         if output_format == OutputFormat.prodigy:
             prodigy.write(output, (record for record, _ in pairs))
+        elif output_format == OutputFormat.label_studio:
+            label_studio.write(output, (record for record, _ in pairs))
         elif output_format == OutputFormat.spacy:
             docbin.write(output, pairs)
         else:

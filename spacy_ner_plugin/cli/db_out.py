@@ -1,5 +1,5 @@
-"""`db-out`: a dataset (or an annotation file of any format) → Prodigy JSONL, CoNLL IOB2 or
-`.spacy`."""
+"""`db-out`: a dataset (or an annotation file of any format) → Prodigy JSONL, CoNLL IOB2,
+`.spacy` or Label Studio tasks."""
 
 from pathlib import Path
 from typing import Annotated, Union
@@ -23,21 +23,26 @@ from .options import Align, BaseModel, ConllScheme, Db, Format, Kind, Lang, NSen
 def db_out_cli(
     source: Annotated[str, typer.Argument(
         help="Dataset name (or dataset:NAME), or an annotation file of any supported format")],
-    output: Annotated[Path, typer.Argument(help="File to write (.jsonl, .spacy, or CoNLL)")],
+    output: Annotated[Path, typer.Argument(
+        help="File to write (.jsonl, .spacy, CoNLL, or Label Studio's .json)")],
     db: Db = None,
     output_format: Annotated[OutputFormat | None, typer.Option("--output-format",
-        help="Output format (default: by suffix: .jsonl, .spacy, conll)")] = None,
+        help="Output format (default: by suffix: .jsonl, .spacy, else conll)")] = None,
     input_format: Format = None, kind: Kind = None, scheme: ConllScheme = Scheme.auto,
     n_sents: NSents = 1, lang: Lang = "en", base_model: BaseModel = None,
     align: Align = AlignMode.strict,
 ) -> None:  # fmt: skip
-    """Export a dataset (or convert a file) to Prodigy JSONL, CoNLL IOB2 or .spacy.
+    """Export a dataset (or convert a file) to Prodigy JSONL, CoNLL IOB2, .spacy or Label Studio.
 
     SOURCE is a dataset of the annotation database, or an annotation file of any supported
     format. Writes one normalized record per answer, with _input_hash and _task_hash (so
     db-out FILE OUTPUT.jsonl normalizes a file). .spacy keeps answers, meta and hashes in each
     doc's user data, so JSONL → .spacy → JSONL is lossless. CoNLL holds complete (gold,
     accepted) annotations only; other answers go to OUTPUT's .rejects.jsonl with the reason.
+    label-studio writes Label Studio's JSON task import (labelling config: <Labels
+    name="label" toName="text"> over <Text name="text" value="$text">): tasks without an
+    answer, such as preannotate's, as predictions; gold answers as annotations (ignored ones
+    cancelled); binary and rejected answers go to the rejects.
     """
     with reports_errors():
         db_out(

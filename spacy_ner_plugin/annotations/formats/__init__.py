@@ -34,6 +34,7 @@ class OutputFormat(str, Enum):
     prodigy = "prodigy"
     conll = "conll"
     spacy = "spacy"
+    label_studio = "label-studio"
 
 
 READERS: Dict[str, Callable[[Path], Iterator[Line]]] = {

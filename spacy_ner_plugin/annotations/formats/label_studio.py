@@ -1,10 +1,18 @@
-"""Label Studio JSON exports: the full export (`annotations[].result[].value`) and JSON-MIN."""
+"""Label Studio JSON: exports read (the full export, `annotations[].result[].value`, and
+JSON-MIN), and tasks written in its import format (answers as `annotations`, pre-annotations
+as `predictions`) for the labelling config `LABELING_CONFIG` names."""
 
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterable, Iterator, List
 
 from ...constants import MANUAL_VIEW
-from ...io.records import InvalidRecord, Line, convert_lines, read_json_array
+from ...io.files import atomic_path
+from ...io.records import InvalidRecord, Line, convert_lines, json_line, read_json_array
+
+# The names the written results refer to: a project labelled with
+# <View><Labels name="label" toName="text">...</Labels><Text name="text" value="$text"/></View>
+FROM_NAME, TO_NAME = "label", "text"
+MODEL_VERSION = "spacy_ner_plugin"
 
 
 def read(path: Path) -> Iterator[Line]:
@@ -91,3 +99,38 @@ def _spans(values: List[Any], field: str) -> List[Dict[str, Any]]:
         for label in value["labels"]:
             spans.append({"start": value.get("start"), "end": value.get("end"), "label": label})
     return spans
+
+
+def to_task(record: Dict[str, Any]) -> Dict[str, Any]:
+    """One normalized record as a Label Studio task to import: an answer becomes its
+    annotation (`ignore`: a cancelled one), a task without an answer (pre-annotated) its
+    prediction. A rejected answer says no span list is right: `InvalidRecord`."""
+    text = record["text"]
+    result = [
+        {"from_name": FROM_NAME, "to_name": TO_NAME, "type": "labels",
+         "value": {"start": span["start"], "end": span["end"],
+                   "text": text[span["start"] : span["end"]], "labels": [span["label"]]}}
+        for span in record.get("spans") or []
+    ]  # fmt: skip
+    meta = record.get("meta")
+    task: Dict[str, Any] = {"data": {"text": text, **({"meta": meta} if meta else {})}}
+    answer = record.get("answer")
+    if answer is None:
+        task["predictions"] = [{"model_version": MODEL_VERSION, "result": result}]
+    elif answer == "reject":
+        raise InvalidRecord("answer", "a rejected answer is no Label Studio annotation")
+    else:
+        task["annotations"] = [{"result": result, "was_cancelled": answer == "ignore"}]
+    return task
+
+
+def write(path: Path, records: Iterable[Dict[str, Any]]) -> int:
+    """Write records as one Label Studio import file, a JSON array of tasks (atomically)."""
+    count = 0
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf8") as file_:
+        file_.write("[")
+        for record in records:
+            file_.write(("," if count else "") + "\n" + json_line(to_task(record)))
+            count += 1
+        file_.write("\n]\n")
+    return count
