@@ -103,7 +103,8 @@ class ProdigyDatabase:
 
     def _fail(self, err: Exception) -> UsageError:
         """A `UsageError` naming the database, its password never shown."""
-        reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+        lines = str(getattr(err, "orig", None) or err).strip().splitlines()
+        reason = lines[0] if lines else type(err).__name__
         if self.password:
             reason = reason.replace(self.password, "***")
         return UsageError(f"Cannot read the Prodigy database {self.display}", reason)

@@ -5,6 +5,7 @@ import json
 import sqlite3
 
 import pytest
+import sqlalchemy as sa
 
 from spacy_ner_plugin.db.prodigy import ProdigyDatabase
 from spacy_ner_plugin.errors import UsageError
@@ -47,6 +48,16 @@ def test_datasets_are_listed_with_their_answers_sessions_and_session_datasets_ma
     assert sample.sessions == sorted({r["_session_id"] for r in prodigy.records("sample_review")})
     assert sample.meta == {"description": "sample_review answers"}
     assert found[prodigy.sessions[0]].answers == 10
+
+
+def test_writing_through_the_reader_fails_on_sqlite_and_postgresql(db_url):
+    build_prodigy_db(db_url)
+    with ProdigyDatabase(db_url) as source:
+        with pytest.raises(sa.exc.DBAPIError, match="(?i)read.?only"):
+            with source.engine.connect() as conn:
+                conn.execute(sa.text("DELETE FROM link"))
+                conn.commit()
+        assert len(list(source.answers("sample_review"))) == 8
 
 
 def test_a_record_without_hashes_gets_the_ones_its_row_stores(tmp_path):
