@@ -168,6 +168,45 @@ def test_a_block_whose_worker_keeps_dying_fails_the_job_naming_the_block(tmp_pat
     assert not (tmp_path / "out" / MANIFEST).exists()
 
 
+WORKER_FAILS_CODE = """
+import ray
+import spacy
+
+
+@spacy.registry.misc("test_worker_fails.v1")
+def create_worker_fails():
+    \"\"\"No suggester on the driver; on a Ray worker, a pipeline that cannot be built.\"\"\"
+
+    def factory(nlp):
+        if ray.is_initialized() and ray.get_runtime_context().get_actor_id():
+            raise OSError("no such model on this node")
+        return None
+
+    return factory
+"""
+
+
+@pytest.mark.slow
+def test_workers_that_cannot_start_fail_the_job_instead_of_waiting(tmp_path):
+    code = tmp_path / "fails.py"
+    code.write_text(WORKER_FAILS_CODE, encoding="utf8")
+    config = tmp_path / "fails.cfg"
+    config.write_text(
+        DEFAULT_CONFIG_PATH.read_text(encoding="utf8")
+        + '\n[suggesters.fails]\n@misc = "test_worker_fails.v1"\n',
+        encoding="utf8",
+    )
+    args = ["preannotate", SAMPLE, tmp_path / "out", "-p", PATTERNS, "--code", code,
+            "--config", config, "--backend", "ray", "--block-mb", BLOCK_MB,
+            "--max-retries", "1"]  # fmt: skip
+    out = CliRunner().invoke(app, [str(arg) for arg in args])
+    assert out.exit_code == 1, out.output
+    printed = " ".join(out.output.split())
+    assert "Ray workers failed to start 2 times" in printed
+    assert "no such model on this node" in printed
+    assert not (tmp_path / "out" / MANIFEST).exists()
+
+
 @pytest.mark.slow
 def test_a_rerun_skips_complete_shards(local_sample, tmp_path, capsys):
     local, _ = local_sample
