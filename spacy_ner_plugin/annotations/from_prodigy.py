@@ -81,11 +81,17 @@ def import_prodigy(
 
     Every answer read is written, skipped (already in the dataset, or an exact duplicate) or
     rejected to `rejects_file` (written only if there are any), with the Prodigy table and
-    row id. Raises `UsageError` if `source` is not a Prodigy database or lacks a named dataset.
+    row id. Raises `UsageError` if `source` is not a Prodigy database, lacks a named dataset,
+    or is `db` itself.
     """
-    from ..db.database import Database, check_dataset_name, safe_url  # SQLAlchemy: when used
-    from ..db.prodigy import ProdigyDatabase
+    from ..db.database import Database, check_dataset_name, resolve_db_url, safe_url
+    from ..db.prodigy import ProdigyDatabase  # SQLAlchemy: imported when used
 
+    if resolve_db_url(source) == resolve_db_url(db):
+        raise UsageError(
+            f"The Prodigy database is the one written to: {safe_url(resolve_db_url(db))}",
+            "--db names the annotation database to import into, not Prodigy's",
+        )
     counts = ConversionCounts()
     with ProdigyDatabase(source) as prodigy, RejectLog(counts) as rejects:
         chosen, left_out = choose_datasets(prodigy.datasets(), names, prodigy.display)

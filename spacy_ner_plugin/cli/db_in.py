@@ -29,8 +29,8 @@ def db_in_cli(
         metavar="INPUT", show_default=False)] = None,
     db: Db = None, input_format: Format = None, kind: Kind = None,
     scheme: ConllScheme = Scheme.auto, n_sents: NSents = 1,
-    rejects: Annotated[Path | None, typer.Option("--rejects",
-        help="Where bad records go (default: beside INPUT, .rejects.jsonl)")] = None,
+    rejects: Annotated[Path | None, typer.Option("--rejects", help="Where bad records go "
+        "(default: beside INPUT or the Prodigy file, .rejects.jsonl)")] = None,
     from_prodigy: FromProdigy = None,
 ) -> None:  # fmt: skip
     """Import annotations of any supported format into a dataset of the annotation database.

@@ -133,3 +133,7 @@ def test_arguments_that_do_not_go_with_from_prodigy_are_usage_errors(tmp_path, d
     assert out.exit_code == 2 and "Missing argument INPUT" in out.output
     with pytest.raises(UsageError, match="is the input"):
         db_in_prodigy(str(source), db=str(source))
+    url = "postgresql://ann:s3cret@127.0.0.1:1/prodigy"
+    with pytest.raises(UsageError, match="is the one written to") as err:
+        db_in_prodigy(url, db=url, rejects_output=tmp_path / "r.jsonl")
+    assert "s3cret" not in f"{err.value.title} {err.value.text}"
