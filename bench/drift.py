@@ -54,13 +54,16 @@ def main(
     learn_rate: float = typer.Option(
         None, help="In-loop updates' learning rate (none: the training config's, 0.001)"
     ),
+    replay: int = typer.Option(
+        0, help="correct: earlier gold texts (seed texts, corrections) replayed in each update"
+    ),
     output: Path = typer.Option(Path("bench/results/drift.json"), help="Results JSON"),
     work: Path = typer.Option(Path("/tmp/bench_drift"), help="Corpus and seed models"),
 ) -> None:
     """The in-loop model's F every --eval-every answers, per arm, dataset and seed."""
     opts = {"n_seed": n_seed, "max_answers": max_answers, "round_size": round_size,
             "eval_every": eval_every, "train_steps": train_steps,
-            "learn_rate": learn_rate}  # fmt: skip
+            "learn_rate": learn_rate, "replay": replay}  # fmt: skip
     chosen = arms.split(",")
     if set(chosen) - set(ARMS):
         raise typer.BadParameter(f"unknown arms: {sorted(set(chosen) - set(ARMS))}")
@@ -90,7 +93,8 @@ def run_seed(data: Any, seed: int, arms: List[str], opts: Dict[str, Any], work: 
     result: Dict[str, Any] = {"dataset": data.name, "seed": seed, "arms": {}}
     for arm in arms:
         msg.info(f"{data.name} seed {seed}: {arm}")
-        result["arms"][arm] = run_arm(base, arm, pool, gold, dev_docs, labels, seed, opts)
+        earlier = [gold_record(doc) for doc in seed_docs]
+        result["arms"][arm] = run_arm(base, arm, pool, gold, dev_docs, labels, seed, opts, earlier)
     return result
 
 
@@ -103,8 +107,10 @@ def run_arm(
     labels: List[str],
     seed: int,
     opts: Dict[str, Any],
+    earlier: List[Dict[str, Any]],
 ) -> Dict[str, Any]:
-    """One session over the pool (at most 3 passes), updated per round, scored as it goes."""
+    """One session over the pool (at most 3 passes), updated per round, scored as it goes;
+    the correct arm replays --replay of the `earlier` gold answers (and its own) per update."""
     kind = CorrectSession if arm == "correct" else TeachSession
     fill = "outside" if arm == "teach_outside" else "missing"
     session = kind(base, labels, sorter=create_prefer_uncertain(), update_fill=fill, seed=seed)
@@ -115,11 +121,15 @@ def run_arm(
     stream = session.questions(chain.from_iterable(repeat(pool, 3)))
     curve = [{"answers": 0, **score(session.nlp, dev_docs)}]
     n_answers, start = 0, time.perf_counter()
+    rng = random.Random(seed)
+    replay = opts["replay"] if arm == "correct" else 0
     while n_answers < opts["max_answers"]:
         batch = list(islice(stream, min(round_size, opts["max_answers"] - n_answers)))
         if not batch:
             break
-        session.update([answer(task) for task in batch])
+        answers = [answer(task) for task in batch]
+        session.update(answers + rng.sample(earlier, min(replay, len(earlier))))
+        earlier = earlier + answers if replay else earlier
         before, n_answers = n_answers, n_answers + len(batch)
         if n_answers // opts["eval_every"] > before // opts["eval_every"]:
             curve.append({"answers": n_answers, **score(session.nlp, dev_docs)})
@@ -142,6 +152,12 @@ def max_drop(curve: List[Dict[str, Any]]) -> float:
         best = max(best, point["ents_f"])
         drop = max(drop, best - point["ents_f"])
     return round(drop, 2)
+
+
+def gold_record(doc: Doc) -> Dict[str, Any]:
+    """A gold text as an accepted complete annotation."""
+    spans = [{"start": e.start_char, "end": e.end_char, "label": e.label_} for e in doc.ents]
+    return {"text": doc.text, "spans": spans, "answer": "accept", "_view_id": "ner_manual"}
 
 
 def binary(gold: Gold) -> Callable[[Dict[str, Any]], Dict[str, Any]]:
