@@ -57,13 +57,14 @@ def main(
     replay: int = typer.Option(
         0, help="correct: earlier gold texts (seed texts, corrections) replayed in each update"
     ),
+    warmup: int = typer.Option(0, help="Updates over which the learning rate ramps up linearly"),
     output: Path = typer.Option(Path("bench/results/drift.json"), help="Results JSON"),
     work: Path = typer.Option(Path("/tmp/bench_drift"), help="Corpus and seed models"),
 ) -> None:
     """The in-loop model's F every --eval-every answers, per arm, dataset and seed."""
     opts = {"n_seed": n_seed, "max_answers": max_answers, "round_size": round_size,
             "eval_every": eval_every, "train_steps": train_steps,
-            "learn_rate": learn_rate, "replay": replay}  # fmt: skip
+            "learn_rate": learn_rate, "replay": replay, "warmup": warmup}  # fmt: skip
     chosen = arms.split(",")
     if set(chosen) - set(ARMS):
         raise typer.BadParameter(f"unknown arms: {sorted(set(chosen) - set(ARMS))}")
@@ -116,6 +117,7 @@ def run_arm(
     session = kind(base, labels, sorter=create_prefer_uncertain(), update_fill=fill, seed=seed)
     if opts["learn_rate"] is not None:
         session.optimizer.learn_rate = opts["learn_rate"]
+    full_rate = session.optimizer.learn_rate
     answer = corrected(gold) if arm == "correct" else binary(gold)
     round_size = 5 if arm == "correct" else opts["round_size"]
     stream = session.questions(chain.from_iterable(repeat(pool, 3)))
@@ -128,6 +130,9 @@ def run_arm(
         if not batch:
             break
         answers = [answer(task) for task in batch]
+        if opts["warmup"]:  # update i of the first `warmup` at i / warmup of the rate
+            ramp = min(1.0, (session.counts.updates + 1) / opts["warmup"])
+            session.optimizer.learn_rate = full_rate * ramp
         session.update(answers + rng.sample(earlier, min(replay, len(earlier))))
         earlier = earlier + answers if replay else earlier
         before, n_answers = n_answers, n_answers + len(batch)
