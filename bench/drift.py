@@ -8,8 +8,10 @@ curves separate the suspects:
 - "teach_outside": the same questions' answers with every other token "O";
 - "correct": `CorrectSession`, the oracle's complete annotation of each chosen sentence (gold).
 If only "teach_missing" falls, the cause is the missing evidence (an update that never says
-"O"); if "correct" falls too, it is the updates themselves (optimizer, step size, batch):
---learn-rate sets the in-loop updates' step size to measure that.
+"O"); if "correct" falls too, it is the updates themselves (optimizer, step size, batch).
+Candidate fixes, measured on the same curves: --learn-rate (the in-loop step size), --replay
+(earlier gold texts trained on again in each update of the correct arm) and --warmup (the
+first updates' step ramped up).
 
     flock /tmp/bench.lock python -m bench.drift --datasets fashion_brands --seeds 0 \
         --output bench/results/drift.json
