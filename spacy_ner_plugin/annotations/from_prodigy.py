@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, List, Tuple
 
-from ..errors import PluginError, UsageError
+from ..errors import UsageError
 from .counts import ConversionCounts
 from .ingest import RejectLog
-from .transfer import Transfer, add_lines
+from .transfer import Transfer, add_lines, save_import_rejects
 
 if TYPE_CHECKING:  # SQLAlchemy is imported when a database is used
     from ..db.prodigy import ProdigyDataset
@@ -109,15 +109,6 @@ def import_prodigy(
                     DatasetImport(dataset.name, counts.read - read, result.added,
                                   result.already_there, counts.rejected - rejected)
                 )  # fmt: skip
-        counts.check()
-        if counts.rejected:
-            try:
-                rejects.save(rejects_file)
-            except OSError as err:
-                raise PluginError(
-                    f"Cannot write the rejects report {rejects_file}",
-                    f"{err}; the answers were imported, --rejects names another file",
-                ) from err
-        where = rejects_file if counts.rejected else None
+        where = save_import_rejects(rejects, counts, rejects_file)
         transfer = Transfer(counts, list(rejects.shown), where, database=url)
         return ProdigyImport(transfer, prodigy.display, done, left_out)

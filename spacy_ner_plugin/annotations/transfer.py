@@ -215,17 +215,26 @@ def import_file(
         with Database(db) as database:
             url = safe_url(database.url)
             result = add_lines(database, dataset, lines, counts, rejects, options.kind)
-        counts.check()
-        if counts.rejected:
-            try:
-                rejects.save(rejects_file)
-            except OSError as err:
-                raise PluginError(
-                    f"Cannot write the rejects report {rejects_file}",
-                    f"{err}; the answers were imported, --rejects names another file",
-                ) from err
-        where = rejects_file if counts.rejected else None
+        where = save_import_rejects(rejects, counts, rejects_file)
         return Transfer(counts, list(rejects.shown), where, result, url)
+
+
+def save_import_rejects(
+    rejects: RejectLog, counts: ConversionCounts, rejects_file: Path
+) -> Path | None:
+    """Check the counts and write the rejects report of an import (None: nothing rejected); the
+    answers are in the database by then, so a report that cannot be written says so."""
+    counts.check()
+    if not counts.rejected:
+        return None
+    try:
+        rejects.save(rejects_file)
+    except OSError as err:
+        raise PluginError(
+            f"Cannot write the rejects report {rejects_file}",
+            f"{err}; the answers were imported, --rejects names another file",
+        ) from err
+    return rejects_file
 
 
 def add_lines(

@@ -21,7 +21,7 @@ import json
 import os
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Set, Tuple, TypeVar
 
@@ -146,16 +146,7 @@ class DatasetStats:
     meta: Dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> Dict[str, Any]:
-        return {
-            "name": self.name,
-            "created": self.created,
-            "answers": self.answers,
-            "accept": self.accept,
-            "reject": self.reject,
-            "ignore": self.ignore,
-            "sessions": self.sessions,
-            "meta": self.meta,
-        }
+        return asdict(self)
 
 
 class NotAssigned(PluginError):

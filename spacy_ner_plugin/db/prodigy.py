@@ -11,7 +11,7 @@ transactions are read-only.
 import json
 import sqlite3
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List
 
@@ -49,18 +49,7 @@ class ProdigyDataset:
     meta: Dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> Dict[str, Any]:
-        return {
-            "name": self.name,
-            "created": self.created,
-            "session": self.session,
-            "answers": self.answers,
-            "accept": self.accept,
-            "reject": self.reject,
-            "ignore": self.ignore,
-            "bad": self.bad,
-            "sessions": self.sessions,
-            "meta": self.meta,
-        }
+        return asdict(self)
 
 
 def prodigy_file(source: str) -> Path | None:
