@@ -27,7 +27,7 @@ def s3():
     server_module = pytest.importorskip(
         "moto.server", reason='moto[server] is not installed: pip install "moto[server]"'
     )
-    from pyarrow import fs
+    fs = pytest.importorskip("pyarrow.fs", reason="pyarrow comes with the ray extra")
 
     server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -102,6 +102,6 @@ def test_inputs_from_s3_and_shards_written_there_are_the_local_output(s3, tmp_pa
 
 
 def fs_selector(path):
-    from pyarrow import fs
+    fs = pytest.importorskip("pyarrow.fs", reason="pyarrow comes with the ray extra")
 
     return fs.FileSelector(path)
