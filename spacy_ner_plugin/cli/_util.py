@@ -111,10 +111,11 @@ def ensure_inputs_exist(*paths: Path | None) -> None:
 OVERRIDES_CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": True}
 
 
-def config_overrides(args: List[str]) -> Dict[str, Any]:
+def config_overrides(args: List[str], options: Dict[str, Any] | None = None) -> Dict[str, Any]:
     """The extra `--section.key value` arguments of a config-driven step, parsed by spaCy's
-    `parse_config_overrides`; anything else (e.g. a mistyped option) is a `UsageError`, where
-    spaCy would exit with a traceback or code 1."""
+    `parse_config_overrides`, then the step's own flags as config keys (`options`; a None
+    value leaves the key to the config). Anything else (e.g. a mistyped option) is a
+    `UsageError`, where spaCy would exit with a traceback or code 1."""
     hint = "Besides the options in --help, only config overrides: --section.key value"
     i = 0
     while i < len(args):
@@ -124,9 +125,11 @@ def config_overrides(args: List[str]) -> Dict[str, Any]:
             i += 1  # the override's value
         i += 1
     try:
-        return parse_config_overrides(list(args))
+        overrides = parse_config_overrides(list(args))
     except NoSuchOption as err:
         raise UsageError(err.format_message(), hint) from None
+    overrides.update({key: value for key, value in (options or {}).items() if value is not None})
+    return overrides
 
 
 def split_overrides(args: List[str]) -> Tuple[List[str], List[str]]:

@@ -31,6 +31,7 @@ from ._util import (
     reports_errors,
     split_labels,
 )
+from .options import Code
 
 
 @app.command("preannotate", context_settings=OVERRIDES_CONTEXT)
@@ -53,8 +54,7 @@ def preannotate_cli(
         help="'longest', or suggester names that win overlaps, e.g. 'patterns'")] = None,
     unsegmented: Annotated[bool, typer.Option("--unsegmented",
         help="One task per text instead of one per sentence")] = False,
-    lang: Annotated[str | None, typer.Option("--lang",
-        help="Language of the blank tokenizer")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Blank tokenizer language")] = None,
     n_process: Annotated[int, typer.Option("--n-process", "-n",
         help="Workers (local: input shards); 0: 1, on Ray: 1 per CPU")] = 0,
     preview: Annotated[Path | None, typer.Option("--preview",
@@ -63,8 +63,7 @@ def preannotate_cli(
         help="How many tasks the preview shows")] = 100,
     rejects: Annotated[Path | None, typer.Option("--rejects",
         help="Rejects report; default: OUTPUT with .rejects.jsonl")] = None,
-    code_path: Annotated[Path | None, typer.Option("--code", "-c",
-        help="Python file with registered functions the config names")] = None,
+    code_path: Code = None,
     backend: Annotated[Backend, typer.Option("--backend",
         help="local (processes on this machine) or ray")] = Backend.local,
     address: Annotated[str | None, typer.Option("--address",
@@ -89,8 +88,7 @@ def preannotate_cli(
         "preannotate.segment": False if unsegmented else None, "preannotate.lang": lang,
     }  # fmt: skip
     with reports_errors():
-        overrides = config_overrides(ctx.args)
-        overrides.update({key: value for key, value in options.items() if value is not None})
+        overrides = config_overrides(ctx.args, options)
         preannotate(
             input_path, output, config_path=config_path, overrides=overrides, n_process=n_process,
             preview=preview, preview_n=preview_n, rejects_path=rejects, code_path=code_path,
