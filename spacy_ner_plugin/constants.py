@@ -12,7 +12,8 @@ GOLD, BINARY = "gold", "binary"
 # Prodigy `_view_id`s that say which kind a record is.
 BINARY_VIEW, MANUAL_VIEW = "ner", "ner_manual"
 BINARY_VIEWS = (BINARY_VIEW, "binary")
-MANUAL_VIEWS = (MANUAL_VIEW, "spans_manual")
+SPANS_VIEW = "spans_manual"  # manual spans that may overlap (span categorization)
+MANUAL_VIEWS = (MANUAL_VIEW, SPANS_VIEW)
 VIEW_IDS = {GOLD: MANUAL_VIEW, BINARY: BINARY_VIEW}
 # Prodigy's review recipe writes `_view_id: "review"` and keeps the reviewed interface in
 # `view_id` (and in each of its `versions`).

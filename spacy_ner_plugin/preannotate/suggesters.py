@@ -11,7 +11,8 @@ begins or ends on one), then overlaps are resolved greedily by a policy:
 - "longest": the longest span wins, then the earliest, then the first suggester in the config
   and the first pattern in the file (spaCy's `filter_spans` / `EntityRuler` rule);
 - a comma-separated order of suggester names, e.g. "patterns" or "model,patterns": the listed
-  suggesters' spans win over the others' in that order, "longest" deciding within each.
+  suggesters' spans win over the others' in that order, "longest" deciding within each;
+- "keep": every suggestion, overlapping or nested (span categorization: `spans.manual`).
 """
 
 from dataclasses import dataclass, replace
@@ -26,7 +27,7 @@ from spacy.util import registry
 from ..errors import PluginError
 from ..patterns.matcher import PatternMatcher, load_patterns
 
-LONGEST = "longest"
+LONGEST, KEEP = "longest", "keep"
 START = attrgetter("start")
 
 
@@ -119,14 +120,17 @@ def trim_whitespace(doc: Doc, suggestions: List[Suggestion]) -> List[Suggestion]
     return trimmed
 
 
-def parse_overlap_policy(policy: str, names: Sequence[str]) -> Dict[str, int]:
-    """The rank of each suggester name under `policy`; raises `PluginError` for an unknown name."""
+def parse_overlap_policy(policy: str, names: Sequence[str]) -> Dict[str, int] | None:
+    """The rank of each suggester name under `policy` (None: "keep", no ranking); raises
+    `PluginError` for an unknown name."""
+    if policy == KEEP:
+        return None
     if policy == LONGEST:
         return {name: 0 for name in names}
     order = [name.strip() for name in policy.split(",") if name.strip()]
     unknown = [name for name in order if name not in names]
     if not order or unknown:
-        expected = ", ".join([LONGEST, *names])
+        expected = ", ".join([LONGEST, KEEP, *names])
         raise PluginError(
             "Invalid overlap policy",
             f"unknown overlap policy {policy!r} (expected one of: {expected})",
@@ -135,14 +139,17 @@ def parse_overlap_policy(policy: str, names: Sequence[str]) -> Dict[str, int]:
 
 
 def resolve_overlaps(
-    groups: Sequence[Tuple[str, List[Suggestion]]], ranks: Dict[str, int]
+    groups: Sequence[Tuple[str, List[Suggestion]]], ranks: Dict[str, int] | None
 ) -> List[Suggestion]:
-    """Non-overlapping suggestions chosen greedily by rank, then length, then position.
+    """Non-overlapping suggestions chosen greedily by rank, then length, then position (every
+    suggestion where `ranks` is None: the "keep" policy).
 
     `groups` holds each suggester's name and suggestions in config order; ties keep that order
     (and a suggester's own order), so the result is deterministic. Sorted by start.
     """
     by_start = sorted((s for _, suggestions in groups for s in suggestions), key=START)
+    if ranks is None:
+        return by_start
     previous_end = 0
     for suggestion in by_start:
         if suggestion.start < previous_end:
