@@ -4,13 +4,14 @@ The page sends, per answer, its id, the task's hashes, the answer and the spans 
 The record saved is the task as the app handed it out (text, tokens, meta) with those spans:
 a client never changes a text, and never sends one (the server stores only answers to tasks
 it handed out). A span the page kept as the task had it keeps the task's own fields
-(`source`, `pattern_id`, `score`, ...), whatever the page sent with it.
+(`source`, `pattern_id`, `score`, ...), whatever the page sent with it. Spans may overlap only
+in the `spans_manual` view (`spans.manual`), as in Prodigy's output for it.
 """
 
 import time
 from typing import Any, Dict, List, Sequence
 
-from ..constants import BINARY_VIEW, BINARY_VIEWS, REVIEW_VIEW
+from ..constants import BINARY_VIEW, BINARY_VIEWS, REVIEW_VIEW, SPANS_VIEW
 from ..io.hashing import input_hash, task_hash
 
 Task = Dict[str, Any]
@@ -24,7 +25,8 @@ def check_spans(
     spans: Sequence[Dict[str, Any]], task: Task, view: str, labels: Sequence[str]
 ) -> List[Dict[str, Any]]:
     """The answer's spans, each on token boundaries, not starting or ending on whitespace,
-    with a known label, not overlapping; a binary answer keeps the task's own span."""
+    with a known label, not overlapping (in `spans_manual`: overlapping, but none twice); a
+    binary answer keeps the task's own span."""
     tokens = task["tokens"]
     if view == BINARY_VIEW:
         asked = [(s["start"], s["end"], s["label"]) for s in task.get("spans", [])]
@@ -50,7 +52,12 @@ def check_spans(
         own = own_spans.get((span["start"], span["end"], span["label"]))
         if own is not None:
             checked[-1] = {**checked[-1], **own, "token_start": first, "token_end": last}
-    checked.sort(key=lambda s: s["token_start"])
+    checked.sort(key=lambda s: (s["token_start"], s["token_end"]))
+    if view == SPANS_VIEW:
+        places = [(s["start"], s["end"], s["label"]) for s in checked]
+        if len(set(places)) < len(places):
+            raise InvalidAnswer("the same span (offsets and label) is given twice")
+        return checked
     for before, after in zip(checked, checked[1:]):
         if after["token_start"] <= before["token_end"]:
             raise InvalidAnswer("spans overlap")

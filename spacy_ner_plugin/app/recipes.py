@@ -12,7 +12,9 @@ is a few lines in a `--code` file:
 
 A Prodigy-style dict (`dataset`, `stream`, `update`, `view_id`, `config: {labels}`) works too.
 
-The built-in recipes wire the package's engines and carry none of their own: `ner.teach` is
+`spans.manual` is `ner.manual` for spans that may overlap or nest (span categorization), in
+Prodigy's `spans_manual` view. The built-in recipes wire the package's engines and carry none
+of their own: `ner.teach` is
 the teach step's `teach.TeachSession`, `ner.correct --update` its `teach.CorrectSession` (active
 correction), `review` the review step's units, versions and agreement.
 Tasks read from a file carry their source line (`_line`), and the recipe's `total` is the
@@ -36,7 +38,7 @@ from ..annotations.formats import read_records
 from ..annotations.kinds import answer_kind
 from ..annotations.merge import Answer
 from ..binary.rehearse import pipeline_labels
-from ..constants import BINARY_VIEW, MANUAL_VIEW, REVIEW_VIEW
+from ..constants import BINARY_VIEW, MANUAL_VIEW, REVIEW_VIEW, SPANS_VIEW
 from ..db.database import Database
 from ..db.inputs import PREFIX as DATASET_PREFIX
 from ..errors import PluginError, UsageError, choice
@@ -53,11 +55,12 @@ from ..teach.questions import teach_session
 logger = logging.getLogger(__name__)
 
 Task = Dict[str, Any]
-VIEWS = (MANUAL_VIEW, BINARY_VIEW, REVIEW_VIEW)
+VIEWS = (MANUAL_VIEW, SPANS_VIEW, BINARY_VIEW, REVIEW_VIEW)
 # Longer texts are skipped: one task must fit a page (and spaCy's default max_length).
 MAX_TEXT_CHARS = 1_000_000
 BUILT_IN = {
     "ner.manual": "spacy_ner_plugin.ner.manual.v1",
+    "spans.manual": "spacy_ner_plugin.spans.manual.v1",
     "ner.correct": "spacy_ner_plugin.ner.correct.v1",
     "ner.teach": "spacy_ner_plugin.ner.teach.v1",
     "review": "spacy_ner_plugin.review.v1",
@@ -144,12 +147,22 @@ def ner_manual(
 ) -> Recipe:
     """Mark entities by hand; pattern matches (if given) come pre-highlighted. A `model` only
     tokenizes."""
-    preannotator = make_preannotator(model, lang, patterns, labels, segment, suggest=False)
-    labels = labels or pattern_labels(patterns)
-    if not labels:
-        raise UsageError("ner.manual needs labels", "give --label A,B (or --patterns)")
-    stream = task_stream(source, preannotator)
-    return Recipe(dataset, stream, MANUAL_VIEW, labels, total=count_texts(source))
+    return manual_recipe("ner.manual", dataset, source, labels, patterns, model, lang, segment)
+
+
+@registry.misc("spacy_ner_plugin.spans.manual.v1")
+def spans_manual(
+    dataset: str,
+    source: str,
+    labels: List[str] | None = None,
+    patterns: str | None = None,
+    model: str | None = None,
+    lang: str = "en",
+    segment: bool = True,
+) -> Recipe:
+    """Mark spans by hand, overlapping and nested ones too (span categorization); every pattern
+    match (if given) comes pre-highlighted, overlaps kept. A `model` only tokenizes."""
+    return manual_recipe("spans.manual", dataset, source, labels, patterns, model, lang, segment)
 
 
 @registry.misc("spacy_ner_plugin.ner.correct.v1")
@@ -310,6 +323,27 @@ def review(
 # Helpers of the built-in recipes
 
 
+def manual_recipe(
+    name: str,
+    dataset: str,
+    source: str,
+    labels: List[str] | None,
+    patterns: str | None,
+    model: str | None,
+    lang: str,
+    segment: bool,
+) -> Recipe:
+    """`ner.manual` (spans never overlap) or `spans.manual` (they may: every pattern match is
+    kept, and the view lets the annotator overlap them)."""
+    view, overlaps = (SPANS_VIEW, "keep") if name == "spans.manual" else (MANUAL_VIEW, "longest")
+    preannotator = make_preannotator(model, lang, patterns, labels, segment, False, overlaps)
+    labels = labels or pattern_labels(patterns)
+    if not labels:
+        raise UsageError(f"{name} needs labels", "give --label A,B (or --patterns)")
+    stream = task_stream(source, preannotator)
+    return Recipe(dataset, stream, view, labels, total=count_texts(source))
+
+
 def session_settings(
     source: str,
     config: str | None,
@@ -353,9 +387,10 @@ def make_preannotator(
     labels: List[str] | None,
     segment: bool,
     suggest: bool,
+    overlaps: str = "longest",
 ) -> Preannotator:
     """The preannotator of a stream: pattern matches pre-highlighted, model entities too when
-    `suggest` (else the model only tokenizes)."""
+    `suggest` (else the model only tokenizes); `overlaps`: the pre-annotation overlap policy."""
     if patterns and not Path(patterns).is_file():
         raise UsageError("Patterns file not found", str(patterns))
     overrides = {
@@ -363,6 +398,7 @@ def make_preannotator(
         "preannotate.model": model,
         "preannotate.lang": lang,
         "preannotate.segment": segment,
+        "preannotate.overlaps": overlaps,
         "preannotate.labels": labels or None,
         "suggesters.model.source": model if suggest else None,
     }
