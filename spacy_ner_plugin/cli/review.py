@@ -53,6 +53,9 @@ def review_cli(
         help="Write counts, agreement figures and findings as JSON")] = None,
     consistency: Annotated[bool, typer.Option("--consistency",
         help="Also check the chosen annotations for internal consistency")] = False,
+    guidelines_draft: Annotated[Path | None, typer.Option("--guidelines-draft",
+        help="Write a draft guidelines page (Markdown) from the consistency findings "
+        "(implies --consistency)")] = None,
     from_versions: Annotated[bool, typer.Option("--from-versions", help="Settle review records "
         "(e.g. Prodigy's review output) again from their versions: their sessions become the "
         "annotators")] = False,
@@ -68,13 +71,15 @@ def review_cli(
     Prodigy's review shape, the others to the conflicts file (answer "ignore" until a person
     picks a version). Prints span, token (Cohen's kappa) and Krippendorff agreement per pair
     of annotators and label, and the worst texts. Review records read in keep their reviewer's
-    decision; --from-versions settles them again from their versions.
+    decision; --from-versions settles them again from their versions. --guidelines-draft
+    writes the consistency findings as a guidelines page to decide on, a section per label.
     """
     with reports_errors():
         review(
             inputs, output, conflicts=conflicts, auto_accept=auto_accept, policy=policy,
             labels=split_labels(labels), input_format=input_format, report=report,
-            consistency=consistency, from_versions=from_versions, lang=lang, db=db, silent=False,
+            consistency=consistency, from_versions=from_versions, lang=lang, db=db,
+            guidelines_draft=guidelines_draft, silent=False,
         )  # fmt: skip
 
 
@@ -83,7 +88,7 @@ def review(
     auto_accept: bool = False, policy: str | None = None, labels: List[str] | None = None,
     input_format: Union[str, InputFormat] | None = None, report: Path | None = None,
     consistency: bool = False, from_versions: bool = False, lang: str = "en",
-    db: str | None = None, silent: bool = True,
+    db: str | None = None, guidelines_draft: Path | None = None, silent: bool = True,
 ) -> ReviewResult:  # fmt: skip
     """Review `inputs` (files or `dataset:NAME`s of database `db`) into `output` and the
     conflicts file; return counts and figures.
@@ -91,6 +96,8 @@ def review(
     Review records read in (ours or Prodigy's) keep their reviewer's decision, and a note says
     so; with `from_versions` they are settled again from their versions' votes. Raises
     `UsageError` before writing anything when `prefer:` names no annotator of the inputs.
+    `guidelines_draft`: a Markdown guidelines page drafted from the consistency findings
+    (which it checks, as `consistency` does).
     """
     msg = printer(silent)
     specs = [parse_input(spec) for spec in inputs]
@@ -98,17 +105,18 @@ def review(
     conflicts = Path(conflicts) if conflicts else output.with_suffix(".conflicts.jsonl")
     if conflicts.resolve() == output.resolve():
         raise UsageError("--conflicts must differ from --output", str(output))
-    check_overwrites(input_paths(specs, db), [output, conflicts, rejects_path(output), report])
+    outputs = [output, conflicts, rejects_path(output), report, guidelines_draft]
+    check_overwrites(input_paths(specs, db), outputs)
     check_inputs(specs, db)
     options = ReviewOptions(
         parse_policy(policy), auto_accept, set(labels) if labels else None,
         None if input_format is None else choice(InputFormat, input_format, "--input-format").value,
-        consistency, from_versions,
+        consistency or guidelines_draft is not None, from_versions,
     )  # fmt: skip
     for note in detect_input_kinds(specs, options.input_format):
         msg.info(note)
     nlp = load_pipeline(lang)
-    result = run_review(specs, output, conflicts, nlp, options, report)
+    result = run_review(specs, output, conflicts, nlp, options, report, guidelines_draft)
     print_review(result, msg)
     return result
 

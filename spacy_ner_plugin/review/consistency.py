@@ -9,7 +9,8 @@ Over the chosen annotation of every text (the settled version, or a conflict's l
   forms it sits inside ("North Face" and "the North Face"), one finding per shorter form;
 - `label_confusion`: label pairs, counted over the conflicting surface strings.
 
-Every finding lists its texts by `_input_hash` and file:line (at most `MAX_PLACES` each).
+Every finding lists its texts by `_input_hash` and file:line (at most `MAX_PLACES` each),
+each with the words around the span (`before`, `after`: up to `CONTEXT_TOKENS` tokens).
 """
 
 from collections import Counter, defaultdict
@@ -23,11 +24,13 @@ from spacy.vocab import Vocab
 from ..annotations.merge import SpanKey
 
 MAX_PLACES = 10
+CONTEXT_TOKENS = 12
 
 
 @dataclass
 class _Text:
     words: List[str]
+    spaces: List[str]
     ents: List[Tuple[int, int, str]]
     where: Dict[str, Any]
 
@@ -44,7 +47,8 @@ class Consistency:
         for start, end, label in spans:
             span = doc.char_span(start, end)
             ents.append((span.start, span.end, label))
-        self.texts.append(_Text([t.text for t in doc], sorted(ents), where))
+        words, spaces = [t.text for t in doc], [t.whitespace_ for t in doc]
+        self.texts.append(_Text(words, spaces, sorted(ents), where))
 
     def report(self) -> Dict[str, Any]:
         forms: Dict[Tuple[str, ...], List[Tuple[int, int, int, str]]] = defaultdict(list)
@@ -71,7 +75,16 @@ class Consistency:
 
     def _place(self, i: int, start: int, end: int) -> Dict[str, Any]:
         text = self.texts[i]
-        return {**text.where, "span": " ".join(text.words[start:end])}
+
+        def joined(first: int, last: int) -> str:
+            return "".join(w + s for w, s in zip(text.words[first:last], text.spaces[first:last]))
+
+        return {
+            **text.where,
+            "span": " ".join(text.words[start:end]),
+            "before": joined(max(0, start - CONTEXT_TOKENS), start),
+            "after": text.spaces[end - 1] + joined(end, end + CONTEXT_TOKENS).rstrip(),
+        }
 
     def _places(self, occurrences) -> Dict[str, Any]:
         shown = [self._place(i, s, e) for i, s, e, *_ in occurrences[:MAX_PLACES]]
@@ -146,7 +159,10 @@ class Consistency:
         findings = [
             {
                 "short": " ".join(short_key),
-                "short_labelled": self._places(forms[short_key]),
+                "short_labelled": {
+                    **self._places(forms[short_key]),
+                    "labels": dict(Counter(label for *_, label in forms[short_key])),
+                },
                 "longer": [
                     {"long": " ".join(key), "labelled": self._places(forms[key])}
                     for key in sorted(keys, key=lambda k: -len(forms[k]))

@@ -15,6 +15,7 @@ from ..annotations.transfer import rejects_path
 from ..io.files import write_json_atomic
 from .agreement import Agreement
 from .consistency import Consistency
+from .guidelines import write_guidelines_draft
 from .policies import Policy, check_preferred
 from .settle import Outcome, measure, settle
 
@@ -81,9 +82,11 @@ def run_review(
     nlp: Language,
     options: ReviewOptions,
     report: Path | None = None,
+    guidelines_draft: Path | None = None,
 ) -> ReviewResult:
     """Review `specs` into `output` (settled records) and `conflicts`, with `output`'s rejects
-    report beside it and the figures in `report` (if given); `nlp` tokenizes.
+    report beside it, the figures in `report` and a guidelines page drafted from the
+    consistency findings in `guidelines_draft` (if given); `nlp` tokenizes.
 
     Raises `UsageError` before writing anything when `prefer:` names no annotator of the
     inputs, and `InternalError` if the counts do not add up.
@@ -118,6 +121,9 @@ def run_review(
         result.notes.append(reviewed_note(reviewed))
     result.agreement = agreement.report()
     result.consistency = checker.report() if checker is not None else None
+    if guidelines_draft is not None and result.consistency is not None:
+        write_guidelines_draft(guidelines_draft, result.consistency)
+        result.paths["guidelines_draft"] = Path(guidelines_draft)
     if report is not None:
         write_json_atomic(report, result.to_json())
         result.paths["report"] = Path(report)
