@@ -26,6 +26,7 @@ from .formats import InputFormat
 from .gold import merged_groups
 from .ingest import InputSpec, JsonlSpool, RejectLog
 from .merge import ConflictPolicy, Merged
+from .spans import check_spans_key, spancat_label_data
 from .store import AnswerStore
 
 SPLITS = ("train", "dev")
@@ -47,7 +48,8 @@ Groups = Iterable[Tuple[bool, Merged]]
 class ConvertOptions:
     """How records become docs: their format (None: detected), span alignment, conflict
     policy, allowed labels (None: any), the seeded train/dev split, whether the first bad
-    record stops the run, and docs per shard."""
+    record stops the run, docs per shard, and the span group for span categorization (None:
+    entities for ner)."""
 
     input_format: str | None = None
     align: str = AlignMode.strict.value
@@ -57,6 +59,7 @@ class ConvertOptions:
     seed: int = 0
     strict: bool = False
     shard_size: int = DEFAULT_SHARD_SIZE
+    spans_key: str | None = None
 
     @classmethod
     def checked(
@@ -65,15 +68,18 @@ class ConvertOptions:
         align: Union[str, AlignMode] = AlignMode.strict,
         conflicts: Union[str, ConflictPolicy] = ConflictPolicy.report,
         labels: Iterable[str] | None = None,
+        spans_key: str | None = None,
         **rest: Any,
     ) -> "ConvertOptions":
-        """The options from Enum members or their strings (a `UsageError` for a bad one);
-        `rest` as given."""
+        """The options from Enum members or their strings (a `UsageError` for a bad one, or
+        for a bad `spans_key`); `rest` as given."""
         align = choice(AlignMode, align, "--align").value
+        spans_key = check_spans_key(spans_key) if spans_key is not None else None
         conflicts = choice(ConflictPolicy, conflicts, "--conflicts").value
         if input_format:
             input_format = choice(InputFormat, input_format, "--input-format").value
-        return cls(input_format, align, conflicts, set(labels) if labels else None, **rest)
+        labels = set(labels) if labels else None
+        return cls(input_format, align, conflicts, labels, spans_key=spans_key, **rest)
 
 
 @dataclass
@@ -86,6 +92,7 @@ class Conversion:
     conflicts: int = 0
     span_changes: int = 0
     shown_rejects: List[str] = field(default_factory=list)
+    spans_key: str | None = None
 
     @property
     def all_labels(self) -> List[str]:
@@ -104,9 +111,10 @@ class Conversion:
             (label, self.labels["train"][label], self.labels["dev"][label])
             for label in self.all_labels
         ]
+        kind = f"Spans (doc.spans[{self.spans_key!r}])" if self.spans_key else "Entities"
         return [
             ("Records", None, rows, ("l", "r")),
-            ("Entities", ("label", "train", "dev"), entities, ("l", "r", "r")),
+            (kind, ("label", "train", "dev"), entities, ("l", "r", "r")),
         ]
 
 
@@ -132,6 +140,7 @@ def convert(
     """
     output_dir, paths = Path(output_dir), output_paths(output_dir)
     result = Conversion(ConversionCounts(), {split: Counter() for split in SPLITS})
+    result.spans_key = options.spans_key
     with ExitStack() as stack:
         if not output_dir.exists():  # runs last: a failed run leaves no folder for its spools
             stack.callback(_remove_if_empty, output_dir)
@@ -143,7 +152,7 @@ def convert(
         groups = merged_groups(
             store, specs, nlp, result.counts, rejects.add, input_format=options.input_format,
             align=options.align, policy=options.conflicts, labels=options.labels,
-            eval_split=options.eval_split,
+            eval_split=options.eval_split, spans_key=options.spans_key,
         )  # fmt: skip
         writers = {split: ShardedDocBinWriter(paths[split], options.shard_size) for split in SPLITS}
         try:
@@ -158,7 +167,8 @@ def convert(
         for split in SPLITS:
             writers[split].close()
             result.paths[split] = writers[split].path
-        write_json_atomic(paths["labels"], ner_label_data(result.all_labels))
+        label_data = spancat_label_data if options.spans_key else ner_label_data
+        write_json_atomic(paths["labels"], label_data(result.all_labels))
         rejects.save(paths["rejects"])
         result.shown_rejects = [str(r) for r in rejects.shown]
         for key, log in logs.items():

@@ -21,6 +21,7 @@ from .counts import ConversionCounts
 from .ingest import InputSpec, detect_input_kinds, ingest, parse_input
 from .merge import Answer, Merged, merge_answers
 from .partial import is_partial
+from .spans import has_span_gold
 from .store import AnswerStore
 
 PathLike = Union[str, Path]
@@ -41,13 +42,15 @@ def merged_groups(
     policy: str = "report",
     labels: Set[str] | None = None,
     eval_split: float = 0.0,
+    spans_key: str | None = None,
 ) -> Iterator[Tuple[bool, Merged]]:
     """`(is_dev, merged)` per text of `specs`, in first-seen order; rejects go to `reject`.
 
     With a dedicated eval input (`eval:`), a dev text keeps only the eval input's answers;
     otherwise `eval_split` of the texts are drawn for dev (seeded by the store's seed). The
     other inputs' answers about an eval text are skipped, and reported as a conflict when
-    they disagree with the eval set's (which is kept).
+    they disagree with the eval set's (which is kept). A `spans_key` merges for span
+    categorization (`merge.merge_answers`).
     """
     ingest(specs, store, counts, reject, input_format)
     store.assign_splits(eval_split, any(spec.eval for spec in specs))
@@ -55,11 +58,13 @@ def merged_groups(
         every_answer = answers
         if is_dev and any(from_eval):
             answers = [a for a, is_eval in zip(answers, from_eval) if is_eval]
-        merged = merge_answers(answers, nlp, align=align, policy=policy, labels=labels)
+        merged = merge_answers(
+            answers, nlp, align=align, policy=policy, labels=labels, spans_key=spans_key
+        )
         if len(answers) < len(every_answer):
             skipped = len(every_answer) - len(answers)
             if merged.conflict is None:
-                merged.conflict = _eval_conflict(every_answer, nlp, align, labels)
+                merged.conflict = _eval_conflict(every_answer, nlp, align, labels, spans_key)
                 reason = "text also in eval set" if merged.conflict is None else EVAL_CONFLICT
                 counts.skipped[reason] += skipped
             else:
@@ -73,11 +78,15 @@ def merged_groups(
 
 
 def _eval_conflict(
-    answers: List[Answer], nlp: Language, align: str, labels: Set[str] | None
+    answers: List[Answer],
+    nlp: Language,
+    align: str,
+    labels: Set[str] | None,
+    spans_key: str | None = None,
 ) -> Dict[str, Any] | None:
     """The conflict report of an eval text whose answers from other inputs disagree with the
     eval set's, as `merge_answers` reports any conflict; None when they agree."""
-    conflict = merge_answers(answers, nlp, align=align, labels=labels).conflict
+    conflict = merge_answers(answers, nlp, align=align, labels=labels, spans_key=spans_key).conflict
     if conflict is not None:
         conflict["reasons"].append(EVAL_CONFLICT)
     return conflict
@@ -107,6 +116,7 @@ def read_gold_docs(
     *,
     binary: bool = False,
     db: str | None = None,
+    spans_key: str | None = None,
 ) -> Iterator[Doc]:
     """One gold Doc per text of `paths`: `.spacy` files as they are, annotation files merged.
 
@@ -114,7 +124,9 @@ def read_gold_docs(
     together, so answers about one text in two files merge into one doc, exactly as
     `data-to-spacy` merges them. A doc that only binary answers annotate is partial (tokens
     missing); it is yielded with `binary`, else skipped and counted. Bad records are appended
-    to `rejects`; `counts` (if given) accounts for every record read.
+    to `rejects`; `counts` (if given) accounts for every record read. With a `spans_key`,
+    annotation files merge for span categorization (overlaps kept) and a doc with that span
+    group is gold even though its entities are missing.
     """
     paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
     all_specs = [parse_input(p) for p in paths]
@@ -125,7 +137,7 @@ def read_gold_docs(
         if spec.dataset is None and spec.path.suffix == ".spacy":
             for doc in read_docbin_docs(spec.path, nlp.vocab):
                 counts.read += 1
-                if _keep(doc, binary, counts):
+                if _keep(doc, binary, counts, spans_key):
                     yield doc
     specs = [s for s in all_specs if s.dataset is not None or s.path.suffix != ".spacy"]
     if not specs:
@@ -137,14 +149,16 @@ def read_gold_docs(
         rejects.append(bad)
 
     with AnswerStore() as store:
-        for _, merged in merged_groups(store, specs, nlp, counts, reject):
-            if merged.doc is not None and _keep(merged.doc, binary, counts):
+        groups = merged_groups(store, specs, nlp, counts, reject, spans_key=spans_key)
+        for _, merged in groups:
+            if merged.doc is not None and _keep(merged.doc, binary, counts, spans_key):
                 yield merged.doc
 
 
-def _keep(doc: Doc, binary: bool, counts: ConversionCounts) -> bool:
-    """Count `doc` as written, or as skipped when it is partial and `binary` is off."""
-    if binary or not is_partial(doc):
+def _keep(doc: Doc, binary: bool, counts: ConversionCounts, spans_key: str | None = None) -> bool:
+    """Count `doc` as written, or as skipped when it is partial (no span gold under
+    `spans_key` either) and `binary` is off."""
+    if binary or not is_partial(doc) or has_span_gold(doc, spans_key):
         counts.written["docs"] += 1
         return True
     counts.skipped["binary answers only (partial annotation)"] += 1

@@ -4,6 +4,8 @@
 - accepted binary spans → `doc.ents`, other tokens missing (unknown), not "O";
 - rejected binary spans → `doc.spans["incorrect_spans"]`, negative evidence for `ner`;
 - `ignore` answers (and ignored spans) are dropped; exact duplicates collapse.
+- with a `spans_key` (span categorization, `spans`): accepted gold spans, overlapping ones
+  too, → `doc.spans[spans_key]`, entities left missing; binary answers skipped and counted.
 
 Answers that contradict each other (two different gold versions; the same span accepted and
 rejected; overlapping accepted binary spans; a binary answer that disagrees with the gold
@@ -36,6 +38,7 @@ from .docs import (
     make_doc,
     record_doc,
 )
+from .spans import BINARY_SKIPPED, set_span_group
 
 
 class ConflictPolicy(str, Enum):
@@ -93,10 +96,12 @@ def merge_answers(
     align: Union[str, AlignMode] = AlignMode.strict,
     policy: Union[str, ConflictPolicy] = ConflictPolicy.report,
     labels: Set[str] | None = None,
+    spans_key: str | None = None,
 ) -> Merged:
     """Merge the answers about one text into one Doc, accounting for every answer.
 
-    `align` and `policy` take an Enum member or its string value.
+    `align` and `policy` take an Enum member or its string value; a `spans_key` keeps the
+    gold spans, overlaps included, as that span group instead of entities.
     """
     policy = choice(ConflictPolicy, policy, "conflict policy").value
     merged = Merged()
@@ -105,7 +110,9 @@ def merge_answers(
     spans: Dict[SpanKey, Span] = {}
     for i, answer in enumerate(answers):
         try:
-            claims = _claims(answer, doc, doc_text, token_source, nlp, align, labels, merged, spans)
+            claims = _claims(
+                answer, doc, doc_text, token_source, nlp, align, labels, merged, spans, spans_key
+            )
         except InvalidRecord as err:
             record = answer.record
             merged.rejects.append(Reject(answer.path, answer.line, err.field, err.reason, record))
@@ -125,6 +132,11 @@ def merge_answers(
     has_gold = any(v.kind == GOLD for v in kept)
     _account(merged, versions.values(), kept, policy)
     if not kept:
+        return merged
+    if spans_key is not None:  # only gold answers are kept in this mode: nothing was rejected
+        set_span_group(doc, [spans[k] for k in ents], spans_key)
+        merged.doc = doc
+        merged.labels.update(label for _, _, label in ents)
         return merged
     doc.set_ents([spans[k] for k in ents], default="outside" if has_gold else "missing")
     if rejected:  # an empty span group would still cost a msgpack call per doc in DocBin
@@ -181,8 +193,10 @@ def answer_claims(
     nlp: Language,
     align: Union[str, AlignMode] = AlignMode.strict,
     labels: Set[str] | None = None,
+    overlaps: bool = False,
 ) -> Claims:
-    """Validate one answer against the text's doc (`base_doc`); raises `InvalidRecord`."""
+    """Validate one answer against the text's doc (`base_doc`); raises `InvalidRecord`.
+    `overlaps`: an accepted gold answer's spans may overlap (span categorization)."""
     record = answer.record
     text = get_text(record)
     decision = get_answer(record)
@@ -203,7 +217,7 @@ def answer_claims(
                 raise InvalidRecord("spans", f"unknown label {span.label_!r} (expected {expected})")
     kept = [s for s in aligned if s is not None]
     if answer.kind == GOLD:
-        if decision == "accept":
+        if decision == "accept" and not overlaps:
             kept = check_no_overlap(kept)
         claims = [(_key(s), "accept") for s in kept]
     else:
@@ -257,11 +271,16 @@ def _claims(
     labels: Set[str] | None,
     merged: Merged,
     spans: Dict[SpanKey, Span],
+    spans_key: str | None = None,
 ) -> Tuple[Tuple[SpanKey, str], ...] | None:
     """The `(span, answer)` claims of one answer; None when it is deliberately not used."""
-    found = answer_claims(answer, doc, doc_text, token_source, nlp, align, labels)
+    overlaps = spans_key is not None
+    found = answer_claims(answer, doc, doc_text, token_source, nlp, align, labels, overlaps)
     if found.decision == "ignore":
         merged.skipped["answer ignore"] += 1
+        return None
+    if overlaps and answer.kind != GOLD:
+        merged.skipped[BINARY_SKIPPED] += 1
         return None
     if answer.kind == GOLD:
         if found.decision == "reject":

@@ -19,6 +19,7 @@ from ..annotations.ingest import (
     parse_input,
 )
 from ..annotations.merge import ConflictPolicy
+from ..annotations.spans import DEFAULT_SPANS_KEY
 from ..binary.rehearse import annotated_labels, pipeline_labels, rehearsal_labels, rehearse_groups
 from ..errors import UsageError
 from ..io.files import check_overwrites
@@ -69,6 +70,9 @@ def data_to_spacy_cli(
         "do not declare their kind as yes/no answers (or gold); default: detected per file")
     ] = None,
     db: Db = None,
+    spans_key: Annotated[str | None, typer.Option("--spans-key", help="Span categorization: "
+        f"spans (overlaps kept) to doc.spans[KEY] ({DEFAULT_SPANS_KEY}: configs/spancat.cfg's), "
+        "entities left unannotated, binary answers skipped")] = None,
 ) -> None:  # fmt: skip
     """Convert annotations into train.spacy / dev.spacy / labels.json.
 
@@ -83,7 +87,8 @@ def data_to_spacy_cli(
             inputs, output_dir, eval_path=eval_path or None, eval_split=eval_split, seed=seed,
             lang=lang, base_model=base_model, rehearse=rehearse, strict=strict,
             labels=split_labels(labels), input_format=input_format, align=align,
-            conflicts=conflicts, shard_size=shard_size, binary=binary, db=db, silent=False,
+            conflicts=conflicts, shard_size=shard_size, binary=binary, db=db, spans_key=spans_key,
+            silent=False,
         )  # fmt: skip
 
 
@@ -96,14 +101,15 @@ def data_to_spacy(
     align: Union[str, AlignMode] = AlignMode.strict,
     conflicts: Union[str, ConflictPolicy] = ConflictPolicy.report,
     shard_size: int = DEFAULT_SHARD_SIZE, binary: bool | None = None, db: str | None = None,
-    silent: bool = True,
+    spans_key: str | None = None, silent: bool = True,
 ) -> Conversion:  # fmt: skip
     """Convert `inputs` into `output_dir/{train,dev}.spacy`, `labels.json` and reports.
 
     Inputs (and `eval_path`) are files or `dataset:NAME`s of database `db`, with the usual
     prefixes (`eval:`, `binary:`). With `rehearse`, the training texts get `base_model`'s own
     entities of the labels the inputs never annotate, where the annotation says nothing
-    (`binary.rehearse`); dev texts stay as annotated.
+    (`binary.rehearse`); dev texts stay as annotated. A `spans_key` writes the spans, overlaps
+    kept, to that span group for spancat (`annotations.spans`).
 
     The run streams (`annotations.convert`): outputs move into place only once every record
     has been processed, so a failure (or `strict=True` stopping at a bad record) leaves earlier
@@ -123,11 +129,13 @@ def data_to_spacy(
     check_inputs(specs, db)
     options = ConvertOptions.checked(
         input_format, align, conflicts, labels, eval_split=eval_split, seed=seed, strict=strict,
-        shard_size=shard_size,
+        shard_size=shard_size, spans_key=spans_key,
     )  # fmt: skip
     for note in detect_input_kinds(specs, options.input_format, binary):
         msg.info(note)
     nlp = load_pipeline(lang, base_model)
+    if rehearse and spans_key:
+        raise UsageError("--rehearse adds entities, --spans-key trains spans", "use one of them")
     rehearsed = (
         _rehearsal_labels(nlp, specs, options.input_format, base_model) if rehearse else set()
     )

@@ -40,6 +40,9 @@ def evaluate_cli(
         help="Python file with registered functions the pipeline needs")] = None,
     gpu_id: GpuId = -1,
     db: Db = None,
+    spans_key: Annotated[str | None, typer.Option("--spans-key", help="Also score the spans of "
+        "doc.spans[KEY] (e.g. sc), overlaps kept, against the model's spans of that key or its "
+        "entities; default: the key of the model's spancat, if it has one")] = None,
 ) -> None:  # fmt: skip
     """Score a trained pipeline on a gold eval set, per label, and classify its errors.
 
@@ -50,23 +53,25 @@ def evaluate_cli(
     confusion table, and writes them as JSON with the hashes of the worst texts. --errors draws
     those texts, gold beside prediction. With --binary, texts annotated only by binary answers
     are scored by whether the model predicts each accepted span and avoids each rejected one,
-    and the gold scores come from the fully annotated texts alone.
+    and the gold scores come from the fully annotated texts alone. Spans (spancat's doc.spans,
+    --spans-key) are scored per label with spaCy's span scorer (spans_KEY_p/r/f).
     """
     with reports_errors():
         evaluate(
             model, data_path, output, binary=binary, errors_html=errors_html, n_errors=n_errors,
-            gpu_id=gpu_id, db=db, code_path=code_path, silent=False,
+            gpu_id=gpu_id, db=db, code_path=code_path, spans_key=spans_key, silent=False,
         )  # fmt: skip
 
 
 def evaluate(
     model: str, data_path: Union[str, Path], output: Path | None = None, binary: bool = False,
     errors_html: Path | None = None, n_errors: int = 25, gpu_id: int = -1, db: str | None = None,
-    code_path: Path | None = None, silent: bool = True,
+    code_path: Path | None = None, spans_key: str | None = None, silent: bool = True,
 ) -> Dict[str, Any]:  # fmt: skip
     """Score `model` on the gold docs in `data_path` (a file, or `dataset:NAME` of database
     `db`) and classify its errors; return (and optionally save) the scores, with the error
-    analysis under "errors"."""
+    analysis under "errors". Spans of `spans_key` (default: the model's spancat's) are scored
+    too."""
     msg = printer(silent)
     import_code(code_path)
     spec = parse_input(data_path)
@@ -79,7 +84,7 @@ def evaluate(
     try:
         scores = evaluate_pipeline(
             nlp, data_path, rejects, binary=binary, n_errors=n_errors, db=db,
-            errors_html=errors_html, title=title,
+            errors_html=errors_html, title=title, spans_key=spans_key,
         )  # fmt: skip
     finally:
         print_rejects(msg, rejects, len(rejects))

@@ -6,20 +6,33 @@ from typing import Any, Dict, List
 from .errors import ERROR_CLASSES, OUTSIDE
 
 
+def _row(name: str, *values: float | None) -> tuple:
+    return (name, *("-" if v is None else f"{v * 100:.2f}" for v in values))
+
+
+def _prf_table(title: str, result: Dict[str, Any], prefix: str) -> tuple:
+    """P/R/F per label and overall of the `PREFIX_p`, `_r`, `_f`, `_per_type` scores."""
+    per_type = result[f"{prefix}_per_type"] or {}
+    rows = [_row(label, s["p"], s["r"], s["f"]) for label, s in sorted(per_type.items())]
+    rows.append(_row("ALL", *(result[f"{prefix}_{key}"] for key in "prf")))
+    return (title, ("label", "P", "R", "F"), rows, ("l", "r", "r", "r"))
+
+
 def score_tables(result: Dict[str, Any]) -> List[tuple]:
-    """The per-label P/R/F table (and binary-answer scores, when present)."""
-
-    def row(name: str, *values: float | None) -> tuple:
-        return (name, *("-" if v is None else f"{v * 100:.2f}" for v in values))
-
-    rows = [
-        row(label, s["p"], s["r"], s["f"]) for label, s in sorted(result["ents_per_type"].items())
-    ]
-    rows.append(row("ALL", result["ents_p"], result["ents_r"], result["ents_f"]))
-    title = f"NER scores on {result['n_examples']} examples"
-    tables = [(title, ("label", "P", "R", "F"), rows, ("l", "r", "r", "r"))]
+    """The per-label P/R/F tables: entities (unless scored on span gold alone), spans (when
+    scored), and binary-answer scores (when present)."""
+    tables = []
+    if result["ents_f"] is not None or "spans_key" not in result:
+        tables.append(_prf_table(f"NER scores on {result['n_examples']} examples", result, "ents"))
+    if "spans_key" in result:
+        key = result["spans_key"]
+        title = (
+            f"Span scores on {result['spans_n_examples']} examples (gold doc.spans[{key!r}], "
+            f"predicted {result['spans_predicted']})"
+        )
+        tables.append(_prf_table(title, result, f"spans_{key}"))
     if result.get("binary_n"):
-        prf = row("", result["binary_p"], result["binary_r"], result["binary_f"])[1:]
+        prf = _row("", result["binary_p"], result["binary_r"], result["binary_f"])[1:]
         binary = [
             ("answers", result["binary_n"]),
             ("accuracy", f"{result['binary_acc'] * 100:.2f}"),
