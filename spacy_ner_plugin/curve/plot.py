@@ -5,7 +5,7 @@ on GitHub, so the README can show it directly.
 """
 
 import math
-from typing import Any, Callable, Dict, List, Sequence
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 from xml.sax.saxutils import escape
 
 WIDTH, HEIGHT = 640, 400
@@ -50,7 +50,7 @@ def curve_svg(rows: Sequence[Dict[str, Any]], title: str) -> str:
             f'<text x="{WIDTH / 2}" y="40" text-anchor="middle" fill="#555">'
             f"mean ± std over {rows[0]['n_seeds']} seeds</text>"
         )
-    parts += _axes([py(tick) for tick in y_ticks], y_ticks, [px(tick) for tick in x_ticks], x_ticks)
+    parts += axes([py(tick) for tick in y_ticks], y_ticks, [px(tick) for tick in x_ticks], x_ticks)
     line = " ".join(f"{px(x):.1f},{py(m):.1f}" for x, m in zip(xs, means))
     parts.append(f'<polyline points="{line}" fill="none" stroke="#1f77b4" stroke-width="2"/>')
     for row, x, mean, std in zip(rows, xs, means, stds):
@@ -59,10 +59,15 @@ def curve_svg(rows: Sequence[Dict[str, Any]], title: str) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _axes(
-    y_at: Sequence[float], y_ticks: Sequence[float], x_at: Sequence[float], x_ticks: Sequence[float]
+def axes(
+    y_at: Sequence[float],
+    y_ticks: Sequence[float],
+    x_at: Sequence[float],
+    x_ticks: Sequence[float],
+    titles: Tuple[str, str] = ("training examples", "entity F-score (%)"),
 ) -> List[str]:
-    """Grid lines and labels of the y ticks, marks and labels of the x ticks, axes and titles."""
+    """Grid lines and labels of the y ticks, marks and labels of the x ticks, axes and their
+    `titles` (x, y)."""
     parts = [
         f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#e5e5e5"/>'
         f'<text x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end">{tick:g}</text>'
@@ -79,9 +84,9 @@ def _axes(
         f'<line x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - RIGHT}" y2="{HEIGHT - BOTTOM}" '
         'stroke="#333"/>',
         f'<text x="{(LEFT + WIDTH - RIGHT) / 2}" y="{HEIGHT - 14}" text-anchor="middle">'
-        "training examples</text>",
+        f"{escape(titles[0])}</text>",
         f'<text transform="translate(18 {(TOP + HEIGHT - BOTTOM) / 2}) rotate(-90)" '
-        'text-anchor="middle">entity F-score (%)</text>',
+        f'text-anchor="middle">{escape(titles[1])}</text>',
     ]
 
 
