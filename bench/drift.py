@@ -9,9 +9,12 @@ curves separate the suspects:
 - "correct": `CorrectSession`, the oracle's complete annotation of each chosen sentence (gold).
 If only "teach_missing" falls, the cause is the missing evidence (an update that never says
 "O"); if "correct" falls too, it is the updates themselves (optimizer, step size, batch).
-Candidate fixes, measured on the same curves: --learn-rate (the in-loop step size), --replay
-(earlier gold texts trained on again in each update of the correct arm) and --warmup (the
-first updates' step ramped up).
+The sessions are built from the teach config as the product builds them
+(`teach.config.teach_settings`), so its in-loop settings are what is measured: --replay (earlier
+gold texts trained on again in each update; the seed model's gold texts are the session's
+earlier gold, as a dataset's answers are in the app), --warmup (the first updates' step ramped
+up), --learn-rate (the in-loop step size) and --average/--no-average (predict with averaged
+weights); each left out is the teach config's default.
 
     flock /tmp/bench.lock python -m bench.drift --datasets fashion_brands --seeds 0 \
         --output bench/results/drift.json
@@ -29,8 +32,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from wasabi import msg
 
-from spacy_ner_plugin.teach import CorrectSession, TeachSession
-from spacy_ner_plugin.teach.sorters import create_prefer_uncertain
+from spacy_ner_plugin.teach import CorrectSession, Exclusions, TeachSession
+from spacy_ner_plugin.teach.config import teach_settings
 
 from .common import datasets, run_info, score, train_docs, write_results
 from .teach import oracle, prepare
@@ -53,20 +56,19 @@ def main(
     round_size: int = typer.Option(50, help="Answers per update (teach: questions; correct: 5)"),
     eval_every: int = typer.Option(100, help="Score the in-loop model every N answers"),
     train_steps: int = typer.Option(600, help="Step budget of the seed model's training"),
-    learn_rate: float = typer.Option(
-        None, help="In-loop updates' learning rate (none: the training config's, 0.001)"
-    ),
-    replay: int = typer.Option(
-        0, help="correct: earlier gold texts (seed texts, corrections) replayed in each update"
-    ),
-    warmup: int = typer.Option(0, help="Updates over which the learning rate ramps up linearly"),
+    learn_rate: float = typer.Option(None, help="teach.learn_rate (none: the config's)"),
+    replay: int = typer.Option(None, help="teach.replay: earlier gold texts per update"),
+    warmup: int = typer.Option(None, help="teach.warmup_updates: updates of the step's ramp"),
+    average: bool = typer.Option(None, "--average/--no-average", help="teach.average_weights"),
     output: Path = typer.Option(Path("bench/results/drift.json"), help="Results JSON"),
     work: Path = typer.Option(Path("/tmp/bench_drift"), help="Corpus and seed models"),
 ) -> None:
     """The in-loop model's F every --eval-every answers, per arm, dataset and seed."""
+    in_loop = {"learn_rate": learn_rate, "replay": replay, "warmup_updates": warmup,
+               "average_weights": average}  # fmt: skip
+    teach = {key: value for key, value in in_loop.items() if value is not None}
     opts = {"n_seed": n_seed, "max_answers": max_answers, "round_size": round_size,
-            "eval_every": eval_every, "train_steps": train_steps,
-            "learn_rate": learn_rate, "replay": replay, "warmup": warmup}  # fmt: skip
+            "eval_every": eval_every, "train_steps": train_steps, "teach": teach}  # fmt: skip
     chosen = arms.split(",")
     if set(chosen) - set(ARMS):
         raise typer.BadParameter(f"unknown arms: {sorted(set(chosen) - set(ARMS))}")
@@ -112,31 +114,26 @@ def run_arm(
     opts: Dict[str, Any],
     earlier: List[Dict[str, Any]],
 ) -> Dict[str, Any]:
-    """One session over the pool (at most 3 passes), updated per round, scored as it goes;
-    the correct arm replays --replay of the `earlier` gold answers (and its own) per update."""
+    """One session over the pool (at most 3 passes), built from the teach config with the
+    in-loop settings of `opts`, the `earlier` gold texts its replay's first pool; updated per
+    round and scored as it goes."""
     kind = CorrectSession if arm == "correct" else TeachSession
     fill = "outside" if arm == "teach_outside" else "missing"
-    session = kind(base, labels, sorter=create_prefer_uncertain(), update_fill=fill, seed=seed)
-    if opts["learn_rate"] is not None:
-        session.optimizer.learn_rate = opts["learn_rate"]
-    full_rate = session.optimizer.learn_rate
+    overrides = {f"teach.{key}": value for key, value in opts["teach"].items()}
+    settings = teach_settings(None, {**overrides, "teach.seed": seed, "teach.update_fill": fill})
+    exclude = Exclusions()
+    exclude.add_answers(earlier)
+    session = kind(base, labels, exclude=exclude, **settings)
     answer = corrected(gold) if arm == "correct" else binary(gold)
     round_size = 5 if arm == "correct" else opts["round_size"]
     stream = session.questions(chain.from_iterable(repeat(pool, 3)))
     curve = [{"answers": 0, **score(session.nlp, dev_docs)}]
     n_answers, start = 0, time.perf_counter()
-    rng = random.Random(seed)
-    replay = opts["replay"] if arm == "correct" else 0
     while n_answers < opts["max_answers"]:
         batch = list(islice(stream, min(round_size, opts["max_answers"] - n_answers)))
         if not batch:
             break
-        answers = [answer(task) for task in batch]
-        if opts["warmup"]:  # update i of the first `warmup` at i / warmup of the rate
-            ramp = min(1.0, (session.counts.updates + 1) / opts["warmup"])
-            session.optimizer.learn_rate = full_rate * ramp
-        session.update(answers + rng.sample(earlier, min(replay, len(earlier))))
-        earlier = earlier + answers if replay else earlier
+        session.update([answer(task) for task in batch])
         before, n_answers = n_answers, n_answers + len(batch)
         if n_answers // opts["eval_every"] > before // opts["eval_every"]:
             curve.append({"answers": n_answers, **score(session.nlp, dev_docs)})
@@ -148,6 +145,7 @@ def run_arm(
         "best_f": best,
         "last_f": curve[-1]["ents_f"],
         "worst_drop_from_best_so_far": max_drop(curve),
+        "replayed": session.counts.replayed,
         "wall_s": round(time.perf_counter() - start, 1),
     }
 

@@ -18,17 +18,16 @@ after it are scored and suggested by the updated model:
         session.update([correct(task) for task in batch])  # spans corrected, "answer": "accept"
 """
 
-from collections import defaultdict
 from typing import Any, Dict, List
 
 from spacy.tokens import Doc
 
 from ..annotations.docs import prodigy_tokens
-from ..annotations.merge import Answer, merge_answers
-from ..constants import GOLD, MANUAL_VIEW
-from ..io.hashing import set_hashes, text_hash
+from ..constants import MANUAL_VIEW
+from ..io.hashing import set_hashes
 from .scoring import Scored
 from .session import TeachSession
+from .updates import gold_docs
 
 # A span in more than this share of the beam's probability mass is one of the model's entities.
 ENTITY_SCORE = 0.5
@@ -50,12 +49,7 @@ class CorrectSession(TeachSession):
     def answer_docs(self, answers: List[Dict[str, Any]]) -> List[Doc]:
         """The training docs of a batch of accepted complete annotations, the latest answer
         about a sentence winning (rejected and ignored answers train nothing)."""
-        by_text: Dict[int, List[Answer]] = defaultdict(list)
-        for i, record in enumerate(answers):
-            if record.get("answer") == "accept" and isinstance(record.get("text"), str):
-                by_text[text_hash(record["text"])].append(Answer("answers", i + 1, record, GOLD))
-        merged = (merge_answers(group, self.nlp, policy="latest") for group in by_text.values())
-        return [result.doc for result in merged if result.doc is not None]
+        return gold_docs(self.nlp, answers)
 
     def _sentence_candidates(
         self, record: Dict[str, Any], doc: Doc, scores: Dict[Any, float], keep: Any

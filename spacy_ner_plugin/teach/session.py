@@ -7,6 +7,10 @@ already answered or asked are dropped, and the sorter picks the questions. `upda
 trains the copy on a batch of answers, as the same docs fill-binary trains on (accepted span →
 entity, rejected → `incorrect_spans`, every other token missing), so the questions read after
 it come from the updated model (the texts of the beam batch not yet read are scored again).
+So that the model does not drift, each update also trains on `replay` earlier gold texts (the
+complete annotations in `exclude` and those answered in the session), its step is ramped up
+over the first `warmup_updates`, and the model predicts with averaged weights
+(`average_weights`; see `updates`).
 Every question carries `_model_version`, the number of updates applied before it was scored
 (and `_line` when its text's record has one). The randomness of the updates (dropout) is the
 session's own, seeded by `seed`: the same model, texts, answers and seed give the same
@@ -21,10 +25,21 @@ questions. A tool, the app's `ner.teach`, or a notebook drives the loop:
 import random
 import time
 from collections import Counter, defaultdict
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Sequence, Set, Tuple, Union
+from typing import (
+    Any,
+    ContextManager,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Sequence,
+    Set,
+    Tuple,
+    Union,
+)
 
 import numpy
 import spacy
@@ -52,6 +67,7 @@ from .scoring import (
     span_task,
 )
 from .sorters import Sorter, create_prefer_uncertain
+from .updates import AveragedWeights, Replay, gold_docs, warmup_rate
 
 UPDATE_FILLS = ("missing", "outside")
 
@@ -72,6 +88,7 @@ class TeachCounts:
     updates: int = 0
     scoring_s: float = 0.0
     update_s: float = 0.0
+    replayed: int = 0
 
     @property
     def seconds_per_question(self) -> float:
@@ -83,11 +100,13 @@ class TeachCounts:
 class Exclusions:
     """What not to ask again: answered tasks (by task hash), texts fully annotated already
     (by input hash), and how often each string was answered with each label (binary answers,
-    accepted or rejected), so that a string answered often enough is not asked again."""
+    accepted or rejected), so that a string answered often enough is not asked again. The
+    accepted complete annotations (`gold`, the latest per text) are what updates replay."""
 
     tasks: Set[int] = field(default_factory=set)
     inputs: Set[int] = field(default_factory=set)
     strings: Counter[Tuple[str, str]] = field(default_factory=Counter)
+    gold: Dict[int, Dict[str, Any]] = field(default_factory=dict)
 
     def add_answers(self, records: Iterable[Dict[str, Any]]) -> None:
         """Exclude every answered task; a text with an accepted complete (gold) annotation is
@@ -102,6 +121,7 @@ class Exclusions:
             kind = answer_kind(record)
             if kind == GOLD and record.get("answer", "accept") == "accept":
                 self.inputs.add(text_hash(text))
+                self.gold[text_hash(text)] = record
                 if isinstance(record.get("_input_hash"), int):
                     self.inputs.add(record["_input_hash"])
             elif kind == BINARY and record.get("answer") in ("accept", "reject"):
@@ -127,8 +147,11 @@ class TeachSession:
     (answered tasks, annotated texts). `score_batch_size`: texts per beam batch. `drop`,
     `update_fill` ("missing" or "outside"): how `update` trains. `seed`: of the updates'
     randomness. `max_answers_per_string`: a string answered this many times with a label (in
-    this session or in `exclude`) is not asked about with that label again. `copy`: work on a
-    copy of `nlp` (`load` skips it: the loaded pipeline is already one).
+    this session or in `exclude`) is not asked about with that label again. `replay`: earlier
+    gold texts trained on again in each update; `warmup_updates`: updates over which the step
+    size ramps up to `learn_rate` (None: the pipeline's training config's); `average_weights`:
+    predict with the moving average of the weights. `copy`: work on a copy of `nlp` (`load`
+    skips it: the loaded pipeline is already one).
     """
 
     # What makes a question the one asked before: its task hash (the text and the one span).
@@ -150,6 +173,10 @@ class TeachSession:
         new_labels: bool = False,
         seed: int = 0,
         max_answers_per_string: int = 3,
+        replay: int = 20,
+        warmup_updates: int = 20,
+        learn_rate: float | None = None,
+        average_weights: bool = True,
         copy: bool = True,
     ) -> None:
         if update_fill not in UPDATE_FILLS:
@@ -174,6 +201,12 @@ class TeachSession:
         self.neg_key = _ensure_negative_key(ner)
         self.optimizer = self.nlp.resume_training()
         self.trained = _trained_with(self.nlp, self.ner_name)
+        self.learn_rate = self.optimizer.learn_rate if learn_rate is None else learn_rate
+        self.warmup_updates = warmup_updates
+        self.replay = Replay(replay, seed)
+        self.averaged = (
+            AveragedWeights(self.nlp, self.trained, self.optimizer) if average_weights else None
+        )
         self.patterns = (
             PatternScorer(self.nlp, patterns, self.labels) if patterns is not None else None
         )
@@ -229,18 +262,25 @@ class TeachSession:
         """Train the in-memory model on a batch of answered tasks; return the losses.
 
         Answers about the same text merge into one doc; `ignore` answers only stop the task
-        from being asked again. Pattern answers also update their pattern's score.
+        from being asked again. Pattern answers also update their pattern's score. `replay`
+        gold texts answered before this batch are trained on with it.
         """
         start = time.perf_counter()
         answers = list(answers)
+        docs = self.answer_docs(answers)
+        replayed = self.replay.draw(self.exclude.gold) if docs else []
         self.counts.answers += len(answers)
         self.exclude.add_answers(answers)
         if self.patterns is not None:
             self.patterns.update(answers)
-        examples = [Example(_unannotated(doc), doc) for doc in self.answer_docs(answers)]
+        docs += gold_docs(self.nlp, replayed)
+        examples = [Example(_unannotated(doc), doc) for doc in docs]
         losses: Dict[str, float] = {}
         if examples:
-            with self.randomness.active():
+            self.optimizer.learn_rate = warmup_rate(
+                self.learn_rate, self.warmup_updates, self.counts.updates
+            )
+            with self.randomness.active(), self._training_weights():
                 self.nlp.update(
                     examples,
                     sgd=self.optimizer,
@@ -249,8 +289,13 @@ class TeachSession:
                     exclude=[name for name in self.nlp.pipe_names if name not in self.trained],
                 )
             self.counts.updates += 1
+            self.counts.replayed += len(replayed)
         self.counts.update_s += time.perf_counter() - start
         return losses
+
+    def _training_weights(self) -> ContextManager[None]:
+        """The weights an update trains: the raw ones when the model predicts with averages."""
+        return self.averaged.training() if self.averaged is not None else nullcontext()
 
     def answer_docs(self, answers: Iterable[Dict[str, Any]]) -> List[Doc]:
         """The training docs of a batch of answers, merged per text as data-to-spacy does."""
