@@ -374,7 +374,8 @@ OUTCOMES = (
         "Span categorization might be a better fit for your project",
         "Many entities are long or common-noun phrases, or overlap: boundaries of such "
         "spans are hard for ner to learn. spaCy's spancat predicts overlapping spans of any "
-        "length.",
+        "length: convert with data-to-spacy --spans-key sc (overlaps kept), train "
+        "configs/spancat.cfg and compare evaluate --spans-key sc with the ner's scores.",
         "spancat",
     ),
     Outcome(
@@ -406,7 +407,8 @@ OUTCOMES = (
         "not_a_fit",
         "Probably not a good fit for a classic NER task",
         "Neither more data, consistent annotations, tuning nor error analysis helps: the task "
-        "may need another formulation (span categorization, text classification, relations).",
+        "may need another formulation (span categorization, text classification, relations); "
+        "span categorization runs from data-to-spacy --spans-key sc to configs/spancat.cfg.",
         "spancat",
     ),
     Outcome(

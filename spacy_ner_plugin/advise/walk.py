@@ -10,6 +10,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Sequence
 
+from ..annotations.spans import DEFAULT_SPANS_KEY as SPANS_KEY
 from . import flowchart as chart
 from .facts import Fact, FactResult, Missing
 
@@ -131,6 +132,19 @@ def _preannotate(c: Context, output: str) -> str:
     return f"{PLUGIN} preannotate {c.raw or 'RAW_TEXTS.jsonl'} {output} {source} --preview {html}"
 
 
+def _spancat(c: Context) -> str:
+    """Convert with every span kept (overlaps too) in doc.spans, train spancat, score spans."""
+    data = f"{c.files()} --eval {shlex.quote(c.eval_path)}" if c.eval_path else c.files()
+    return (
+        f"{PLUGIN} data-to-spacy {data} --output corpus/spans --spans-key {SPANS_KEY} && "
+        f"python -m spacy train configs/spancat.cfg --output training/spancat "
+        "--paths.train corpus/spans/train.spacy --paths.dev corpus/spans/dev.spacy "
+        "--paths.labels corpus/spans/labels.json && "
+        f"{PLUGIN} evaluate training/spancat/model-best corpus/spans/dev.spacy "
+        f"--spans-key {SPANS_KEY} --output metrics/spans_scores.json"
+    )
+
+
 def _review(c: Context) -> str:
     return (
         f"{PLUGIN} find-errors {c.files()} --output corpus/suspects.jsonl && "
@@ -167,9 +181,7 @@ COMMANDS: Dict[str, Callable[[Context], str]] = {
         f" && python -m spacy train configs/ner_update.cfg --output training "
         f"--paths.base_model {c.base_model} {CORPUS}"
     ),
-    "spancat": lambda c: (
-        f"python -m spacy init config configs/spancat.cfg --lang {c.lang} --pipeline spancat"
-    ),
+    "spancat": _spancat,
     "review": _review,
     "pretrain": lambda c: (
         f"{PLUGIN} pretrain configs/ner.cfg training/pretrain "

@@ -1,13 +1,20 @@
 """The chart as data, walked from synthetic facts to every node, edge and outcome."""
 
+import shlex
 from typing import Any, Dict
 
 import pytest
+import typer
+from spacy.cli._util import parse_config_overrides
+from spacy.util import load_config
 
 from spacy_ner_plugin.advise import flowchart as chart
 from spacy_ner_plugin.advise.facts import Fact, Missing
 from spacy_ner_plugin.advise.report import advice_report
 from spacy_ner_plugin.advise.walk import COMMANDS, Context, next_command, walk
+from spacy_ner_plugin.cli import app
+
+from ..conftest import ROOT
 
 NEW = {"base_model": None, "user_labels": ["X"], "new_labels": ["X"]}
 TYPES = {"base_model": "base", "user_labels": ["X"], "new_labels": ["X"]}
@@ -215,3 +222,28 @@ def test_off_path_facts_that_fail_their_bar_are_warnings():
     assert consistency["outcome"] == "review" and consistency["answer"] == "no"
     assert "find-errors a.jsonl" in consistency["command"]
     assert not walk(facts()).warnings
+
+
+@pytest.mark.parametrize(
+    "changes, outcome",
+    [
+        ({"shape": {"overlap_share": 0.05}}, "span_categorization"),
+        ({"error_fix": {"answer": False}}, "not_a_fit"),
+    ],
+)
+def test_span_categorization_runs_into_commands_the_project_has(changes, outcome):
+    result = walk(facts(**changes))
+    assert result.outcome.name == outcome
+    command = next_command(result, Context(annotations=["a.jsonl"], eval_path="e.jsonl"))
+    convert, train, evaluate = [shlex.split(part) for part in command.split(" && ")]
+    assert convert[:4] == ["python", "-m", "spacy_ner_plugin", "data-to-spacy"]
+    assert "--spans-key" in convert and "e.jsonl" in convert
+    assert train[:5] == ["python", "-m", "spacy", "train", "configs/spancat.cfg"]
+    # the config exists, and every --section.key override names one of its settings
+    config = load_config(ROOT / train[4], overrides=parse_config_overrides(train[7:]))
+    key = config["components"]["spancat"]["spans_key"]
+    assert convert[convert.index("--spans-key") + 1] == key
+    assert evaluate[3] == "evaluate" and evaluate[evaluate.index("--spans-key") + 1] == key
+    cli = typer.main.get_command(app)
+    for args in (convert, evaluate):  # the plugin's own parser takes every option and argument
+        cli.commands[args[3]].make_context(args[3], args[4:])
