@@ -12,6 +12,8 @@ const SPAN_FIELDS = [
   ...["source", "pattern_id", "pattern_line", "score"],
 ];
 const HISTORY_SIZE = 20;
+// spans.manual's view: spans may overlap and nest, drawn as stacked bars under the tokens.
+const SPANS_VIEW = "spans_manual";
 
 const state = {
   config: null,
@@ -175,6 +177,71 @@ function renderText(task, spans, editable, differ = new Set()) {
   return box;
 }
 
+// Stacked spans (SPANS_VIEW): each token is a cell (with the space after it) over one row per
+// level; a span is a bar along its tokens' rows at its level, its label at its start. A click
+// on a bar or a label removes the span; a drag or double-click adds one, inside others too.
+function renderStacked(task, spans) {
+  const box = el("div", "text stacked");
+  const levels = spanLevels(spans);
+  const rows = spans.length ? Math.max(...levels) + 1 : 0;
+  const at = Array.from({ length: rows }, () => new Map()); // per row: token → span
+  spans.forEach((s, k) => {
+    for (let j = s.token_start; j <= s.token_end; j++) at[levels[k]].set(j, k);
+  });
+  task.tokens.forEach((token, i) => {
+    const cell = el("span", token.ws ? "cell spaced" : "cell");
+    const text = tokenNode(token, i, new Set());
+    if (text.classList.contains("nl")) text.textContent = ""; // shown as ↵, the line breaks after
+    cell.append(text);
+    if (token.ws) cell.append(el("span", "gap", " "));
+    for (let row = 0; row < rows; row++) {
+      const k = at[row].has(i) ? at[row].get(i) : -1;
+      cell.append(k < 0 ? el("span", "bar") : barNode(spans[k], k, i));
+      if (!token.ws) continue;
+      const across = k >= 0 && i < spans[k].token_end; // the space inside a span is barred too
+      cell.append(across ? barNode(spans[k], k, null) : el("span", "bar"));
+    }
+    box.append(cell);
+    if (text.classList.contains("nl")) box.append(el("span", "break"));
+  });
+  attachEditing(box);
+  return box;
+}
+
+// Each span's row: the lowest one free along its tokens (by start, the longer span first).
+function spanLevels(spans) {
+  const order = spans.map((_, k) => k);
+  order.sort((a, b) => spans[a].token_start - spans[b].token_start || spans[b].token_end - spans[a].token_end);
+  const levels = new Array(spans.length);
+  const rowEnds = []; // the last token taken in each row so far
+  for (const k of order) {
+    let row = rowEnds.findIndex((end) => end < spans[k].token_start);
+    if (row < 0) row = rowEnds.length;
+    rowEnds[row] = spans[k].token_end;
+    levels[k] = row;
+  }
+  return levels;
+}
+
+// The piece of span k's bar under token i (null: under the space after a token).
+function barNode(span, k, i) {
+  const bar = el("span", `bar ${labelClass(span.label)}`);
+  if (i === span.token_start) bar.classList.add("first");
+  if (i === span.token_end) bar.classList.add("last");
+  bar.dataset.span = String(k);
+  bar.dataset.remove = String(k);
+  bar.title = `${span.label}: click to remove`;
+  if (i === span.token_start) {
+    const label = el("button", "span-label", span.label);
+    label.type = "button";
+    label.dataset.label = span.label;
+    label.dataset.remove = String(k);
+    label.setAttribute("aria-label", `remove ${span.label} span`);
+    bar.append(label);
+  }
+  return bar;
+}
+
 function tokenNode(token, i, differ) {
   const space = isSpace(token);
   const node = el("span", space ? "tok ws" : "tok", token.text);
@@ -245,7 +312,11 @@ function addSpan(first, last) {
   while (first <= last && isSpace(tokens[first])) first += 1;
   while (last >= first && isSpace(tokens[last])) last -= 1;
   if (first > last || !state.label) return render();
-  const spans = state.current.spans.filter((s) => s.token_end < first || s.token_start > last);
+  // Stacked spans may overlap (never twice the same); otherwise a new span replaces those it hits.
+  const stacked = state.config.view === SPANS_VIEW;
+  const same = (s) => s.token_start === first && s.token_end === last && s.label === state.label;
+  if (stacked && state.current.spans.some(same)) return render();
+  const spans = state.current.spans.filter((s) => stacked || s.token_end < first || s.token_start > last);
   spans.push({
     start: tokens[first].start,
     end: tokens[last].end,
@@ -253,7 +324,7 @@ function addSpan(first, last) {
     token_end: last,
     label: state.label,
   });
-  spans.sort((x, y) => x.token_start - y.token_start);
+  spans.sort((x, y) => x.token_start - y.token_start || x.token_end - y.token_end);
   state.current.spans = spans;
   render();
 }
@@ -345,6 +416,8 @@ function render() {
     card.append(question, renderText(current.task, current.task.spans, false));
   } else if (view === "review") {
     renderReview(card, current);
+  } else if (view === SPANS_VIEW) {
+    card.append(renderStacked(current.task, current.spans));
   } else {
     card.append(renderText(current.task, current.spans, true));
   }
