@@ -114,20 +114,20 @@ class Access:
             )
         return requested
 
-    def urls(self, host: str, port: int) -> List[Tuple[str | None, str]]:
-        """The page's URL for each session of a token (one URL when there are none)."""
+    def urls(self, host: str, port: int, path: str = "/") -> List[Tuple[str | None, str]]:
+        """The URL of page `path` for each session of a token (one URL when there are none)."""
         if self.open:
-            return [(None, page_url(host, port))]
-        return [(name, page_url(host, port, token)) for token, name in self.tokens.items()]
+            return [(None, page_url(host, port, path=path))]
+        return [(name, page_url(host, port, token, path)) for token, name in self.tokens.items()]
 
 
-def page_url(host: str, port: int, token: str | None = None) -> str:
-    """The page's URL as an annotator opens it: bound to every interface, the machine's own
+def page_url(host: str, port: int, token: str | None = None, path: str = "/") -> str:
+    """A page's URL as an annotator opens it: bound to every interface, the machine's own
     address stands in for `0.0.0.0`."""
     if host in EVERY_INTERFACE:
         host = machine_address()
     shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
+    return f"http://{shown}:{port}{path}" + (f"?token={token}" if token else "")
 
 
 def machine_address() -> str:

@@ -9,9 +9,12 @@ which session, is `access`'s rule (the page sends the token it got in its URL).
 
 import logging
 import time
+from functools import cached_property
 from importlib import resources
+from pathlib import Path
 from typing import Annotated, Any, Dict, List, Literal, Tuple
 
+import spacy
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -22,9 +25,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..db.assignments import Assignments
 from ..db.database import Database, NotAssigned
 from ..errors import PluginError
+from ..review.progress import dataset_progress
 from .access import SESSION_PATTERN, Access, AccessDenied, is_loopback
 from .answers import InvalidAnswer, answer_record, check_spans
 from .feed import Feed, NotYours
+from .guidelines import Guidelines, read_guidelines, render_guidelines
+from .progress_plot import progress_svg
 from .recipes import Recipe, build_recipe
 
 logger = logging.getLogger(__name__)
@@ -34,11 +40,20 @@ MAX_ANSWERS = 200
 MAX_LABEL = 100
 ANSWER_ID_PATTERN = r"^[A-Za-z0-9_.:-]{8,64}$"
 IDLE_SUBMIT_S = 3.0
+HTML = "text/html; charset=utf-8"
+JS = "text/javascript; charset=utf-8"
+CSS = "text/css; charset=utf-8"
 STATIC = {
-    "index.html": "text/html; charset=utf-8",
-    "app.js": "text/javascript; charset=utf-8",
-    "style.css": "text/css; charset=utf-8",
+    "index.html": HTML,
+    "app.js": JS,
+    "style.css": CSS,
+    "guidelines.js": JS,
+    "guidelines.css": CSS,
+    "progress.html": HTML,
+    "progress.js": JS,
+    "progress.css": CSS,
 }
+PAGES = {"/": "index.html", "/progress": "progress.html"}
 SECURITY_HEADERS = {
     "content-security-policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
@@ -179,10 +194,12 @@ class Annotation:
         exclude: List[str] | None = None,
         timeout: float = 600.0,
         access: Access | None = None,
+        guidelines: Guidelines | None = None,
     ) -> None:
         self.recipe = recipe
         self.db = db
         self.access = access if access is not None else Access()
+        self.guidelines = guidelines
         self.dataset = recipe.dataset
         db.add_dataset(self.dataset, recipe.meta)
         by = recipe.exclude_by
@@ -210,6 +227,17 @@ class Annotation:
             "texts": self.recipe.total,
             "texts_read": self.feed.texts_read,
         }
+
+    @cached_property
+    def nlp(self) -> spacy.Language:
+        """Tokenizes, for agreement, the texts of answers without tokens (the app's have them)."""
+        return spacy.blank("en")
+
+    def team_progress(self) -> Dict[str, Any]:
+        """The dataset's progress figures (`review.progress`) and their plot (SVG text)."""
+        figures = dataset_progress(self.db, self.dataset, self.nlp)
+        title = f"Answers over time: {self.dataset}"
+        return {**figures.to_json(), "svg": progress_svg(figures.timeline, title)}
 
     def history(self, session_id: str, n: int) -> Dict[str, Any]:
         """`session_id`'s latest `n` answers that no later one superseded, newest first."""
@@ -314,9 +342,11 @@ def create_app(
         ]
         return JSONResponse({"detail": errors}, status_code=422)
 
-    @app.get("/", include_in_schema=False)
-    def index() -> Response:
-        return Response(pages["index.html"], media_type=STATIC["index.html"])
+    for path, page in PAGES.items():
+        app.add_api_route(
+            path, lambda page=page: Response(pages[page], media_type=HTML),
+            methods=["GET"], include_in_schema=False,
+        )  # fmt: skip
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:
@@ -324,7 +354,7 @@ def create_app(
 
     @app.get("/static/{name}", include_in_schema=False)
     def static(name: str) -> Response:
-        if name not in STATIC or name == "index.html":
+        if name not in STATIC or name in PAGES.values():
             raise HTTPException(404, "not found")
         return Response(pages[name], media_type=STATIC[name])
 
@@ -358,6 +388,15 @@ def create_app(
     def progress(x_token: XToken = None, session: SessionQuery = None) -> Dict[str, Any]:
         return annotation.progress(session_of(x_token, session))
 
+    @app.get("/api/guidelines", dependencies=[Depends(authorized)])
+    def guidelines() -> Dict[str, Any]:
+        found = annotation.guidelines
+        return {"html": found.html if found else None, "labels": found.labels if found else {}}
+
+    @app.get("/api/team", dependencies=[Depends(authorized)])
+    def team() -> Dict[str, Any]:
+        return annotation.team_progress()
+
     @app.get("/api/history", dependencies=[Depends(authorized)])
     def history(
         x_token: XToken = None, session: SessionQuery = None, n: int = Query(20, ge=1, le=200)
@@ -387,11 +426,14 @@ def make_app(
     max_body: int = MAX_BODY,
     instant_submit: bool = False,
     idle_submit_s: float = IDLE_SUBMIT_S,
+    guidelines: str | Path | None = None,
     **recipe_options: Any,
 ) -> Tuple[FastAPI, Annotation]:
     """Build recipe `recipe_name` and the app serving it; `Access.make` decides the tokens
-    (one per name in `sessions`; one made for a non-loopback host unless `token` is given)."""
+    (one per name in `sessions`; one made for a non-loopback host unless `token` is given).
+    `guidelines`: a Markdown file the page shows (`UsageError` if it cannot be read)."""
     access = Access.make(host, token, sessions or ())
+    text = read_guidelines(guidelines) if guidelines is not None else None
     recipe = build_recipe(
         recipe_name, dataset=dataset, source=source, db=db, exclude=exclude, **recipe_options
     )
@@ -399,6 +441,7 @@ def make_app(
     annotation = Annotation(
         recipe, database, feed_overlap=feed_overlap, annotations_per_task=annotations_per_task,
         exclude=exclude, timeout=timeout, access=access,
+        guidelines=render_guidelines(text, recipe.labels) if text is not None else None,
     )  # fmt: skip
     app = create_app(
         annotation, host=host, max_body=max_body, instant_submit=instant_submit,
