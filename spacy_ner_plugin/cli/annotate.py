@@ -26,7 +26,8 @@ TEACHING = "ner.teach, ner.correct --update: "
 Recipe = Annotated[
     str,
     typer.Argument(
-        help="ner.manual, ner.correct, ner.teach, review, or a registered recipe's name"
+        help="ner.manual, spans.manual, ner.correct, ner.teach, review, or a registered "
+        "recipe's name"
     ),
 ]
 Dataset = Annotated[str, typer.Argument(help="Dataset the answers are saved to")]
