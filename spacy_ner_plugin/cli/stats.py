@@ -1,4 +1,5 @@
-"""`stats`: label, answer and span statistics of annotation files, with advice."""
+"""`stats`: label, answer and span statistics of annotation files, with advice; for a dataset
+also its team progress (per annotator answers and pace, agreement on shared texts)."""
 
 from typing import Annotated, List, Union
 
@@ -8,7 +9,9 @@ import typer
 from ..annotations.formats import InputFormat
 from ..annotations.ingest import check_inputs, detect_input_kinds, parse_input
 from ..annotations.stats import CorpusStats, advice, corpus_stats
+from ..db.database import Database
 from ..errors import choice
+from ..review.progress import TeamProgress, dataset_progress
 from ._util import app, load_pipeline, print_rejects, print_tables, printer, reports_errors
 from .options import Db, Format, RecordsLang, StatsJson
 
@@ -28,15 +31,22 @@ def stats_cli(
 
     Counts per label, answer and source file, span lengths in tokens, texts with no entities,
     overlapping/nested and multi-line spans, duplicates and conflicting answers (merged per
-    text as data-to-spacy does). --json prints the same numbers for machines.
+    text as data-to-spacy does). For each dataset:NAME also the team's progress, as the
+    app's /progress page shows it: answers and answers per hour per annotator, labels so far
+    and agreement on the texts several annotators answered. --json prints the same numbers
+    for machines.
     """
     with reports_errors():
         result = stats(
             inputs, input_format=input_format, lang=lang, base_model=base_model, db=db,
             silent=as_json,
         )  # fmt: skip
+        progress = team_stats(inputs, lang=lang, base_model=base_model, db=db, silent=as_json)
     if as_json:
-        typer.echo(srsly.json_dumps({**result.to_json(), "advice": advice(result)}, indent=2))
+        data = {**result.to_json(), "advice": advice(result)}
+        if progress:
+            data["progress"] = {found.dataset: found.to_json() for found in progress}
+        typer.echo(srsly.json_dumps(data, indent=2))
 
 
 def stats(
@@ -61,3 +71,28 @@ def stats(
     for note in advice(result):
         msg.info(note)
     return result
+
+
+def team_stats(
+    inputs: List[str], *, lang: str = "en", base_model: str | None = None, db: str | None = None,
+    silent: bool = True,
+) -> List[TeamProgress]:  # fmt: skip
+    """The team progress (`review.progress`) of each `dataset:NAME` among `inputs` of
+    database `db`, printed as tables with `silent=False`."""
+    msg = printer(silent)
+    names = [spec.dataset for spec in map(parse_input, inputs) if spec.dataset]
+    if not names:
+        return []
+    nlp = load_pipeline(lang, base_model)
+    found = []
+    with Database(db) as database:
+        for name in dict.fromkeys(names):
+            progress = dataset_progress(database, name, nlp)
+            print_tables(msg, progress.tables())
+            if not progress.agreement["texts"]:
+                msg.info("No text was answered by two annotators: no agreement figures")
+            if progress.unreadable:
+                msg.warn(f"{progress.unreadable} answers to shared texts could not be read",
+                         "review dataset:NAME names them")  # fmt: skip
+            found.append(progress)
+    return found
