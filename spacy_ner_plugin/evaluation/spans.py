@@ -5,7 +5,7 @@
 from typing import Any, Dict, Iterable, List
 
 from spacy.language import Language
-from spacy.pipeline import SpanCategorizer
+from spacy.pipeline import SpanCategorizer, SpanRuler
 from spacy.scorer import Scorer
 from spacy.tokens import Doc
 from spacy.training import Example
@@ -15,9 +15,9 @@ from ..annotations.spans import check_spans_key, has_span_gold
 
 
 def pipeline_spans_key(nlp: Language) -> str | None:
-    """The span group the pipeline's (first) spancat writes; None without one."""
+    """The span group the pipeline's (first) spancat or span_ruler writes; None without one."""
     for _, pipe in nlp.pipeline:
-        if isinstance(pipe, SpanCategorizer):
+        if isinstance(pipe, (SpanCategorizer, SpanRuler)) and pipe.key:
             return pipe.key
     return None
 
