@@ -1,11 +1,11 @@
 """The advice as JSON: the walk's path, the facts behind each decision, the warnings off the
-path, and the next command."""
+path, the next command, and the loop that won on the user's data (when its curves were read)."""
 
 from dataclasses import asdict
 from typing import Any, Dict
 
 from . import flowchart as chart
-from .facts import FactResult, Missing
+from .facts import Fact, FactResult, Missing
 from .walk import COMMANDS, Context, Walk, next_command
 
 
@@ -29,10 +29,12 @@ def _outcome(decision: chart.Decision) -> chart.Outcome:
     return node
 
 
-def advice_report(result: Walk, facts: Dict[str, FactResult], context: Context) -> Dict[str, Any]:
+def advice_report(
+    result: Walk, facts: Dict[str, FactResult], context: Context, loop: Fact | None = None
+) -> Dict[str, Any]:
     """The chart, the path with each step's column, question, answer and fact, where it ended,
     the next step's command, the warnings (each with the command of the outcome it would
-    lead to), and every fact (those off the path named)."""
+    lead to), every fact (those off the path named), and the `loop` that won (or null)."""
     steps = []
     for step in result.steps:
         steps.append(
@@ -76,4 +78,5 @@ def advice_report(result: Walk, facts: Dict[str, FactResult], context: Context) 
         "warnings": warnings,
         "facts": {name: _fact_json(fact) for name, fact in facts.items()},
         "facts_off_path": sorted(set(facts) - on_path),
+        "loop": _fact_json(loop),
     }

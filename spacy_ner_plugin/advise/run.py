@@ -44,6 +44,7 @@ from .facts import (
     type_overlap_fact,
     vocabulary_fact,
 )
+from .loop import loop_fact
 from .report import advice_report
 from .tune import sweep
 from .walk import Context, Walk, walk
@@ -78,12 +79,23 @@ class Tuning:
 
 
 @dataclass
+class LoopCurves:
+    """The loop simulation's results to recommend a loop from (`bench.loop`'s results.json),
+    and the budget in annotator seconds to compare the arms at (None: the largest common)."""
+
+    results: Path
+    budget: float | None = None
+
+
+@dataclass
 class Advice:
-    """The walk, the facts it read, and the report of both (what `--output` holds)."""
+    """The walk, the facts it read, the loop that won on the user's data (with `LoopCurves`),
+    and the report of all (what `--output` holds)."""
 
     walk: Walk
     facts: Dict[str, FactResult]
     report: Dict[str, Any]
+    loop: Fact | None = None
 
 
 def read_json(path: Path | None) -> Dict[str, Any] | None:
@@ -161,7 +173,7 @@ def run_sweep(tuning: Tuning) -> Dict[str, Any]:
 def rerun_args(
     annotations: List[str], *, eval_path: Path | None, patterns: Path | None,
     base_model: str | None, curve: Path | None, scores: Path | None, raw: str | None,
-    answers: Answers, sweep: Path,
+    answers: Answers, sweep: Path, loop: LoopCurves | None = None,
 ) -> List[str]:  # fmt: skip
     """The arguments of this advise run, for the command that runs it again with an answer."""
     args = list(annotations)
@@ -169,6 +181,8 @@ def rerun_args(
         ("--eval", eval_path), ("--patterns", patterns), ("--base-model", base_model),
         ("--curve", curve), ("--scores", scores), ("--raw", raw), ("--sweep", sweep),
         ("--target-f", answers.target_f), ("--previous-annotations", answers.previous_annotations),
+        ("--loop-results", loop.results if loop else None),
+        ("--budget", loop.budget if loop else None),
     ):  # fmt: skip
         if value is not None:
             args += [option, str(value)]
@@ -188,14 +202,15 @@ def advise_files(
     curve: Path | None = Path("metrics/train_curve.json"),
     scores: Path | None = Path("metrics/scores.json"), raw: str | None = None, lang: str = "en",
     answers: Answers | None = None, tuning: Tuning | None = None, output: Path | None = None,
+    loop: LoopCurves | None = None,
 ) -> Advice:  # fmt: skip
     """Measure the facts from the annotation files (tokenized by `nlp`), the eval file, the
     patterns, the raw texts, what train-curve, evaluate and the sweep wrote, the `base`
     pipeline (`base_model`) and the user's `answers`; walk the chart (running the sweep if it
     reaches the hyperparameters and `tuning.config` is set); return the path and the command
-    of its next step (also saved to `output`).
+    of its next step (also saved to `output`), with the loop that won in the `loop` curves.
 
-    Raises `PluginError` when no annotation is usable.
+    Raises `PluginError` when no annotation is usable or the loop results are malformed.
     """
     tuning, answers = tuning or Tuning(), answers or Answers()
     data = read_annotations(annotations, nlp)
@@ -223,10 +238,11 @@ def advise_files(
         best_config=str(tuning.best_config),
         advise_args=rerun_args(
             annotations, eval_path=eval_path, patterns=patterns, base_model=base_model,
-            curve=curve, scores=scores, raw=raw, answers=answers, sweep=tuning.output,
+            curve=curve, scores=scores, raw=raw, answers=answers, sweep=tuning.output, loop=loop,
         ),
     )  # fmt: skip
-    report = advice_report(result, facts, context)
+    won = loop_fact(loop.results, context, loop.budget) if loop is not None else None
+    report = advice_report(result, facts, context, won)
     if output is not None:
         write_json_atomic(output, report)
-    return Advice(result, facts, report)
+    return Advice(result, facts, report, won)

@@ -8,7 +8,7 @@ from wasabi import Printer
 
 from ..advise import flowchart as chart
 from ..advise.facts import Fact
-from ..advise.run import Advice, Answers, Tuning, advise_files
+from ..advise.run import Advice, Answers, LoopCurves, Tuning, advise_files
 from ..annotations.ingest import input_paths, parse_input
 from ..errors import UsageError
 from ..io.files import check_overwrites
@@ -22,6 +22,71 @@ from ._util import (
     reports_errors,
     split_overrides,
 )
+
+# The answers only the user can give, and the loop simulation's curves (module-level options
+# keep advise_cli a screen long).
+Happy = Annotated[
+    bool | None, typer.Option("--happy/--not-happy", help="Are you happy with the results yet?")
+]
+TargetF = Annotated[
+    float | None,
+    typer.Option(
+        "--target-f",
+        min=0.0,
+        max=1.0,
+        help="Happy when the model's F (--scores) reaches it, e.g. 0.85",
+    ),
+]
+RulesPossible = Annotated[
+    bool | None,
+    typer.Option(
+        "--rules-possible/--no-rules-possible",
+        help="Can rules capture many of your types? (measured from --patterns if given)",
+    ),
+]
+FixFound = Annotated[
+    bool | None, typer.Option("--fix-found/--no-fix-found", help="Did error analysis show a fix?")
+]
+Previous = Annotated[
+    int | None,
+    typer.Option(
+        "--previous-annotations",
+        min=0,
+        help="Annotations the last trained model had (for 'more than 500 additional')",
+    ),
+]
+LoopResults = Annotated[
+    Path | None,
+    typer.Option(
+        "--loop-results",
+        exists=True,
+        dir_okay=False,
+        help="results.json of `python -m bench.loop` on your data: recommend the loop that won",
+    ),
+]
+Budget = Annotated[
+    float | None,
+    typer.Option(
+        "--budget",
+        min=0.0,
+        help="With --loop-results: "
+        "annotator seconds to compare the loops at; default: the largest every loop reached",
+    ),
+]
+Sweep = Annotated[
+    Path,
+    typer.Option("--sweep", help="The hyperparameter sweep's result (and .cfg: its best config)"),
+]
+Tune = Annotated[
+    Path | None,
+    typer.Option(
+        "--tune",
+        exists=True,
+        dir_okay=False,
+        help="Config to sweep dropout and batch size of when the walk reaches it and --sweep does "
+        "not exist (extra --section.key value arguments override it)",
+    ),
+]
 
 
 @app.command("advise", context_settings=OVERRIDES_CONTEXT)
@@ -41,26 +106,10 @@ def advise_cli(
     raw: Annotated[str, typer.Option(
         "--raw", help="Raw texts: counted, and named in the suggested commands")] = "",
     lang: Annotated[str, typer.Option("--lang", help="Language of the blank tokenizer")] = "en",
-    happy: Annotated[bool | None, typer.Option(
-        "--happy/--not-happy", help="Are you happy with the results yet?")] = None,
-    target_f: Annotated[float | None, typer.Option(
-        "--target-f", min=0.0, max=1.0,
-        help="Happy when the model's F (--scores) reaches it, e.g. 0.85")] = None,
-    rules_possible: Annotated[bool | None, typer.Option(
-        "--rules-possible/--no-rules-possible",
-        help="Can rules capture many of your types? (measured from --patterns if given)")] = None,
-    fix_found: Annotated[bool | None, typer.Option(
-        "--fix-found/--no-fix-found", help="Did error analysis show a fix?")] = None,
-    previous: Annotated[int | None, typer.Option(
-        "--previous-annotations", min=0,
-        help="Annotations the last trained model had (for 'more than 500 additional')")] = None,
-    sweep: Annotated[Path, typer.Option(
-        "--sweep", help="The hyperparameter sweep's result (and .cfg: its best config)")
-    ] = Path("metrics/tune.json"),
-    tune: Annotated[Path | None, typer.Option(
-        "--tune", help="Config to sweep dropout and batch size of when the walk reaches it "
-        "and --sweep does not exist (extra --section.key value arguments override it)",
-        exists=True, dir_okay=False)] = None,
+    happy: Happy = None, target_f: TargetF = None, rules_possible: RulesPossible = None,
+    fix_found: FixFound = None, previous: Previous = None,
+    loop_results: LoopResults = None, budget: Budget = None,
+    sweep: Sweep = Path("metrics/tune.json"), tune: Tune = None,
     n_workers: Annotated[int, typer.Option(
         "--n-workers", min=0, help="Sweep: worker processes; 0: one per core")] = 0,
     explain: Annotated[bool, typer.Option(
@@ -72,27 +121,28 @@ def advise_cli(
 
     Follows the chart's three columns (a new model; new types on --base-model; improving it)
     and answers each question from what the other steps wrote and from the data itself: raw
-    sentences (--raw), the patterns' label coverage and rules-only F (--patterns), eval size and
-    texts shared with training, annotation counts against the column's bar, the train curve's
-    last segment and its noise (--curve), base labels missing from the data and new types
-    overlapping the base model's, entity shape, annotation consistency, the base model's
-    vocabulary, bare lists of words, and the dropout and batch-size sweep (--sweep, run with
-    --tune). What no file tells is asked through a flag (--happy, --target-f,
+    sentences, patterns, eval set, annotation counts, the train curve, base labels and
+    vocabulary, entity shape, consistency, and the dropout and batch-size sweep (--sweep, run
+    with --tune). What no file tells is asked through a flag (--happy, --target-f,
     --rules-possible, --fix-found): without it the walk stops there. Prints the path, warnings
-    for facts off the path that fail their bar, and the next command line.
+    for facts off the path that fail their bar, the next command line, and with
+    --loop-results the annotation loop that won on your data and how to run it.
     """
     with reports_errors():
         files, extra = split_overrides([*annotations, *ctx.args])
         overrides = config_overrides(extra)
         if overrides and tune is None:
             raise UsageError("Config overrides are only for --tune", " ".join(extra))
-        answers = Answers(happy, target_f, rules_possible, fix_found, previous)
+        if budget is not None and loop_results is None:
+            raise UsageError("--budget compares the loops of --loop-results", "give both")
         advise(
             files, eval_path=Path(eval_path) if eval_path else None,
             patterns=Path(patterns) if patterns else None, base_model=base_model or None,
-            curve=curve, scores=scores, raw=raw or None, lang=lang, answers=answers,
+            curve=curve, scores=scores, raw=raw or None, lang=lang,
+            answers=Answers(happy, target_f, rules_possible, fix_found, previous),
             sweep=sweep, tune=tune, overrides=overrides, n_workers=n_workers, explain=explain,
-            output=output, silent=False,
+            output=output, loop=LoopCurves(loop_results, budget) if loop_results else None,
+            silent=False,
         )  # fmt: skip
 
 
@@ -102,7 +152,8 @@ def advise(
     scores: Path | None = Path("metrics/scores.json"), raw: str | None = None, lang: str = "en",
     answers: Answers | None = None, sweep: Path = Path("metrics/tune.json"),
     tune: Path | None = None, overrides: Dict[str, Any] | None = None, n_workers: int = 0,
-    explain: bool = False, output: Path | None = None, silent: bool = True,
+    explain: bool = False, output: Path | None = None, loop: LoopCurves | None = None,
+    silent: bool = True,
 ) -> Dict[str, Any]:  # fmt: skip
     """Gather the facts, walk the chart, print the path; return (and optionally save) it."""
     msg = printer(silent)
@@ -110,16 +161,18 @@ def advise(
         raise UsageError("No annotation files given")
     answers = answers or Answers()
     specs = [parse_input(spec) for spec in annotations]
-    inputs = [*input_paths(specs), eval_path, patterns, base_model, curve, scores, raw, tune]
+    loop_path = loop.results if loop else None
+    inputs = [*input_paths(specs), eval_path, patterns, base_model, curve, scores, raw, tune,
+              loop_path]  # fmt: skip
     tuning = Tuning(sweep, tune, overrides or {}, n_workers, info=msg.info)
     check_overwrites(inputs, [output, *((sweep, tuning.best_config) if tune else ())])
-    ensure_inputs_exist(*(spec.path for spec in specs), eval_path, patterns, tune)
+    ensure_inputs_exist(*(spec.path for spec in specs), eval_path, patterns, tune, loop_path)
     nlp = load_pipeline(lang)
     base = load_pipeline(base_model=base_model) if base_model else None
     advice = advise_files(
         annotations, nlp, base, base_model=base_model, eval_path=eval_path, patterns=patterns,
         curve=curve, scores=scores, raw=raw, lang=lang, answers=answers, tuning=tuning,
-        output=output,
+        output=output, loop=loop,
     )  # fmt: skip
     _print_advice(advice, msg, explain)
     if output is not None:
@@ -167,6 +220,8 @@ def _print_advice(advice: Advice, msg: Printer, explain: bool) -> None:
     plain.text(report["next_command"])
     if report["warnings"]:
         msg.divider("Warnings off the path")
+    if advice.loop is not None:
+        _print_loop(advice.loop, msg, plain)
     for warning in report["warnings"]:
         msg.warn(
             f"{warning['question']} → {warning['answer'].upper()} "
@@ -182,3 +237,16 @@ def _print_advice(advice: Advice, msg: Printer, explain: bool) -> None:
                 plain.text(f"- {name}: {fact.summary}")
             else:
                 plain.text(f"- {name}: missing: {fact.reason}")
+
+
+def _print_loop(loop: Fact, msg: Printer, plain: Printer) -> None:
+    """The loop that won on the user's data, every loop's F at the budget, and its command."""
+    msg.divider("The annotation loop that won on your data")
+    (msg.warn if loop.value["caution"] else msg.good)(loop.summary, loop.value["caution"] or "")
+    for score in loop.value["scores"]:
+        plain.text(f"- {score['arm']}: F {score['mean']:.1f} ± {score['spread']:.1f}")
+    for arm in loop.value["not_reached"]:
+        plain.text(f"- {arm}: did not reach this budget on every seed")
+    if loop.value.get("note"):
+        msg.info(loop.value["note"])
+    plain.text(loop.value["command"])
