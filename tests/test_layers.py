@@ -19,7 +19,7 @@ LAYERS = [
     {"curve", "training"},
     {"cluster"},
     {"advise"},
-    {"app"},
+    {"app", "labelstudio"},
     {"cli"},
     {"__main__"},
 ]

@@ -13,6 +13,7 @@ from .evaluate_patterns import evaluate_patterns
 from .fill_binary import fill_binary
 from .find_errors import find_errors_cli
 from .init import init
+from .ls_backend import ls_backend_cli
 from .preannotate import preannotate
 from .pretrain import pretrain
 from .review import review
@@ -38,6 +39,7 @@ __all__ = [
     "fill_binary",
     "find_errors_cli",
     "init",
+    "ls_backend_cli",
     "preannotate",
     "review",
     "train_curve",
