@@ -32,9 +32,15 @@ def _examples(places: Dict[str, Any], how: str) -> List[str]:
     """Up to `EXAMPLES` sentences of `places`, the span in bold, and where each was read."""
     lines = []
     for place in places["texts"][:EXAMPLES]:
-        before, after = escape_markdown(place["before"]), escape_markdown(place["after"])
-        sentence = f"{before} **{escape_markdown(place['span'])}** {after}".strip()
-        where = ", ".join(place.get("lines") or []) or str(place.get("_input_hash", ""))
+        before, after = place["before"], place["after"]
+        sentence = (
+            escape_markdown(before) + (" " if before[-1:].isspace() else "")
+            + f"**{escape_markdown(place['span'])}**"
+            + (" " if after[:1].isspace() else "") + escape_markdown(after)
+        )  # fmt: skip
+        lines_read = place.get("lines") or []
+        where = ", ".join(lines_read[:3]) + (" …" if len(lines_read) > 3 else "")
+        where = where or str(place.get("_input_hash", ""))
         lines.append(f"    - {how}: …{sentence}… (`{where.replace('`', '')}`)")
     return lines
 

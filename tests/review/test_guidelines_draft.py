@@ -57,6 +57,7 @@ def test_the_draft_has_a_section_per_label_with_counts_and_examples(write_jsonl,
     assert '"the north face" once' in brand[0]
     # the example text is literal Markdown: its markup and HTML escaped
     assert any(r"A \*bold\* \<script\>x\</script\> **North Face**" in line for line in brand)
+
     between = found["Between labels"]
     assert between[0] == "Strings given different labels: CHEMICAL / DRUG (1)."
     assert between[1].startswith('- **"ibuprofen"**: CHEMICAL once, DRUG once.')
@@ -88,3 +89,18 @@ def test_escape_markdown_keeps_text_literal_and_on_one_line():
     findings = {"texts": 0, "label_conflicts": [], "unlabelled": [], "boundaries": [],
                 "label_confusion": []}  # fmt: skip
     assert "No inconsistencies found" in guidelines_draft(findings)
+
+
+def test_an_example_keeps_the_texts_own_spacing_around_the_span():
+    place = {"span": "Osprey", "before": "My ", "after": "'s zip", "lines": ["a.jsonl:1"]}
+    other = {"span": "Osprey", "before": "(", "after": ") pack", "lines": ["a.jsonl:2"]}
+    finding = {
+        "surface": "Osprey",
+        "labelled": {"count": 1, "texts": [place], "labels": {"BRAND": 1}},
+        "unlabelled": {"count": 1, "texts": [other]},
+    }
+    findings = {"texts": 2, "label_conflicts": [], "unlabelled": [finding], "boundaries": [],
+                "label_confusion": []}  # fmt: skip
+    text = guidelines_draft(findings)
+    assert "    - labelled BRAND: …My **Osprey**'s zip… (`a.jsonl:1`)" in text
+    assert r"    - left unlabelled: …\(**Osprey**\) pack… (`a.jsonl:2`)" in text
