@@ -180,6 +180,7 @@ class Run:
     budgets: List[float]
     costs: CostModel
     max_passes: int
+    patterns: Path | None = None
     seed_counts: Counts = field(default_factory=Counts)
 
     @property
@@ -273,7 +274,9 @@ def correct(run: Run) -> Tuple[List[Dict[str, Any]], bool]:
 def teach_correct(run: Run) -> Tuple[List[Dict[str, Any]], bool]:
     """Teach's binary questions pick the sentences; the oracle corrects each whole (the model's
     entities pre-highlighted) instead of answering, and the model learns from the corrections."""
-    teach = TeachSession(run.base, run.labels, sorter=create_prefer_uncertain(), seed=run.seed)
+    teach = TeachSession(
+        run.base, run.labels, patterns=run.patterns, sorter=create_prefer_uncertain(), seed=run.seed
+    )
     session = CorrectSession(teach.nlp, run.labels, seed=run.seed, copy=False)
     stream = teach.questions(run.records())
     fix = corrected(run.gold)
@@ -325,7 +328,9 @@ def _corrections(
 
 def teach(run: Run) -> Tuple[List[Dict[str, Any]], bool]:
     """Binary answers from the oracle; at each budget a model retrained binary-aware."""
-    session = TeachSession(run.base, run.labels, sorter=create_prefer_uncertain(), seed=run.seed)
+    session = TeachSession(
+        run.base, run.labels, patterns=run.patterns, sorter=create_prefer_uncertain(), seed=run.seed
+    )
     stream = session.questions(run.records())
     decide = binary(run.gold)
     counts, answers, points, dry = run.seed_counts.copy(), [], [], False
@@ -383,7 +388,7 @@ def run_seed(data: Dataset, seed: int, opts: Dict[str, Any], work: Path) -> Dict
     max_cost = opts["max_cost"] or opts["max_texts"] * per_text
     run = Run(train, dev, files.labels, opts["config"], opts["train_steps"], seed, seed_docs,
               pool_ids, None, budgets(costs.cost(seed_counts), max_cost, opts["n_budgets"]),
-              costs, opts["max_passes"], seed_counts)  # fmt: skip
+              costs, opts["max_passes"], data.patterns, seed_counts)  # fmt: skip
     run.base = run.fit(seed_docs)
     seed_point = run.point(seed_counts, 0, len(seed_docs), run.base)
     result: Dict[str, Any] = {"dataset": data.name, "seed": seed, "seed_point": seed_point,
@@ -408,7 +413,7 @@ def loop_cli(
     ),
     eval: Path | None = typer.Option(None, help="Eval set (none: 20% of POOL held out, seeded)"),
     patterns: Path | None = typer.Option(
-        None, help="Patterns (recorded; the arms do not use them)"
+        None, help="Patterns mixed into teach's questions (teach, teach_correct)"
     ),
     config: Path = typer.Option(NER_CONFIG, help="Training config of every model"),
     seeds: str = typer.Option("0,1,2", help="Comma-separated seeds (seed texts, order, training)"),
@@ -421,7 +426,7 @@ def loop_cli(
         300, help="Without --max-cost: the cost of this many average texts by hand"
     ),
     n_budgets: int = typer.Option(4, help="Budget points, evenly spaced from the seed texts' cost"),
-    train_steps: int = typer.Option(400, help="Updates of every model trained from scratch"),
+    train_steps: int = typer.Option(300, help="Updates of every model trained from scratch"),
     max_passes: int = typer.Option(
         5, help="Passes over the pool before a session's stream runs dry"
     ),
