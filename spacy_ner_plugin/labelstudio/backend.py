@@ -117,7 +117,9 @@ class LabelStudioBackend:
         """A webhook event's reply, and the training it calls for (to run after replying):
         new annotations stored and learnt from, or the project's stored answers trained on
         again (START_TRAINING); other events are acknowledged and left alone."""
-        action = payload.get("action") if isinstance(payload, dict) else None
+        if not isinstance(payload, dict):
+            raise TaskError("Cannot read the event", "a webhook event is a JSON object")
+        action = payload.get("action")
         if action not in (*ANNOTATION_EVENTS, TRAIN_EVENT):
             return {"status": "Unknown event", "action": action}, None
         project = payload.get("project")
@@ -131,7 +133,8 @@ class LabelStudioBackend:
             return reply, partial(self.retrain, records, controls, dataset)
         added = self.store(dataset, _annotated_tasks(payload), controls, action)
         reply = {"status": "ok", "dataset": dataset, "stored": len(added)}
-        return reply, partial(self.learn, added, controls, dataset) if added else None
+        accepted = [r for r in added if r["answer"] == "accept"]  # cancelled ones teach nothing
+        return reply, partial(self.learn, accepted, controls, dataset) if accepted else None
 
     def store(
         self, dataset: str, pairs: Iterable[Tuple[Dict[str, Any], Dict[str, Any]]],

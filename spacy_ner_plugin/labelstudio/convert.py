@@ -69,7 +69,8 @@ def answer_records(
     A region whose `text` is not the task's text at its offsets is a `TaskError`."""
     if not isinstance(annotation, dict):
         raise TaskError("Cannot read an annotation", "an annotation is an object")
-    results = annotation.get("result") or []
+    results = annotation.get("result")
+    results = [] if results is None else results
     if not isinstance(results, list):
         raise TaskError(_where(annotation), "'result' must be a list")
     records = []
@@ -87,7 +88,7 @@ def answer_records(
             raise TaskError(_where(annotation), f"{err.field}: {err.reason}") from None
         annotator = annotation.get("completed_by")
         record["meta"] = {**record["meta"], "to_name": to_name}
-        record.update(_session_id=session_id, _annotator_id=annotator, _view_id="ner_manual")
+        record.update(_session_id=session_id, _annotator_id=annotator)
         records.append(set_hashes(record, overwrite=True))
     return records
 
