@@ -91,6 +91,7 @@ class LoopChoice:
     margin: float
     caution: str | None
     costs: Dict[str, float]
+    hint: str | None = None
 
 
 def _field(loc: Tuple[Any, ...]) -> str:
@@ -153,7 +154,15 @@ def choose_loop(results: LoopResults, path: str, budget: float | None = None) ->
     Raises `PluginError` when `manual_random` never reached the budget."""
     arms = list(results.runs[0].arms)
     curves = {arm: [curve(run, arm) for run in results.runs] for arm in arms}
-    largest = min(points[-1][0] for per_seed in curves.values() for points in per_seed)
+    reach = {arm: min(points[-1][0] for points in per_seed) for arm, per_seed in curves.items()}
+    largest = min(reach.values())
+    hint = None
+    if budget is None and reach[BASELINE] > largest:  # an arm stopped early (its stream ran dry)
+        short = min(reach, key=reach.__getitem__)
+        hint = (
+            f"{short}'s curve ends at {largest:.0f} s; --budget {reach[BASELINE]:.0f} compares "
+            f"the loops that went on at {BASELINE}'s last point"
+        )
     budget = largest if budget is None else budget
     scores, not_reached = [], []
     for arm in arms:
@@ -183,7 +192,7 @@ def choose_loop(results: LoopResults, path: str, budget: float | None = None) ->
         )
     costs = results.runs[0].costs
     return LoopChoice(path, results.dataset, round(budget, 1), round(largest, 1), scores,
-                      not_reached, best.arm, margin, caution, costs)  # fmt: skip
+                      not_reached, best.arm, margin, caution, costs, hint)  # fmt: skip
 
 
 def loop_command(arm: str, context: Context) -> str:

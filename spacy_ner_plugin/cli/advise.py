@@ -247,6 +247,7 @@ def _print_loop(loop: Fact, msg: Printer, plain: Printer) -> None:
         plain.text(f"- {score['arm']}: F {score['mean']:.1f} ± {score['spread']:.1f}")
     for arm in loop.value["not_reached"]:
         plain.text(f"- {arm}: did not reach this budget on every seed")
-    if loop.value.get("note"):
-        msg.info(loop.value["note"])
+    for line in (loop.value["hint"], loop.value.get("note")):
+        if line:
+            msg.info(line)
     plain.text(loop.value["command"])

@@ -54,6 +54,7 @@ def test_the_best_mean_f_at_the_largest_common_cost_wins_with_its_margin(tmp_pat
     path = write(tmp_path, results(WON, last_cost={"teach": 2400}))
     choice = choose_loop(read_loop_results(path), str(path))
     assert choice.budget == 2000 and choice.best == "correct"  # teach went on to 2,400 s
+    assert choice.hint is None  # manual_random's curve ends there too
     assert choice.margin == 9.0 and choice.caution is None
     scores = {score.arm: score for score in choice.scores}
     assert scores["correct"].per_seed == [60.0, 61.0, 62.0]
@@ -69,6 +70,10 @@ def test_the_best_mean_f_at_the_largest_common_cost_wins_with_its_margin(tmp_pat
 def test_a_budget_between_points_interpolates_and_arms_short_of_it_are_left_out(tmp_path):
     halfway = {"manual_random": [44.0] * 3, "correct": [38.0] * 3, "teach": [46.0] * 3}
     path = write(tmp_path, results(WON, halfway, last_cost={"teach": 1500}))
+    assert (
+        "teach's curve ends at 1500 s; --budget 2000 compares"
+        in choose_loop(read_loop_results(path), str(path)).hint
+    )
     choice = choose_loop(read_loop_results(path), str(path), budget=1500)
     scores = {score.arm: score.mean for score in choice.scores}
     assert scores == {"manual_random": 48.0, "correct": 49.5, "teach": 41.0}
