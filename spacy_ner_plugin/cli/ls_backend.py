@@ -27,10 +27,12 @@ def ls_backend_cli(
     host: Annotated[str, typer.Option("--host", help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on")] = 9090,
 ) -> None:  # fmt: skip
-    """Serve Label Studio as its ML backend: predictions from the patterns and/or the model
-    for the project's <Labels> over <Text>, and every annotation it sends stored in the
-    dataset ls-project-ID and learnt by the served model (in memory; bump of model_version).
-    Connect it in Label Studio under Settings > Model (docs/label_studio.md).
+    """Serve Label Studio as its ML backend: predictions, and learning from its annotations.
+
+    Predictions come from the patterns and/or the model, for the project's <Labels> over
+    <Text>. Every annotation Label Studio's webhook sends is stored in the dataset
+    ls-project-ID and learnt by the served model (in memory; each update bumps the model
+    version). Connect it in Label Studio under Settings > Model (docs/label_studio.md).
     """
     with reports_errors():
         ls_backend(
