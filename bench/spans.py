@@ -9,12 +9,12 @@ the same gold spans (spaCy's `Scorer.score_spans`, exact span and label). The ne
 as `evaluate` scores it (`ents_*`), which must agree on data without overlaps. Defaults: the
 shared fashion brands files (skipped, with a message, when absent).
 
-    flock /tmp/bench.lock nice -n 5 python -m bench.spans --max-steps 1200 \
+    flock /tmp/bench.lock nice -n 5 python -m bench.spans --max-steps 4000 --eval-frequency 400 \
         --output bench/results/spans.json
 """
 
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 import typer
 from wasabi import msg
@@ -72,7 +72,10 @@ def main(
         trained = spacy_train(config, work / name / "model", settings)
         model = str(work / name / "model" / "model-best")
         scores = _scores(model, eval_path)
-        results.append({"model": name, "config": config.relative_to(ROOT), **trained, **scores})
+        curve = _dev_curve(work / name / "model" / "train.log")
+        results.append(
+            {"model": name, "config": config.relative_to(ROOT), **trained, **scores, "curve": curve}
+        )
         msg.info(name, {k: results[-1][k] for k in ("p", "r", "f", "wall_s")})
     config = dict(train=train, eval=eval_path, max_steps=max_steps, seed=seed, spans_key=KEY)
     write_results(output, {"run": run_info(**config), "results": results})
@@ -92,6 +95,14 @@ def _scores(model: str, eval_path: Path) -> Dict[str, Any]:
         ents = evaluate(model, eval_path)
         found["ents_f"] = round(ents["ents_f"] * 100, 2)
     return found
+
+
+def _dev_curve(log: Path) -> List[List[float]]:
+    """`[step, F]` of each evaluation in spaCy's training log (the dev set's F in points): rows
+    of epoch, step, the tok2vec's and the component's loss, F, P, R and the weighted score."""
+    rows = [line.split() for line in log.read_text(encoding="utf8").splitlines()]
+    evals = [r for r in rows if len(r) == 8 and r[0].isdigit() and r[1].isdigit()]
+    return [[int(row[1]), float(row[4])] for row in evals]
 
 
 if __name__ == "__main__":
