@@ -165,7 +165,8 @@ def advice(stats: CorpusStats) -> List[str]:
     if stats.overlapping_spans or stats.nested_spans:
         notes.append(
             f"{stats.overlapping_spans} overlapping and {stats.nested_spans} nested spans: ner "
-            "cannot represent them (the records are rejected); spancat may fit this data"
+            "cannot represent them (the records are rejected); spancat may fit this data: "
+            "data-to-spacy --spans-key sc keeps them for configs/spancat.cfg (docs/spans.md)"
         )
     if stats.newline_spans:
         notes.append(f"{stats.newline_spans} spans contain a newline: usually annotation slips")

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from spacy_ner_plugin.annotations.merge import Answer, merge_answers
 from spacy_ner_plugin.annotations.partial import is_partial
 from spacy_ner_plugin.annotations.spans import BINARY_SKIPPED, check_spans_key
+from spacy_ner_plugin.annotations.stats import CorpusStats, advice
 from spacy_ner_plugin.constants import BINARY, GOLD, INCORRECT_SPANS_KEY
 from spacy_ner_plugin.errors import UsageError
 
@@ -144,3 +145,8 @@ def test_every_span_ends_up_in_the_group_or_its_record_in_the_rejects(nlp, recor
     else:
         kept = {(s.start_char, s.end_char, s.label_) for s in merged.doc.spans["sc"]}
         assert kept == given_spans and not merged.rejects
+
+
+def test_stats_advice_on_nested_spans_names_the_spans_path():
+    (note,) = advice(CorpusStats(nested_spans=2))
+    assert "2 nested spans" in note and "data-to-spacy --spans-key sc" in note
