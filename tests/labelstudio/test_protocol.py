@@ -186,6 +186,19 @@ def test_an_annotation_is_stored_and_the_next_prediction_has_a_new_model_version
     assert "ner" in backend.nlp.pipe_names  # patterns alone: a fresh ner learns
 
 
+def test_annotations_created_in_bulk_are_matched_to_their_tasks(client, db):
+    one = fixture("annotation_created")
+    other = copy.deepcopy(one)
+    other["task"].update(id=6, data={"text": "Rain all day"})
+    other["annotation"].update(id=3, task=6, result=[])
+    event = {"action": "ANNOTATIONS_CREATED", "project": one["project"],
+             "annotation": [one["annotation"], other["annotation"]],
+             "task": [other["task"], one["task"]]}  # fmt: skip
+    assert client.post("/webhook", json=event).json()["stored"] == 2
+    stored = {a["text"]: len(a["spans"]) for a in db.get_answers(DATASET)}
+    assert stored == {"My Osprey pack": 2, "Rain all day": 0}
+
+
 def test_an_updated_annotation_supersedes_the_stored_one(client, db):
     client.post("/webhook", json=fixture("annotation_created"))
     response = client.post("/webhook", json=fixture("annotation_updated"))
