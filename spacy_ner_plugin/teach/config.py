@@ -38,7 +38,7 @@ class TeachSettings(BaseModel):
     update_fill: Literal["missing", "outside"] = "missing"
     seed: int = 0
     max_answers_per_string: int = Field(3, ge=1)
-    replay: int = Field(20, ge=0)
+    replay: int = Field(40, ge=0)
     warmup_updates: int = Field(20, ge=0)
     learn_rate: float | None = Field(None, gt=0.0)
     average_weights: StrictBool = True

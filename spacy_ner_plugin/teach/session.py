@@ -173,7 +173,7 @@ class TeachSession:
         new_labels: bool = False,
         seed: int = 0,
         max_answers_per_string: int = 3,
-        replay: int = 20,
+        replay: int = 40,
         warmup_updates: int = 20,
         learn_rate: float | None = None,
         average_weights: bool = True,

@@ -30,7 +30,7 @@ def test_the_in_loop_settings_reach_the_session_and_default_to_the_measured_fix(
     settings = teach_settings(None, {"teach.replay": 5, "teach.learn_rate": 0.0005})
     assert settings["replay"] == 5 and settings["learn_rate"] == 0.0005
     default = teach_settings()
-    assert default["replay"] == 20 and default["warmup_updates"] == 20
+    assert default["replay"] == 40 and default["warmup_updates"] == 20
     assert default["average_weights"] is True
 
 
