@@ -70,7 +70,8 @@ def ls_backend(
         msg.warn("No patterns and no entity recognizer: nothing is predicted until it learns")
     msg.info(f"Answers go to datasets ls-project-ID of {safe_url(database.url)}")
     msg.good(f"Label Studio ML backend {backend.model_version} at http://{host}:{port}",
-             "Label Studio on the same machine needs ML_BLOCK_LOCAL_IP=false")  # fmt: skip
+             "a Label Studio on this machine needs ML_BLOCK_LOCAL_IP=false and "
+             "SSRF_PROTECTION_ENABLED=false to reach it")  # fmt: skip
     if host not in ("127.0.0.1", "localhost", "::1"):
         msg.warn(f"Listening on {host}: anyone who reaches it can read texts' predictions "
                  "and add answers (it has no authentication)")  # fmt: skip
