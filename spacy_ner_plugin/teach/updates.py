@@ -79,8 +79,9 @@ class AveragedWeights:
             yield
         finally:
             self.raw = self._params()
-            averages = self.optimizer.averages or {}
-            self._set({key: averages[key].copy() for key in self.raw if key in averages})
+            # the averages themselves (no copy): the optimizer only changes them in an update,
+            # and the raw weights are back in the model by then
+            self._set(self.optimizer.averages or {})
 
     def _params(self) -> Dict[ParamKey, FloatsXd]:
         return {
