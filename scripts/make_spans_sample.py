@@ -15,6 +15,7 @@ from typing import Any, Dict, List
 
 from make_sample import BRANDS, GOLD_PATH
 
+from spacy_ner_plugin.constants import SPANS_VIEW
 from spacy_ner_plugin.io.files import write_jsonl_atomic
 from spacy_ner_plugin.io.hashing import set_hashes
 
@@ -58,19 +59,20 @@ def spans_record(record: Dict[str, Any]) -> Dict[str, Any]:
         "tokens": record["tokens"],
         "spans": spans,
         "answer": "accept",
-        "_view_id": "spans_manual",
+        "_view_id": SPANS_VIEW,
     }
     return set_hashes(answer, overwrite=True)
 
 
-def main() -> None:
+def main(output: Path = OUTPUT) -> None:
+    """Write the sample to `output` from the first `N_RECORDS` texts of the sample."""
     with GOLD_PATH.open(encoding="utf8") as file_:
         records = [spans_record(json.loads(line)) for line, _ in zip(file_, range(N_RECORDS))]
     nested = sum(s["label"] == ITEM for r in records for s in r["spans"])
     if not nested:
         raise ValueError("no GEAR_ITEM span: the sample's brands or nouns changed")
-    write_jsonl_atomic(OUTPUT, records)
-    print(f"Wrote {len(records)} records with {nested} nested GEAR_ITEM spans to {OUTPUT}")
+    write_jsonl_atomic(output, records)
+    print(f"Wrote {len(records)} records with {nested} nested GEAR_ITEM spans to {output}")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 to doc.spans[key] (entities left missing); bad spans still reject their record; binary answers
 are skipped and counted."""
 
+import importlib
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,6 +14,8 @@ from spacy_ner_plugin.annotations.spans import BINARY_SKIPPED, check_spans_key
 from spacy_ner_plugin.annotations.stats import CorpusStats, advice
 from spacy_ner_plugin.constants import BINARY, GOLD, INCORRECT_SPANS_KEY
 from spacy_ner_plugin.errors import UsageError
+
+from ..conftest import ROOT
 
 TEXT = "my Big Agnes sleeping pad on the Pacific Crest Trail"
 
@@ -150,3 +154,11 @@ def test_every_span_ends_up_in_the_group_or_its_record_in_the_rejects(nlp, recor
 def test_stats_advice_on_nested_spans_names_the_spans_path():
     (note,) = advice(CorpusStats(nested_spans=2))
     assert "2 nested spans" in note and "data-to-spacy --spans-key sc" in note
+
+
+def test_the_shipped_spans_sample_is_what_its_generator_writes(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
+    generator = importlib.import_module("make_spans_sample")
+    generator.main(tmp_path / "spans.jsonl")
+    shipped = ROOT / "assets" / "spans_sample.jsonl"
+    assert (tmp_path / "spans.jsonl").read_bytes() == shipped.read_bytes()
