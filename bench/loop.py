@@ -480,14 +480,14 @@ def curves(run: Dict[str, Any], costs: CostModel) -> Dict[str, List[Tuple[float,
 
 
 def table(runs: List[Dict[str, Any]], costs: CostModel) -> Dict[str, Any]:
-    """Mean and spread of F per arm at each budget (what N random texts by hand cost, N the
-    baseline's mean texts at each of its points), the best arm and its margin over the
-    baseline."""
+    """Mean and spread (population std) of F per arm over the seeds at each budget, the best
+    arm and its margin over the baseline. The budgets are the baseline's points, each at the
+    least any seed spent there, so that every seed's baseline reaches it."""
     priced = [curves(run, costs) for run in runs]
     n_points = min(len(run["arms"][BASELINE]) for run in runs)
     rows = []
     for k in range(n_points):
-        budget = statistics.mean(c[BASELINE][k + 1][0] for c in priced)
+        budget = min(c[BASELINE][k + 1][0] for c in priced)
         texts = statistics.mean(run["arms"][BASELINE][k]["texts"] for run in runs)
         row: Dict[str, Any] = {"budget_s": round(budget), "texts": round(texts), "arms": {}}
         for arm in runs[0]["arms"]:
