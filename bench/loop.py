@@ -481,13 +481,19 @@ def curves(run: Dict[str, Any], costs: CostModel) -> Dict[str, List[Tuple[float,
 
 def table(runs: List[Dict[str, Any]], costs: CostModel) -> Dict[str, Any]:
     """Mean and spread (population std) of F per arm over the seeds at each budget, the best
-    arm and its margin over the baseline. The budgets are the baseline's points, each at the
-    least any seed spent there, so that every seed's baseline reaches it."""
+    arm and its margin over the baseline. Budget k is the least that any seed's arm spent to
+    reach its point k (a stream that ran dry left out), so every arm that did not run dry
+    reaches it in every seed; under the run's own costs, that is the run's budget k."""
     priced = [curves(run, costs) for run in runs]
     n_points = min(len(run["arms"][BASELINE]) for run in runs)
     rows = []
     for k in range(n_points):
-        budget = min(c[BASELINE][k + 1][0] for c in priced)
+        budget = min(
+            curve[k + 1][0]
+            for run, priced_run in zip(runs, priced)
+            for arm, curve in priced_run.items()
+            if k + 1 < len(curve) - run["ran_dry"][arm]  # a dry stream's last point: not a budget
+        )
         texts = statistics.mean(run["arms"][BASELINE][k]["texts"] for run in runs)
         row: Dict[str, Any] = {"budget_s": round(budget), "texts": round(texts), "arms": {}}
         for arm in runs[0]["arms"]:

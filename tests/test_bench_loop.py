@@ -90,6 +90,7 @@ def _run(manual_f, correct_f, teach_questions):
             ],
             "teach": [_point(15, 25.0, units=10, tokens=100, questions=teach_questions)],
         },
+        "ran_dry": {"manual_random": False, "correct": False, "teach": True},
     }
 
 
