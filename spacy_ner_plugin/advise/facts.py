@@ -182,6 +182,20 @@ def rules_possible_fact(
     return Fact("rules_possible", f"your answer: {word}", {"answer": flag, "source": "flag"})
 
 
+def model_f(scores: Dict[str, Any], path: Union[str, Path] = "the scores") -> float:
+    """The model's F in `evaluate`'s scores at `path`: the entities', or the spans' when it
+    was scored on span gold alone (`ents_f` null); a `PluginError` when there is neither."""
+    f = scores.get("ents_f") if isinstance(scores, dict) else None
+    if f is None and isinstance(scores, dict) and "spans_key" in scores:
+        f = scores.get(f"spans_{scores['spans_key']}_f")
+    if isinstance(f, bool) or not isinstance(f, (int, float)):
+        raise PluginError(
+            f"{path}: no model F (field ents_f, or spans_KEY_f with spans_key)",
+            "give the scores file that evaluate writes (--output)",
+        )
+    return float(f)
+
+
 def happy_fact(
     scores: Dict[str, Any] | None, happy: bool | None, target_f: float | None
 ) -> FactResult:
@@ -195,7 +209,7 @@ def happy_fact(
         )
     if scores is None:
         return Missing("happy", f"--target-f {target_f:g} but no scores from evaluate", "evaluate")
-    f = float(scores["ents_f"])
+    f = model_f(scores)
     summary = (
         f"model F {f * 100:.1f} on {scores['n_examples']:,} texts against --target-f "
         f"{target_f:g}: {'reached' if f >= target_f else 'not reached'}"
@@ -579,13 +593,14 @@ def scores_fact(scores: Dict[str, Any] | None, scores_path: str) -> FactResult:
     errors = scores.get("errors") or {}
     counts = errors.get("counts") or {}
     ranked = sorted(counts.items(), key=lambda item: -item[1])
-    summary = f"model F {scores['ents_f'] * 100:.1f} on {scores['n_examples']:,} texts" + (
+    f = model_f(scores, scores_path)
+    summary = f"model F {f * 100:.1f} on {scores['n_examples']:,} texts" + (
         "; errors: " + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in ranked if n)
         if ranked
         else ""
     )
     value = {
-        "f": scores["ents_f"],
+        "f": f,
         "model": scores.get("model"),
         "data": scores.get("data"),
         "errors": counts,

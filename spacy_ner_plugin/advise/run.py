@@ -32,6 +32,7 @@ from .facts import (
     evaluation_fact,
     happy_fact,
     labels_fact,
+    model_f,
     pattern_scores,
     projection_fact,
     raw_fact,
@@ -217,6 +218,8 @@ def advise_files(
     if not data.docs:
         raise PluginError("No usable annotations", ", ".join(annotations))
     curve_data, scores_data = read_json(curve), read_json(scores)
+    if scores_data is not None:
+        model_f(scores_data, str(scores))  # a file without a model F stops here, named
     facts = measure_facts(
         annotations, data, nlp, base, base_model=base_model, eval_path=eval_path,
         patterns=patterns, raw=raw, curve=curve, curve_data=curve_data, scores=scores,

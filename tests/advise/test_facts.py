@@ -21,9 +21,11 @@ from spacy_ner_plugin.advise.facts import (
     evaluation_fact,
     happy_fact,
     labels_fact,
+    model_f,
     projection_fact,
     raw_fact,
     rules_possible_fact,
+    scores_fact,
     shape_fact,
     string_agreement,
     tuning_fact,
@@ -31,6 +33,7 @@ from spacy_ner_plugin.advise.facts import (
     vocabulary_fact,
 )
 from spacy_ner_plugin.annotations.stats import CorpusStats
+from spacy_ner_plugin.errors import PluginError
 
 
 def _stats(**answers: int) -> CorpusStats:
@@ -89,6 +92,26 @@ def test_rules_possible_is_measured_from_the_patterns_or_asked():
     assert isinstance(asked, Missing) and asked.flag == "--rules-possible/--no-rules-possible"
     assert asked.step == "answer"
     assert rules_possible_fact(None, ["BRAND"], True).value["answer"] is True
+
+
+def test_a_model_scored_on_span_gold_alone_is_judged_by_its_span_f():
+    scores = {"ents_f": None, "spans_key": "sc", "spans_sc_f": 0.9, "n_examples": 10}
+    assert model_f(scores) == 0.9
+    assert happy_fact(scores, None, 0.85).value == {
+        "answer": True,
+        "f": 0.9,
+        "target_f": 0.85,
+        "source": "scores",
+    }
+    assert scores_fact(scores, "scores.json").value["f"] == 0.9
+
+
+@pytest.mark.parametrize(
+    "scores", [{"n_examples": 3}, {"ents_f": None}, {"ents_f": "0.8"}, {"ents_f": True}, [0.8]]
+)
+def test_scores_without_a_model_f_are_an_error_naming_the_file(scores):
+    with pytest.raises(PluginError, match="metrics/s.json: no model F"):
+        model_f(scores, "metrics/s.json")
 
 
 def test_happy_is_the_answer_or_the_f_against_the_target():
