@@ -53,6 +53,7 @@ def main(
     arms: str = typer.Option(",".join(ARMS), help="Comma-separated arms"),
     n_seed: int = typer.Option(100, help="Gold texts the seed model trains on"),
     max_answers: int = typer.Option(1000, help="Answers per arm"),
+    passes: int = typer.Option(3, help="Times the session may read the pool"),
     round_size: int = typer.Option(50, help="Answers per update (teach: questions; correct: 5)"),
     eval_every: int = typer.Option(100, help="Score the in-loop model every N answers"),
     train_steps: int = typer.Option(600, help="Step budget of the seed model's training"),
@@ -67,7 +68,7 @@ def main(
     in_loop = {"learn_rate": learn_rate, "replay": replay, "warmup_updates": warmup,
                "average_weights": average}  # fmt: skip
     teach = {key: value for key, value in in_loop.items() if value is not None}
-    opts = {"n_seed": n_seed, "max_answers": max_answers, "round_size": round_size,
+    opts = {"n_seed": n_seed, "max_answers": max_answers, "round_size": round_size, "passes": passes,
             "eval_every": eval_every, "train_steps": train_steps, "teach": teach}  # fmt: skip
     chosen = arms.split(",")
     if set(chosen) - set(ARMS):
@@ -114,7 +115,7 @@ def run_arm(
     opts: Dict[str, Any],
     earlier: List[Dict[str, Any]],
 ) -> Dict[str, Any]:
-    """One session over the pool (at most 3 passes), built from the teach config with the
+    """One session over the pool (at most `passes` reads), built from the teach config with the
     in-loop settings of `opts`, the `earlier` gold texts its replay's first pool; updated per
     round and scored as it goes."""
     kind = CorrectSession if arm == "correct" else TeachSession
@@ -126,7 +127,7 @@ def run_arm(
     session = kind(base, labels, exclude=exclude, **settings)
     answer = corrected(gold) if arm == "correct" else binary(gold)
     round_size = 5 if arm == "correct" else opts["round_size"]
-    stream = session.questions(chain.from_iterable(repeat(pool, 3)))
+    stream = session.questions(chain.from_iterable(repeat(pool, opts["passes"])))
     curve = [{"answers": 0, **score(session.nlp, dev_docs)}]
     n_answers, start = 0, time.perf_counter()
     while n_answers < opts["max_answers"]:
