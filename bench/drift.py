@@ -68,8 +68,9 @@ def main(
     in_loop = {"learn_rate": learn_rate, "replay": replay, "warmup_updates": warmup,
                "average_weights": average}  # fmt: skip
     teach = {key: value for key, value in in_loop.items() if value is not None}
-    opts = {"n_seed": n_seed, "max_answers": max_answers, "round_size": round_size, "passes": passes,
-            "eval_every": eval_every, "train_steps": train_steps, "teach": teach}  # fmt: skip
+    opts = {"n_seed": n_seed, "max_answers": max_answers, "round_size": round_size,
+            "passes": passes, "eval_every": eval_every, "train_steps": train_steps,
+            "teach": teach}  # fmt: skip
     chosen = arms.split(",")
     if set(chosen) - set(ARMS):
         raise typer.BadParameter(f"unknown arms: {sorted(set(chosen) - set(ARMS))}")
