@@ -45,6 +45,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from wasabi import msg
 
+from spacy_ner_plugin.advise.loop import f_at
 from spacy_ner_plugin.constants import MANUAL_VIEW
 from spacy_ner_plugin.teach import CorrectSession, TeachSession
 from spacy_ner_plugin.teach.scoring import score_texts
@@ -460,15 +461,6 @@ def loop_cli(
 # The report: F against cost under any cost constants
 
 
-def interpolate(points: List[Tuple[float, float]], budget: float) -> float | None:
-    """F at `budget` on the piecewise-linear curve through `(cost, f)` points sorted by cost;
-    None outside the curve (the arm never spent that much, or started above it)."""
-    for (c0, f0), (c1, f1) in zip(points, points[1:]):
-        if c0 <= budget <= c1:
-            return f0 if c1 == c0 else f0 + (f1 - f0) * (budget - c0) / (c1 - c0)
-    return None
-
-
 def curves(run: Dict[str, Any], costs: CostModel) -> Dict[str, List[Tuple[float, float]]]:
     """Each arm's `(cost, f)` under `costs`, starting at the seed point."""
 
@@ -497,7 +489,7 @@ def table(runs: List[Dict[str, Any]], costs: CostModel) -> Dict[str, Any]:
         texts = statistics.mean(run["arms"][BASELINE][k]["texts"] for run in runs)
         row: Dict[str, Any] = {"budget_s": round(budget), "texts": round(texts), "arms": {}}
         for arm in runs[0]["arms"]:
-            values = [interpolate(c[arm], budget) for c in priced]
+            values = [f_at(c[arm], budget) for c in priced]
             if any(v is None for v in values):
                 row["arms"][arm] = None
                 continue

@@ -7,7 +7,8 @@ import spacy
 import typer
 from spacy.tokens import Span
 
-from bench.loop import CostModel, Counts, budgets, interpolate, print_report, span_edits, table
+from bench.loop import CostModel, Counts, budgets, print_report, span_edits, table
+from spacy_ner_plugin.advise.loop import f_at
 
 COSTS = CostModel(per_unit=10.0, per_token=2.0, per_mark=5.0, ratio=0.25, mean_tokens=20.0)
 
@@ -62,9 +63,9 @@ def test_budgets_are_evenly_spaced_above_the_seed_texts():
 
 def test_interpolate_reads_the_curve_between_points_and_nothing_outside():
     curve = [(0.0, 10.0), (100.0, 30.0), (200.0, 40.0)]
-    assert interpolate(curve, 50.0) == 20.0
-    assert interpolate(curve, 200.0) == 40.0
-    assert interpolate(curve, 250.0) is None
+    assert f_at(curve, 50.0) == 20.0
+    assert f_at(curve, 200.0) == 40.0
+    assert f_at(curve, 250.0) is None
 
 
 def _point(texts, f, **counts):
