@@ -58,6 +58,7 @@ def main(
     eval_every: int = typer.Option(100, help="Score the in-loop model every N answers"),
     train_steps: int = typer.Option(600, help="Step budget of the seed model's training"),
     learn_rate: float = typer.Option(None, help="teach.learn_rate (none: the config's)"),
+    binary_learn_rate: float = typer.Option(None, help="teach.binary_learn_rate (none: config)"),
     replay: int = typer.Option(None, help="teach.replay: earlier gold texts per update"),
     warmup: int = typer.Option(None, help="teach.warmup_updates: updates of the step's ramp"),
     average: bool = typer.Option(None, "--average/--no-average", help="teach.average_weights"),
@@ -65,8 +66,8 @@ def main(
     work: Path = typer.Option(Path("/tmp/bench_drift"), help="Corpus and seed models"),
 ) -> None:
     """The in-loop model's F every --eval-every answers, per arm, dataset and seed."""
-    in_loop = {"learn_rate": learn_rate, "replay": replay, "warmup_updates": warmup,
-               "average_weights": average}  # fmt: skip
+    in_loop = {"learn_rate": learn_rate, "binary_learn_rate": binary_learn_rate, "replay": replay,
+               "warmup_updates": warmup, "average_weights": average}  # fmt: skip
     teach = {key: value for key, value in in_loop.items() if value is not None}
     opts = {"n_seed": n_seed, "max_answers": max_answers, "round_size": round_size,
             "passes": passes, "eval_every": eval_every, "train_steps": train_steps,

@@ -41,6 +41,7 @@ class TeachSettings(BaseModel):
     replay: int = Field(40, ge=0)
     warmup_updates: int = Field(20, ge=0)
     learn_rate: float | None = Field(None, gt=0.0)
+    binary_learn_rate: float | None = Field(0.0001, gt=0.0)
     average_weights: StrictBool = True
 
 

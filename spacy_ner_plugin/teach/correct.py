@@ -40,6 +40,8 @@ class CorrectSession(TeachSession):
 
     # A sentence is asked once, whatever the model suggests in it after an update.
     question_key = "_input_hash"
+    # The answers are complete annotations: `learn_rate` applies, not `binary_learn_rate`.
+    binary_answers = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if kwargs.get("patterns") is not None:

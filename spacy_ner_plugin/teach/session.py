@@ -149,13 +149,16 @@ class TeachSession:
     randomness. `max_answers_per_string`: a string answered this many times with a label (in
     this session or in `exclude`) is not asked about with that label again. `replay`: earlier
     gold texts trained on again in each update; `warmup_updates`: updates over which the step
-    size ramps up to `learn_rate` (None: the pipeline's training config's); `average_weights`:
+    size ramps up to `learn_rate` (None: the pipeline's training config's; for binary answers
+    `binary_learn_rate`, unless None); `average_weights`:
     predict with the moving average of the weights. `copy`: work on a copy of `nlp` (`load`
     skips it: the loaded pipeline is already one).
     """
 
     # What makes a question the one asked before: its task hash (the text and the one span).
     question_key = "_task_hash"
+    # The answers are yes/no on one span each (their updates take `binary_learn_rate`).
+    binary_answers = True
 
     def __init__(
         self,
@@ -176,6 +179,7 @@ class TeachSession:
         replay: int = 40,
         warmup_updates: int = 20,
         learn_rate: float | None = None,
+        binary_learn_rate: float | None = 0.0001,
         average_weights: bool = True,
         copy: bool = True,
     ) -> None:
@@ -202,6 +206,8 @@ class TeachSession:
         self.optimizer = self.nlp.resume_training()
         self.trained = _trained_with(self.nlp, self.ner_name)
         self.learn_rate = self.optimizer.learn_rate if learn_rate is None else learn_rate
+        if self.binary_answers and binary_learn_rate is not None:
+            self.learn_rate = binary_learn_rate
         self.warmup_updates = warmup_updates
         self.replay = Replay(replay, seed)
         self.averaged = (

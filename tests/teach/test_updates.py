@@ -19,7 +19,13 @@ NEW = [f"I took my Deuter pack on trip {i}." for i in range(10, 16)]
 
 @pytest.mark.parametrize(
     "key,value",
-    [("replay", -1), ("warmup_updates", -2), ("learn_rate", 0), ("average_weights", "maybe")],
+    [
+        ("replay", -1),
+        ("warmup_updates", -2),
+        ("learn_rate", 0),
+        ("binary_learn_rate", -0.1),
+        ("average_weights", "maybe"),
+    ],  # fmt: skip
 )
 def test_bad_in_loop_settings_fail_naming_the_key(key, value):
     with pytest.raises(PluginError, match=f"teach -> {key}"):
@@ -31,7 +37,16 @@ def test_the_in_loop_settings_reach_the_session_and_default_to_the_measured_fix(
     assert settings["replay"] == 5 and settings["learn_rate"] == 0.0005
     default = teach_settings()
     assert default["replay"] == 40 and default["warmup_updates"] == 20
-    assert default["average_weights"] is True
+    assert default["average_weights"] is True and default["binary_learn_rate"] == 0.0001
+
+
+def test_binary_answers_update_at_their_own_rate_and_corrections_at_learn_rate():
+    nlp_model = train_tiny(n_iter=1)
+    settings = teach_settings(None, {"teach.learn_rate": 0.002})
+    assert TeachSession(nlp_model, **settings).learn_rate == 0.0001
+    assert CorrectSession(nlp_model, **settings).learn_rate == 0.002
+    unset = teach_settings(None, {"teach.learn_rate": 0.002, "teach.binary_learn_rate": None})
+    assert TeachSession(nlp_model, **unset).learn_rate == 0.002
 
 
 def test_replay_draws_a_seeded_sample_of_the_earlier_records_only():
