@@ -3,7 +3,7 @@ and a task's annotation as answer records (the export's reader, `formats.label_s
 
 from typing import Any, Dict, Iterable, List, Sequence, Tuple
 
-from ..annotations.formats.label_studio import from_task
+from ..annotations.formats.label_studio import from_task, labels_result
 from ..errors import PluginError
 from ..io.hashing import set_hashes
 from ..io.records import InvalidRecord
@@ -49,9 +49,7 @@ def prediction(
                             and (not c.labels or label in c.labels)), None)  # fmt: skip
             if control is None:
                 continue
-            value = {"start": start, "end": end, "text": text[start:end], "labels": [label]}
-            item = {"from_name": control.from_name, "to_name": to_name, "type": "labels",
-                    "value": value}  # fmt: skip
+            item = labels_result(text, start, end, label, control.from_name, to_name)
             if score is not None:
                 item["score"] = score
             result.append(item)

@@ -101,17 +101,24 @@ def _spans(values: List[Any], field: str) -> List[Dict[str, Any]]:
     return spans
 
 
+def labels_result(
+    text: str, start: int, end: int, label: str, from_name: str = FROM_NAME,
+    to_name: str = TO_NAME,
+) -> Dict[str, Any]:  # fmt: skip
+    """One region of a `<Labels>` control over a `<Text>`, as Label Studio's `labels` result."""
+    value = {"start": start, "end": end, "text": text[start:end], "labels": [label]}
+    return {"from_name": from_name, "to_name": to_name, "type": "labels", "value": value}
+
+
 def to_task(record: Dict[str, Any]) -> Dict[str, Any]:
     """One normalized record as a Label Studio task to import: an answer becomes its
     annotation (`ignore`: a cancelled one), a task without an answer (pre-annotated) its
     prediction. A rejected answer says no span list is right: `InvalidRecord`."""
     text = record["text"]
     result = [
-        {"from_name": FROM_NAME, "to_name": TO_NAME, "type": "labels",
-         "value": {"start": span["start"], "end": span["end"],
-                   "text": text[span["start"] : span["end"]], "labels": [span["label"]]}}
+        labels_result(text, span["start"], span["end"], span["label"])
         for span in record.get("spans") or []
-    ]  # fmt: skip
+    ]
     meta = record.get("meta")
     task: Dict[str, Any] = {"data": {"text": text, **({"meta": meta} if meta else {})}}
     answer = record.get("answer")
