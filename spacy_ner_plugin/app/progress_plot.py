@@ -4,7 +4,7 @@ answer, as SVG text drawn with the train curve's axes (no plotting dependency)."
 from typing import Any, Dict
 from xml.sax.saxutils import escape
 
-from ..curve.plot import BOTTOM, HEIGHT, LEFT, RIGHT, TOP, WIDTH, axes, nice_ticks
+from ..curve.plot import BOTTOM, HEIGHT, LEFT, RIGHT, TOP, WIDTH, axes, nice_ticks, svg_start
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 LEGEND_ROW = 16
@@ -24,13 +24,7 @@ def progress_svg(timeline: Dict[str, Any], title: str) -> str:
     def py(y: float) -> float:
         return HEIGHT - BOTTOM - (HEIGHT - TOP - BOTTOM) * y / y_max
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12" role="img">',
-        f"<title>{escape(title)}</title>",
-        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
-        f'<text x="{WIDTH / 2}" y="22" text-anchor="middle" font-size="15">{escape(title)}</text>',
-    ]
+    parts = svg_start(title, named=True)
     titles = ("hours since the first answer", "answers")
     parts += axes([py(t) for t in y_ticks], y_ticks, [px(t) for t in x_ticks], x_ticks, titles)
     for k, (name, line) in enumerate(sorted(series.items())):

@@ -39,12 +39,7 @@ def curve_svg(rows: Sequence[Dict[str, Any]], title: str) -> str:
     def py(y: float) -> float:
         return HEIGHT - BOTTOM - (HEIGHT - TOP - BOTTOM) * (y - y_min) / (y_max - y_min)
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">',
-        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
-        f'<text x="{WIDTH / 2}" y="22" text-anchor="middle" font-size="15">{escape(title)}</text>',
-    ]
+    parts = svg_start(title)
     if rows[0]["n_seeds"] > 1:
         parts.append(
             f'<text x="{WIDTH / 2}" y="40" text-anchor="middle" fill="#555">'
@@ -57,6 +52,19 @@ def curve_svg(rows: Sequence[Dict[str, Any]], title: str) -> str:
         parts += _point(row, x, mean, std, px(x), py)
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+def svg_start(title: str, named: bool = False) -> List[str]:
+    """The opening tag, white background and centred `title` of a plot; `named`: the title is
+    also the image's accessible name (`role="img"` and `<title>`, for a plot inside a page)."""
+    role = ' role="img"' if named else ""
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12"{role}>',
+        *([f"<title>{escape(title)}</title>"] if named else []),
+        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
+        f'<text x="{WIDTH / 2}" y="22" text-anchor="middle" font-size="15">{escape(title)}</text>',
+    ]
 
 
 def axes(
