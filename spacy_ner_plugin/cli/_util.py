@@ -67,6 +67,20 @@ def print_tables(msg: Printer, tables: Iterable[tuple], divider: bool = False) -
         msg.table(rows, header=header, aligns=aligns, title=title, divider=divider)
 
 
+def print_messages(msg: Printer, messages: Iterable[Tuple[str, str, str]]) -> None:
+    """Messages a domain module built, each (level, title, text): level is a `Printer` method
+    (info, good, warn, text, divider) or "plain", an unwrapped line that survives copy and paste
+    (a command line)."""
+    plain = Printer(pretty=False, no_print=msg.no_print)
+    for level, title, text in messages:
+        if level == "plain":
+            plain.text(title)
+        elif level == "divider":
+            msg.divider(title)
+        else:
+            getattr(msg, level)(title, text or "")
+
+
 def print_transfer(result: Transfer, msg: Printer) -> None:
     """The rejects and reconciled counts of a db-in or db-out run."""
     print_rejects(msg, result.shown_rejects, result.counts.rejected, result.rejects_file)
