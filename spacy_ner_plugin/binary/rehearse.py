@@ -29,6 +29,7 @@ from spacy.tokens import Doc, Span
 from ..annotations.ingest import InputSpec, read_input
 from ..annotations.merge import Merged
 from ..annotations.partial import SpanKey, rejected_spans
+from ..errors import UsageError
 
 NER_FACTORIES = ("ner", "beam_ner", "entity_ruler", "span_ruler")
 
@@ -60,6 +61,18 @@ def annotated_labels(specs: Sequence[InputSpec], input_format: str | None = None
 def rehearsal_labels(base: Set[str], annotated: Set[str]) -> Set[str]:
     """The base labels rehearsed: those the user's data never annotates."""
     return set(base) - set(annotated)
+
+
+def _rehearsal_labels(
+    nlp: Language, specs: Sequence[InputSpec], input_format: str | None, base_model: str | None
+) -> Set[str]:
+    """The base pipeline's labels to rehearse; a usage error without a base pipeline."""
+    if not base_model:
+        raise UsageError("--rehearse needs --base-model", "the pipeline whose entities to keep")
+    base = pipeline_labels(nlp)
+    if not base:
+        raise UsageError("--rehearse: the base pipeline predicts no entities", base_model)
+    return rehearsal_labels(base, annotated_labels(specs, input_format))
 
 
 def rehearse_doc(doc: Doc, predicted: Iterable[SpanKey], labels: Set[str]) -> Tuple[Doc, int]:

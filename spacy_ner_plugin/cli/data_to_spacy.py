@@ -2,17 +2,15 @@
 
 from functools import partial
 from pathlib import Path
-from typing import Annotated, List, Sequence, Set, Union
+from typing import Annotated, List, Sequence, Union
 
 import typer
-from spacy.language import Language
 from wasabi import Printer
 
 from ..annotations.convert import Conversion, ConvertOptions, convert, output_paths
 from ..annotations.docs import AlignMode
 from ..annotations.formats import InputFormat
 from ..annotations.ingest import (
-    InputSpec,
     check_inputs,
     detect_input_kinds,
     input_paths,
@@ -20,7 +18,7 @@ from ..annotations.ingest import (
 )
 from ..annotations.merge import ConflictPolicy
 from ..annotations.spans import DEFAULT_SPANS_KEY
-from ..binary.rehearse import annotated_labels, pipeline_labels, rehearsal_labels, rehearse_groups
+from ..binary.rehearse import _rehearsal_labels, rehearse_groups
 from ..errors import UsageError
 from ..io.files import check_overwrites
 from ..io.shards import DEFAULT_SHARD_SIZE
@@ -145,18 +143,6 @@ def data_to_spacy(
     result = convert(specs, output_dir, nlp, options, hook, progress=not silent)
     _print_summary(result, msg)
     return result
-
-
-def _rehearsal_labels(
-    nlp: Language, specs: Sequence[InputSpec], input_format: str | None, base_model: str | None
-) -> Set[str]:
-    """The base pipeline's labels to rehearse; a usage error without a base pipeline."""
-    if not base_model:
-        raise UsageError("--rehearse needs --base-model", "the pipeline whose entities to keep")
-    base = pipeline_labels(nlp)
-    if not base:
-        raise UsageError("--rehearse: the base pipeline predicts no entities", base_model)
-    return rehearsal_labels(base, annotated_labels(specs, input_format))
 
 
 def _print_summary(result: Conversion, msg: Printer) -> None:
