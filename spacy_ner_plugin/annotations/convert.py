@@ -117,6 +117,22 @@ class Conversion:
             (kind, ("label", "train", "dev"), entities, ("l", "r", "r")),
         ]
 
+    def messages(self) -> List[Tuple[str, str, str]]:
+        """The reports to read (conflicts, span changes) and the files saved, as (level, title,
+        text) messages for the CLI to print."""
+        messages = []
+        if self.conflicts:
+            text = f"{self.conflicts} texts with conflicting answers, see {self.paths['conflicts']}"
+            messages.append(("warn", text, ""))
+        if self.span_changes:
+            text = (
+                f"{self.span_changes} spans moved or dropped to fit tokens, "
+                f"see {self.paths['span_changes']}"
+            )
+            messages.append(("warn", text, ""))
+        saved = ", ".join(str(p) for p in self.paths.values())
+        return messages + [("good", f"Saved {saved}", "")]
+
 
 def output_paths(output_dir: Path) -> Dict[str, Path]:
     """Every file the conversion writes into `output_dir`, by key of `OUTPUT_FILES`."""

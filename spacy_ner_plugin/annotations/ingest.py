@@ -54,6 +54,17 @@ def parse_input(spec: Union[str, Path]) -> InputSpec:
     )
 
 
+def parse_inputs(
+    inputs: Sequence[Union[str, Path]], eval_path: Union[str, Path] | None = None
+) -> List[InputSpec]:
+    """The specs of `inputs`, and of `eval_path` (if any) marked as the eval set."""
+    specs = [parse_input(spec) for spec in inputs]
+    if eval_path is not None:
+        specs.append(parse_input(str(eval_path)))
+        specs[-1].eval = True
+    return specs
+
+
 def read_input(
     spec: InputSpec, input_format: str | None = None, **conll_options: Any
 ) -> Iterator[Line]:

@@ -63,7 +63,7 @@ def rehearsal_labels(base: Set[str], annotated: Set[str]) -> Set[str]:
     return set(base) - set(annotated)
 
 
-def _rehearsal_labels(
+def labels_to_rehearse(
     nlp: Language, specs: Sequence[InputSpec], input_format: str | None, base_model: str | None
 ) -> Set[str]:
     """The base pipeline's labels to rehearse; a usage error without a base pipeline."""

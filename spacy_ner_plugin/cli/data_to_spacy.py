@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Annotated, List, Sequence, Union
 
 import typer
-from wasabi import Printer
 
 from ..annotations.convert import Conversion, ConvertOptions, convert, output_paths
 from ..annotations.docs import AlignMode
@@ -14,17 +13,18 @@ from ..annotations.ingest import (
     check_inputs,
     detect_input_kinds,
     input_paths,
-    parse_input,
+    parse_inputs,
 )
 from ..annotations.merge import ConflictPolicy
 from ..annotations.spans import DEFAULT_SPANS_KEY
-from ..binary.rehearse import _rehearsal_labels, rehearse_groups
+from ..binary.rehearse import labels_to_rehearse, rehearse_groups
 from ..errors import UsageError
 from ..io.files import check_overwrites
 from ..io.shards import DEFAULT_SHARD_SIZE
 from ._util import (
     app,
     load_pipeline,
+    print_messages,
     print_rejects,
     print_tables,
     printer,
@@ -116,10 +116,7 @@ def data_to_spacy(
     up; prints only with `silent=False`.
     """
     msg = printer(silent)
-    specs = [parse_input(spec) for spec in inputs]
-    if eval_path is not None:
-        specs.append(parse_input(str(eval_path)))
-        specs[-1].eval = True
+    specs = parse_inputs(inputs, eval_path)
     output_dir = Path(output_dir)
     check_overwrites([*input_paths(specs, db), base_model], output_paths(output_dir).values())
     if output_dir.exists() and not output_dir.is_dir():
@@ -135,27 +132,13 @@ def data_to_spacy(
     if rehearse and spans_key:
         raise UsageError("--rehearse adds entities, --spans-key trains spans", "use one of them")
     rehearsed = (
-        _rehearsal_labels(nlp, specs, options.input_format, base_model) if rehearse else set()
+        labels_to_rehearse(nlp, specs, options.input_format, base_model) if rehearse else set()
     )
     if rehearsed:
         msg.info(f"Rehearsing {base_model}'s labels: {', '.join(sorted(rehearsed))}")
     hook = partial(rehearse_groups, nlp=nlp, labels=rehearsed) if rehearsed else None
     result = convert(specs, output_dir, nlp, options, hook, progress=not silent)
-    _print_summary(result, msg)
-    return result
-
-
-def _print_summary(result: Conversion, msg: Printer) -> None:
-    """The rejects, the reconciled counts, the entities per split and the reports to read."""
     print_rejects(msg, result.shown_rejects, result.counts.rejected, result.paths["rejects"])
     print_tables(msg, result.tables())
-    if result.conflicts:
-        msg.warn(
-            f"{result.conflicts} texts with conflicting answers, see {result.paths['conflicts']}"
-        )
-    if result.span_changes:
-        msg.warn(
-            f"{result.span_changes} spans moved or dropped to fit tokens, "
-            f"see {result.paths['span_changes']}"
-        )
-    msg.good(f"Saved {', '.join(str(p) for p in result.paths.values())}")
+    print_messages(msg, result.messages())
+    return result
