@@ -4,7 +4,6 @@ from pathlib import Path
 from typing import Annotated, List, Sequence, Union
 
 import typer
-from wasabi import Printer
 
 from ..annotations.formats import InputFormat
 from ..annotations.ingest import check_inputs, detect_input_kinds, input_paths, parse_input
@@ -12,19 +11,12 @@ from ..annotations.transfer import rejects_path
 from ..errors import UsageError, choice
 from ..io.files import check_overwrites
 from ..review.policies import POLICY_NAMES, parse_policy
-from ..review.report import (
-    agreement_notes,
-    answer_tables,
-    confusion_lines,
-    consistency_lines,
-    consistency_table,
-    count_tables,
-    span_table,
-)
+from ..review.report import report_sections
 from ..review.run import ReviewOptions, ReviewResult, run_review
 from ._util import (
     app,
     load_pipeline,
+    print_messages,
     print_rejects,
     print_tables,
     printer,
@@ -91,14 +83,8 @@ def review(
     db: str | None = None, guidelines_draft: Path | None = None, silent: bool = True,
 ) -> ReviewResult:  # fmt: skip
     """Review `inputs` (files or `dataset:NAME`s of database `db`) into `output` and the
-    conflicts file; return counts and figures.
-
-    Review records read in (ours or Prodigy's) keep their reviewer's decision, and a note says
-    so; with `from_versions` they are settled again from their versions' votes. Raises
-    `UsageError` before writing anything when `prefer:` names no annotator of the inputs.
-    `guidelines_draft`: a Markdown guidelines page drafted from the consistency findings
-    (which it checks, as `consistency` does).
-    """
+    conflicts file; return counts and figures. Raises `UsageError` before writing anything
+    when `prefer:` names no annotator of the inputs."""
     msg = printer(silent)
     specs = [parse_input(spec) for spec in inputs]
     output = Path(output)
@@ -117,29 +103,8 @@ def review(
         msg.info(note)
     nlp = load_pipeline(lang)
     result = run_review(specs, output, conflicts, nlp, options, report, guidelines_draft)
-    print_review(result, msg)
-    return result
-
-
-def print_review(result: ReviewResult, msg: Printer) -> None:
-    """Notes, counts, agreement tables, the worst texts and (if checked) consistency findings."""
-    figures, findings = result.agreement, result.consistency
     print_rejects(msg, result.shown_rejects, result.counts.rejected, result.paths.get("rejects"))
-    for note in result.notes:
-        msg.warn(note)
-    print_tables(msg, count_tables(result))
-    if not figures["pairs"] and not figures["binary"]:
-        msg.info("No text or question was answered by two annotators: no agreement figures")
-    else:
-        print_tables(msg, [span_table(figures["pairs"])])
-        for note in agreement_notes(figures):
-            msg.info(note)
-        for line in confusion_lines(figures["pairs"]):
-            msg.text(line)
-        print_tables(msg, answer_tables(figures))
-    if findings is not None:
-        msg.divider(f"Consistency of the chosen annotations ({findings['texts']} texts)")
-        for line in consistency_lines(findings):
-            msg.text(line)
-        print_tables(msg, [consistency_table(findings)])
-    msg.good("Saved", ", ".join(str(p) for p in result.paths.values()))
+    for messages, tables in report_sections(result):
+        print_messages(msg, messages)
+        print_tables(msg, tables)
+    return result

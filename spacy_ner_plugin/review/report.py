@@ -2,11 +2,13 @@
 for the CLI to print. A table is (title, header, rows, aligns), as `wasabi`'s `table` takes them.
 """
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 from .run import ReviewResult
 
 FINDINGS_SHOWN = 5
+
+Message = Tuple[str, str, str]  # (level, title, text), as `cli._util.print_messages` takes them
 
 
 def _pct(value: float | None) -> str:
@@ -142,3 +144,24 @@ def consistency_table(findings: Dict[str, Any]) -> tuple:
     """How many findings of each kind."""
     rows = [(kind, len(findings[kind])) for kind in ("label_conflicts", "unlabelled", "boundaries")]
     return "Consistency findings (all in --report)", None, rows, ("l", "r")
+
+
+def report_sections(result: ReviewResult) -> List[Tuple[List[Message], List[tuple]]]:
+    """What a review prints after its rejects, in order, each section as its messages then its
+    tables: notes, counts, agreement figures, consistency findings (if checked), files saved."""
+    figures, findings = result.agreement, result.consistency
+    sections = [([("warn", note, "") for note in result.notes], count_tables(result))]
+    if not figures["pairs"] and not figures["binary"]:
+        no_pairs = "No text or question was answered by two annotators: no agreement figures"
+        sections.append(([("info", no_pairs, "")], []))
+    else:
+        sections.append(([], [span_table(figures["pairs"])]))
+        notes = [("info", note, "") for note in agreement_notes(figures)]
+        lines = [("text", line, "") for line in confusion_lines(figures["pairs"])]
+        sections.append((notes + lines, answer_tables(figures)))
+    if findings is not None:
+        title = f"Consistency of the chosen annotations ({findings['texts']} texts)"
+        lines = [("text", line, "") for line in consistency_lines(findings)]
+        sections.append(([("divider", title, ""), *lines], [consistency_table(findings)]))
+    saved = ", ".join(str(path) for path in result.paths.values())
+    return [*sections, ([("good", "Saved", saved)], [])]
