@@ -1,6 +1,5 @@
 """`teach`: the next questions a trained model is least sure of, for any annotation tool."""
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any, Dict, List, Sequence
 
@@ -18,6 +17,7 @@ from ._util import (
     ensure_inputs_exist,
     import_code,
     load_pipeline,
+    print_messages,
     print_rejects,
     print_tables,
     printer,
@@ -83,10 +83,7 @@ def teach(
     unsegmented: bool = False, sorter: str | None = None, config_path: Path | None = None,
     overrides: Dict[str, Any] | None = None, code_path: Path | None = None, silent: bool = True,
 ) -> TeachResult:  # fmt: skip
-    """The next `batch_size` questions about `source`, written to `output` (else stdout).
-
-    `code_path`: a file of the user's registered functions the config names (`--code`).
-    """
+    """The next `batch_size` questions about `source`, written to `output` (else stdout)."""
     msg = printer(silent)
     check_overwrites([model, source, patterns, config_path, code_path, *exclude], [output])
     ensure_inputs_exist(source, patterns, config_path, *exclude)
@@ -103,11 +100,8 @@ def teach(
     if output is not None:
         write_jsonl_atomic(output, result.questions)
     else:
-        sys.stdout.write("".join(srsly.json_dumps(task) + "\n" for task in result.questions))
+        srsly.write_jsonl("-", result.questions)
     print_rejects(msg, result.rejects[:MAX_REJECTS_SHOWN], len(result.rejects))
     print_tables(msg, result.tables())
-    if len(result.questions) < batch_size:
-        msg.warn(f"Only {len(result.questions)} questions: the texts ran out")
-    if output is not None:
-        msg.good(f"Saved {len(result.questions)} questions", str(output))
+    print_messages(msg, result.messages(batch_size, output))
     return result

@@ -7,7 +7,7 @@ same model and texts."""
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Sequence, Type
+from typing import Any, Dict, Iterable, Iterator, List, Sequence, Tuple, Type
 
 from spacy.language import Language
 
@@ -45,6 +45,14 @@ class TeachResult:
             ("questions", len(self.questions)),
         ]
         return [("Teach", None, rows, ("l", "r"))]
+
+    def messages(self, batch_size: int, output: Path | None) -> List[Tuple[str, str, str]]:
+        """Whether the texts ran out before `batch_size` questions, and where they were saved,
+        as (level, title, text) for the CLI to print."""
+        n = len(self.questions)
+        ran_out = [("warn", f"Only {n} questions: the texts ran out", "")] if n < batch_size else []
+        saved = [("good", f"Saved {n} questions", str(output))] if output is not None else []
+        return ran_out + saved
 
 
 def line_records(lines: Iterable[Line], rejects: List[Reject]) -> Iterator[Dict[str, Any]]:
