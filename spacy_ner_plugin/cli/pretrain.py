@@ -1,16 +1,13 @@
 """`pretrain`: resumable `spacy pretrain` of the tok2vec on raw text, ending in `model-last.bin`."""
 
-from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Dict
 
 import typer
 from spacy.cli._util import setup_gpu
-from wasabi import Printer
 
 from ..configs import read_training_config
 from ..io.files import check_overwrites
-from ..readers.raw_text import RawTextCounts
 from ..training.pretraining import pretrain_tok2vec
 from ._util import (
     OVERRIDES_CONTEXT,
@@ -18,6 +15,7 @@ from ._util import (
     config_overrides,
     ensure_inputs_exist,
     import_code,
+    print_tables,
     printer,
     reports_errors,
 )
@@ -53,12 +51,9 @@ def pretrain(
     config_path: Path, output_dir: Path, overrides: Dict[str, Any] | None = None,
     gpu_id: int = -1, fresh: bool = False, silent: bool = True, *, code_path: Path | None = None,
 ) -> Path:  # fmt: skip
-    """Run (or resume) pretraining; return the path of the final `model-last.bin`.
-
-    `code_path`: a file of the user's registered functions the config names (`--code`).
-    Raises `PluginError` for a config that cannot pretrain, a corpus without texts, or
-    checkpoints that a different model config wrote.
-    """
+    """Run (or resume) pretraining; return the path of the final `model-last.bin`. Raises
+    `PluginError` for a config that cannot pretrain, a corpus without texts, or checkpoints
+    that a different model config wrote."""
     msg = printer(silent)
     import_code(code_path)
     ensure_inputs_exist(config_path)
@@ -67,17 +62,8 @@ def pretrain(
     check_overwrites([config_path, *data], [output_dir / "config.cfg"])
     last, source = pretrain_tok2vec(
         raw_config, config_path, output_dir, gpu_id=gpu_id, fresh=fresh, silent=silent,
-        warn=msg.warn, info=msg.info, on_corpus=partial(_print_corpus, msg=msg),
+        warn=msg.warn, info=msg.info,
+        on_corpus=lambda counts: print_tables(msg, counts.tables(), divider=True),
     )  # fmt: skip
     msg.good(f"Pretrained tok2vec: {last} (from {source.name})")
     return last
-
-
-def _print_corpus(counts: RawTextCounts, msg: Printer) -> None:
-    """What the pass over the raw text used, and why it skipped the rest."""
-    rows = [
-        ("read", counts.read), ("used", counts.used), ("duplicate", counts.duplicate),
-        ("excluded", counts.excluded), ("too short", counts.too_short),
-        ("too long", counts.too_long), ("rejected", len(counts.rejects)),
-    ]  # fmt: skip
-    msg.table(rows, header=("raw texts", "count"), aligns=("l", "r"), divider=True)

@@ -1,14 +1,11 @@
 """`train-vectors`: floret word vectors from the user's raw text, as a spaCy vectors pipeline."""
 
-from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from wasabi import Printer
 
 from ..io.files import check_overwrites
-from ..readers.raw_text import RawTextCounts
 from ..training.vectors import train_floret_vectors
 from ._util import app, ensure_inputs_exist, load_pipeline, printer, reports_errors
 
@@ -48,24 +45,15 @@ def train_vectors(
     silent: bool = True,
 ) -> Path:  # fmt: skip
     """Tokenize the raw text, train floret (cbow, 4-5 char n-grams) and save the pipeline.
-
-    Raises `PluginError` without the floret package or without usable text.
-    """
+    Raises `PluginError` without the floret package or without usable text."""
     msg = printer(silent)
     check_overwrites([raw_text, exclude], [output_dir])  # the folder is replaced whole
     ensure_inputs_exist(raw_text, exclude)
     nlp = load_pipeline(lang)
     train_floret_vectors(
         raw_text, output_dir, nlp, exclude, dim=dim, epochs=epochs, min_count=min_count,
-        bucket=bucket, threads=threads, warn=msg.warn, on_counts=partial(_print_counts, msg=msg),
+        bucket=bucket, threads=threads, warn=msg.warn,
+        on_counts=lambda counts: msg.info(counts.summary()),
     )  # fmt: skip
     msg.good(f"Saved {dim}-d floret vectors ({bucket} rows) to {output_dir}")
     return output_dir
-
-
-def _print_counts(counts: RawTextCounts, msg: Printer) -> None:
-    """What the pass over the raw text used, and why it skipped the rest."""
-    msg.info(
-        f"Raw texts: {counts.read} read, {counts.used} used, {counts.duplicate} duplicate, "
-        f"{counts.excluded} excluded, {counts.too_short} empty, {len(counts.rejects)} rejected"
-    )

@@ -43,6 +43,27 @@ class RawTextCounts:
     def skipped(self) -> int:
         return self.duplicate + self.excluded + self.too_short + self.too_long
 
+    def tables(self) -> List[tuple]:
+        """What the pass used, and why it skipped the rest, as a table for the CLI to print:
+        (title, header, rows, aligns), as `wasabi`'s `table` takes them."""
+        rows = [
+            ("read", self.read),
+            ("used", self.used),
+            ("duplicate", self.duplicate),
+            ("excluded", self.excluded),
+            ("too short", self.too_short),
+            ("too long", self.too_long),
+            ("rejected", len(self.rejects)),
+        ]
+        return [(None, ("raw texts", "count"), rows, ("l", "r"))]
+
+    def summary(self) -> str:
+        """The same in one line (without a minimum length, too short is empty)."""
+        return (
+            f"Raw texts: {self.read} read, {self.used} used, {self.duplicate} duplicate, "
+            f"{self.excluded} excluded, {self.too_short} empty, {len(self.rejects)} rejected"
+        )
+
 
 def raw_text_files(path: Union[str, Path]) -> List[Path]:
     """The files behind `path`: the file itself, or a directory's `*.jsonl`/`*.txt`, sorted."""
