@@ -1,30 +1,25 @@
 """`preannotate`: raw texts → annotation tasks with tokens and pre-highlighted suggestions."""
 
-from itertools import islice
 from pathlib import Path
-from typing import Annotated, Any, Dict, Iterator, Union
+from typing import Annotated, Any, Dict, Union
 
 import typer
-from wasabi import Printer
 
-from ..annotations.ingest import MAX_REJECTS_SHOWN
-from ..cluster.backend import Backend
+from ..annotations.transfer import rejects_path as report_beside
+from ..cluster.backend import Backend, run_preannotate
 from ..cluster.pool import MAX_RETRIES
-from ..cluster.preannotate import BLOCK_MB, preannotate_on_ray, shard_records
-from ..cluster.storage import display_path
+from ..cluster.preannotate import BLOCK_MB
 from ..configs import config_errors
 from ..errors import UsageError, choice
 from ..io.files import check_overwrites
-from ..io.records import Reject, read_jsonl
-from ..preannotate.pool import preannotate_locally
 from ..preannotate.preannotator import PreannotateResult, Preannotator, read_config
-from ..preannotate.preview import render_preview
 from ._util import (
     OVERRIDES_CONTEXT,
     app,
     config_overrides,
     ensure_inputs_exist,
     import_code,
+    print_messages,
     print_rejects,
     print_tables,
     printer,
@@ -106,14 +101,14 @@ def preannotate(
 ) -> PreannotateResult:  # fmt: skip
     """Pre-annotate `input_path` into `output` (+ rejects report, optional HTML preview).
 
-    The suggesters are built (and every pattern validated) before any text is read. Locally
-    see `preannotate.pool.preannotate_locally` (`n_process` shards, output equal to a
-    one-process run); with `backend="ray"` see `cluster.preannotate.preannotate_on_ray`:
-    `output` is then a directory of shards. Raises `PluginError` on bad input (`PatternError`
-    naming every invalid pattern line).
+    The suggesters are built (and every pattern validated) before any text is read; then
+    `cluster.backend.run_preannotate` runs locally (`n_process` shards, output equal to a
+    one-process run) or, with `backend="ray"`, into a directory of shards. Raises `PluginError`
+    on bad input (`PatternError` naming every invalid pattern line).
     """
     msg = printer(silent)
-    local = choice(Backend, backend, "backend") is Backend.local
+    backend = choice(Backend, backend, "backend")
+    local = backend is Backend.local
     if not local and rejects_path is not None:
         raise UsageError("--rejects is for the local backend", "Ray writes rejects per shard")
     ensure_inputs_exist(config_path, code_path, *([input_path] if local else []))
@@ -123,59 +118,21 @@ def preannotate(
     with config_errors(config_path):
         config = read_config(config_path, overrides)
     if local:
-        output = Path(output)
-        rejects_path = Path(rejects_path or output.with_name(f"{output.stem}.rejects.jsonl"))
+        rejects_path = Path(rejects_path or report_beside(Path(output)))
     # the config's [paths] (patterns, model) are inputs too
     paths = [value for value in config.get("paths", {}).values() if isinstance(value, str)]
     check_overwrites([input_path, config_path, code_path, *paths], [output, rejects_path, preview])
     with config_errors(config_path):
         preannotator = Preannotator.from_config(config)
-    _print_setup(preannotator, msg)
-    if local:
-        counts = preannotate_locally(
-            preannotator, config, input_path, output, rejects_path, code_path=code_path,
-            n_process=n_process, silent=silent,
-        )  # fmt: skip
-        result = PreannotateResult(counts, {"output": output, "rejects": rejects_path})
-        tasks = (line.record for line in read_jsonl(output) if line.record is not None)
-        rejects = (line.record for line in read_jsonl(rejects_path))
-        rejects_name = str(rejects_path)
-    else:
-        run = preannotate_on_ray(
-            config, str(input_path), str(output), code_path=code_path, n_workers=n_process,
-            block_mb=block_mb, address=address, max_retries=max_retries, silent=silent,
-        )  # fmt: skip
-        paths = {"output": display_path(str(output)), "manifest": display_path(run.manifest)}
-        result = PreannotateResult(run.counts, paths)
-        tasks, rejects = shard_records(str(output)), shard_records(str(output), "rejects")
-        rejects_name = f"{output}/part-*.rejects.jsonl"
+    print_messages(msg, preannotator.messages())
+    result = run_preannotate(
+        backend, preannotator, config, input_path, output, rejects_path, preview=preview,
+        preview_n=preview_n, code_path=code_path, n_process=n_process, block_mb=block_mb,
+        address=address, max_retries=max_retries, silent=silent,
+    )  # fmt: skip
     if preview is not None:
-        n_shown = render_preview(tasks, preview, preview_n)
-        result.paths["preview"] = Path(preview)
-        msg.info(f"Preview of {n_shown} tasks with suggestions: {preview}")
-    _print_summary(result, preannotator, msg, rejects, rejects_name)
+        msg.info(f"Preview of {result.previewed} tasks with suggestions: {preview}")
+    print_rejects(msg, result.shown_rejects, result.counts.rejected, result.rejects_report)
+    print_tables(msg, result.counts.tables())
+    print_messages(msg, result.messages(preannotator.labels))
     return result
-
-
-def _print_setup(preannotator: Preannotator, msg: Printer) -> None:
-    names = ", ".join(preannotator.suggesters) or "none (tokens only)"
-    segment = "one per sentence" if preannotator.segment else "one per text"
-    msg.info(f"Suggesters: {names}; tasks: {segment}; pipeline: {preannotator.nlp.pipe_names}")
-    if not preannotator.suggesters:
-        msg.warn("No suggester is active: give --patterns and/or --base-model")
-
-
-def _print_summary(
-    result: PreannotateResult, preannotator: Preannotator, msg: Printer,
-    rejects: Iterator[Dict[str, Any]], rejects_name: str,
-) -> None:  # fmt: skip
-    """The first rejects, the texts' counts, the spans per source and label, missing labels."""
-    counts = result.counts
-    shown = [Reject(**r) for r in islice(rejects, MAX_REJECTS_SHOWN)] if counts.rejected else []
-    print_rejects(msg, shown, counts.rejected, rejects_name)
-    print_tables(msg, counts.tables())
-    if preannotator.labels:
-        seen = {label for _, label in counts.spans}
-        for label in sorted(preannotator.labels - seen):
-            msg.warn(f"No suggestion has the label {label!r}")
-    msg.good(f"Saved {', '.join(str(p) for p in result.paths.values())}")

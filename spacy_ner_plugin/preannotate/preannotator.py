@@ -16,6 +16,7 @@ from typing import (
     List,
     NamedTuple,
     Sequence,
+    Set,
     TextIO,
     Tuple,
     Union,
@@ -119,10 +120,25 @@ class Counts:
 
 @dataclass
 class PreannotateResult:
-    """Counts of one run and the files it wrote."""
+    """Counts of one run, the files it wrote, the first rejects and where all of them are, and
+    how many tasks the preview shows."""
 
     counts: Counts
     paths: Dict[str, Union[Path, str]] = field(default_factory=dict)
+    shown_rejects: List[Reject] = field(default_factory=list)
+    rejects_report: str = ""
+    previewed: int = 0
+
+    def messages(self, labels: Set[str] | None = None) -> List[Tuple[str, str, str]]:
+        """A warning for each of `labels` that no suggestion has, and the files saved, as
+        (level, title, text) messages for the CLI to print."""
+        seen = {label for _, label in self.counts.spans}
+        messages = [
+            ("warn", f"No suggestion has the label {label!r}", "")
+            for label in sorted(set(labels or ()) - seen)
+        ]
+        saved = ", ".join(str(p) for p in self.paths.values())
+        return messages + [("good", f"Saved {saved}", "")]
 
 
 class Preannotator:
@@ -171,6 +187,19 @@ class Preannotator:
             if suggest is not None:
                 suggesters[name] = suggest
         return cls(nlp, suggesters, configured=list(resolved["suggesters"]), **settings)
+
+    def messages(self) -> List[Tuple[str, str, str]]:
+        """The suggesters, the tasks' unit and the pipeline, as (level, title, text) messages
+        for the CLI to print; a warning when no suggester is active."""
+        names = ", ".join(self.suggesters) or "none (tokens only)"
+        segment = "one per sentence" if self.segment else "one per text"
+        setup = f"Suggesters: {names}; tasks: {segment}; pipeline: {self.nlp.pipe_names}"
+        messages = [("info", setup, "")]
+        if not self.suggesters:
+            messages.append(
+                ("warn", "No suggester is active: give --patterns and/or --base-model", "")
+            )
+        return messages
 
     @classmethod
     def from_patterns(cls, nlp: Language, patterns: Union[str, Path]) -> "Preannotator":
