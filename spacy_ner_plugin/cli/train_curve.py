@@ -6,12 +6,11 @@ from pathlib import Path
 from typing import Annotated, Any, Dict, Union
 
 import typer
-from wasabi import Printer
 
 from ..cluster.backend import Backend
 from ..cluster.training import run_points_on_ray
 from ..configs import read_training_config
-from ..curve.report import curve_table, projection_table
+from ..curve.report import curve_messages, curve_tables, point_line
 from ..curve.run import Runner, local_runner, run_curve
 from ..errors import UsageError, choice
 from ..io.files import check_overwrites
@@ -21,6 +20,7 @@ from ._util import (
     config_overrides,
     ensure_inputs_exist,
     import_code,
+    print_messages,
     print_tables,
     printer,
     reports_errors,
@@ -87,12 +87,8 @@ def train_curve(
     cpus_per_point: float = 1.0, silent: bool = True,
 ) -> Dict[str, Any]:  # fmt: skip
     """Train, or read from the cache, every point of the curve; print and save curve and advice.
-
-    Raises `CurveInputError` (a `PluginError`) on data that would make a point fail or
-    meaningless, before any training, and `PluginError` when points fail. With
-    `backend="ray"` each point is a Ray task of `cpus_per_point` CPUs and `n_workers` (if
-    not 0) caps the points in flight; results and cache are the local backend's.
-    """
+    Raises `CurveInputError` (a `PluginError`) before any training on data that would make a
+    point fail or meaningless, and `PluginError` when points fail."""
     msg = printer(silent)
     backend = choice(Backend, backend, "backend")
     if n_seeds < 1:
@@ -114,24 +110,8 @@ def train_curve(
         config, config_path, runner, n_samples=n_samples, n_seeds=n_seeds,
         training_dir=training_dir, threshold=threshold, gpu_id=gpu_id, code_path=code_path,
         overrides=overrides, output=output, plot=plot, warn=msg.warn, info=msg.info,
-        on_point=partial(_print_point, msg=msg),
+        on_point=lambda result: msg.good(point_line(result)),
     )  # fmt: skip
-    curve_rows = curve_table(curve["curve"], n_seeds, label_stats)
-    print_tables(msg, [curve_rows, projection_table(curve["projection"])], divider=True)
-    print_advice = msg.good if curve["advice"]["verdict"] == "more data helps" else msg.warn
-    print_advice(f"Advice: {curve['advice']['verdict']}", curve["advice"]["text"])
-    msg.info(f"Curve done in {time.perf_counter() - start:.1f} s")
-    if plot is not None:
-        msg.good("Saved plot", str(plot))
-    if output is not None:
-        msg.good("Saved curve", str(output))
+    print_tables(msg, curve_tables(curve, n_seeds, label_stats), divider=True)
+    print_messages(msg, curve_messages(curve, time.perf_counter() - start, plot, output))
     return curve
-
-
-def _print_point(result: Dict[str, Any], msg: Printer) -> None:
-    """One trained point: its F, examples, steps and seconds."""
-    msg.good(
-        f"{result['fraction']:.0%} seed {result['seed']}: F {result['ents_f'] * 100:.1f} "
-        f"({result['n_examples']} examples, {result['max_steps']} steps, "
-        f"{result['seconds']:.0f} s)"
-    )

@@ -1,7 +1,8 @@
-"""The curve as a table for the CLI to print: (title, header, rows, aligns), as `wasabi`'s
-`table` takes them."""
+"""The curve as tables and messages for the CLI to print: a table is (title, header, rows,
+aligns), as `wasabi`'s `table` takes them, a message (level, title, text)."""
 
-from typing import Any, Dict, List
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
 
 from .projection import ranked_labels
 
@@ -54,3 +55,34 @@ def projection_table(projection: Dict[str, Any]) -> tuple:
         "over the seeds)"
     )
     return title, header, table, ("l", "r", "r", *("r",) * len(factors), "l")
+
+
+def curve_tables(curve: Dict[str, Any], n_seeds: int, label_stats: bool) -> List[tuple]:
+    """The curve's table (`curve_table`) and its projection's (`projection_table`)."""
+    return [
+        curve_table(curve["curve"], n_seeds, label_stats),
+        projection_table(curve["projection"]),
+    ]
+
+
+def point_line(result: Dict[str, Any]) -> str:
+    """One trained point: its F, examples, steps and seconds."""
+    return (
+        f"{result['fraction']:.0%} seed {result['seed']}: F {result['ents_f'] * 100:.1f} "
+        f"({result['n_examples']} examples, {result['max_steps']} steps, "
+        f"{result['seconds']:.0f} s)"
+    )
+
+
+def curve_messages(
+    curve: Dict[str, Any], seconds: float, plot: Path | None, output: Path | None
+) -> List[Tuple[str, str, str]]:
+    """The advice (good news if more data helps), the time taken and the files saved."""
+    advice = curve["advice"]
+    level = "good" if advice["verdict"] == "more data helps" else "warn"
+    messages = [
+        (level, f"Advice: {advice['verdict']}", advice["text"]),
+        ("info", f"Curve done in {seconds:.1f} s", ""),
+    ]
+    saved = [("Saved plot", plot), ("Saved curve", output)]
+    return messages + [("good", title, str(path)) for title, path in saved if path is not None]
