@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Tuple, Union
+from typing import Iterator, List, Tuple, Union
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -32,6 +32,33 @@ class FillResult:
     missing_before: int
     missing_after: int
     pattern_ents: int = 0
+    propagated: bool = False
+    patterns: Path | None = None
+
+    def messages(self) -> List[Tuple[str, str, str]]:
+        """The strategy and why, and what labelled tokens before it, as (level, title, text)
+        messages for the CLI to print."""
+        messages = [("info", f"Strategy: {self.strategy} ({self.reason})", "")]
+        if self.propagated:
+            messages.append(
+                ("info", "Answered strings propagated to their other occurrences first", "")
+            )
+        if self.patterns:
+            text = f"Pattern matches made entities where no answer covers them: {self.patterns}"
+            messages.append(("info", text, ""))
+        return messages
+
+    def tables(self) -> List[tuple]:
+        """The docs and their unknown tokens before and after, as a table for the CLI to print:
+        (title, header, rows, aligns), as `wasabi`'s `table` takes them."""
+        rows = [
+            ("docs", self.n_docs),
+            ("docs with unknown tokens", self.n_partial),
+            ("unknown tokens before", self.missing_before),
+            ("entities from patterns", self.pattern_ents),
+            ("unknown tokens after", self.missing_after),
+        ]
+        return [(None, None, rows, ("l", "r"))]
 
 
 def choose_strategy(
@@ -76,7 +103,7 @@ def fill_corpus(
 
     Raises `PatternError` (every invalid line named) before any doc is read or written.
     """
-    result = FillResult(strategy.value, reason, 0, 0, 0, 0)
+    result = FillResult(strategy.value, reason, 0, 0, 0, 0, propagated=propagate, patterns=patterns)
     pattern_matcher = (
         PatternMatcher(nlp, load_patterns(patterns), str(patterns)) if patterns else None
     )

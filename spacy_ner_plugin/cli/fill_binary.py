@@ -8,7 +8,16 @@ import typer
 from ..binary.corpus import FillResult, choose_strategy, fill_corpus
 from ..binary.fill import MODEL_STRATEGIES, FillStrategy
 from ..io.files import check_overwrites
-from ._util import app, ensure_inputs_exist, import_code, load_pipeline, printer, reports_errors
+from ._util import (
+    app,
+    ensure_inputs_exist,
+    import_code,
+    load_pipeline,
+    print_messages,
+    print_tables,
+    printer,
+    reports_errors,
+)
 
 
 @app.command("fill-binary")
@@ -72,18 +81,7 @@ def fill_binary(
         input_path, output_path, nlp, strategy, reason, beam_width=beam_width,
         uncertain=uncertain, propagate=propagate, patterns=patterns,
     )  # fmt: skip
-    msg.info(f"Strategy: {result.strategy} ({result.reason})")
-    if propagate:
-        msg.info("Answered strings propagated to their other occurrences first")
-    if patterns:
-        msg.info(f"Pattern matches made entities where no answer covers them: {patterns}")
-    rows = [
-        ("docs", result.n_docs),
-        ("docs with unknown tokens", result.n_partial),
-        ("unknown tokens before", result.missing_before),
-        ("entities from patterns", result.pattern_ents),
-        ("unknown tokens after", result.missing_after),
-    ]
-    msg.table(rows, aligns=("l", "r"))
+    print_messages(msg, result.messages())
+    print_tables(msg, result.tables())
     msg.good("Saved filled corpus", str(output_path))
     return result
