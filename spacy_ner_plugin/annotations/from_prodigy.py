@@ -51,6 +51,24 @@ class ProdigyImport:
                 for d in self.datasets]  # fmt: skip
         return "Datasets", header, rows, ("l", "r", "r", "r", "r", "r")
 
+    def left_out_messages(self) -> List[Tuple[str, str, str]]:
+        """The session datasets left out (if any), as (level, title, text) messages for the CLI
+        to print."""
+        if not self.sessions_left_out:
+            return []
+        title = (
+            f"Left out {len(self.sessions_left_out)} session datasets (their answers are in "
+            "the named datasets; name one to import it)"
+        )
+        return [("info", title, ", ".join(self.sessions_left_out))]
+
+    def import_messages(self) -> List[Tuple[str, str, str]]:
+        """How many answers of how many datasets were imported, as (level, title, text)
+        messages for the CLI to print."""
+        added = self.transfer.counts.written["answers"]
+        title = f"Imported {added} answers of {len(self.datasets)} datasets from {self.source}"
+        return [("good", title, self.transfer.database)]
+
 
 def choose_datasets(
     found: List["ProdigyDataset"], names: Iterable[str] | None, source: str

@@ -81,6 +81,18 @@ class Transfer:
     imported: "AddResult | None" = None
     database: str = ""
 
+    def import_messages(self, dataset: str, source: Path) -> List[Tuple[str, str, str]]:
+        """A warning when `source` had no usable record, and how many answers `dataset` got, as
+        (level, title, text) messages for the CLI to print."""
+        messages = []
+        if not self.counts.written["answers"] and not self.counts.skipped[ALREADY_THERE]:
+            messages.append(("warn", f"No usable records in {source}", ""))
+        added = self.imported.added if self.imported else 0
+        there = self.imported.already_there if self.imported else 0
+        imported = f"Imported {added} answers into dataset {dataset!r}"
+        imported += f" ({there} already there)" if there else ""
+        return messages + [("good", imported, self.database)]
+
 
 def rejects_path(path: Path) -> Path:
     """The rejects report of converting to (db-out) or from (db-in) `path`:

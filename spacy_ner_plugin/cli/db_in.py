@@ -11,11 +11,19 @@ from ..annotations.formats import InputFormat
 from ..annotations.formats.conll import Scheme
 from ..annotations.from_prodigy import ProdigyImport, import_prodigy
 from ..annotations.kinds import AnswerKind
-from ..annotations.transfer import ALREADY_THERE, ReadOptions, import_file, rejects_path
+from ..annotations.transfer import ReadOptions, import_file, rejects_path
 from ..db.inputs import database_file
 from ..errors import UsageError
 from ..io.files import check_overwrites
-from ._util import app, ensure_inputs_exist, print_tables, print_transfer, printer, reports_errors
+from ._util import (
+    app,
+    ensure_inputs_exist,
+    print_messages,
+    print_tables,
+    print_transfer,
+    printer,
+    reports_errors,
+)
 from .options import ConllScheme, Db, Format, FromProdigy, Kind, NSents
 
 
@@ -88,14 +96,7 @@ def db_in(
     options = ReadOptions.checked(input_format, kind, scheme, n_sents)
     result = import_file(dataset, input_path, options, rejects_output, db)
     print_transfer(result, msg)
-    if not result.counts.written["answers"] and not result.counts.skipped[ALREADY_THERE]:
-        msg.warn(f"No usable records in {input_path}")
-    there = result.imported.already_there
-    msg.good(
-        f"Imported {result.imported.added} answers into dataset {dataset!r}"
-        + (f" ({there} already there)" if there else ""),
-        result.database,
-    )
+    print_messages(msg, result.import_messages(dataset, input_path))
     return result.counts
 
 
@@ -117,17 +118,8 @@ def db_in_prodigy(
     rejects_output = Path(rejects_output or rejects_path(prodigy_path or Path("prodigy.jsonl")))
     check_overwrites([prodigy_path], [rejects_output, database_file(db)])
     result = import_prodigy(source, rejects_output, names, db)
-    if result.sessions_left_out:
-        msg.info(
-            f"Left out {len(result.sessions_left_out)} session datasets (their answers are in "
-            "the named datasets; name one to import it)",
-            ", ".join(result.sessions_left_out),
-        )
+    print_messages(msg, result.left_out_messages())
     print_tables(msg, [result.table()], divider=True)
     print_transfer(result.transfer, msg)
-    added = result.transfer.counts.written["answers"]
-    msg.good(
-        f"Imported {added} answers of {len(result.datasets)} datasets from {result.source}",
-        result.transfer.database,
-    )
+    print_messages(msg, result.import_messages())
     return result
