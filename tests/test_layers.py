@@ -12,6 +12,7 @@ PACKAGE = Path(__file__).parent.parent / "spacy_ner_plugin"
 LAYERS = [
     {"__init__", "constants", "errors", "colors"},
     {"io", "configs"},
+    {"project_template"},
     {"db"},
     {"annotations", "patterns"},
     {"binary", "preannotate", "evaluation", "review"},

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from spacy_ner_plugin.cli.init import template_files
+from spacy_ner_plugin.project_template import template_files
 
 from .conftest import ROOT
 

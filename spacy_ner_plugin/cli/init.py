@@ -1,9 +1,5 @@
-"""`init`: write the `spacy project` template (project.yml, configs, scripts, sample) to a folder.
-
-The template ships as package data (`spacy_ner_plugin/template/`), so a user who installed
-the wheel gets the same project a clone of the repository has, as `spacy init config` writes a
-config from the installed package.
-"""
+"""`init`: write the `spacy project` template (project.yml, configs, scripts, sample) to a
+folder."""
 
 import os
 import shutil
@@ -14,18 +10,8 @@ import typer
 
 from ..errors import UsageError
 from ..io.files import temp_directory
+from ..project_template import TEMPLATE_DIR, template_files
 from ._util import COMMAND, app, printer, reports_errors
-
-TEMPLATE_DIR = Path(__file__).parent.parent / "template"
-# What the template is; pyproject.toml's package-data lists the same globs under template/.
-TEMPLATE_FILES = (
-    "project.yml",
-    "configs/*.cfg",
-    "scripts/*.py",
-    "scripts/sample_data/*",
-    "assets/README.md",
-    "assets/sample/*.jsonl",
-)
 
 
 @app.command("init")
@@ -42,16 +28,6 @@ def init_cli(
     """
     with reports_errors():
         init(output_dir, force=force, silent=False)
-
-
-def template_files() -> List[Path]:
-    """The template's files, relative to the template folder, in a stable order."""
-    return sorted(
-        path.relative_to(TEMPLATE_DIR)
-        for pattern in TEMPLATE_FILES
-        for path in TEMPLATE_DIR.glob(pattern)
-        if path.is_file()
-    )
 
 
 def init(output_dir: Path, force: bool = False, silent: bool = True) -> List[Path]:

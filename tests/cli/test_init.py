@@ -6,8 +6,9 @@ import pytest
 from typer.testing import CliRunner
 
 from spacy_ner_plugin.cli import app
-from spacy_ner_plugin.cli.init import TEMPLATE_FILES, init, template_files
+from spacy_ner_plugin.cli.init import init
 from spacy_ner_plugin.errors import UsageError
+from spacy_ner_plugin.project_template import TEMPLATE_FILES, template_files
 
 from ..conftest import ROOT
 
