@@ -6,7 +6,7 @@ from typing import Annotated, Any, Dict, List, Sequence
 import srsly
 import typer
 
-from ..errors import UsageError, choice
+from ..errors import UsageError
 from ..io.files import check_overwrites, write_jsonl_atomic
 from ..teach.config import SorterChoice, teach_settings
 from ..teach.questions import TeachResult, next_questions
@@ -89,10 +89,8 @@ def teach(
     ensure_inputs_exist(source, patterns, config_path, *exclude)
     if batch_size < 1:
         raise UsageError("--batch-size must be at least 1", str(batch_size))
-    sorter = choice(SorterChoice, sorter, "sorter").value if sorter is not None else None
     import_code(code_path)
-    overrides = {**(overrides or {}), **({"teach.segment": False} if unsegmented else {})}
-    settings = teach_settings(config_path, overrides, sorter)
+    settings = teach_settings(config_path, overrides, sorter, segment=not unsegmented)
     nlp = load_pipeline(base_model=model)
     result = next_questions(
         nlp, source, labels, settings, patterns=patterns, exclude=exclude, batch_size=batch_size

@@ -15,6 +15,7 @@ from spacy.util import registry
 from thinc.api import Config
 
 from .. import configs
+from ..errors import choice
 
 DEFAULT_CONFIG_PATH = Path(__file__).parent / "default_config.cfg"
 
@@ -70,12 +71,15 @@ def teach_settings(
     config_path: Union[str, Path] | None = None,
     overrides: Dict[str, Any] | None = None,
     sorter: str | None = None,
+    segment: bool = True,
 ) -> Dict[str, Any]:
     """The session's keyword arguments from the teach config (the built-in default without a
-    path) with `overrides`, its sorter swapped for the `sorter` choice's if given (with that
-    sorter's own defaults, seeded by `teach.seed`, and the `sorter.*` overrides); a config that
-    does not validate is a `PluginError`."""
-    overrides = overrides or {}
+    path) with `overrides` (and `teach.segment` false unless `segment`), its sorter swapped for
+    the `sorter` choice's if given (with that sorter's own defaults, seeded by `teach.seed`, and
+    the `sorter.*` overrides); an unknown sorter is a `UsageError`, a config that does not
+    validate a `PluginError`."""
+    sorter = choice(SorterChoice, sorter, "sorter").value if sorter is not None else None
+    overrides = {**(overrides or {}), **({} if segment else {"teach.segment": False})}
     own = {k: v for k, v in overrides.items() if sorter is not None and k.startswith("sorter.")}
     with configs.config_errors(config_path):
         config = read_config(config_path, {k: v for k, v in overrides.items() if k not in own})
