@@ -6,8 +6,6 @@ from typing import Annotated, Any, Dict
 import typer
 from spacy.cli._util import setup_gpu
 
-from ..configs import read_training_config
-from ..io.files import check_overwrites
 from ..training.pretraining import pretrain_tok2vec
 from ._util import (
     OVERRIDES_CONTEXT,
@@ -58,10 +56,8 @@ def pretrain(
     import_code(code_path)
     ensure_inputs_exist(config_path)
     setup_gpu(gpu_id, silent=silent)
-    raw_config, data = read_training_config(config_path, overrides)
-    check_overwrites([config_path, *data], [output_dir / "config.cfg"])
     last, source = pretrain_tok2vec(
-        raw_config, config_path, output_dir, gpu_id=gpu_id, fresh=fresh, silent=silent,
+        config_path, output_dir, overrides, gpu_id=gpu_id, fresh=fresh, silent=silent,
         warn=msg.warn, info=msg.info,
         on_corpus=lambda counts: print_tables(msg, counts.tables(), divider=True),
     )  # fmt: skip

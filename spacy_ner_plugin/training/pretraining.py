@@ -11,9 +11,9 @@ from spacy import util
 from spacy.training.pretrain import pretrain as spacy_pretrain
 from thinc.api import Config
 
-from ..configs import config_errors
+from ..configs import config_errors, read_training_config
 from ..errors import PluginError
-from ..io.files import atomic_path
+from ..io.files import atomic_path, check_overwrites
 from ..readers.raw_text import BadLinesWarning, RawTextCorpus, RawTextCounts
 from .config_checks import check_pretraining, check_static_vectors
 
@@ -93,9 +93,9 @@ def pretraining_config(raw_config: Config, config_path: Path) -> Config:
 
 
 def pretrain_tok2vec(
-    raw_config: Config,
     config_path: Path,
     output_dir: Path,
+    overrides: Dict[str, Any] | None = None,
     *,
     gpu_id: int = -1,
     fresh: bool = False,
@@ -104,13 +104,17 @@ def pretrain_tok2vec(
     info: Callable[[str], None] | None = None,
     on_corpus: Callable[[RawTextCounts], None] | None = None,
 ) -> Tuple[Path, Path]:
-    """Run (or resume from the newest checkpoint) spaCy's pretraining into `output_dir`; return
-    `model-last.bin` and the checkpoint it copies, written only once all epochs are done.
+    """Run (or resume from the newest checkpoint) spaCy's pretraining of the config at
+    `config_path` with `overrides` into `output_dir`; return `model-last.bin` and the checkpoint
+    it copies, written only once all epochs are done.
 
-    Raises `PluginError` for a config that cannot pretrain, a corpus without texts, or
-    checkpoints that a different model config wrote. Progress goes to `info`, the raw text's
-    counts to `on_corpus`, spaCy's own output only without `silent`.
+    Raises `PluginError` for a config that cannot pretrain, a corpus without texts, an output
+    that would overwrite the config's data, or checkpoints that a different model config wrote.
+    Progress goes to `info`, the raw text's counts to `on_corpus`, spaCy's own output only
+    without `silent`.
     """
+    raw_config, data = read_training_config(config_path, overrides)
+    check_overwrites([config_path, *data], [output_dir / "config.cfg"])
     config = pretraining_config(raw_config, config_path)
     with config_errors(config_path):
         n_examples, counts = count_corpus(config, warn)
