@@ -9,11 +9,9 @@ import typer
 
 from ..cluster.backend import Backend
 from ..cluster.training import run_points_on_ray
-from ..configs import read_training_config
 from ..curve.report import curve_messages, curve_tables, point_line
-from ..curve.run import Runner, local_runner, run_curve
+from ..curve.run import Runner, local_runner, read_curve_config, run_curve
 from ..errors import UsageError, choice
-from ..io.files import check_overwrites
 from ._util import (
     OVERRIDES_CONTEXT,
     app,
@@ -96,9 +94,7 @@ def train_curve(
     ensure_inputs_exist(config_path)
     import_code(code_path)
     start = time.perf_counter()
-    config, data = read_training_config(config_path, overrides)
-    plot = plot or (output.with_suffix(".svg") if output is not None else None)
-    check_overwrites([config_path, code_path, *data], [output, plot])
+    config, plot = read_curve_config(config_path, overrides, code_path, output, plot)
     runner = local_runner(n_workers)
     if backend is Backend.ray:
         on_ray = partial(

@@ -10,9 +10,9 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 from confection import Config
 
-from ..configs import config_errors
+from ..configs import config_errors, read_training_config
 from ..errors import PluginError
-from ..io.files import atomic_path, write_json_atomic
+from ..io.files import atomic_path, check_overwrites, write_json_atomic
 from .plot import curve_svg
 from .points import (
     PointJob,
@@ -50,6 +50,21 @@ def local_runner(n_workers: int = 0) -> Runner:
         lambda plans, on_result: run_points(plans, workers(len(plans)), on_result),
         lambda n_points: f"{n_points} to train in {workers(n_points)} workers",
     )
+
+
+def read_curve_config(
+    config_path: Path,
+    overrides: Dict[str, Any] | None,
+    code_path: Path | None,
+    output: Path | None,
+    plot: Path | None,
+) -> Tuple[Config, Path | None]:
+    """The training config with `overrides` and the plot's path (default: `output` with .svg),
+    once neither output would overwrite the config, its data or the code (`PluginError`)."""
+    config, data = read_training_config(config_path, overrides)
+    plot = plot or (output.with_suffix(".svg") if output is not None else None)
+    check_overwrites([config_path, code_path, *data], [output, plot])
+    return config, plot
 
 
 @dataclass
