@@ -6,13 +6,11 @@ from typing import Annotated, List, Sequence, Union
 import typer
 
 from ..annotations.formats import InputFormat
-from ..annotations.ingest import check_inputs, detect_input_kinds, input_paths, parse_input
-from ..annotations.transfer import rejects_path
-from ..errors import UsageError, choice
-from ..io.files import check_overwrites
+from ..annotations.ingest import detect_input_kinds, parse_input
+from ..errors import choice
 from ..review.policies import POLICY_NAMES, parse_policy
 from ..review.report import report_sections
-from ..review.run import ReviewOptions, ReviewResult, run_review
+from ..review.run import ReviewOptions, ReviewResult, check_review_files, run_review
 from ._util import (
     app,
     load_pipeline,
@@ -88,12 +86,7 @@ def review(
     msg = printer(silent)
     specs = [parse_input(spec) for spec in inputs]
     output = Path(output)
-    conflicts = Path(conflicts) if conflicts else output.with_suffix(".conflicts.jsonl")
-    if conflicts.resolve() == output.resolve():
-        raise UsageError("--conflicts must differ from --output", str(output))
-    outputs = [output, conflicts, rejects_path(output), report, guidelines_draft]
-    check_overwrites(input_paths(specs, db), outputs)
-    check_inputs(specs, db)
+    conflicts = check_review_files(specs, output, conflicts, report, guidelines_draft, db)
     options = ReviewOptions(
         parse_policy(policy), auto_accept, set(labels) if labels else None,
         None if input_format is None else choice(InputFormat, input_format, "--input-format").value,

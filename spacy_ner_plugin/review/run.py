@@ -9,10 +9,11 @@ from typing import Any, Dict, Iterable, List, Sequence, Set, Tuple
 from spacy.language import Language
 
 from ..annotations.counts import ConversionCounts
-from ..annotations.ingest import InputSpec, JsonlSpool, RejectLog, ingest
+from ..annotations.ingest import InputSpec, JsonlSpool, RejectLog, check_inputs, ingest, input_paths
 from ..annotations.store import AnswerStore
 from ..annotations.transfer import rejects_path
-from ..io.files import write_json_atomic
+from ..errors import UsageError
+from ..io.files import check_overwrites, write_json_atomic
 from .agreement import Agreement
 from .consistency import Consistency
 from .guidelines import write_guidelines_draft
@@ -73,6 +74,25 @@ class ReviewOptions:
     input_format: str | None = None
     consistency: bool = False
     from_versions: bool = False
+
+
+def check_review_files(
+    specs: Sequence[InputSpec],
+    output: Path,
+    conflicts: Path | None,
+    report: Path | None,
+    guidelines_draft: Path | None,
+    db: str | None,
+) -> Path:
+    """The conflicts file (default: beside `output`), once it differs from `output`, no output
+    would overwrite an input, and every input exists (`db`: that of `dataset:` inputs)."""
+    conflicts = Path(conflicts) if conflicts else output.with_suffix(".conflicts.jsonl")
+    if conflicts.resolve() == output.resolve():
+        raise UsageError("--conflicts must differ from --output", str(output))
+    outputs = [output, conflicts, rejects_path(output), report, guidelines_draft]
+    check_overwrites(input_paths(specs, db), outputs)
+    check_inputs(specs, db)
+    return conflicts
 
 
 def run_review(
