@@ -9,10 +9,8 @@ from ..annotations.transfer import rejects_path as report_beside
 from ..cluster.backend import Backend, run_preannotate
 from ..cluster.pool import MAX_RETRIES
 from ..cluster.preannotate import BLOCK_MB
-from ..configs import config_errors
 from ..errors import UsageError, choice
-from ..io.files import check_overwrites
-from ..preannotate.preannotator import PreannotateResult, Preannotator, read_config
+from ..preannotate.preannotator import PreannotateResult, load_preannotator
 from ._util import (
     OVERRIDES_CONTEXT,
     app,
@@ -115,15 +113,14 @@ def preannotate(
     if local and not Path(input_path).is_file():
         raise UsageError(f"{input_path} is not a file", "for many files use --backend ray")
     import_code(code_path)
-    with config_errors(config_path):
-        config = read_config(config_path, overrides)
     if local:
         rejects_path = Path(rejects_path or report_beside(Path(output)))
-    # the config's [paths] (patterns, model) are inputs too
-    paths = [value for value in config.get("paths", {}).values() if isinstance(value, str)]
-    check_overwrites([input_path, config_path, code_path, *paths], [output, rejects_path, preview])
-    with config_errors(config_path):
-        preannotator = Preannotator.from_config(config)
+    config, preannotator = load_preannotator(
+        config_path,
+        overrides,
+        [input_path, config_path, code_path],
+        [output, rejects_path, preview],
+    )
     print_messages(msg, preannotator.messages())
     result = run_preannotate(
         backend, preannotator, config, input_path, output, rejects_path, preview=preview,

@@ -33,6 +33,7 @@ from thinc.api import Config
 
 from .. import configs
 from ..errors import InternalError, PluginError
+from ..io.files import check_overwrites
 from ..io.hashing import set_hashes
 from ..io.records import InvalidRecord, Line, Reject, get_text, json_line
 from .sentences import rule_sentences_for, sentence_ranges, sentence_starts
@@ -68,6 +69,22 @@ def read_config(
 ) -> Config:
     """The pre-annotation config (the built-in default without a path), overrides applied."""
     return configs.read_config(config_path, DEFAULT_CONFIG_PATH, overrides)
+
+
+def load_preannotator(
+    config_path: Path | None,
+    overrides: Dict[str, Any] | None,
+    inputs: Sequence[Union[str, Path] | None],
+    outputs: Sequence[Union[str, Path] | None],
+) -> Tuple[Config, "Preannotator"]:
+    """The config with its overrides, and the preannotator it builds once no output would
+    overwrite an input (the config's [paths], patterns and model, are inputs too)."""
+    with configs.config_errors(config_path):
+        config = read_config(config_path, overrides)
+    paths = [value for value in config.get("paths", {}).values() if isinstance(value, str)]
+    check_overwrites([*inputs, *paths], outputs)
+    with configs.config_errors(config_path):
+        return config, Preannotator.from_config(config)
 
 
 @dataclass
