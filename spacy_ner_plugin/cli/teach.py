@@ -25,8 +25,6 @@ from ._util import (
     split_labels,
 )
 
-MAX_REJECTS_SHOWN = 10
-
 
 @app.command("teach", context_settings=OVERRIDES_CONTEXT)
 def teach_cli(
@@ -99,7 +97,7 @@ def teach(
         write_jsonl_atomic(output, result.questions)
     else:
         srsly.write_jsonl("-", result.questions)
-    print_rejects(msg, result.rejects[:MAX_REJECTS_SHOWN], len(result.rejects))
+    print_rejects(msg, result.shown_rejects, len(result.rejects))
     print_tables(msg, result.tables())
     print_messages(msg, result.messages(batch_size, output))
     return result

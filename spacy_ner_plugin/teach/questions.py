@@ -18,6 +18,8 @@ from ..patterns.matcher import PatternError
 from .session import Exclusions, TeachCounts, TeachSession
 from .sorters import SorterCounts
 
+REJECTS_SHOWN = 10  # the rejected input lines a run shows; its count says how many more
+
 
 @dataclass
 class TeachResult:
@@ -29,6 +31,11 @@ class TeachResult:
     rejects: List[Reject] = field(default_factory=list)
     excluded_tasks: int = 0
     excluded_inputs: int = 0
+
+    @property
+    def shown_rejects(self) -> List[Reject]:
+        """The first rejected lines, to show."""
+        return self.rejects[:REJECTS_SHOWN]
 
     def tables(self) -> List[tuple]:
         """What the session counted, as a table for the CLI to print: (title, header, rows,
