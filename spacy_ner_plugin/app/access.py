@@ -120,6 +120,23 @@ class Access:
             return [(None, page_url(host, port, path=path))]
         return [(name, page_url(host, port, token, path)) for token, name in self.tokens.items()]
 
+    def messages(self, recipe: str, host: str, port: int) -> List[Tuple[str, str, str]]:
+        """The (level, title, text) lines `annotate` prints: the page's URL (one per annotator
+        with their own tokens), and the progress page's."""
+        urls = self.urls(host, port)
+        if len(urls) == 1 and urls[0][0] is None:
+            join = "&" if "?" in urls[0][1] else "?"
+            hint = f"add {join}session=NAME per annotator" if self.named_sessions else ""
+            lines = [("good", f"Annotate with {recipe} at {urls[0][1]}", hint)]
+        else:
+            lines = [("good", f"Annotate with {recipe}: one URL per annotator", "")]
+            lines += [("text", f"  {name}: {url}", "") for name, url in urls]
+        if len(urls) > 1:
+            progress = "any of these URLs with /progress in place of /"
+        else:
+            progress = self.urls(host, port, "/progress")[0][1]
+        return [*lines, ("text", f"Team progress: {progress}", "")]
+
 
 def page_url(host: str, port: int, token: str | None = None, path: str = "/") -> str:
     """A page's URL as an annotator opens it: bound to every interface, the machine's own

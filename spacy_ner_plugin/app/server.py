@@ -239,6 +239,13 @@ class Annotation:
         title = f"Answers over time: {self.dataset}"
         return {**figures.to_json(), "svg": progress_svg(figures.timeline, title)}
 
+    def messages(self, recipe_name: str, host: str, port: int) -> List[Tuple[str, str, str]]:
+        """The (level, title, text) lines `annotate` prints before serving: the dataset's
+        answers so far, and where to annotate."""
+        answers = self.db.stats(self.dataset).answers
+        so_far = f"Dataset '{self.dataset}': {answers} answers so far"
+        return [("info", so_far, self.db.url), *self.access.messages(recipe_name, host, port)]
+
     def history(self, session_id: str, n: int) -> Dict[str, Any]:
         """`session_id`'s latest `n` answers that no later one superseded, newest first."""
         return {"answers": self.db.history(self.dataset, session_id, n)}

@@ -4,17 +4,15 @@ from pathlib import Path
 from typing import Annotated, Any, Dict, List
 
 import typer
-from wasabi import Printer
 
-from ..db.inputs import database_file
-from ..errors import UsageError
-from ..io.files import check_overwrites
+from ..app.serving import annotation_app
 from ..teach.config import SorterChoice
 from ._util import (
     OVERRIDES_CONTEXT,
     app,
     config_overrides,
     import_code,
+    print_messages,
     printer,
     reports_errors,
     split_labels,
@@ -178,45 +176,12 @@ def annotate(
     a Markdown file the page shows (`UsageError` before the server starts if unreadable)."""
     msg = printer(silent)
     import_code(code_path)
-    options = {k: v for k, v in (recipe_options or {}).items() if v is not None}
-    if options.get("model") and options.get("lang"):
-        raise UsageError("Give --model or --lang, not both")
-    options.setdefault("lang", "en")
-    inputs = [source, options.get("patterns"), options.get("model"), options.get("config")]
-    check_overwrites([*inputs, guidelines], [database_file(db)])
-    try:
-        import uvicorn
-
-        from ..app.server import make_app
-    except ImportError as err:
-        raise UsageError(
-            "The annotation app needs its extra", "pip install 'spacy_ner_plugin[app]'"
-        ) from err
-    web_app, annotation = make_app(
-        recipe, dataset, source, db=db, host=host, token=token, sessions=sessions,
-        feed_overlap=feed_overlap, annotations_per_task=annotations_per_task, exclude=exclude,
-        timeout=timeout, instant_submit=instant_submit, guidelines=guidelines, **options,
+    web_app, annotation = annotation_app(
+        recipe, dataset, source, recipe_options or {}, db=db, host=host, token=token,
+        sessions=sessions, feed_overlap=feed_overlap, annotations_per_task=annotations_per_task,
+        exclude=exclude, timeout=timeout, instant_submit=instant_submit, guidelines=guidelines,
     )  # fmt: skip
-    stats = annotation.db.stats(dataset)
-    msg.info(f"Dataset '{dataset}': {stats.answers} answers so far", annotation.db.url)
-    _print_urls(msg, recipe, annotation.access, host, port)
+    print_messages(msg, annotation.messages(recipe, host, port))
+    import uvicorn  # the app extra, which annotation_app found
+
     uvicorn.run(web_app, host=host, port=port, log_level="warning")
-
-
-def _print_urls(msg: Printer, recipe: str, access: Any, host: str, port: int) -> None:
-    """The page's URL (one per annotator with their own tokens), and the progress page's."""
-    urls = access.urls(host, port)
-    if len(urls) == 1 and urls[0][0] is None:
-        url = urls[0][1]
-        join = "&" if "?" in url else "?"
-        named = access.named_sessions
-        msg.good(f"Annotate with {recipe} at {url}",
-                 f"add {join}session=NAME per annotator" if named else "")  # fmt: skip
-    else:
-        msg.good(f"Annotate with {recipe}: one URL per annotator")
-        for name, url in urls:
-            msg.text(f"  {name}: {url}")
-    if len(urls) > 1:
-        msg.text("Team progress: any of these URLs with /progress in place of /")
-    else:
-        msg.text(f"Team progress: {access.urls(host, port, '/progress')[0][1]}")
