@@ -6,11 +6,12 @@ from typing import Annotated, List
 
 import typer
 
-from ..db.database import Database, safe_url
 from ..db.inputs import database_file
 from ..errors import UsageError
 from ..io.files import check_overwrites
-from ._util import app, ensure_inputs_exist, printer, reports_errors, split_labels
+from ..labelstudio.serving import backend_app
+from ._util import app, ensure_inputs_exist, print_messages, printer, reports_errors, split_labels
+from .annotate import Host, Lang, Port
 from .options import Db, Labels
 
 
@@ -20,12 +21,11 @@ def ls_backend_cli(
         dir_okay=False, help="Pattern JSONL whose matches are predicted")] = None,
     model: Annotated[str | None, typer.Option("--model", "-m",
         help="Pipeline whose entities are predicted (and that learns): package or path")] = None,
-    lang: Annotated[str | None, typer.Option("--lang",
-        help="Language of a blank tokenizer (instead of --model); default en")] = None,
+    lang: Lang = None,
     labels: Labels = "",
     db: Db = None,
-    host: Annotated[str, typer.Option("--host", help="Address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port to listen on")] = 9090,
+    host: Host = "127.0.0.1",
+    port: Port = 9090,
 ) -> None:  # fmt: skip
     """Serve Label Studio as its ML backend: predictions, and learning from its annotations.
 
@@ -52,27 +52,10 @@ def ls_backend(
         raise UsageError("Give --model or --lang, not both")
     ensure_inputs_exist(patterns)
     check_overwrites([patterns, model], [database_file(db)])
-    try:
-        import uvicorn
+    web_app, backend = backend_app(
+        db, patterns=patterns, model=model, lang=lang or "en", labels=labels
+    )
+    print_messages(msg, backend.messages(host, port))
+    import uvicorn  # the app extra, which backend_app found
 
-        from ..labelstudio.backend import LabelStudioBackend
-        from ..labelstudio.server import create_app
-    except ImportError as err:
-        raise UsageError(
-            "The Label Studio backend needs the app extra", "pip install 'spacy_ner_plugin[app]'"
-        ) from err
-    database = Database(db)
-    backend = LabelStudioBackend.from_options(
-        database, patterns=str(patterns) if patterns else None, model=model,
-        lang=lang or "en", labels=labels,
-    )  # fmt: skip
-    if not backend.preannotator.suggesters:
-        msg.warn("No patterns and no entity recognizer: nothing is predicted until it learns")
-    msg.info(f"Answers go to datasets ls-project-ID of {safe_url(database.url)}")
-    msg.good(f"Label Studio ML backend {backend.model_version} at http://{host}:{port}",
-             "a Label Studio on this machine needs ML_BLOCK_LOCAL_IP=false and "
-             "SSRF_PROTECTION_ENABLED=false to reach it")  # fmt: skip
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        msg.warn(f"Listening on {host}: anyone who reaches it can read texts' predictions "
-                 "and add answers (it has no authentication)")  # fmt: skip
-    uvicorn.run(create_app(backend), host=host, port=port, log_level="warning")
+    uvicorn.run(web_app, host=host, port=port, log_level="warning")

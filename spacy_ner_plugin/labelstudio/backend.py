@@ -20,7 +20,7 @@ from spacy.training import Example
 
 from ..annotations.docs import check_length
 from ..binary.beam import NER_FACTORIES
-from ..db.database import Database
+from ..db.database import Database, safe_url
 from ..io.records import InvalidRecord
 from ..preannotate.preannotator import Preannotator, read_config
 from ..preannotate.suggesters import create_model_suggester
@@ -70,6 +70,29 @@ class LabelStudioBackend:
         """The suggesters serving, and how many updates the pipeline has had."""
         names = "+".join(self.preannotator.suggesters) or "tokens"
         return f"spacy-ner-plugin:{names}:v{self.session.version if self.session else 0}"
+
+    def messages(self, host: str, port: int) -> List[Tuple[str, str, str]]:
+        """The (level, title, text) lines `ls-backend` prints before serving: what it
+        predicts, where the answers go, and where Label Studio reaches it."""
+        lines = []
+        if not self.preannotator.suggesters:
+            nothing = "No patterns and no entity recognizer: nothing is predicted until it learns"
+            lines.append(("warn", nothing, ""))
+        where = f"Answers go to datasets {DATASET_PREFIX}ID of {safe_url(self.db.url)}"
+        lines.append(("info", where, ""))
+        local = (
+            "a Label Studio on this machine needs ML_BLOCK_LOCAL_IP=false and "
+            "SSRF_PROTECTION_ENABLED=false to reach it"
+        )
+        url = f"Label Studio ML backend {self.model_version} at http://{host}:{port}"
+        lines.append(("good", url, local))
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            exposed = (
+                f"Listening on {host}: anyone who reaches it can read texts' predictions and "
+                "add answers (it has no authentication)"
+            )
+            lines.append(("warn", exposed, ""))
+        return lines
 
     def setup(self, label_config: Any) -> str:
         """Check that the project's config is one this backend serves; the model version."""
