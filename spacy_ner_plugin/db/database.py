@@ -456,6 +456,21 @@ def every_dataset_stats(db: str | None = None) -> Tuple[List[DatasetStats], str]
         return database.all_stats(), safe_url(database.url)
 
 
+def created_at(created: float | None) -> str:
+    """When a dataset was created, as `datasets` shows it: local time to the minute."""
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(created)) if created else ""
+
+
+def stats_tables(found: List[DatasetStats]) -> List[tuple]:
+    """The table of datasets `found` (none when empty), as (title, header, rows, aligns)."""
+    rows = [
+        (s.name, created_at(s.created), s.answers, s.accept, s.reject, s.ignore, len(s.sessions))
+        for s in found
+    ]
+    header = ("dataset", "created", "answers", "accept", "reject", "ignore", "sessions")
+    return [(None, header, rows, ("l", "l", *"rrrrr"))] if rows else []
+
+
 def _merge(total: AddResult, result: AddResult) -> None:
     total.added += result.added
     total.already_there += result.already_there

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import UsageError
 from ..io.records import InvalidRecord, Line, Reject, get_text
-from .database import resolve_db_url, safe_url, sqlite_file
+from .database import created_at, resolve_db_url, safe_url, sqlite_file
 
 # The columns read from each table (`dataset.session`, `meta` and `created` are optional:
 # older Prodigy versions lack some of them).
@@ -50,6 +50,19 @@ class ProdigyDataset:
 
     def to_json(self) -> Dict[str, Any]:
         return asdict(self)
+
+
+def prodigy_tables(found: List[ProdigyDataset]) -> List[tuple]:
+    """The table of Prodigy datasets `found` (none when empty), as (title, header, rows,
+    aligns): session datasets marked, rows that are no task counted as bad."""
+    rows = [
+        (s.name, "session" if s.session else "", created_at(s.created), s.answers, s.accept,
+         s.reject, s.ignore, s.bad, len(s.sessions))
+        for s in found
+    ]  # fmt: skip
+    header = ("dataset", "kind", "created", "answers", "accept", "reject", "ignore", "bad",
+              "sessions")  # fmt: skip
+    return [(None, header, rows, ("l", "l", "l", *"rrrrrr"))] if rows else []
 
 
 def prodigy_file(source: str) -> Path | None:
