@@ -92,6 +92,10 @@ class CorpusStats:
         data["span_length_buckets"] = dict(self.length_buckets())
         return data
 
+    def messages(self) -> List[Tuple[str, str, str]]:
+        """The advice, as (level, title, text) lines to print after the tables."""
+        return [("info", note, "") for note in advice(self)]
+
 
 def corpus_stats(
     specs: Sequence[InputSpec], nlp: Language, input_format: str | None = None

@@ -11,8 +11,16 @@ from ..annotations.ingest import check_inputs, detect_input_kinds, parse_input
 from ..annotations.stats import CorpusStats, advice, corpus_stats
 from ..db.database import Database
 from ..errors import choice
-from ..review.progress import TeamProgress, dataset_progress
-from ._util import app, load_pipeline, print_rejects, print_tables, printer, reports_errors
+from ..review.progress import TeamProgress, datasets_progress
+from ._util import (
+    app,
+    load_pipeline,
+    print_messages,
+    print_rejects,
+    print_tables,
+    printer,
+    reports_errors,
+)
 from .options import Db, Format, RecordsLang, StatsJson
 
 
@@ -54,11 +62,8 @@ def stats(
     base_model: str | None = None, db: str | None = None, silent: bool = True,
 ) -> CorpusStats:  # fmt: skip
     """Statistics of `inputs` (paths or `dataset:NAME`s of database `db`, optionally with
-    `binary:` prefixes).
-
-    Printed as tables with `silent=False`. Raises `PluginError` on a missing input or a bad
-    choice.
-    """
+    `binary:` prefixes), printed with `silent=False`; `PluginError` on a missing input or a bad
+    choice."""
     msg = printer(silent)
     specs = [parse_input(spec) for spec in inputs]
     check_inputs(specs, db)
@@ -68,8 +73,7 @@ def stats(
     result = corpus_stats(specs, load_pipeline(lang, base_model), input_format)
     print_tables(msg, result.tables())
     print_rejects(msg, result.reject_examples, result.rejected)
-    for note in advice(result):
-        msg.info(note)
+    print_messages(msg, result.messages())
     return result
 
 
@@ -83,16 +87,10 @@ def team_stats(
     names = [spec.dataset for spec in map(parse_input, inputs) if spec.dataset]
     if not names:
         return []
-    nlp = load_pipeline(lang, base_model)
     found = []
     with Database(db) as database:
-        for name in dict.fromkeys(names):
-            progress = dataset_progress(database, name, nlp)
+        for progress in datasets_progress(database, names, load_pipeline(lang, base_model)):
             print_tables(msg, progress.tables())
-            if not progress.agreement["texts"]:
-                msg.info("No text was answered by two annotators: no agreement figures")
-            if progress.unreadable:
-                msg.warn(f"{progress.unreadable} answers to shared texts could not be read",
-                         "review dataset:NAME names them")  # fmt: skip
+            print_messages(msg, progress.messages())
             found.append(progress)
     return found

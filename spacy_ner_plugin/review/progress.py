@@ -13,7 +13,7 @@ two or more annotators answered, read as `review` reads them.
 import time
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, Iterable, List, Sequence, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Sequence, Tuple
 
 from spacy.language import Language
 
@@ -89,6 +89,19 @@ class TeamProgress:
             title = f"Agreement on {self.agreement['texts']} texts answered by several annotators"
             tables.append((title, header, pairs, ("l", "r", "r", "r")))
         return tables
+
+    def messages(self) -> List[Tuple[str, str, str]]:
+        """What the tables leave out, as (level, title, text): no agreement figures, and
+        answers that could not be read."""
+        lines = []
+        if not self.agreement["texts"]:
+            lines.append(
+                ("info", "No text was answered by two annotators: no agreement figures", "")
+            )
+        if self.unreadable:
+            unread = f"{self.unreadable} answers to shared texts could not be read"
+            lines.append(("warn", unread, "review dataset:NAME names them"))
+        return lines
 
 
 def _when(timestamp: int | None) -> str:
@@ -211,3 +224,11 @@ def timeline(times: Dict[str, List[int]]) -> Dict[str, Any]:
 def dataset_progress(database: Database, name: str, nlp: Language) -> TeamProgress:
     """`team_progress` of dataset `name` of `database` (`UsageError` if there is none)."""
     return team_progress(database.get_answers(name), nlp, name)
+
+
+def datasets_progress(
+    database: Database, names: Iterable[str], nlp: Language
+) -> Iterator[TeamProgress]:
+    """`dataset_progress` of each dataset of `names` once, in order, one at a time."""
+    for name in dict.fromkeys(names):
+        yield dataset_progress(database, name, nlp)
