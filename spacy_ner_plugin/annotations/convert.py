@@ -17,14 +17,14 @@ import spacy
 from spacy.language import Language
 from tqdm import tqdm
 
-from ..errors import PluginError, choice
-from ..io.files import write_json_atomic
+from ..errors import PluginError, UsageError, choice
+from ..io.files import check_overwrites, write_json_atomic
 from ..io.shards import DEFAULT_SHARD_SIZE, ShardedDocBinWriter
 from .counts import ConversionCounts
 from .docs import AlignMode
 from .formats import InputFormat
 from .gold import merged_groups
-from .ingest import InputSpec, JsonlSpool, RejectLog
+from .ingest import InputSpec, JsonlSpool, RejectLog, check_inputs, input_paths
 from .merge import ConflictPolicy, Merged
 from .spans import check_spans_key, spancat_label_data
 from .store import AnswerStore
@@ -137,6 +137,17 @@ class Conversion:
 def output_paths(output_dir: Path) -> Dict[str, Path]:
     """Every file the conversion writes into `output_dir`, by key of `OUTPUT_FILES`."""
     return {key: Path(output_dir) / name for key, name in OUTPUT_FILES.items()}
+
+
+def check_conversion(
+    specs: Sequence[InputSpec], output_dir: Path, db: str | None, base_model: str | None
+) -> None:
+    """Fail before any work on an output that would overwrite an input (or `base_model`), an
+    output folder that is a file, or a missing input file or dataset."""
+    check_overwrites([*input_paths(specs, db), base_model], output_paths(output_dir).values())
+    if output_dir.exists() and not output_dir.is_dir():
+        raise UsageError(f"The output folder {output_dir} is a file", "give a folder")
+    check_inputs(specs, db)
 
 
 def convert(

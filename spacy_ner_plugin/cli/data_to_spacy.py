@@ -6,20 +6,14 @@ from typing import Annotated, List, Sequence, Union
 
 import typer
 
-from ..annotations.convert import Conversion, ConvertOptions, convert, output_paths
+from ..annotations.convert import Conversion, ConvertOptions, check_conversion, convert
 from ..annotations.docs import AlignMode
 from ..annotations.formats import InputFormat
-from ..annotations.ingest import (
-    check_inputs,
-    detect_input_kinds,
-    input_paths,
-    parse_inputs,
-)
+from ..annotations.ingest import detect_input_kinds, parse_inputs
 from ..annotations.merge import ConflictPolicy
 from ..annotations.spans import DEFAULT_SPANS_KEY
 from ..binary.rehearse import labels_to_rehearse, rehearse_groups
 from ..errors import UsageError
-from ..io.files import check_overwrites
 from ..io.shards import DEFAULT_SHARD_SIZE
 from ._util import (
     app,
@@ -101,27 +95,19 @@ def data_to_spacy(
     shard_size: int = DEFAULT_SHARD_SIZE, binary: bool | None = None, db: str | None = None,
     spans_key: str | None = None, silent: bool = True,
 ) -> Conversion:  # fmt: skip
-    """Convert `inputs` into `output_dir/{train,dev}.spacy`, `labels.json` and reports.
+    """Convert `inputs` (and `eval_path`: files or `dataset:NAME`s of database `db`, with the
+    usual prefixes) into `output_dir/{train,dev}.spacy`, `labels.json` and reports.
 
-    Inputs (and `eval_path`) are files or `dataset:NAME`s of database `db`, with the usual
-    prefixes (`eval:`, `binary:`). With `rehearse`, the training texts get `base_model`'s own
-    entities of the labels the inputs never annotate, where the annotation says nothing
-    (`binary.rehearse`); dev texts stay as annotated. A `spans_key` writes the spans, overlaps
-    kept, to that span group for spancat (`annotations.spans`).
-
-    The run streams (`annotations.convert`): outputs move into place only once every record
-    has been processed, so a failure (or `strict=True` stopping at a bad record) leaves earlier
-    outputs untouched. Choices take an Enum member or its string value. Raises `PluginError`
-    (`StrictModeError` for `strict`) on bad input and `InternalError` if the counts do not add
-    up; prints only with `silent=False`.
+    Rehearsal: `binary.rehearse` (dev texts stay as annotated); spans: `annotations.spans`. The
+    run streams (`annotations.convert`): outputs move into place only once every record has been
+    processed, so a failure leaves earlier outputs untouched. Choices take an Enum member or its
+    string value. Raises `PluginError` (`StrictModeError` for `strict`) on bad input and
+    `InternalError` if the counts do not add up; prints only with `silent=False`.
     """
     msg = printer(silent)
     specs = parse_inputs(inputs, eval_path)
     output_dir = Path(output_dir)
-    check_overwrites([*input_paths(specs, db), base_model], output_paths(output_dir).values())
-    if output_dir.exists() and not output_dir.is_dir():
-        raise UsageError(f"The output folder {output_dir} is a file", "give a folder")
-    check_inputs(specs, db)
+    check_conversion(specs, output_dir, db, base_model)
     options = ConvertOptions.checked(
         input_format, align, conflicts, labels, eval_split=eval_split, seed=seed, strict=strict,
         shard_size=shard_size, spans_key=spans_key,
