@@ -115,12 +115,8 @@ def preannotate(
     import_code(code_path)
     if local:
         rejects_path = Path(rejects_path or report_beside(Path(output)))
-    config, preannotator = load_preannotator(
-        config_path,
-        overrides,
-        [input_path, config_path, code_path],
-        [output, rejects_path, preview],
-    )
+    inputs, outputs = [input_path, config_path, code_path], [output, rejects_path, preview]
+    config, preannotator = load_preannotator(config_path, overrides, inputs, outputs)
     print_messages(msg, preannotator.messages())
     result = run_preannotate(
         backend, preannotator, config, input_path, output, rejects_path, preview=preview,
