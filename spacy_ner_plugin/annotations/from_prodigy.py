@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, List, Tuple
 
+from ..db.inputs import database_file
 from ..errors import UsageError
+from ..io.files import check_overwrites
 from .counts import ConversionCounts
 from .ingest import RejectLog
-from .transfer import Transfer, add_lines, save_import_rejects
+from .transfer import Transfer, add_lines, rejects_path, save_import_rejects
 
 if TYPE_CHECKING:  # SQLAlchemy is imported when a database is used
     from ..db.prodigy import ProdigyDataset
@@ -91,20 +93,24 @@ def choose_datasets(
 
 def import_prodigy(
     source: str,
-    rejects_file: Path,
+    rejects_file: Path | None = None,
     names: Iterable[str] | None = None,
     db: str | None = None,
 ) -> ProdigyImport:
     """Add the datasets of Prodigy database `source` (a SQLite file or a URL) to database `db`.
 
     Every answer read is written, skipped (already in the dataset, or an exact duplicate) or
-    rejected to `rejects_file` (written only if there are any), with the Prodigy table and
-    row id. Raises `UsageError` if `source` is not a Prodigy database, lacks a named dataset,
-    or is `db` itself.
+    rejected to `rejects_file` (written only if there are any; default: beside a Prodigy file,
+    else `prodigy.rejects.jsonl` here), with the Prodigy table and row id. Raises `UsageError`
+    if `source` is not a Prodigy database, lacks a named dataset, or is `db` itself, or if an
+    output would overwrite it.
     """
     from ..db.database import Database, check_dataset_name, resolve_db_url, safe_url
-    from ..db.prodigy import ProdigyDatabase  # SQLAlchemy: imported when used
+    from ..db.prodigy import ProdigyDatabase, prodigy_file  # SQLAlchemy: imported when used
 
+    prodigy_path = prodigy_file(source)
+    rejects_file = Path(rejects_file or rejects_path(prodigy_path or Path("prodigy.jsonl")))
+    check_overwrites([prodigy_path], [rejects_file, database_file(db)])
     if resolve_db_url(source) == resolve_db_url(db):
         raise UsageError(
             f"The Prodigy database is the one written to: {safe_url(resolve_db_url(db))}",

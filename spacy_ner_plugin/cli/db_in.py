@@ -105,18 +105,8 @@ def db_in_prodigy(
     rejects_output: Path | None = None, silent: bool = True,
 ) -> ProdigyImport:  # fmt: skip
     """Add the datasets of Prodigy database `source` (`names`, else all but session datasets)
-    to database `db`; return what was imported, per dataset and in all.
-
-    Rejects go to `rejects_output` (default: beside a Prodigy file, else
-    `prodigy.rejects.jsonl` here). Raises `UsageError` if `source` is not a Prodigy database,
-    lacks a named dataset, or is the database written to.
-    """
-    from ..db.prodigy import prodigy_file  # SQLAlchemy: only when used
-
+    to database `db` (`annotations.from_prodigy.import_prodigy`); return what was imported."""
     msg = printer(silent)
-    prodigy_path = prodigy_file(source)
-    rejects_output = Path(rejects_output or rejects_path(prodigy_path or Path("prodigy.jsonl")))
-    check_overwrites([prodigy_path], [rejects_output, database_file(db)])
     result = import_prodigy(source, rejects_output, names, db)
     print_messages(msg, result.left_out_messages())
     print_tables(msg, [result.table()], divider=True)
