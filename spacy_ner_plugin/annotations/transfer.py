@@ -13,6 +13,7 @@ from spacy.vocab import Vocab
 from ..constants import BINARY
 from ..db.inputs import PREFIX, missing_dataset
 from ..errors import PluginError, choice
+from ..io.files import check_overwrites
 from ..io.records import InvalidRecord, Line, Reject
 from .counts import ConversionCounts
 from .docs import AlignMode, make_doc, record_doc
@@ -26,7 +27,7 @@ from .formats import (
     read_records,
 )
 from .formats.conll import Scheme
-from .ingest import InputSpec, RejectLog, check_inputs, parse_input, read_input
+from .ingest import InputSpec, RejectLog, check_inputs, input_paths, parse_input, read_input
 from .kinds import AnswerKind, answer_kind
 from .merge import Answer, merge_answers
 from .normalize import normalize_record
@@ -136,6 +137,21 @@ def source_spec(source: Union[str, Path], db: str | None = None) -> InputSpec:
         spec = parse_input(f"{PREFIX}{source}")
     check_inputs([spec], db)
     return spec
+
+
+def export_target(
+    source: Union[str, Path],
+    output: Path,
+    output_format: Union[str, OutputFormat] | None = None,
+    db: str | None = None,
+    base_model: str | None = None,
+) -> Tuple[InputSpec, str]:
+    """What `db-out` reads (`source_spec`) and the format it writes (`output_format`, else by
+    `output`'s suffix, else CoNLL), once no output would overwrite an input."""
+    spec = source_spec(source, db)
+    check_overwrites([*input_paths([spec], db), base_model], [output, rejects_path(output)])
+    by_suffix = SUFFIXES.get(output.suffix, OutputFormat.conll)
+    return spec, choice(OutputFormat, output_format or by_suffix, "--output-format").value
 
 
 def output_pairs(

@@ -10,11 +10,9 @@ from ..annotations.counts import ConversionCounts
 from ..annotations.docs import AlignMode
 from ..annotations.formats import InputFormat, OutputFormat
 from ..annotations.formats.conll import Scheme
-from ..annotations.ingest import input_paths
 from ..annotations.kinds import AnswerKind
-from ..annotations.transfer import SUFFIXES, ReadOptions, export, rejects_path, source_spec
+from ..annotations.transfer import ReadOptions, export, export_target
 from ..errors import choice
-from ..io.files import check_overwrites
 from ._util import app, load_pipeline, print_transfer, printer, reports_errors
 from .options import Align, BaseModel, ConllScheme, Db, Format, Kind, Lang, NSents
 
@@ -68,11 +66,8 @@ def db_out(
     if the counts do not add up.
     """
     msg = printer(silent)
-    spec = source_spec(source, db)
     output = Path(output)
-    check_overwrites([*input_paths([spec], db), base_model], [output, rejects_path(output)])
-    by_suffix = SUFFIXES.get(output.suffix, OutputFormat.conll)
-    output_format = choice(OutputFormat, output_format or by_suffix, "--output-format").value
+    spec, output_format = export_target(source, output, output_format, db, base_model)
     align = choice(AlignMode, align, "--align").value
     options = ReadOptions.checked(input_format, kind, scheme, n_sents)
     nlp = load_pipeline(lang, base_model)
