@@ -1,10 +1,9 @@
 """`advise`: walk the NER flowchart with facts measured from the user's files; say what's next."""
 
 from pathlib import Path
-from typing import Annotated, Any, Dict, List
+from typing import Annotated, Any, Dict, List, Tuple
 
 import typer
-from wasabi import Printer
 
 from ..advise import flowchart as chart
 from ..advise.facts import Fact
@@ -18,10 +17,14 @@ from ._util import (
     config_overrides,
     ensure_inputs_exist,
     load_pipeline,
+    print_messages,
     printer,
     reports_errors,
     split_overrides,
 )
+
+# (level, title, text), as cli._util.print_messages prints it
+Message = Tuple[str, str, str]
 
 # The answers only the user can give, and the loop simulation's curves (module-level options
 # keep advise_cli a screen long).
@@ -174,31 +177,56 @@ def advise(
         curve=curve, scores=scores, raw=raw, lang=lang, answers=answers, tuning=tuning,
         output=output, loop=loop,
     )  # fmt: skip
-    _print_advice(advice, msg, explain)
+    print_messages(msg, advice_messages(advice, explain))
     if output is not None:
         msg.good("Saved the path", str(output))
     return advice.report
 
 
-def _print_advice(advice: Advice, msg: Printer, explain: bool) -> None:
+def advice_messages(advice: Advice, explain: bool) -> List[Message]:
     """The path with the answer of each question (and with `explain` the number behind it),
-    the recommendation, the next command line, the warnings, and (`explain`) the other facts."""
-    report, result, facts = advice.report, advice.walk, advice.facts
-    # unwrapped lines: a command line must survive copy and paste
-    plain = Printer(pretty=False, no_print=msg.no_print)
-    msg.divider(chart.FLOWCHART)
+    the recommendation, the next command line, the warnings, and (`explain`) the other facts,
+    as `print_messages` prints them; "plain" lines are unwrapped (a command survives copy and
+    paste)."""
+    report, facts = advice.report, advice.facts
+    lines: List[Message] = [("divider", chart.FLOWCHART, "")]
     column = None
     for i, step in enumerate(report["steps"], start=1):
         if step["column"] != column:
             column = step["column"]
-            msg.info(f"Column: {column}" if column != chart.START else "Flowchart start")
+            title = f"Column: {column}" if column != chart.START else "Flowchart start"
+            lines.append(("info", title, ""))
         if step["answer"] is None:
             needs = f"needs your answer: {step['flag']}" if step.get("flag") else "cannot tell"
-            msg.warn(f"{i}. {step['question']} — {needs} ({step['missing']})")
+            lines.append(("warn", f"{i}. {step['question']} — {needs} ({step['missing']})", ""))
             continue
-        plain.text(f"{i}. {step['question']} → {step['answer'].upper()}")
+        lines.append(("plain", f"{i}. {step['question']} → {step['answer'].upper()}", ""))
         if explain:
-            plain.text(f"   {step['summary']}")
+            lines.append(("plain", f"   {step['summary']}", ""))
+    lines.append(outcome_message(advice))
+    lines += [("info", "Next:", ""), ("plain", report["next_command"], "")]
+    if report["warnings"]:
+        lines.append(("divider", "Warnings off the path", ""))
+    if advice.loop is not None:
+        lines += loop_messages(advice.loop)
+    for warning in report["warnings"]:
+        outcome = warning["outcome"].replace("_", " ")
+        title = (
+            f"{warning['question']} → {warning['answer'].upper()} (the chart's outcome: {outcome})"
+        )
+        lines += [("warn", title, warning["summary"]), ("plain", warning["command"], "")]
+    if explain and report["facts_off_path"]:
+        lines.append(("divider", "Facts off the path", ""))
+        for name in report["facts_off_path"]:
+            fact = facts[name]
+            summary = fact.summary if isinstance(fact, Fact) else f"missing: {fact.reason}"
+            lines.append(("plain", f"- {name}: {summary}", ""))
+    return lines
+
+
+def outcome_message(advice: Advice) -> Message:
+    """Where the walk ended: the outcome with what backs it, or what the walk still needs."""
+    result, facts, end = advice.walk, advice.facts, advice.report["end"]
     if result.outcome is not None:
         text = result.outcome.text
         scores = facts.get("scores")
@@ -209,45 +237,26 @@ def _print_advice(advice: Advice, msg: Printer, explain: bool) -> None:
             text += f" Where more data pays most: {projection.summary}."
         if result.outcome.back_to:
             text += f" Then back to: {result.outcome.back_to}"
-        (msg.good if result.outcome.favourable else msg.warn)(
-            f"Outcome: {result.outcome.title}", text
-        )
-    elif report["end"].get("needs_your_answer"):
-        msg.warn(f"Answer with {report['end']['needs_your_answer']} and advise again")
-    else:
-        msg.warn("Run the step that measures the missing fact, then advise again")
-    msg.info("Next:")
-    plain.text(report["next_command"])
-    if report["warnings"]:
-        msg.divider("Warnings off the path")
-    if advice.loop is not None:
-        _print_loop(advice.loop, msg, plain)
-    for warning in report["warnings"]:
-        msg.warn(
-            f"{warning['question']} → {warning['answer'].upper()} "
-            f"(the chart's outcome: {warning['outcome'].replace('_', ' ')})",
-            warning["summary"],
-        )
-        plain.text(warning["command"])
-    if explain and report["facts_off_path"]:
-        msg.divider("Facts off the path")
-        for name in report["facts_off_path"]:
-            fact = facts[name]
-            if isinstance(fact, Fact):
-                plain.text(f"- {name}: {fact.summary}")
-            else:
-                plain.text(f"- {name}: missing: {fact.reason}")
+        level = "good" if result.outcome.favourable else "warn"
+        return (level, f"Outcome: {result.outcome.title}", text)
+    if end.get("needs_your_answer"):
+        return ("warn", f"Answer with {end['needs_your_answer']} and advise again", "")
+    return ("warn", "Run the step that measures the missing fact, then advise again", "")
 
 
-def _print_loop(loop: Fact, msg: Printer, plain: Printer) -> None:
+def loop_messages(loop: Fact) -> List[Message]:
     """The loop that won on the user's data, every loop's F at the budget, and its command."""
-    msg.divider("The annotation loop that won on your data")
-    (msg.warn if loop.value["caution"] else msg.good)(loop.summary, loop.value["caution"] or "")
+    lines: List[Message] = [("divider", "The annotation loop that won on your data", "")]
+    lines.append(
+        ("warn" if loop.value["caution"] else "good", loop.summary, loop.value["caution"] or "")
+    )
     for score in loop.value["scores"]:
-        plain.text(f"- {score['arm']}: F {score['mean']:.1f} ± {score['spread']:.1f}")
+        lines.append(
+            ("plain", f"- {score['arm']}: F {score['mean']:.1f} ± {score['spread']:.1f}", "")
+        )
     for arm in loop.value["not_reached"]:
-        plain.text(f"- {arm}: did not reach this budget on every seed")
+        lines.append(("plain", f"- {arm}: did not reach this budget on every seed", ""))
     for line in (loop.value["hint"], loop.value.get("note")):
         if line:
-            msg.info(line)
-    plain.text(loop.value["command"])
+            lines.append(("info", line, ""))
+    return [*lines, ("plain", loop.value["command"], "")]
