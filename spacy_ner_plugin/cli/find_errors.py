@@ -4,13 +4,13 @@ from pathlib import Path
 from typing import Annotated, List
 
 import typer
-from wasabi import Printer
 
-from ..curve.folds import FindErrorsResult, find_errors
+from ..curve.folds import find_errors
 from ._util import (
     OVERRIDES_CONTEXT,
     app,
     config_overrides,
+    print_messages,
     print_rejects,
     print_tables,
     printer,
@@ -63,20 +63,7 @@ def find_errors_cli(
             overrides=config_overrides(extra), min_score=min_score, beam_width=beam_width,
             training_dir=training_dir, consistency=consistency, db=db, info=msg.info,
         )  # fmt: skip
-        _print_result(result, msg)
-
-
-def _print_result(result: FindErrorsResult, msg: Printer) -> None:
-    """The rejects, the reconciled counts, the suspects per kind and the first ones."""
-    print_rejects(msg, result.rejects[:20], len(result.rejects), result.paths.get("rejects"))
-    print_tables(msg, result.tables())
-    for task in result.suspects[:10]:
-        suspect = task["meta"]["suspect"]
-        msg.text(
-            f"{suspect['score']:.2f} {suspect['kind']:<8} {suspect['label']:<12} "
-            f"{suspect['text']!r}"
-        )
-    msg.good(
-        f"Saved {len(result.suspects)} suspects in {result.n_texts} texts to "
-        f"{result.paths['output']}"
-    )
+        rejects, report = result.rejects, result.paths.get("rejects")
+        print_rejects(msg, rejects[:20], len(rejects), report)
+        print_tables(msg, result.tables())
+        print_messages(msg, result.messages())

@@ -14,7 +14,7 @@ the disagreements with the annotation, merged with the consistency findings
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Sequence, Union
+from typing import Any, Callable, Dict, List, Sequence, Tuple, Union
 
 import spacy
 from confection import Config
@@ -69,6 +69,16 @@ class FindErrorsResult:
             kinds[kind] = kinds.get(kind, 0) + 1
         rows = sorted(kinds.items())
         return [*self.counts.tables(), ("Suspects", ("kind", "n"), rows, ("l", "r"))]
+
+    def messages(self) -> List[Tuple[str, str, str]]:
+        """The first suspects (score, kind, label, text) and where all of them went, as
+        (level, title, text) messages for the CLI to print."""
+        lines = [
+            ("text", f"{s['score']:.2f} {s['kind']:<8} {s['label']:<12} {s['text']!r}", "")
+            for s in (task["meta"]["suspect"] for task in self.suspects[:10])
+        ]
+        saved = f"{len(self.suspects)} suspects in {self.n_texts} texts to {self.paths['output']}"
+        return [*lines, ("good", f"Saved {saved}", "")]
 
 
 def fold_of(n_docs: int, n_folds: int, seed: int) -> List[int]:
