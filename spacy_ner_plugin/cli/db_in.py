@@ -82,13 +82,10 @@ def db_in(
     scheme: Union[str, Scheme] = Scheme.auto, n_sents: int = 1,
     rejects_output: Path | None = None, silent: bool = True,
 ) -> ConversionCounts:  # fmt: skip
-    """Add the records of `input_path` to `dataset` in database `db`; return the counts.
-
-    Every record read is written, skipped or rejected to `rejects_output` (default:
-    `rejects_path(input_path)`, written only when there are rejects). Choices take an Enum
-    member or its string value. Raises `PluginError` on bad input or an unusable database,
-    and `InternalError` if the counts do not add up (the last batch is then not committed).
-    """
+    """Add the records of `input_path` to `dataset` in database `db` (rejects: beside the input
+    by default); return the counts. Choices take an Enum member or its string value. Raises
+    `PluginError` on bad input or an unusable database, and `InternalError` if the counts do
+    not add up (the last batch is then not committed)."""
     msg = printer(silent)
     rejects_output = Path(rejects_output or rejects_path(input_path))
     check_overwrites([input_path], [rejects_output, database_file(db)])

@@ -58,13 +58,10 @@ def db_out(
     base_model: str | None = None, align: Union[str, AlignMode] = AlignMode.strict,
     silent: bool = True,
 ) -> ConversionCounts:  # fmt: skip
-    """Write the records of `source` to `output` in `output_format`; return the counts.
-
-    `source` is a file, `dataset:NAME`, or a bare NAME that is not a file: dataset NAME of
-    database `db`. Choices take an Enum member or its string value. Raises `PluginError` on
-    bad input or a missing file or dataset, and `InternalError` (before `output` is replaced)
-    if the counts do not add up.
-    """
+    """Write the records of `source` (a file, `dataset:NAME`, or a bare NAME that is not a file:
+    dataset NAME of database `db`) to `output`; return the counts. Choices take an Enum member
+    or its string value. Raises `PluginError` on bad input or a missing file or dataset, and
+    `InternalError` (before `output` is replaced) if the counts do not add up."""
     msg = printer(silent)
     output = Path(output)
     spec, output_format = export_target(source, output, output_format, db, base_model)

@@ -67,10 +67,8 @@ def fill_binary(
     lang: str = "en", code_path: Path | None = None, silent: bool = True,
 ) -> FillResult:  # fmt: skip
     """Fill the partial docs of `input_path` and write all docs to `output_path` atomically.
-
     Raises `PatternError` (every invalid line named) before any doc is read or written, and
-    `UsageError` for a strategy that needs a base model without one.
-    """
+    `UsageError` for a strategy that needs a base model without one."""
     msg = printer(silent)
     import_code(code_path)
     check_overwrites([input_path, patterns, base_model], [output_path])

@@ -97,13 +97,9 @@ def preannotate(
     backend: Union[str, Backend] = Backend.local, address: str | None = None,
     block_mb: float = BLOCK_MB, max_retries: int = MAX_RETRIES, silent: bool = True,
 ) -> PreannotateResult:  # fmt: skip
-    """Pre-annotate `input_path` into `output` (+ rejects report, optional HTML preview).
-
-    The suggesters are built (and every pattern validated) before any text is read; then
-    `cluster.backend.run_preannotate` runs locally (`n_process` shards, output equal to a
-    one-process run) or, with `backend="ray"`, into a directory of shards. Raises `PluginError`
-    on bad input (`PatternError` naming every invalid pattern line).
-    """
+    """Pre-annotate `input_path` into `output` (+ rejects report, optional HTML preview) with
+    `cluster.backend.run_preannotate` (`backend="ray"`: a directory of shards). Raises
+    `PluginError` on bad input (`PatternError` naming every invalid pattern line)."""
     msg = printer(silent)
     backend = choice(Backend, backend, "backend")
     local = backend is Backend.local
