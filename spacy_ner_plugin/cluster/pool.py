@@ -1,14 +1,15 @@
-"""A pool of Ray actors that gives each actor one item at a time and redoes an item on another
-actor when its worker dies (a killed process, a lost node), at most `max_retries` times.
+"""Items run as Ray tasks, at most `n_slots` at a time, an item redone when its worker dies (a
+killed process, a lost node) at most `max_retries` times.
 
-The driver does the retrying, not Ray (`max_restarts=0`): Ray would restart a dead actor in
-place and wait, forever, for a CPU to start it on when its node is gone. Here a new actor is
-asked for instead, items go only to actors that have started, and the actors still alive
-drain the queue; one that never finds a CPU is killed when the work is done.
+Tasks rather than actors: Ray keeps a task's worker process, with what it imported and built,
+for the next task of the same driver, where an actor's process dies with the actor. So a worker
+builds its pipeline once per session, not once per job (`preannotate.write_block`). The driver
+does the retrying, not Ray (`max_retries=0` on the task), so that it can name the item that
+failed and count the deaths of each.
 """
 
 from collections import Counter, deque
-from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple, TypeVar
+from typing import Any, Callable, Dict, Iterator, Sequence, Tuple, TypeVar
 
 from ..errors import PluginError
 
@@ -18,62 +19,58 @@ MAX_RETRIES = 3
 Item = TypeVar("Item")
 
 
+class StartError(Exception):
+    """Raised by a task whose worker could not build what every item needs (its pipeline)."""
+
+
 def run_pool(
     ray: Any,
-    start_actor: Callable[[], Any],
-    call: Callable[[Any, Item], Any],
+    submit: Callable[[Item], Any],
     items: Sequence[Item],
     *,
-    n_actors: int,
+    n_slots: int,
     max_retries: int = MAX_RETRIES,
     describe: Callable[[Item], str] = str,
 ) -> Iterator[Tuple[Item, Any]]:
-    """Yield `(item, call(actor, item)'s result)` as each item completes, in completion order.
+    """Yield `(item, submit(item)'s result)` as each item completes, in completion order.
 
-    `start_actor()` creates an actor (with `max_restarts=0`); `call(actor, item)` submits one
-    item and returns its object ref. An item whose actor dies more than `max_retries` times, or
-    whose call raises, fails the run with a `PluginError` naming it (`describe(item)`);
-    the actors are killed whatever happens.
+    `submit(item)` starts a task (with `max_retries=0`) and returns its object ref. An item
+    whose worker dies more than `max_retries` times, or whose task raises, fails the run with a
+    `PluginError` naming it (`describe(item)`); a `StartError` is retried like a death, and
+    more than `max_retries` of them fail the run. Tasks still running then are cancelled.
     """
-    from ray.exceptions import RayActorError
+    from ray.exceptions import RayError, RayTaskError
 
     todo = deque(range(len(items)))
     deaths: Counter = Counter()
-    starting: Dict[Any, Any] = {}  # ready ref -> actor
-    running: Dict[Any, Tuple[Any, int]] = {}  # result ref -> (actor, item index)
-    idle: List[Any] = []
+    running: Dict[Any, int] = {}  # result ref -> item index
     failed_starts = 0
-
-    def start() -> None:
-        actor = start_actor()
-        starting[actor.__ray_ready__.remote()] = actor
-
-    for _ in range(n_actors):
-        start()
     try:
         while todo or running:
-            while idle and todo:
-                actor, index = idle.pop(), todo.popleft()
-                running[call(actor, items[index])] = (actor, index)
-            (done,), _ = ray.wait([*starting, *running], num_returns=1)
-            if done in starting:
-                actor = starting.pop(done)
-                try:
-                    ray.get(done)
-                except RayActorError as err:
-                    failed_starts += 1
-                    if failed_starts > max_retries:
-                        raise PluginError(
-                            f"Ray workers failed to start {failed_starts} times", str(err)
-                        ) from err
-                    start()
-                    continue
-                idle.append(actor)
-                continue
-            actor, index = running.pop(done)
+            while todo and len(running) < n_slots:
+                index = todo.popleft()
+                running[submit(items[index])] = index
+            (done,), _ = ray.wait(list(running), num_returns=1)
+            index = running.pop(done)
             try:
                 result = ray.get(done)
-            except RayActorError as err:
+            except StartError as err:  # the task's own exception, as Ray raises it
+                failed_starts += 1
+                if failed_starts > max_retries:
+                    raise PluginError(
+                        f"Ray workers failed to start {failed_starts} times", str(err)
+                    ) from err
+                todo.appendleft(index)
+                continue
+            except PluginError:
+                raise
+            except RayTaskError as err:  # Ray wraps the call's own exception in its types
+                raise PluginError(
+                    f"The Ray job failed on {describe(items[index])}; complete blocks are "
+                    "kept, and a rerun skips them",
+                    f"{type(err).__name__}: {err}",
+                ) from err
+            except RayError as err:  # the worker died: a killed process, a lost node, OOM
                 deaths[index] += 1
                 if deaths[index] > max_retries:
                     raise PluginError(
@@ -82,19 +79,9 @@ def run_pool(
                         "blocks are kept, and a rerun skips them",
                         f"{type(err).__name__}: {err}",
                     ) from err
-                todo.appendleft(index)  # redone first, by the next actor free
-                start()
+                todo.appendleft(index)  # redone first, by the next free slot
                 continue
-            except PluginError:
-                raise
-            except Exception as err:  # Ray wraps the call's own exception in its types
-                raise PluginError(
-                    f"The Ray job failed on {describe(items[index])}; complete blocks are "
-                    "kept, and a rerun skips them",
-                    f"{type(err).__name__}: {err}",
-                ) from err
-            idle.append(actor)
             yield items[index], result
     finally:
-        for actor in [*idle, *starting.values(), *(actor for actor, _ in running.values())]:
-            ray.kill(actor)
+        for ref in running:
+            ray.cancel(ref, force=True)

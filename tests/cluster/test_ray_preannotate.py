@@ -178,7 +178,7 @@ def create_worker_fails():
     \"\"\"No suggester on the driver; on a Ray worker, a pipeline that cannot be built.\"\"\"
 
     def factory(nlp):
-        if ray.is_initialized() and ray.get_runtime_context().get_actor_id():
+        if ray.is_initialized() and ray.get_runtime_context().get_task_id():
             raise OSError("no such model on this node")
         return None
 
