@@ -1,5 +1,5 @@
-"""The app `annotate` serves, built from its options once they are checked: importable
-without the app extra, so that a missing FastAPI is a usage error, not a traceback."""
+"""The app `annotate` serves, built from its options once they are checked, and serving it:
+importable without the app extra, so that a missing FastAPI is a usage error, not a traceback."""
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Tuple
@@ -43,3 +43,10 @@ def annotation_app(
     return server.make_app(
         recipe_name, dataset, source, db=db, guidelines=guidelines, **serving, **options
     )
+
+
+def serve(web_app: "FastAPI", host: str, port: int) -> None:
+    """Serve `web_app` (this app, or the Label Studio backend's) until interrupted."""
+    import uvicorn  # the app extra, which building the app found
+
+    uvicorn.run(web_app, host=host, port=port, log_level="warning")

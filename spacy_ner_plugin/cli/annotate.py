@@ -5,7 +5,7 @@ from typing import Annotated, Any, Dict, List
 
 import typer
 
-from ..app.serving import annotation_app
+from ..app.serving import annotation_app, serve
 from ..teach.config import SorterChoice
 from ._util import (
     OVERRIDES_CONTEXT,
@@ -182,6 +182,4 @@ def annotate(
         exclude=exclude, timeout=timeout, instant_submit=instant_submit, guidelines=guidelines,
     )  # fmt: skip
     print_messages(msg, annotation.messages(recipe, host, port))
-    import uvicorn  # the app extra, which annotation_app found
-
-    uvicorn.run(web_app, host=host, port=port, log_level="warning")
+    serve(web_app, host, port)

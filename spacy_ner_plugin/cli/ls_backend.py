@@ -6,11 +6,9 @@ from typing import Annotated, List
 
 import typer
 
-from ..db.inputs import database_file
-from ..errors import UsageError
-from ..io.files import check_overwrites
+from ..app.serving import serve
 from ..labelstudio.serving import backend_app
-from ._util import app, ensure_inputs_exist, print_messages, printer, reports_errors, split_labels
+from ._util import app, print_messages, printer, reports_errors, split_labels
 from .annotate import Host, Lang, Port
 from .options import Db, Labels
 
@@ -48,14 +46,6 @@ def ls_backend(
 ) -> None:  # fmt: skip
     """Serve the backend until interrupted (the server needs the app extra)."""
     msg = printer(silent)
-    if model and lang:
-        raise UsageError("Give --model or --lang, not both")
-    ensure_inputs_exist(patterns)
-    check_overwrites([patterns, model], [database_file(db)])
-    web_app, backend = backend_app(
-        db, patterns=patterns, model=model, lang=lang or "en", labels=labels
-    )
+    web_app, backend = backend_app(db, patterns=patterns, model=model, lang=lang, labels=labels)
     print_messages(msg, backend.messages(host, port))
-    import uvicorn  # the app extra, which backend_app found
-
-    uvicorn.run(web_app, host=host, port=port, log_level="warning")
+    serve(web_app, host, port)

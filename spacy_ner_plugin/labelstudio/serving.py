@@ -5,7 +5,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence, Tuple
 
 from ..db.database import Database
-from ..errors import UsageError
+from ..db.inputs import database_file
+from ..errors import PluginError, UsageError
+from ..io.files import check_overwrites
 from .backend import LabelStudioBackend
 
 if TYPE_CHECKING:  # the app extra
@@ -17,11 +19,16 @@ def backend_app(
     *,
     patterns: Path | None = None,
     model: str | None = None,
-    lang: str = "en",
+    lang: str | None = None,
     labels: Sequence[str] | None = None,
 ) -> Tuple["FastAPI", LabelStudioBackend]:
     """The FastAPI app over a `LabelStudioBackend.from_options` that stores into database
-    `db` (opened only once the extra is found)."""
+    `db` (opened only once the options are checked and the extra is found)."""
+    if model and lang:
+        raise UsageError("Give --model or --lang, not both")
+    if patterns is not None and not Path(patterns).exists():
+        raise PluginError("Input not found", str(patterns))
+    check_overwrites([patterns, model], [database_file(db)])
     try:
         import uvicorn  # noqa: F401  (what serves the app)
 
@@ -32,6 +39,6 @@ def backend_app(
         ) from err
     patterns_path = str(patterns) if patterns else None
     backend = LabelStudioBackend.from_options(
-        Database(db), patterns=patterns_path, model=model, lang=lang, labels=labels
+        Database(db), patterns=patterns_path, model=model, lang=lang or "en", labels=labels
     )
     return create_app(backend), backend
