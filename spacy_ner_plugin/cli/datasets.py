@@ -6,7 +6,7 @@ import srsly
 import typer
 
 from ..db.database import DatasetStats, every_dataset_stats, stats_tables
-from ..db.prodigy import ProdigyDatabase, ProdigyDataset, prodigy_tables
+from ..db.prodigy import ProdigyDatabase, ProdigyDataset, prodigy_summary, prodigy_tables
 from ._util import app, print_tables, printer, reports_errors
 from .options import Db, FromProdigy, StatsJson
 
@@ -44,9 +44,5 @@ def prodigy_datasets(source: str, silent: bool = True) -> List[ProdigyDataset]:
     with ProdigyDatabase(source) as prodigy:
         found, where = prodigy.stats(), prodigy.display
     print_tables(msg, prodigy_tables(found), divider=True)
-    n_sessions = sum(s.session for s in found)
-    msg.info(
-        f"{len(found)} datasets in the Prodigy database {where} ({n_sessions} session datasets, "
-        "left out by db-in --from-prodigy unless named)"
-    )
+    msg.info(prodigy_summary(found, where))
     return found

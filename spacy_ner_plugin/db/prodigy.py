@@ -65,6 +65,16 @@ def prodigy_tables(found: List[ProdigyDataset]) -> List[tuple]:
     return [(None, header, rows, ("l", "l", "l", *"rrrrrr"))] if rows else []
 
 
+def prodigy_summary(found: List[ProdigyDataset], where: str) -> str:
+    """The line under the table: how many datasets, and that an import leaves the session
+    datasets out unless they are named."""
+    n_sessions = sum(s.session for s in found)
+    return (
+        f"{len(found)} datasets in the Prodigy database {where} ({n_sessions} session datasets, "
+        "left out by db-in --from-prodigy unless named)"
+    )
+
+
 def prodigy_file(source: str) -> Path | None:
     """The file of a Prodigy SQLite database (None for PostgreSQL and other servers)."""
     return sqlite_file(resolve_db_url(source))
