@@ -13,10 +13,19 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 from spacy.language import Language
 
+from ..errors import choice
 from ..io.hashing import text_hash
 from ..io.records import InvalidRecord, Reject, get_answer, get_text
 from .counts import ConversionCounts
-from .ingest import InputSpec, RejectLog, read_input
+from .formats import InputFormat
+from .ingest import (
+    InputSpec,
+    RejectLog,
+    check_inputs,
+    detect_input_kinds,
+    parse_input,
+    read_input,
+)
 from .kinds import answer_kind
 from .merge import merge_answers
 from .store import AnswerStore
@@ -135,6 +144,19 @@ def corpus_stats(
         stats.rejected = counts.rejected
         stats.reject_examples = [str(r) for r in rejects.shown]
     return stats
+
+
+def input_stats(
+    inputs: Sequence[str], nlp: Language, input_format: str | None = None, db: str | None = None
+) -> CorpusStats:
+    """`corpus_stats` of inputs as a step names them (paths or `dataset:NAME`s of database `db`,
+    optionally with `binary:` prefixes): each checked and its kind detected first."""
+    specs = [parse_input(spec) for spec in inputs]
+    check_inputs(specs, db)
+    if input_format:
+        input_format = choice(InputFormat, input_format, "--input-format").value
+    detect_input_kinds(specs, input_format)
+    return corpus_stats(specs, nlp, input_format)
 
 
 def _count_record(stats: CorpusStats, record: Dict[str, Any], text: str, kind: str) -> None:

@@ -7,10 +7,8 @@ import srsly
 import typer
 
 from ..annotations.formats import InputFormat
-from ..annotations.ingest import check_inputs, detect_input_kinds, parse_input
-from ..annotations.stats import CorpusStats, advice, corpus_stats
-from ..db.database import Database
-from ..errors import choice
+from ..annotations.ingest import parse_input
+from ..annotations.stats import CorpusStats, advice, input_stats
 from ..review.progress import TeamProgress, datasets_progress
 from ._util import (
     app,
@@ -21,7 +19,7 @@ from ._util import (
     printer,
     reports_errors,
 )
-from .options import Db, Format, RecordsLang, StatsJson
+from .options import BaseModel, Db, Format, RecordsLang, StatsJson
 
 
 @app.command("stats")
@@ -30,8 +28,7 @@ def stats_cli(
         help="Annotation files of any supported format, or dataset:NAME")],
     input_format: Format = None,
     lang: RecordsLang = "en",
-    base_model: Annotated[str | None, typer.Option("--base-model", "-b",
-        help="Pipeline whose tokenizer is used instead of a blank --lang")] = None,
+    base_model: BaseModel = None,
     as_json: StatsJson = False,
     db: Db = None,
 ) -> None:  # fmt: skip
@@ -65,12 +62,7 @@ def stats(
     `binary:` prefixes), printed with `silent=False`; `PluginError` on a missing input or a bad
     choice."""
     msg = printer(silent)
-    specs = [parse_input(spec) for spec in inputs]
-    check_inputs(specs, db)
-    if input_format:
-        input_format = choice(InputFormat, input_format, "--input-format").value
-    detect_input_kinds(specs, input_format)
-    result = corpus_stats(specs, load_pipeline(lang, base_model), input_format)
+    result = input_stats(inputs, load_pipeline(lang, base_model), input_format, db)
     print_tables(msg, result.tables())
     print_rejects(msg, result.reject_examples, result.rejected)
     print_messages(msg, result.messages())
@@ -88,9 +80,8 @@ def team_stats(
     if not names:
         return []
     found = []
-    with Database(db) as database:
-        for progress in datasets_progress(database, names, load_pipeline(lang, base_model)):
-            print_tables(msg, progress.tables())
-            print_messages(msg, progress.messages())
-            found.append(progress)
+    for progress in datasets_progress(db, names, load_pipeline(lang, base_model)):
+        print_tables(msg, progress.tables())
+        print_messages(msg, progress.messages())
+        found.append(progress)
     return found

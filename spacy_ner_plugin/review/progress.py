@@ -227,8 +227,10 @@ def dataset_progress(database: Database, name: str, nlp: Language) -> TeamProgre
 
 
 def datasets_progress(
-    database: Database, names: Iterable[str], nlp: Language
+    db: str | None, names: Iterable[str], nlp: Language
 ) -> Iterator[TeamProgress]:
-    """`dataset_progress` of each dataset of `names` once, in order, one at a time."""
-    for name in dict.fromkeys(names):
-        yield dataset_progress(database, name, nlp)
+    """`dataset_progress` of each dataset of `names` of database `db` once, in order, one at a
+    time (the database open until the last)."""
+    with Database(db) as database:
+        for name in dict.fromkeys(names):
+            yield dataset_progress(database, name, nlp)
