@@ -158,7 +158,6 @@ def advise(
     msg = printer(silent)
     if not annotations:
         raise UsageError("No annotation files given")
-    answers = answers or Answers()
     specs = [parse_input(spec) for spec in annotations]
     loop_path = loop.results if loop else None
     inputs = [*input_paths(specs), eval_path, patterns, base_model, curve, scores, raw, tune,

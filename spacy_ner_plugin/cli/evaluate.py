@@ -6,10 +6,9 @@ from typing import Annotated, Any, Dict, List, Union
 import typer
 from spacy.cli._util import setup_gpu
 
-from ..annotations.ingest import check_inputs, input_paths, parse_input
-from ..evaluation.gold_set import evaluate_pipeline
+from ..evaluation.gold_set import check_gold_set, evaluate_pipeline
 from ..evaluation.report import error_tables, score_tables
-from ..io.files import check_overwrites, write_json_atomic
+from ..io.files import write_json_atomic
 from ..io.records import Reject
 from ._util import (
     app,
@@ -74,9 +73,7 @@ def evaluate(
     too."""
     msg = printer(silent)
     import_code(code_path)
-    spec = parse_input(data_path)
-    check_overwrites([*input_paths([spec], db), model], [output, errors_html])
-    check_inputs([spec], db)
+    check_gold_set(data_path, db, [model], [output, errors_html])
     setup_gpu(gpu_id, silent=silent)
     nlp = load_pipeline(base_model=model)
     rejects: List[Reject] = []

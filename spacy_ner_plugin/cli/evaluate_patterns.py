@@ -5,10 +5,10 @@ from typing import Annotated, Any, Dict, List, Union
 
 import typer
 
-from ..annotations.ingest import check_inputs, input_paths, parse_input
+from ..evaluation.gold_set import check_gold_set
 from ..evaluation.report import score_tables
 from ..evaluation.rules import RULES_ALONE_F, evaluate_rules
-from ..io.files import check_overwrites, write_json_atomic
+from ..io.files import write_json_atomic
 from ..io.records import Reject
 from ..preannotate.preannotator import Preannotator
 from ._util import (
@@ -63,10 +63,8 @@ def evaluate_patterns(
     """
     msg = printer(silent)
     import_code(code_path)
-    spec = parse_input(data_path)
-    check_overwrites([*input_paths([spec], db), patterns], [output])
     ensure_inputs_exist(patterns)
-    check_inputs([spec], db)
+    check_gold_set(data_path, db, [patterns], [output])
     nlp = load_pipeline(lang)
     suggest = Preannotator.from_patterns(nlp, patterns).suggest
     rejects: List[Reject] = []

@@ -2,15 +2,16 @@
 and the error analysis with its page of the worst texts."""
 
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Union
+from typing import Any, Callable, Dict, Iterable, List, Sequence, Union
 
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.training import Example
 
 from ..annotations.gold import read_gold_docs
+from ..annotations.ingest import check_inputs, input_paths, parse_input
 from ..errors import PluginError
-from ..io.files import atomic_path
+from ..io.files import atomic_path, check_overwrites
 from ..io.records import Reject
 from .errors import error_analysis
 from .errors_html import render_error_page
@@ -18,6 +19,16 @@ from .scoring import score_report
 from .spans import score_spans, spans_key_to_score, without_entity_gold
 
 Predict = Callable[[Iterable[str]], Iterable[Doc]]
+
+
+def check_gold_set(
+    data_path: Union[str, Path], db: str | None, inputs: Sequence[Any], outputs: Sequence[Any]
+) -> None:
+    """Fail before any work if an output would write over the gold set (a file, or
+    `dataset:NAME` of database `db`) or the other `inputs`, or if the gold set is missing."""
+    spec = parse_input(data_path)
+    check_overwrites([*input_paths([spec], db), *inputs], outputs)
+    check_inputs([spec], db)
 
 
 def gold_examples(
