@@ -27,7 +27,9 @@ def annotation_app(
     **serving: Any,
 ) -> Tuple["FastAPI", "Annotation"]:
     """`server.make_app` for `annotate`: the recipe options given (not None), a blank `en`
-    tokenizer unless a model or language is named (not both), no input that is the database."""
+    tokenizer unless a model or language is named (not both), no input that is the database;
+    `serving`: make_app's other keyword arguments. `UsageError` for an unreadable `guidelines`
+    file too."""
     options = {k: v for k, v in recipe_options.items() if v is not None}
     if options.get("model") and options.get("lang"):
         raise UsageError("Give --model or --lang, not both")

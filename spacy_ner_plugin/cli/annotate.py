@@ -172,8 +172,7 @@ def annotate(
 ) -> None:  # fmt: skip
     """Serve `recipe` until interrupted (the server needs the app extra). `recipe_options`:
     what the recipe takes (labels, patterns, model, lang, segment, update, config, overrides,
-    sorter, seed, policy), each passed only to a recipe whose signature has it. `guidelines`:
-    a Markdown file the page shows (`UsageError` before the server starts if unreadable)."""
+    sorter, seed, policy), each passed only to a recipe whose signature has it."""
     msg = printer(silent)
     import_code(code_path)
     web_app, annotation = annotation_app(

@@ -8,8 +8,8 @@ import typer
 
 from ..annotations.formats import InputFormat
 from ..annotations.ingest import parse_input
-from ..annotations.stats import CorpusStats, advice, input_stats
-from ..review.progress import TeamProgress, datasets_progress
+from ..annotations.stats import CorpusStats, input_stats
+from ..review.progress import TeamProgress, datasets_progress, stats_json
 from ._util import (
     app,
     load_pipeline,
@@ -48,10 +48,7 @@ def stats_cli(
         )  # fmt: skip
         progress = team_stats(inputs, lang=lang, base_model=base_model, db=db, silent=as_json)
     if as_json:
-        data = {**result.to_json(), "advice": advice(result)}
-        if progress:
-            data["progress"] = {found.dataset: found.to_json() for found in progress}
-        typer.echo(srsly.json_dumps(data, indent=2))
+        typer.echo(srsly.json_dumps(stats_json(result, progress), indent=2))
 
 
 def stats(
@@ -59,8 +56,7 @@ def stats(
     base_model: str | None = None, db: str | None = None, silent: bool = True,
 ) -> CorpusStats:  # fmt: skip
     """Statistics of `inputs` (paths or `dataset:NAME`s of database `db`, optionally with
-    `binary:` prefixes), printed with `silent=False`; `PluginError` on a missing input or a bad
-    choice."""
+    `binary:` prefixes), printed with `silent=False`."""
     msg = printer(silent)
     result = input_stats(inputs, load_pipeline(lang, base_model), input_format, db)
     print_tables(msg, result.tables())

@@ -19,6 +19,7 @@ from spacy.language import Language
 
 from ..annotations.kinds import answer_kind
 from ..annotations.merge import Answer
+from ..annotations.stats import CorpusStats, advice
 from ..db.database import Database
 from ..io.records import Reject
 from .agreement import Agreement
@@ -224,6 +225,15 @@ def timeline(times: Dict[str, List[int]]) -> Dict[str, Any]:
 def dataset_progress(database: Database, name: str, nlp: Language) -> TeamProgress:
     """`team_progress` of dataset `name` of `database` (`UsageError` if there is none)."""
     return team_progress(database.get_answers(name), nlp, name)
+
+
+def stats_json(stats: CorpusStats, progress: Sequence[TeamProgress]) -> Dict[str, Any]:
+    """What `stats --json` prints: the corpus statistics with their advice, and the progress
+    of each dataset among the inputs (no key without one)."""
+    data = {**stats.to_json(), "advice": advice(stats)}
+    if progress:
+        data["progress"] = {found.dataset: found.to_json() for found in progress}
+    return data
 
 
 def datasets_progress(
