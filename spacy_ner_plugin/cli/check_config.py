@@ -43,11 +43,8 @@ def check_config(
     config_path: Path, overrides: Dict[str, Any] | None = None, silent: bool = True,
     code_path: Path | None = None,
 ) -> List[str]:  # fmt: skip
-    """Every problem in `config_path` with `overrides` applied (printed with `silent=False`).
-
-    `code_path`: a file of the user's registered functions the config names (`--code`).
-    Raises `PluginError` if the config cannot be read or does not validate.
-    """
+    """Every problem in `config_path` with `overrides` applied, once `code_path` (the user's
+    registered functions) is imported; a `PluginError` if the config cannot be read or validated."""
     msg = printer(silent)
     import_code(code_path)
     ensure_inputs_exist(config_path)

@@ -56,11 +56,8 @@ def evaluate_patterns(
     threshold: float = RULES_ALONE_F, output: Path | None = None, db: str | None = None,
     code_path: Path | None = None, silent: bool = True,
 ) -> Dict[str, Any]:  # fmt: skip
-    """Scores (overall and per label) of the patterns' matches on the gold docs, plus advice.
-
-    Raises `PluginError` on missing inputs, invalid patterns (every bad line named) or no usable
-    gold example; prints only with `silent=False`.
-    """
+    """Scores (overall and per label) of the patterns' matches on the gold docs, plus advice; a
+    `PluginError` on missing inputs, invalid patterns (each bad line named) or no usable gold."""
     msg = printer(silent)
     import_code(code_path)
     ensure_inputs_exist(patterns)
