@@ -6,7 +6,7 @@ import srsly
 import typer
 
 from ..db.database import DatasetStats, every_dataset_stats, stats_tables
-from ..db.prodigy import ProdigyDatabase, ProdigyDataset, prodigy_summary, prodigy_tables
+from ..db.prodigy import ProdigyDataset, every_prodigy_stats, prodigy_summary, prodigy_tables
 from ._util import app, print_tables, printer, reports_errors
 from .options import Db, FromProdigy, StatsJson
 
@@ -41,8 +41,7 @@ def datasets(db: str | None = None, silent: bool = True) -> List[DatasetStats]:
 def prodigy_datasets(source: str, silent: bool = True) -> List[ProdigyDataset]:
     """Statistics of every dataset of Prodigy database `source` (a file or a URL), read only."""
     msg = printer(silent)
-    with ProdigyDatabase(source) as prodigy:
-        found, where = prodigy.stats(), prodigy.display
+    found, where = every_prodigy_stats(source)
     print_tables(msg, prodigy_tables(found), divider=True)
     msg.info(prodigy_summary(found, where))
     return found

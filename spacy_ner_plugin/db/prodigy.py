@@ -13,7 +13,7 @@ import sqlite3
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List
+from typing import Any, Dict, Iterable, Iterator, List, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
@@ -209,6 +209,13 @@ class ProdigyDatabase:
                     yield _line(where, row._mapping)
         except SQLAlchemyError as err:
             raise self._fail(err) from err
+
+
+def every_prodigy_stats(source: str) -> Tuple[List[ProdigyDataset], str]:
+    """The statistics of every dataset of Prodigy database `source` (a file or a URL, read
+    only), and where it is (the file, or the URL without its password)."""
+    with ProdigyDatabase(source) as prodigy:
+        return prodigy.stats(), prodigy.display
 
 
 def _line(where: str, row: Any) -> Line:
