@@ -4,6 +4,7 @@ from itertools import islice
 import pytest
 import spacy
 
+from spacy_ner_plugin.errors import UsageError
 from spacy_ner_plugin.teach.config import teach_settings
 from spacy_ner_plugin.teach.sorters import (
     RANDOM_RATE,
@@ -128,6 +129,13 @@ def test_the_random_sorters_one_default_rate_is_the_configs_and_it_follows_the_s
     other = list(teach_settings(overrides={"teach.seed": 1}, sorter="random")["sorter"](
         scored([0.5] * 200)))  # fmt: skip
     assert same[0] == same[1] != other
+
+
+def test_an_unknown_sorter_choice_is_a_usage_error_and_segment_false_turns_segmenting_off():
+    with pytest.raises(UsageError, match="Unknown sorter 'loudest'"):
+        teach_settings(sorter="loudest")
+    assert teach_settings()["segment"] is True
+    assert teach_settings(segment=False)["segment"] is False
 
 
 def test_random_sorter_asks_a_share_whatever_the_score():
