@@ -6,7 +6,7 @@ from typing import Annotated, List, Sequence, Union
 import typer
 
 from ..annotations.formats import InputFormat
-from ..annotations.ingest import detect_input_kinds, parse_input
+from ..annotations.ingest import detect_input_kinds, parse_inputs
 from ..errors import choice
 from ..review.policies import POLICY_NAMES, parse_policy
 from ..review.report import report_sections
@@ -84,7 +84,7 @@ def review(
     conflicts file; return counts and figures. Raises `UsageError` before writing anything
     when `prefer:` names no annotator of the inputs."""
     msg = printer(silent)
-    specs = [parse_input(spec) for spec in inputs]
+    specs = parse_inputs(inputs)
     output = Path(output)
     conflicts = check_review_files(specs, output, conflicts, report, guidelines_draft, db)
     options = ReviewOptions(
