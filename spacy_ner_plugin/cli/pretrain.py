@@ -49,9 +49,8 @@ def pretrain(
     config_path: Path, output_dir: Path, overrides: Dict[str, Any] | None = None,
     gpu_id: int = -1, fresh: bool = False, silent: bool = True, *, code_path: Path | None = None,
 ) -> Path:  # fmt: skip
-    """Run (or resume) pretraining; return the path of the final `model-last.bin`. Raises
-    `PluginError` for a config that cannot pretrain, a corpus without texts, or checkpoints
-    that a different model config wrote."""
+    """Run (or resume) pretraining; return the final `model-last.bin`. A `PluginError` for a config
+    that cannot pretrain, a corpus without texts, or another model config's checkpoints."""
     msg = printer(silent)
     import_code(code_path)
     ensure_inputs_exist(config_path)

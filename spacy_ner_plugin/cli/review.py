@@ -81,8 +81,7 @@ def review(
     db: str | None = None, guidelines_draft: Path | None = None, silent: bool = True,
 ) -> ReviewResult:  # fmt: skip
     """Review `inputs` (files or `dataset:NAME`s of database `db`) into `output` and the
-    conflicts file; return counts and figures. Raises `UsageError` before writing anything
-    when `prefer:` names no annotator of the inputs."""
+    conflicts file; return counts and figures (a `UsageError` if `prefer:` names no annotator)."""
     msg = printer(silent)
     specs = parse_inputs(inputs)
     output = Path(output)

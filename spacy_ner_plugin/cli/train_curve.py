@@ -85,8 +85,7 @@ def train_curve(
     cpus_per_point: float = 1.0, silent: bool = True,
 ) -> Dict[str, Any]:  # fmt: skip
     """Train, or read from the cache, every point of the curve; print and save curve and advice.
-    Raises `CurveInputError` (a `PluginError`) before any training on data that would make a
-    point fail or meaningless, and `PluginError` when points fail."""
+    A `PluginError` before any training on data that would make a point fail, or if points fail."""
     msg = printer(silent)
     backend = choice(Backend, backend, "backend")
     if n_seeds < 1:
