@@ -37,11 +37,16 @@ sentence. All in one run:
 - the whole step on the full input: local backend with 1 and 2 processes, Ray with 1 and 2
   workers (blocks of --block-mb), in --rounds interleaved rounds, best kept, outputs compared;
 - Ray's fixed costs: `import ray`, starting a local Ray (`ray.init`), and a one-block job on
-  100 lines (worker start + pipeline build + scheduling), twice;
+  100 lines, twice: cold (worker process start, imports, pipeline build, scheduling) and warm
+  (the same pipeline's next job in the same Ray session, whose worker processes keep it: the
+  backend runs after it are warm, but for the second worker's first round);
+and the environment (venv, whether torch and spacy-transformers are importable, which slow a
+cold worker down);
 then the hours for 100 GB on the --plan clusters (nodes x cores) from the per-core figures.
 """
 
 import hashlib
+import importlib.util
 import json
 import os
 import resource
@@ -454,6 +459,7 @@ def scale(
 ) -> Dict[str, Any]:
     """The scale command's figures (see the docstring)."""
     results: Dict[str, Any] = {"raw": str(raw), "patterns": str(patterns), "rounds": rounds}
+    results["environment"] = environment()
     # Other jobs on a shared machine slow the 2-worker runs most: say how busy it was.
     results["load_average_start"] = round(os.getloadavg()[0], 2)
     tmp = Path(tempfile.mkdtemp(prefix="bench_scale."))
@@ -480,6 +486,20 @@ def scale(
         shutil.rmtree(tmp, ignore_errors=True)
     results["run"] = run_info(raw=raw, patterns=patterns, min_mb=min_mb, block_mb=block_mb)
     return results
+
+
+def environment() -> Dict[str, Any]:
+    """The Python environment: a Ray worker's start-up depends on it (with torch installed,
+    `import spacy` imports it, and spaCy's first pipeline loads every `spacy_factories` entry
+    point, spacy-transformers' among them)."""
+    import ray
+
+    return {
+        "prefix": sys.prefix,
+        "ray": ray.__version__,
+        "torch_importable": importlib.util.find_spec("torch") is not None,
+        "spacy_transformers_importable": importlib.util.find_spec("spacy_transformers") is not None,
+    }
 
 
 def per_core_stages(
@@ -542,7 +562,9 @@ def model_step(path: Path, tmp: Path) -> float:
 
 def ray_fixed_costs(input_path: Path, patterns: Path, tmp: Path) -> Dict[str, Any]:
     """Seconds of `import ray`, of starting a local Ray (left running for `backends`), and the
-    overhead of a one-block job over the local step, twice."""
+    overhead of a one-block job over the local step, twice: cold (a new worker process, its
+    imports and its pipeline: what a step that starts its own Ray pays) and warm (the next job
+    of the same pipeline in the same Ray session, on the same worker)."""
     start = time.perf_counter()
     import ray
     import ray.data  # noqa: F401
@@ -571,7 +593,7 @@ def ray_fixed_costs(input_path: Path, patterns: Path, tmp: Path) -> Dict[str, An
     found["ray_job_overhead_s"] = [round(job - local_tiny, 2) for job in jobs]
     msg.info(
         f"Ray: import {found['ray_import_s']} s, start {found['ray_init_s']} s, "
-        f"one-block job overhead {found['ray_job_overhead_s']} s (first, second)"
+        f"one-block job overhead {found['ray_job_overhead_s']} s (cold, warm)"
     )
     return found
 
@@ -659,6 +681,7 @@ def print_scale(results: Dict[str, Any]) -> None:
         aligns=("l", "r", "r", "r"),
         title=f"Whole step, {results['input_mb']} MB, {results['n_blocks']} Ray blocks",
     )
+    msg.info(f"Environment: {results['environment']}")
     msg.info(
         f"All outputs identical: {results['outputs_identical']}; MB/s of one Ray worker "
         f"while it writes a block: {results['ray_worker_mb_per_s']}"
