@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Sequence
 
 import srsly
+from pydantic import BaseModel, Field, ValidationError
 from spacy.language import Language
 
 from ..annotations.gold import read_gold_docs
@@ -99,14 +100,46 @@ class Advice:
     loop: Fact | None = None
 
 
-def read_json(path: Path | None) -> Dict[str, Any] | None:
-    """What a step wrote to `path` (None: no such file); unreadable JSON is a `PluginError`."""
+class _Spread(BaseModel):
+    mean: float
+    std: float
+
+
+class _CurvePoint(BaseModel):
+    fraction: float
+    n_examples: int
+    f: _Spread
+
+
+class CurveFile(BaseModel):
+    """The fields of train-curve's output that advise reads (others are allowed)."""
+
+    curve: List[_CurvePoint] = Field(min_length=2)
+
+
+class ScoresFile(BaseModel):
+    """The fields of evaluate's output that advise reads besides the model F (`model_f`)."""
+
+    n_examples: int
+
+
+def read_json(path: Path | None, schema: type[BaseModel] | None = None) -> Dict[str, Any] | None:
+    """What a step wrote to `path` (None: no such file); unreadable JSON, or JSON without a
+    field of `schema`, is a `PluginError` naming the file and the field."""
     if path is None or not Path(path).is_file():
         return None
     try:
-        return srsly.read_json(path)
+        data = srsly.read_json(path)
     except ValueError as err:
         raise PluginError(f"Cannot read {path}", str(err)) from err
+    if schema is not None:
+        try:
+            schema.model_validate(data)
+        except ValidationError as err:
+            first = err.errors()[0]
+            field = ".".join(str(part) for part in first["loc"]) or "the top level"
+            raise PluginError(f"{path}: {field}: {first['msg']}", schema.__doc__) from None
+    return data
 
 
 def raw_texts(raw: str | None, data: AnnotationData) -> Iterator[str]:
@@ -217,7 +250,7 @@ def advise_files(
     data = read_annotations(annotations, nlp)
     if not data.docs:
         raise PluginError("No usable annotations", ", ".join(annotations))
-    curve_data, scores_data = read_json(curve), read_json(scores)
+    curve_data, scores_data = read_json(curve, CurveFile), read_json(scores, ScoresFile)
     if scores_data is not None:
         model_f(scores_data, str(scores))  # a file without a model F stops here, named
     facts = measure_facts(

@@ -115,3 +115,36 @@ def test_advise_cli_prints_the_path(write_jsonl, tmp_path):
     assert wrong.returncode == 2 and "only for --tune" in wrong.stdout + wrong.stderr
     missing = subprocess.run([*cmd[:4], str(tmp_path / "nope.jsonl")], capture_output=True)
     assert missing.returncode == 1
+
+
+POINT = {"fraction": 0.5, "n_examples": 10, "f": {"mean": 50.0, "std": 1.0}}
+
+
+@pytest.mark.parametrize(
+    "name,content,named",
+    [
+        ("scores.json", {"ents_f": 0.8}, "n_examples: Field required"),
+        ("scores.json", {"ents_f": 0.8, "n_examples": "many"}, "n_examples: Input should be"),
+        ("curve.json", {"curve": [POINT, {**POINT, "n_examples": None}]}, "curve.1.n_examples"),
+        ("curve.json", {"curve": [POINT]}, "curve: List should have at least 2 items"),
+        ("curve.json", {"curve": [POINT, {"fraction": 1.0, "n_examples": 20}]}, "curve.1.f: "),
+        ("curve.json", [POINT, POINT], "the top level: Input should be a valid dictionary"),
+    ],
+)
+def test_a_scores_or_curve_file_without_a_field_advise_reads_is_an_error_naming_it(
+    tmp_path, name, content, named
+):
+    from typer.testing import CliRunner
+
+    from spacy_ner_plugin.cli import app
+
+    path = tmp_path / name
+    srsly.write_json(path, content)
+    other = "--curve" if name == "scores.json" else "--scores"
+    flag = "--scores" if name == "scores.json" else "--curve"
+    train = str(SAMPLE / "train.jsonl")
+    args = ["advise", train, flag, str(path), other, str(tmp_path / "none.json")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert f"{path}: {named}" in " ".join(result.output.split())
+    assert "Traceback" not in result.output
