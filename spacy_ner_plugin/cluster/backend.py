@@ -20,6 +20,7 @@ from ..io.records import Reject, read_jsonl
 from ..preannotate.pool import preannotate_locally
 from ..preannotate.preannotator import PreannotateResult, Preannotator
 from ..preannotate.preview import render_preview
+from .storage import display_path
 
 INSTALL_HINT = 'install the extra: pip install "spacy_ner_plugin[ray]"'
 
@@ -90,7 +91,6 @@ def run_preannotate(
     """Pre-annotate locally (`preannotate.pool`: `output`, and `rejects_path`, default beside it)
     or on Ray (`cluster.preannotate`: shards); render the preview, keep the first rejects."""
     from .preannotate import preannotate_on_ray, shard_records  # which imports this module
-    from .storage import display_path
 
     records: Dict[str, Iterator[Dict[str, Any]]]
     if backend is Backend.local:
