@@ -1,5 +1,4 @@
-"""`init`: write the `spacy project` template (project.yml, configs, scripts, sample) to a
-folder."""
+"""`init`: write the `spacy project` template (`project_template`) to a folder."""
 
 from pathlib import Path
 from typing import List

@@ -1,5 +1,4 @@
-"""`ls-backend`: serve pre-annotation to Label Studio as an ML backend that learns from its
-annotations."""
+"""`ls-backend`: Label Studio's ML backend: pre-annotation, and learning from its annotations."""
 
 from pathlib import Path
 from typing import Annotated, List

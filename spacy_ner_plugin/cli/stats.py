@@ -1,5 +1,4 @@
-"""`stats`: label, answer and span statistics of annotation files, with advice; for a dataset
-also its team progress (per annotator answers and pace, agreement on shared texts)."""
+"""`stats`: statistics of annotation files and datasets, with advice and each dataset's progress."""
 
 from typing import Annotated, List, Union
 
