@@ -8,19 +8,17 @@ this layer prints a failure and exits: code 1 for a failed run, 2 for a usage er
 
 import sys
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Sequence, Tuple
 
-import spacy
 import typer
 from click import NoSuchOption
 from spacy.cli._util import parse_config_overrides, string_to_list
-from spacy.language import Language
-from spacy.util import import_file
 from wasabi import Printer
 
 from ..annotations.transfer import Transfer
 from ..errors import PluginError, UsageError
+from ..io.files import ensure_inputs_exist  # noqa: F401 (moved; the steps still import it here)
+from ..io.loading import import_code, load_pipeline  # noqa: F401 (moved)
 
 msg = Printer()
 
@@ -90,34 +88,6 @@ def print_transfer(result: Transfer, msg: Printer) -> None:
 def split_labels(labels: str) -> List[str] | None:
     """`--label A,B` → ["A", "B"]; empty → None (no filter)."""
     return string_to_list(labels) if labels.strip() else None
-
-
-def import_code(code_path: Path | None) -> None:
-    """Import a Python file with the user's registered functions (`--code`), as spaCy does."""
-    if code_path is None:
-        return
-    if not Path(code_path).is_file():
-        raise UsageError("Code file not found", str(code_path))
-    try:
-        import_file("python_code", code_path)
-    except Exception as err:  # the user's code may raise anything; say whose code it was
-        raise PluginError(f"Cannot import {code_path}", f"{type(err).__name__}: {err}") from err
-
-
-def load_pipeline(lang: str = "en", base_model: str | None = None) -> Language:
-    """A pipeline (package name or path: the model to run, or whose tokenizer and vocab build
-    Docs), or a blank `lang`."""
-    try:
-        return spacy.load(base_model) if base_model else spacy.blank(lang)
-    except (OSError, ImportError) as err:
-        raise PluginError("Cannot load the pipeline", str(err)) from err
-
-
-def ensure_inputs_exist(*paths: Path | None) -> None:
-    """Fail with a clear message before any work if an input file is missing."""
-    for path in paths:
-        if path is not None and not Path(path).exists():
-            raise PluginError("Input not found", str(path))
 
 
 # The typer settings of a config-driven step: extra `--section.key value` arguments reach

@@ -171,6 +171,13 @@ def current_umask() -> int:
     return mask
 
 
+def ensure_inputs_exist(*paths: Union[str, Path, None]) -> None:
+    """Fail with a clear message before any work if an input file is missing."""
+    for path in paths:
+        if path is not None and not Path(path).exists():
+            raise PluginError("Input not found", str(path))
+
+
 def check_overwrites(
     inputs: Iterable[Union[str, Path, None]], outputs: Iterable[Union[str, Path, None]]
 ) -> None:
