@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).parent.parent / "spacy_ner_plugin"
 # Bottom to top. A unit may import from its own unit and from any unit of a lower layer, never
 # from its own layer's siblings or from above (reading a doccano file must not load the CLI).
 LAYERS = [
-    {"__init__", "constants", "errors", "colors"},
+    {"__init__", "constants", "errors", "colors", "messages"},
     {"io", "configs"},
     {"project_template"},
     {"db"},

@@ -1,20 +1,18 @@
-"""What the advise step prints, as (level, title, text) messages that `cli._util.print_messages`
-prints: the path with each answer, where it ends, the next command, the warnings and the loop."""
+"""What the advise step prints, as (level, title, text) messages (`messages.Message`): the
+path with each answer, where it ends, the next command, the warnings and the loop."""
 
-from typing import List, Tuple
+from typing import List
 
+from ..messages import Message
 from . import flowchart as chart
 from .facts import Fact
 from .run import Advice
-
-# (level, title, text), as cli._util.print_messages prints it
-Message = Tuple[str, str, str]
 
 
 def advice_messages(advice: Advice, explain: bool) -> List[Message]:
     """The path with the answer of each question (and with `explain` the number behind it),
     the recommendation, the next command line, the warnings, and (`explain`) the other facts,
-    as `print_messages` prints them; "plain" lines are unwrapped (a command survives copy and
+    as `StepPrinter.messages` prints them; "plain" lines are unwrapped (a command survives copy and
     paste)."""
     report, facts = advice.report, advice.facts
     lines: List[Message] = [("divider", chart.FLOWCHART, "")]

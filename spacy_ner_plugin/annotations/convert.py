@@ -20,6 +20,7 @@ from tqdm import tqdm
 from ..errors import PluginError, UsageError, choice
 from ..io.files import check_overwrites, write_json_atomic
 from ..io.shards import DEFAULT_SHARD_SIZE, ShardedDocBinWriter
+from ..messages import Message
 from .counts import ConversionCounts
 from .docs import AlignMode
 from .formats import InputFormat
@@ -117,7 +118,7 @@ class Conversion:
             (kind, ("label", "train", "dev"), entities, ("l", "r", "r")),
         ]
 
-    def messages(self) -> List[Tuple[str, str, str]]:
+    def messages(self) -> List[Message]:
         """The reports to read (conflicts, span changes) and the files saved, as (level, title,
         text) messages for the CLI to print."""
         messages = []

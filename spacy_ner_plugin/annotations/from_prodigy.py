@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Iterable, List, Tuple
 from ..db.inputs import database_file
 from ..errors import UsageError
 from ..io.files import check_overwrites
+from ..messages import Message
 from .counts import ConversionCounts
 from .ingest import RejectLog
 from .transfer import Transfer, add_lines, rejects_path, save_import_rejects
@@ -53,7 +54,7 @@ class ProdigyImport:
                 for d in self.datasets]  # fmt: skip
         return "Datasets", header, rows, ("l", "r", "r", "r", "r", "r")
 
-    def left_out_messages(self) -> List[Tuple[str, str, str]]:
+    def left_out_messages(self) -> List[Message]:
         """The session datasets left out (if any), as (level, title, text) messages for the CLI
         to print."""
         if not self.sessions_left_out:
@@ -64,7 +65,7 @@ class ProdigyImport:
         )
         return [("info", title, ", ".join(self.sessions_left_out))]
 
-    def import_messages(self) -> List[Tuple[str, str, str]]:
+    def import_messages(self) -> List[Message]:
         """How many answers of how many datasets were imported, as (level, title, text)
         messages for the CLI to print."""
         added = self.transfer.counts.written["answers"]

@@ -16,6 +16,7 @@ from spacy.language import Language
 from ..errors import choice
 from ..io.hashing import text_hash
 from ..io.records import InvalidRecord, Reject, get_answer, get_text
+from ..messages import Message
 from .counts import ConversionCounts
 from .formats import InputFormat
 from .ingest import (
@@ -101,7 +102,7 @@ class CorpusStats:
         data["span_length_buckets"] = dict(self.length_buckets())
         return data
 
-    def messages(self) -> List[Tuple[str, str, str]]:
+    def messages(self) -> List[Message]:
         """The advice, as (level, title, text) lines to print after the tables."""
         return [("info", note, "") for note in advice(self)]
 

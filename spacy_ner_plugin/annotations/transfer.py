@@ -15,6 +15,7 @@ from ..db.inputs import PREFIX, missing_dataset
 from ..errors import PluginError, choice
 from ..io.files import check_overwrites
 from ..io.records import InvalidRecord, Line, Reject
+from ..messages import Message
 from .counts import ConversionCounts
 from .docs import AlignMode, make_doc, record_doc
 from .formats import (
@@ -82,7 +83,7 @@ class Transfer:
     imported: "AddResult | None" = None
     database: str = ""
 
-    def import_messages(self, dataset: str, source: Path) -> List[Tuple[str, str, str]]:
+    def import_messages(self, dataset: str, source: Path) -> List[Message]:
         """A warning when `source` had no usable record, and how many answers `dataset` got, as
         (level, title, text) messages for the CLI to print."""
         messages = []

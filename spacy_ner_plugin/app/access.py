@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Tuple
 
 from ..errors import UsageError
+from ..messages import Message
 
 SESSION_PATTERN = r"^[A-Za-z0-9_.@-]{1,64}$"
 TOKEN_PATTERN = r"^[A-Za-z0-9_.~-]{16,200}$"
@@ -120,7 +121,7 @@ class Access:
             return [(None, page_url(host, port, path=path))]
         return [(name, page_url(host, port, token, path)) for token, name in self.tokens.items()]
 
-    def messages(self, recipe: str, host: str, port: int) -> List[Tuple[str, str, str]]:
+    def messages(self, recipe: str, host: str, port: int) -> List[Message]:
         """The (level, title, text) lines `annotate` prints: the page's URL (one per annotator
         with their own tokens), and the progress page's."""
         urls = self.urls(host, port)

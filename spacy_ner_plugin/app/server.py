@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..db.assignments import Assignments
 from ..db.database import Database, NotAssigned
 from ..errors import PluginError
+from ..messages import Message as PrintedMessage
 from ..review.progress import dataset_progress
 from .access import SESSION_PATTERN, Access, AccessDenied, is_loopback
 from .answers import InvalidAnswer, answer_record, check_spans
@@ -239,7 +240,7 @@ class Annotation:
         title = f"Answers over time: {self.dataset}"
         return {**figures.to_json(), "svg": progress_svg(figures.timeline, title)}
 
-    def messages(self, recipe_name: str, host: str, port: int) -> List[Tuple[str, str, str]]:
+    def messages(self, recipe_name: str, host: str, port: int) -> List[PrintedMessage]:
         """The (level, title, text) lines `annotate` prints before serving: the dataset's
         answers so far, and where to annotate."""
         answers = self.db.stats(self.dataset).answers

@@ -10,6 +10,7 @@ from spacy.tokens import Doc
 from ..annotations.partial import is_partial
 from ..errors import UsageError, choice
 from ..io.shards import ShardedDocBinWriter, read_docbin_docs
+from ..messages import Message
 from ..patterns.matcher import PatternMatcher, load_patterns
 from .fill import (
     MODEL_STRATEGIES,
@@ -35,7 +36,7 @@ class FillResult:
     propagated: bool = False
     patterns: Path | None = None
 
-    def messages(self) -> List[Tuple[str, str, str]]:
+    def messages(self) -> List[Message]:
         """The strategy and why, and what labelled tokens before it, as (level, title, text)
         messages for the CLI to print."""
         messages = [("info", f"Strategy: {self.strategy} ({self.reason})", "")]

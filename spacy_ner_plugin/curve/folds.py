@@ -14,7 +14,7 @@ the disagreements with the annotation, merged with the consistency findings
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Sequence, Union
 
 import spacy
 from confection import Config
@@ -31,6 +31,7 @@ from ..errors import PluginError, UsageError
 from ..evaluation.suspects import SpanKey, annotated_spans, find_suspects
 from ..io.files import check_overwrites, write_json_atomic, write_jsonl_atomic
 from ..io.records import Reject
+from ..messages import Message
 from ..review.consistency import Consistency
 from ..teach.scoring import BeamScorer, batched
 from .points import (
@@ -70,7 +71,7 @@ class FindErrorsResult:
         rows = sorted(kinds.items())
         return [*self.counts.tables(), ("Suspects", ("kind", "n"), rows, ("l", "r"))]
 
-    def messages(self) -> List[Tuple[str, str, str]]:
+    def messages(self) -> List[Message]:
         """The first suspects (score, kind, label, text) and where all of them went, as
         (level, title, text) messages for the CLI to print."""
         lines = [

@@ -2,8 +2,9 @@
 aligns), as `wasabi`'s `table` takes them, a message (level, title, text)."""
 
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List
 
+from ..messages import Message
 from .projection import ranked_labels
 
 
@@ -76,7 +77,7 @@ def point_line(result: Dict[str, Any]) -> str:
 
 def curve_messages(
     curve: Dict[str, Any], seconds: float, plot: Path | None, output: Path | None
-) -> List[Tuple[str, str, str]]:
+) -> List[Message]:
     """The advice (good news if more data helps), the time taken and the files saved."""
     advice = curve["advice"]
     level = "good" if advice["verdict"] == "more data helps" else "warn"

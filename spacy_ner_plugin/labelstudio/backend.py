@@ -22,6 +22,7 @@ from ..annotations.docs import check_length
 from ..binary.beam import NER_FACTORIES
 from ..db.database import Database, safe_url
 from ..io.records import InvalidRecord
+from ..messages import Message
 from ..preannotate.preannotator import Preannotator, read_config
 from ..preannotate.suggesters import create_model_suggester
 from ..teach.correct import CorrectSession
@@ -71,7 +72,7 @@ class LabelStudioBackend:
         names = "+".join(self.preannotator.suggesters) or "tokens"
         return f"spacy-ner-plugin:{names}:v{self.session.version if self.session else 0}"
 
-    def messages(self, host: str, port: int) -> List[Tuple[str, str, str]]:
+    def messages(self, host: str, port: int) -> List[Message]:
         """The (level, title, text) lines `ls-backend` prints before serving: what it
         predicts, where the answers go, and where Label Studio reaches it."""
         lines = []

@@ -36,6 +36,7 @@ from ..errors import InternalError, PluginError
 from ..io.files import check_overwrites
 from ..io.hashing import set_hashes
 from ..io.records import InvalidRecord, Line, Reject, get_text, json_line
+from ..messages import Message
 from .sentences import rule_sentences_for, sentence_ranges, sentence_starts
 from .suggesters import (
     Suggest,
@@ -146,7 +147,7 @@ class PreannotateResult:
     rejects_report: str = ""
     previewed: int = 0
 
-    def messages(self, labels: Set[str] | None = None) -> List[Tuple[str, str, str]]:
+    def messages(self, labels: Set[str] | None = None) -> List[Message]:
         """A warning for each of `labels` that no suggestion has, and the files saved, as
         (level, title, text) messages for the CLI to print."""
         seen = {label for _, label in self.counts.spans}
@@ -205,7 +206,7 @@ class Preannotator:
                 suggesters[name] = suggest
         return cls(nlp, suggesters, configured=list(resolved["suggesters"]), **settings)
 
-    def messages(self) -> List[Tuple[str, str, str]]:
+    def messages(self) -> List[Message]:
         """The suggesters, the tasks' unit and the pipeline, as (level, title, text) messages
         for the CLI to print; a warning when no suggester is active."""
         names = ", ".join(self.suggesters) or "none (tokens only)"

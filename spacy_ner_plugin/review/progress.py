@@ -22,6 +22,7 @@ from ..annotations.merge import Answer
 from ..annotations.stats import CorpusStats, advice
 from ..db.database import Database
 from ..io.records import Reject
+from ..messages import Message
 from .agreement import Agreement
 from .settle import measure, settle
 from .versions import annotator_of
@@ -91,7 +92,7 @@ class TeamProgress:
             tables.append((title, header, pairs, ("l", "r", "r", "r")))
         return tables
 
-    def messages(self) -> List[Tuple[str, str, str]]:
+    def messages(self) -> List[Message]:
         """What the tables leave out, as (level, title, text): no agreement figures, and
         answers that could not be read."""
         lines = []

@@ -4,11 +4,10 @@ for the CLI to print. A table is (title, header, rows, aligns), as `wasabi`'s `t
 
 from typing import Any, Dict, List, Tuple
 
+from ..messages import Message
 from .run import ReviewResult
 
 FINDINGS_SHOWN = 5
-
-Message = Tuple[str, str, str]  # (level, title, text), as `cli._util.print_messages` takes them
 
 
 def _pct(value: float | None) -> str:

@@ -7,13 +7,14 @@ same model and texts."""
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Sequence, Tuple, Type
+from typing import Any, Dict, Iterable, Iterator, List, Sequence, Type
 
 from spacy.language import Language
 
 from ..errors import PluginError, UsageError
 from ..io.partitions import read_raw
 from ..io.records import Line, Reject, read_jsonl
+from ..messages import Message
 from ..patterns.matcher import PatternError
 from .session import Exclusions, TeachCounts, TeachSession
 from .sorters import SorterCounts
@@ -53,7 +54,7 @@ class TeachResult:
         ]
         return [("Teach", None, rows, ("l", "r"))]
 
-    def messages(self, batch_size: int, output: Path | None) -> List[Tuple[str, str, str]]:
+    def messages(self, batch_size: int, output: Path | None) -> List[Message]:
         """Whether the texts ran out before `batch_size` questions, and where they were saved,
         as (level, title, text) for the CLI to print."""
         n = len(self.questions)
