@@ -17,8 +17,7 @@ from wasabi import Printer
 
 from ..annotations.transfer import Transfer
 from ..errors import PluginError, UsageError
-from ..io.files import ensure_inputs_exist  # noqa: F401 (moved; the steps still import it here)
-from ..io.loading import import_code, load_pipeline  # noqa: F401 (moved)
+from ..messages import Message
 
 msg = Printer()
 
@@ -43,46 +42,50 @@ def reports_errors() -> Iterator[None]:
         sys.exit(USAGE_EXIT if isinstance(err, UsageError) else FAILURE_EXIT)
 
 
-def printer(silent: bool) -> Printer:
-    """The printer of a plain step function: quiet for Python callers, pretty on the CLI."""
-    return Printer(no_print=silent, pretty=not silent)
+class StepPrinter(Printer):
+    """The printer of a plain step function: quiet for Python callers, pretty on the CLI, and
+    printing the shapes the domain results come in (rejects, tables, messages)."""
+
+    def __init__(self, silent: bool) -> None:
+        super().__init__(no_print=silent, pretty=not silent)
+
+    def rejects(self, shown: Sequence[Any], total: int, report: Any = None) -> None:
+        """The rejects kept to show, how many more there are, and the report that has them."""
+        for reject in shown:
+            self.warn(str(reject))
+        if total > len(shown):
+            self.warn(f"... and {total - len(shown)} more")
+        if total and report is not None:
+            self.warn(f"{total} records rejected, see {report}")
+
+    def tables(self, tables: Iterable[tuple], divider: bool = False) -> None:
+        """Tables a domain module built, each (title, header, rows, aligns); `divider` rules
+        off the header."""
+        for title, header, rows, aligns in tables:
+            self.table(rows, header=header, aligns=aligns, title=title, divider=divider)
+
+    def messages(self, messages: Iterable[Message]) -> None:
+        """Messages a domain module built, each (level, title, text): level is a `Printer`
+        method (info, good, warn, text, divider) or "plain", an unwrapped line that survives
+        copy and paste (a command line)."""
+        plain = Printer(pretty=False, no_print=self.no_print)
+        for level, title, text in messages:
+            if level == "plain":
+                plain.text(title)
+            elif level == "divider":
+                self.divider(title)
+            else:
+                getattr(self, level)(title, text or "")
+
+    def transfer(self, result: Transfer) -> None:
+        """The rejects and reconciled counts of a db-in or db-out run."""
+        self.rejects(result.shown_rejects, result.counts.rejected, result.rejects_file)
+        self.tables(result.counts.tables())
 
 
-def print_rejects(msg: Printer, shown: Sequence[Any], total: int, report: Any = None) -> None:
-    """The rejects kept to show, how many more there are, and the report that has them all."""
-    for reject in shown:
-        msg.warn(str(reject))
-    if total > len(shown):
-        msg.warn(f"... and {total - len(shown)} more")
-    if total and report is not None:
-        msg.warn(f"{total} records rejected, see {report}")
-
-
-def print_tables(msg: Printer, tables: Iterable[tuple], divider: bool = False) -> None:
-    """Tables a domain module built, each (title, header, rows, aligns); `divider` rules off
-    the header."""
-    for title, header, rows, aligns in tables:
-        msg.table(rows, header=header, aligns=aligns, title=title, divider=divider)
-
-
-def print_messages(msg: Printer, messages: Iterable[Tuple[str, str, str]]) -> None:
-    """Messages a domain module built, each (level, title, text): level is a `Printer` method
-    (info, good, warn, text, divider) or "plain", an unwrapped line that survives copy and paste
-    (a command line)."""
-    plain = Printer(pretty=False, no_print=msg.no_print)
-    for level, title, text in messages:
-        if level == "plain":
-            plain.text(title)
-        elif level == "divider":
-            msg.divider(title)
-        else:
-            getattr(msg, level)(title, text or "")
-
-
-def print_transfer(result: Transfer, msg: Printer) -> None:
-    """The rejects and reconciled counts of a db-in or db-out run."""
-    print_rejects(msg, result.shown_rejects, result.counts.rejected, result.rejects_file)
-    print_tables(msg, result.counts.tables())
+def printer(silent: bool) -> StepPrinter:
+    """The printer of a plain step function (`silent`: a Python caller's, printing nothing)."""
+    return StepPrinter(silent)
 
 
 def split_labels(labels: str) -> List[str] | None:

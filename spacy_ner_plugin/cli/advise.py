@@ -9,14 +9,12 @@ from ..advise.messages import advice_messages
 from ..advise.run import Answers, LoopCurves, Tuning, advise_files
 from ..annotations.ingest import input_paths, parse_input
 from ..errors import UsageError
-from ..io.files import check_overwrites
+from ..io.files import check_overwrites, ensure_inputs_exist
+from ..io.loading import load_pipeline
 from ._util import (
     OVERRIDES_CONTEXT,
     app,
     config_overrides,
-    ensure_inputs_exist,
-    load_pipeline,
-    print_messages,
     printer,
     reports_errors,
     split_overrides,
@@ -172,7 +170,7 @@ def advise(
         curve=curve, scores=scores, raw=raw, lang=lang, answers=answers, tuning=tuning,
         output=output, loop=loop,
     )  # fmt: skip
-    print_messages(msg, advice_messages(advice, explain))
+    msg.messages(advice_messages(advice, explain))
     if output is not None:
         msg.good("Saved the path", str(output))
     return advice.report

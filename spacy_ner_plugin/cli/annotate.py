@@ -6,17 +6,9 @@ from typing import Annotated, Any, Dict, List
 import typer
 
 from ..app.serving import annotation_app, serve
+from ..io.loading import import_code
 from ..teach.config import SorterChoice
-from ._util import (
-    OVERRIDES_CONTEXT,
-    app,
-    config_overrides,
-    import_code,
-    print_messages,
-    printer,
-    reports_errors,
-    split_labels,
-)
+from ._util import OVERRIDES_CONTEXT, app, config_overrides, printer, reports_errors, split_labels
 from .options import Db, Labels
 
 # The step's own options (spaCy's Arg/Opt idea), so that the command reads as a list.
@@ -180,5 +172,5 @@ def annotate(
         sessions=sessions, feed_overlap=feed_overlap, annotations_per_task=annotations_per_task,
         exclude=exclude, timeout=timeout, instant_submit=instant_submit, guidelines=guidelines,
     )  # fmt: skip
-    print_messages(msg, annotation.messages(recipe, host, port))
+    msg.messages(annotation.messages(recipe, host, port))
     serve(web_app, host, port)

@@ -6,16 +6,10 @@ from typing import Annotated, Any, Dict, List
 import typer
 
 from ..errors import PluginError
+from ..io.files import ensure_inputs_exist
+from ..io.loading import import_code
 from ..training.config_checks import check_config_file
-from ._util import (
-    OVERRIDES_CONTEXT,
-    app,
-    config_overrides,
-    ensure_inputs_exist,
-    import_code,
-    printer,
-    reports_errors,
-)
+from ._util import OVERRIDES_CONTEXT, app, config_overrides, printer, reports_errors
 from .options import Code
 
 

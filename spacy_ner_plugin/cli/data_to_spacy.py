@@ -14,17 +14,9 @@ from ..annotations.merge import ConflictPolicy
 from ..annotations.spans import DEFAULT_SPANS_KEY
 from ..binary.rehearse import labels_to_rehearse, rehearse_groups
 from ..errors import UsageError
+from ..io.loading import load_pipeline
 from ..io.shards import DEFAULT_SHARD_SIZE
-from ._util import (
-    app,
-    load_pipeline,
-    print_messages,
-    print_rejects,
-    print_tables,
-    printer,
-    reports_errors,
-    split_labels,
-)
+from ._util import app, printer, reports_errors, split_labels
 from .options import Align, Db, Format
 
 
@@ -124,7 +116,7 @@ def data_to_spacy(
         msg.info(f"Rehearsing {base_model}'s labels: {', '.join(sorted(rehearsed))}")
     hook = partial(rehearse_groups, nlp=nlp, labels=rehearsed) if rehearsed else None
     result = convert(specs, output_dir, nlp, options, hook, progress=not silent)
-    print_rejects(msg, result.shown_rejects, result.counts.rejected, result.paths["rejects"])
-    print_tables(msg, result.tables())
-    print_messages(msg, result.messages())
+    msg.rejects(result.shown_rejects, result.counts.rejected, result.paths["rejects"])
+    msg.tables(result.tables())
+    msg.messages(result.messages())
     return result

@@ -7,7 +7,7 @@ import typer
 
 from ..db.database import DatasetStats, every_dataset_stats, stats_tables
 from ..db.prodigy import ProdigyDataset, every_prodigy_stats, prodigy_summary, prodigy_tables
-from ._util import app, print_tables, printer, reports_errors
+from ._util import app, printer, reports_errors
 from .options import Db, FromProdigy, StatsJson
 
 
@@ -33,7 +33,7 @@ def datasets(db: str | None = None, silent: bool = True) -> List[DatasetStats]:
     """Statistics of every dataset in the database, in the order they were created."""
     msg = printer(silent)
     found, url = every_dataset_stats(db)
-    print_tables(msg, stats_tables(found), divider=True)
+    msg.tables(stats_tables(found), divider=True)
     msg.info(f"{len(found)} datasets in {url}")
     return found
 
@@ -42,6 +42,6 @@ def prodigy_datasets(source: str, silent: bool = True) -> List[ProdigyDataset]:
     """Statistics of every dataset of Prodigy database `source` (a file or a URL), read only."""
     msg = printer(silent)
     found, where = every_prodigy_stats(source)
-    print_tables(msg, prodigy_tables(found), divider=True)
+    msg.tables(prodigy_tables(found), divider=True)
     msg.info(prodigy_summary(found, where))
     return found

@@ -14,16 +14,8 @@ from ..annotations.kinds import AnswerKind
 from ..annotations.transfer import ReadOptions, import_file, rejects_path
 from ..db.inputs import database_file
 from ..errors import UsageError
-from ..io.files import check_overwrites
-from ._util import (
-    app,
-    ensure_inputs_exist,
-    print_messages,
-    print_tables,
-    print_transfer,
-    printer,
-    reports_errors,
-)
+from ..io.files import check_overwrites, ensure_inputs_exist
+from ._util import app, printer, reports_errors
 from .options import ConllScheme, Db, Format, FromProdigy, Kind, NSents
 
 
@@ -92,8 +84,8 @@ def db_in(
     ensure_inputs_exist(input_path)
     options = ReadOptions.checked(input_format, kind, scheme, n_sents)
     result = import_file(dataset, input_path, options, rejects_output, db)
-    print_transfer(result, msg)
-    print_messages(msg, result.import_messages(dataset, input_path))
+    msg.transfer(result)
+    msg.messages(result.import_messages(dataset, input_path))
     return result.counts
 
 
@@ -105,8 +97,8 @@ def db_in_prodigy(
     to database `db` (`annotations.from_prodigy.import_prodigy`); return what was imported."""
     msg = printer(silent)
     result = import_prodigy(source, rejects_output, names, db)
-    print_messages(msg, result.left_out_messages())
-    print_tables(msg, [result.table()], divider=True)
-    print_transfer(result.transfer, msg)
-    print_messages(msg, result.import_messages())
+    msg.messages(result.left_out_messages())
+    msg.tables([result.table()], divider=True)
+    msg.transfer(result.transfer)
+    msg.messages(result.import_messages())
     return result

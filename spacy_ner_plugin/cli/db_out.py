@@ -13,7 +13,8 @@ from ..annotations.formats.conll import Scheme
 from ..annotations.kinds import AnswerKind
 from ..annotations.transfer import ReadOptions, export, export_target
 from ..errors import choice
-from ._util import app, load_pipeline, print_transfer, printer, reports_errors
+from ..io.loading import load_pipeline
+from ._util import app, printer, reports_errors
 from .options import Align, BaseModel, ConllScheme, Db, Format, Kind, Lang, NSents
 
 
@@ -69,6 +70,6 @@ def db_out(
     options = ReadOptions.checked(input_format, kind, scheme, n_sents)
     nlp = load_pipeline(lang, base_model)
     result = export(spec, output, output_format, nlp, options, align, msg.warn)
-    print_transfer(result, msg)
+    msg.transfer(result)
     msg.good(f"Saved {output}")
     return result.counts

@@ -9,16 +9,9 @@ from spacy.cli._util import setup_gpu
 from ..evaluation.gold_set import check_gold_set, evaluate_pipeline
 from ..evaluation.report import error_tables, score_tables
 from ..io.files import write_json_atomic
+from ..io.loading import import_code, load_pipeline
 from ..io.records import Reject
-from ._util import (
-    app,
-    import_code,
-    load_pipeline,
-    print_rejects,
-    print_tables,
-    printer,
-    reports_errors,
-)
+from ._util import app, printer, reports_errors
 from .options import Db, GpuId
 
 
@@ -84,9 +77,9 @@ def evaluate(
             errors_html=errors_html, title=title, spans_key=spans_key,
         )  # fmt: skip
     finally:
-        print_rejects(msg, rejects, len(rejects))
+        msg.rejects(rejects, len(rejects))
     result = {"model": str(model), "data": str(data_path), **scores}
-    print_tables(msg, [*score_tables(result), *error_tables(result["errors"])], divider=True)
+    msg.tables([*score_tables(result), *error_tables(result["errors"])], divider=True)
     if errors_html is not None:
         msg.good("Saved the worst texts, gold beside prediction", str(errors_html))
     if output is not None:

@@ -8,19 +8,11 @@ import typer
 from ..evaluation.gold_set import check_gold_set
 from ..evaluation.report import score_tables
 from ..evaluation.rules import RULES_ALONE_F, evaluate_rules
-from ..io.files import write_json_atomic
+from ..io.files import ensure_inputs_exist, write_json_atomic
+from ..io.loading import import_code, load_pipeline
 from ..io.records import Reject
 from ..preannotate.preannotator import Preannotator
-from ._util import (
-    app,
-    ensure_inputs_exist,
-    import_code,
-    load_pipeline,
-    print_rejects,
-    print_tables,
-    printer,
-    reports_errors,
-)
+from ._util import app, printer, reports_errors
 from .options import Db
 
 
@@ -68,9 +60,9 @@ def evaluate_patterns(
     try:
         scores = evaluate_rules(suggest, data_path, nlp, rejects, threshold=threshold, db=db)
     finally:
-        print_rejects(msg, rejects, len(rejects))
+        msg.rejects(rejects, len(rejects))
     result = {"patterns": str(patterns), "data": str(data_path), **scores}
-    print_tables(msg, score_tables(result), divider=True)
+    msg.tables(score_tables(result), divider=True)
     msg.info(result["advice"])
     if output is not None:
         write_json_atomic(output, result)

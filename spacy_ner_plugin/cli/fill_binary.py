@@ -7,17 +7,9 @@ import typer
 
 from ..binary.corpus import FillResult, choose_strategy, fill_corpus
 from ..binary.fill import MODEL_STRATEGIES, FillStrategy
-from ..io.files import check_overwrites
-from ._util import (
-    app,
-    ensure_inputs_exist,
-    import_code,
-    load_pipeline,
-    print_messages,
-    print_tables,
-    printer,
-    reports_errors,
-)
+from ..io.files import check_overwrites, ensure_inputs_exist
+from ..io.loading import import_code, load_pipeline
+from ._util import app, printer, reports_errors
 
 
 @app.command("fill-binary")
@@ -79,7 +71,7 @@ def fill_binary(
         input_path, output_path, nlp, strategy, reason, beam_width=beam_width,
         uncertain=uncertain, propagate=propagate, patterns=patterns,
     )  # fmt: skip
-    print_messages(msg, result.messages())
-    print_tables(msg, result.tables())
+    msg.messages(result.messages())
+    msg.tables(result.tables())
     msg.good("Saved filled corpus", str(output_path))
     return result

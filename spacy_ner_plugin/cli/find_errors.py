@@ -10,9 +10,6 @@ from ._util import (
     OVERRIDES_CONTEXT,
     app,
     config_overrides,
-    print_messages,
-    print_rejects,
-    print_tables,
     printer,
     reports_errors,
     split_overrides,
@@ -64,6 +61,6 @@ def find_errors_cli(
             training_dir=training_dir, consistency=consistency, db=db, info=msg.info,
         )  # fmt: skip
         rejects, report = result.rejects, result.paths.get("rejects")
-        print_rejects(msg, rejects[:20], len(rejects), report)
-        print_tables(msg, result.tables())
-        print_messages(msg, result.messages())
+        msg.rejects(rejects[:20], len(rejects), report)
+        msg.tables(result.tables())
+        msg.messages(result.messages())

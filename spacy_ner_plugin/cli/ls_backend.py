@@ -7,7 +7,7 @@ import typer
 
 from ..app.serving import serve
 from ..labelstudio.serving import backend_app
-from ._util import app, print_messages, printer, reports_errors, split_labels
+from ._util import app, printer, reports_errors, split_labels
 from .annotate import Host, Lang, Port
 from .options import Db, Labels
 
@@ -46,5 +46,5 @@ def ls_backend(
     """Serve the backend until interrupted (the server needs the app extra)."""
     msg = printer(silent)
     web_app, backend = backend_app(db, patterns=patterns, model=model, lang=lang, labels=labels)
-    print_messages(msg, backend.messages(host, port))
+    msg.messages(backend.messages(host, port))
     serve(web_app, host, port)

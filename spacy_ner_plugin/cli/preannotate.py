@@ -10,20 +10,10 @@ from ..cluster.backend import Backend, run_preannotate
 from ..cluster.pool import MAX_RETRIES
 from ..cluster.preannotate import BLOCK_MB
 from ..errors import UsageError, choice
+from ..io.files import ensure_inputs_exist
+from ..io.loading import import_code
 from ..preannotate.preannotator import PreannotateResult, load_preannotator
-from ._util import (
-    OVERRIDES_CONTEXT,
-    app,
-    config_overrides,
-    ensure_inputs_exist,
-    import_code,
-    print_messages,
-    print_rejects,
-    print_tables,
-    printer,
-    reports_errors,
-    split_labels,
-)
+from ._util import OVERRIDES_CONTEXT, app, config_overrides, printer, reports_errors, split_labels
 from .options import Code
 
 
@@ -113,7 +103,7 @@ def preannotate(
         rejects_path = Path(rejects_path or report_beside(Path(output)))
     inputs, outputs = [input_path, config_path, code_path], [output, rejects_path, preview]
     config, preannotator = load_preannotator(config_path, overrides, inputs, outputs)
-    print_messages(msg, preannotator.messages())
+    msg.messages(preannotator.messages())
     result = run_preannotate(
         backend, preannotator, config, input_path, output, rejects_path, preview=preview,
         preview_n=preview_n, code_path=code_path, n_process=n_process, block_mb=block_mb,
@@ -121,7 +111,7 @@ def preannotate(
     )  # fmt: skip
     if preview is not None:
         msg.info(f"Preview of {result.previewed} tasks with suggestions: {preview}")
-    print_rejects(msg, result.shown_rejects, result.counts.rejected, result.rejects_report)
-    print_tables(msg, result.counts.tables())
-    print_messages(msg, result.messages(preannotator.labels))
+    msg.rejects(result.shown_rejects, result.counts.rejected, result.rejects_report)
+    msg.tables(result.counts.tables())
+    msg.messages(result.messages(preannotator.labels))
     return result

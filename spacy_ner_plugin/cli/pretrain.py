@@ -6,17 +6,10 @@ from typing import Annotated, Any, Dict
 import typer
 from spacy.cli._util import setup_gpu
 
+from ..io.files import ensure_inputs_exist
+from ..io.loading import import_code
 from ..training.pretraining import pretrain_tok2vec
-from ._util import (
-    OVERRIDES_CONTEXT,
-    app,
-    config_overrides,
-    ensure_inputs_exist,
-    import_code,
-    print_tables,
-    printer,
-    reports_errors,
-)
+from ._util import OVERRIDES_CONTEXT, app, config_overrides, printer, reports_errors
 from .options import Code, GpuId
 
 
@@ -58,7 +51,7 @@ def pretrain(
     last, source = pretrain_tok2vec(
         config_path, output_dir, overrides, gpu_id=gpu_id, fresh=fresh, silent=silent,
         warn=msg.warn, info=msg.info,
-        on_corpus=lambda counts: print_tables(msg, counts.tables(), divider=True),
+        on_corpus=lambda counts: msg.tables(counts.tables(), divider=True),
     )  # fmt: skip
     msg.good(f"Pretrained tok2vec: {last} (from {source.name})")
     return last

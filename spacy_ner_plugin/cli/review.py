@@ -8,19 +8,11 @@ import typer
 from ..annotations.formats import InputFormat
 from ..annotations.ingest import detect_input_kinds, parse_inputs
 from ..errors import choice
+from ..io.loading import load_pipeline
 from ..review.policies import POLICY_NAMES, parse_policy
 from ..review.report import report_sections
 from ..review.run import ReviewOptions, ReviewResult, check_review_files, run_review
-from ._util import (
-    app,
-    load_pipeline,
-    print_messages,
-    print_rejects,
-    print_tables,
-    printer,
-    reports_errors,
-    split_labels,
-)
+from ._util import app, printer, reports_errors, split_labels
 from .options import Db, Format, RecordsLang
 
 
@@ -95,8 +87,8 @@ def review(
         msg.info(note)
     nlp = load_pipeline(lang)
     result = run_review(specs, output, conflicts, nlp, options, report, guidelines_draft)
-    print_rejects(msg, result.shown_rejects, result.counts.rejected, result.paths.get("rejects"))
+    msg.rejects(result.shown_rejects, result.counts.rejected, result.paths.get("rejects"))
     for messages, tables in report_sections(result):
-        print_messages(msg, messages)
-        print_tables(msg, tables)
+        msg.messages(messages)
+        msg.tables(tables)
     return result

@@ -8,16 +8,9 @@ import typer
 from ..annotations.formats import InputFormat
 from ..annotations.ingest import parse_input
 from ..annotations.stats import CorpusStats, input_stats
+from ..io.loading import load_pipeline
 from ..review.progress import TeamProgress, datasets_progress, stats_json
-from ._util import (
-    app,
-    load_pipeline,
-    print_messages,
-    print_rejects,
-    print_tables,
-    printer,
-    reports_errors,
-)
+from ._util import app, printer, reports_errors
 from .options import BaseModel, Db, Format, RecordsLang, StatsJson
 
 
@@ -58,9 +51,9 @@ def stats(
     `binary:` prefixes), printed with `silent=False`."""
     msg = printer(silent)
     result = input_stats(inputs, load_pipeline(lang, base_model), input_format, db)
-    print_tables(msg, result.tables())
-    print_rejects(msg, result.reject_examples, result.rejected)
-    print_messages(msg, result.messages())
+    msg.tables(result.tables())
+    msg.rejects(result.reject_examples, result.rejected)
+    msg.messages(result.messages())
     return result
 
 
@@ -76,7 +69,7 @@ def team_stats(
         return []
     found = []
     for progress in datasets_progress(db, names, load_pipeline(lang, base_model)):
-        print_tables(msg, progress.tables())
-        print_messages(msg, progress.messages())
+        msg.tables(progress.tables())
+        msg.messages(progress.messages())
         found.append(progress)
     return found

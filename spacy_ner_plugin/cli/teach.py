@@ -7,23 +7,11 @@ import srsly
 import typer
 
 from ..errors import UsageError
-from ..io.files import check_overwrites, write_jsonl_atomic
+from ..io.files import check_overwrites, ensure_inputs_exist, write_jsonl_atomic
+from ..io.loading import import_code, load_pipeline
 from ..teach.config import SorterChoice, teach_settings
 from ..teach.questions import TeachResult, next_questions
-from ._util import (
-    OVERRIDES_CONTEXT,
-    app,
-    config_overrides,
-    ensure_inputs_exist,
-    import_code,
-    load_pipeline,
-    print_messages,
-    print_rejects,
-    print_tables,
-    printer,
-    reports_errors,
-    split_labels,
-)
+from ._util import OVERRIDES_CONTEXT, app, config_overrides, printer, reports_errors, split_labels
 
 
 @app.command("teach", context_settings=OVERRIDES_CONTEXT)
@@ -97,7 +85,7 @@ def teach(
         write_jsonl_atomic(output, result.questions)
     else:
         srsly.write_jsonl("-", result.questions)
-    print_rejects(msg, result.shown_rejects, len(result.rejects))
-    print_tables(msg, result.tables())
-    print_messages(msg, result.messages(batch_size, output))
+    msg.rejects(result.shown_rejects, len(result.rejects))
+    msg.tables(result.tables())
+    msg.messages(result.messages(batch_size, output))
     return result

@@ -12,17 +12,9 @@ from ..cluster.training import run_points_on_ray
 from ..curve.report import curve_messages, curve_tables, point_line
 from ..curve.run import Runner, local_runner, read_curve_config, run_curve
 from ..errors import UsageError, choice
-from ._util import (
-    OVERRIDES_CONTEXT,
-    app,
-    config_overrides,
-    ensure_inputs_exist,
-    import_code,
-    print_messages,
-    print_tables,
-    printer,
-    reports_errors,
-)
+from ..io.files import ensure_inputs_exist
+from ..io.loading import import_code
+from ._util import OVERRIDES_CONTEXT, app, config_overrides, printer, reports_errors
 from .options import GpuId
 
 
@@ -107,6 +99,6 @@ def train_curve(
         overrides=overrides, output=output, plot=plot, warn=msg.warn, info=msg.info,
         on_point=lambda result: msg.good(point_line(result)),
     )  # fmt: skip
-    print_tables(msg, curve_tables(curve, n_seeds, label_stats), divider=True)
-    print_messages(msg, curve_messages(curve, time.perf_counter() - start, plot, output))
+    msg.tables(curve_tables(curve, n_seeds, label_stats), divider=True)
+    msg.messages(curve_messages(curve, time.perf_counter() - start, plot, output))
     return curve

@@ -5,9 +5,10 @@ from typing import Annotated
 
 import typer
 
-from ..io.files import check_overwrites
+from ..io.files import check_overwrites, ensure_inputs_exist
+from ..io.loading import load_pipeline
 from ..training.vectors import train_floret_vectors
-from ._util import app, ensure_inputs_exist, load_pipeline, printer, reports_errors
+from ._util import app, printer, reports_errors
 
 
 @app.command("train-vectors")
