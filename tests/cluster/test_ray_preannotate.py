@@ -93,6 +93,51 @@ def test_the_sample_is_identical_through_both_backends(local_sample, tmp_path):
     assert result.paths["manifest"] == tmp_path / "out" / MANIFEST
 
 
+COUNT_BUILDS_CODE = """
+import os
+
+import ray
+import spacy
+
+
+@spacy.registry.misc("test_count_builds.v1")
+def create_count_builds(marker: str):
+    \"\"\"No suggestions; each pipeline a Ray worker builds appends its pid to `marker`.\"\"\"
+
+    def factory(nlp):
+        if ray.is_initialized() and ray.get_runtime_context().get_task_id():
+            with open(marker, "a") as file_:
+                print(os.getpid(), file=file_)
+        return lambda doc: []
+
+    return factory
+"""
+
+
+def test_a_worker_builds_its_pipeline_once_for_all_blocks_and_jobs_of_a_session(
+    local_sample, tmp_path
+):
+    local, _ = local_sample
+    code = tmp_path / "count.py"
+    code.write_text(COUNT_BUILDS_CODE, encoding="utf8")
+    marker = tmp_path / "builds"
+    config = tmp_path / "count.cfg"
+    config.write_text(
+        DEFAULT_CONFIG_PATH.read_text(encoding="utf8")
+        + '\n[suggesters.count]\n@misc = "test_count_builds.v1"\n'
+        + f"marker = {json.dumps(str(marker))}\n",
+        encoding="utf8",
+    )
+    builds = []
+    for job in ("first", "second"):  # 5 blocks each on 2 workers, the same pipeline
+        run_ray(SAMPLE, tmp_path / job, config_path=config, code_path=code)
+        assert joined(tmp_path / job) == local.read_bytes()
+        builds.append(marker.read_text().split() if marker.exists() else [])
+    first, both = builds
+    assert 1 <= len(first) <= 2  # a worker builds once for all its blocks
+    assert len(both) == len(set(both)) and len(both) - len(first) < len(first)  # and keeps it
+
+
 def test_rejects_keep_their_lines_in_a_file_and_in_a_directory_of_files(tmp_path):
     lines = SAMPLE.read_text(encoding="utf8").splitlines()
     for i in range(50, len(lines), 97):
