@@ -102,11 +102,12 @@ import spacy
 
 @spacy.registry.misc("test_count_builds.v1")
 def create_count_builds(marker: str):
-    \"\"\"No suggestions; each pipeline a Ray worker builds appends its pid to `marker`.\"\"\"
+    \"\"\"No suggestions; each pipeline a Ray worker builds appends its pid to the file
+    `marker` names after "log:" (not a path, so the job does not ship it as a file).\"\"\"
 
     def factory(nlp):
         if ray.is_initialized() and ray.get_runtime_context().get_task_id():
-            with open(marker, "a") as file_:
+            with open(marker.removeprefix("log:"), "a") as file_:
                 print(os.getpid(), file=file_)
         return lambda doc: []
 
@@ -125,7 +126,7 @@ def test_a_worker_builds_its_pipeline_once_for_all_blocks_and_jobs_of_a_session(
     config.write_text(
         DEFAULT_CONFIG_PATH.read_text(encoding="utf8")
         + '\n[suggesters.count]\n@misc = "test_count_builds.v1"\n'
-        + f"marker = {json.dumps(str(marker))}\n",
+        + f"marker = {json.dumps(f'log:{marker}')}\n",
         encoding="utf8",
     )
     builds = []
