@@ -36,6 +36,9 @@ sentence. All in one run:
   blocks, which it does alone (from the files' sizes: it reads none of the input);
 - the whole step on the full input: local backend with 1 and 2 processes, Ray with 1 and 2
   workers (blocks of --block-mb), in --rounds interleaved rounds, best kept, outputs compared;
+  each Ray job twice: cold (`ray_N_cold`: in a Ray started afresh, untimed, so every worker
+  starts, imports and builds its pipeline, as in each CLI run) and warm (`ray_N`: the next job
+  in the same session, whose workers kept their pipeline);
 - Ray's fixed costs: `import ray`, starting a local Ray (`ray.init`), and a one-block job on
   100 lines, twice: cold (worker process start, imports, pipeline build, scheduling) and warm
   (the same pipeline's next job in the same Ray session, whose worker processes keep it: the
@@ -75,7 +78,7 @@ from spacy_ner_plugin.preannotate.preannotator import Preannotator, read_config
 from spacy_ner_plugin.preannotate.sentences import sentence_starts
 from spacy_ner_plugin.preannotate.suggesters import create_pattern_suggester
 
-from .common import DATASETS, RAW_TEXT, ROOT, best, interleaved, run_info, timed, write_results
+from .common import DATASETS, RAW_TEXT, best, interleaved, run_info, timed, write_results
 
 PATTERNS = DATASETS["fashion_brands"].patterns
 CORPUS_MB = 100_000  # 100 GB
@@ -479,6 +482,10 @@ def scale(
         results["output_to_input_bytes"] = round(ratio, 2)
         efficiency = seconds["ray_1"] / seconds["ray_2"] / 2
         results["ray_2_worker_efficiency"] = round(efficiency, 2)
+        results["ray_2_vs_1"] = {
+            kind: round(seconds[f"ray_1{suffix}"] / seconds[f"ray_2{suffix}"], 2)
+            for kind, suffix in (("warm", ""), ("cold", "_cold"))
+        }
         results["plan_100gb"] = plan_100gb(stages, ratio, plan)
         results["driver_plan_minutes_100gb"] = round(CORPUS_MB / stages["driver_plan"] / 60, 1)
         results["load_average_end"] = round(os.getloadavg()[0], 2)
@@ -560,6 +567,15 @@ def model_step(path: Path, tmp: Path) -> float:
         return timed(lambda: preannotator.write(read_raw(path), out, rej))
 
 
+def start_ray() -> None:
+    """A local Ray of this machine's 2 cores, started afresh (its worker processes are cold),
+    as the step starts one: no runtime_env, so its jobs use the worker processes Ray prestarts."""
+    import ray
+
+    ray.shutdown()
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
+
+
 def ray_fixed_costs(input_path: Path, patterns: Path, tmp: Path) -> Dict[str, Any]:
     """Seconds of `import ray`, of starting a local Ray (left running for `backends`), and the
     overhead of a one-block job over the local step, twice: cold (a new worker process, its
@@ -570,15 +586,7 @@ def ray_fixed_costs(input_path: Path, patterns: Path, tmp: Path) -> Dict[str, An
     import ray.data  # noqa: F401
 
     found: Dict[str, Any] = {"ray_import_s": round(time.perf_counter() - start, 2)}
-    start = time.perf_counter()
-    ray.init(
-        num_cpus=2,
-        include_dashboard=False,
-        log_to_driver=False,
-        logging_level="WARNING",
-        runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}},
-    )
-    found["ray_init_s"] = round(time.perf_counter() - start, 2)
+    found["ray_init_s"] = round(timed(start_ray), 2)
     tiny = head(input_path, 25_000, tmp / "tiny.jsonl")
     overrides = {"paths.patterns": str(patterns)}
     local_tiny = timed(lambda: preannotate(tiny, tmp / "tiny_local.jsonl", overrides=overrides))
@@ -613,9 +621,12 @@ def backends(
         for n in (1, 2)
     }
     for n in (1, 2):
-        runs[f"ray_{n}"] = lambda out, n=n: preannotate(
-            input_path, out, overrides=overrides, backend="ray", n_process=n, block_mb=block_mb
-        )
+        ray_job = partial(
+            preannotate, input_path, overrides=overrides, backend="ray", n_process=n,
+            block_mb=block_mb,
+        )  # fmt: skip
+        runs[f"ray_{n}_cold"] = ray_job  # in a Ray started afresh (untimed): a CLI run's job
+        runs[f"ray_{n}"] = ray_job  # the next job: its workers kept their pipeline
     mb = input_path.stat().st_size / 1e6
     per_round: List[Dict[str, float]] = []  # seconds of each run in each round
     digests: Dict[str, str] = {}
@@ -626,6 +637,8 @@ def backends(
             run_dir = tmp / f"{name}_{i}"
             out = run_dir / ("tasks.jsonl" if name.startswith("local") else "shards")
             run_dir.mkdir()
+            if name.endswith("_cold"):
+                start_ray()
             times[name] = timed(lambda run=run, out=out: run(out))
             if name.startswith("local"):
                 data = out.read_bytes()
@@ -686,6 +699,7 @@ def print_scale(results: Dict[str, Any]) -> None:
         f"All outputs identical: {results['outputs_identical']}; MB/s of one Ray worker "
         f"while it writes a block: {results['ray_worker_mb_per_s']}"
     )
+    msg.info(f"Ray, 2 workers against 1 (cold and warm jobs): {results['ray_2_vs_1']}")
     msg.table(
         [
             (
