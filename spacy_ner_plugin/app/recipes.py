@@ -41,7 +41,7 @@ from ..binary.rehearse import pipeline_labels
 from ..constants import BINARY_VIEW, MANUAL_VIEW, REVIEW_VIEW, SPANS_VIEW
 from ..db.database import Database
 from ..db.inputs import PREFIX as DATASET_PREFIX
-from ..errors import PluginError, UsageError, choice
+from ..errors import PluginError, UsageError
 from ..io.encoding import text_lines
 from ..io.hashing import set_hashes, text_hash
 from ..io.partitions import read_raw
@@ -49,7 +49,7 @@ from ..preannotate.preannotator import Preannotator, read_config
 from ..review.policies import parse_policy
 from ..review.settle import settle, unit_agreement
 from ..teach import CorrectSession, Exclusions
-from ..teach.config import SorterChoice, teach_settings
+from ..teach.config import teach_settings
 from ..teach.questions import teach_session
 
 logger = logging.getLogger(__name__)
@@ -355,13 +355,8 @@ def session_settings(
     """A model-in-the-loop session's settings: the teach config with the recipe's options."""
     check_file(source, "Source")
     check_file(config, "Teach config")
-    overrides = dict(overrides or {})
-    if not segment:
-        overrides["teach.segment"] = False
-    if seed is not None:
-        overrides["teach.seed"] = seed
-    sorter = choice(SorterChoice, sorter, "sorter").value if sorter is not None else None
-    return teach_settings(config, overrides, sorter)
+    overrides = {**(overrides or {}), **({} if seed is None else {"teach.seed": seed})}
+    return teach_settings(config, overrides, sorter, segment)
 
 
 def dataset_exclusions(db: str | None, dataset: str, exclude: List[str] | None) -> Exclusions:
