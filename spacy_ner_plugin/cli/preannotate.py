@@ -6,9 +6,10 @@ from typing import Annotated, Any, Dict, Union
 import typer
 
 from ..annotations.transfer import rejects_path as report_beside
-from ..cluster.backend import Backend, run_preannotate
+from ..cluster.backend import Backend
 from ..cluster.pool import MAX_RETRIES
 from ..cluster.preannotate import BLOCK_MB
+from ..cluster.run import run_preannotate
 from ..errors import UsageError, choice
 from ..io.files import ensure_inputs_exist
 from ..io.loading import import_code
@@ -88,7 +89,7 @@ def preannotate(
     block_mb: float = BLOCK_MB, max_retries: int = MAX_RETRIES, silent: bool = True,
 ) -> PreannotateResult:  # fmt: skip
     """Pre-annotate `input_path` into `output` (+ rejects report, optional HTML preview) with
-    `cluster.backend.run_preannotate` (`backend="ray"`: a directory of shards). Raises
+    `cluster.run.run_preannotate` (`backend="ray"`: a directory of shards). Raises
     `PluginError` on bad input (`PatternError` naming every invalid pattern line)."""
     msg = printer(silent)
     backend = choice(Backend, backend, "backend")
