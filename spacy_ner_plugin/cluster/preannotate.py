@@ -42,6 +42,7 @@ from wasabi import Printer
 from .. import __version__
 from ..curve.points import data_fingerprint
 from ..errors import InternalError, PluginError
+from ..io.loading import import_code
 from ..io.records import json_line
 from ..preannotate.preannotator import Counts, Preannotator
 from ..preannotate.suggesters import Suggest, Suggestion
@@ -138,11 +139,9 @@ class BlockWriter:
     def __init__(self, config: str, shipment: Shipment, code: str | None) -> None:
         with tempfile.TemporaryDirectory() as folder:  # read while building, then not needed
             if code is not None:
-                from spacy.util import import_file
-
                 code_path = Path(folder) / "code.py"
                 code_path.write_text(code, encoding="utf8")
-                import_file("python_code", code_path)
+                import_code(code_path)
             copies = unpack(shipment, Path(folder) / "files")
             parsed = Config().from_str(config, interpolate=False)
             self.preannotator = Preannotator.from_config(relocate(parsed, copies))

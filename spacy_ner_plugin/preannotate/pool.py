@@ -6,12 +6,12 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Dict, List, Union
 
-from spacy.util import import_file
 from thinc.api import Config
 from tqdm import tqdm
 from wasabi import Printer
 
 from ..io.files import atomic_path, temp_directory
+from ..io.loading import import_code
 from ..io.partitions import Shard, plan_shards, read_raw
 from .preannotator import Counts, Preannotator
 
@@ -39,7 +39,7 @@ def _init_worker(config_str: str, code_path: Path | None) -> None:
     if "preannotator" in _worker:  # forked: inherited from the parent, ready to use
         return
     if code_path is not None:  # the parent imported it first, so it imports
-        import_file("python_code", code_path)
+        import_code(code_path)
     config = Config().from_str(config_str, interpolate=False)
     _worker["preannotator"] = Preannotator.from_config(config)
 
