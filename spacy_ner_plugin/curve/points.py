@@ -36,6 +36,7 @@ from spacy.util import load_model_from_config
 from .. import __version__
 from ..errors import PluginError
 from ..io.files import write_json_atomic
+from ..io.loading import import_code
 from ..readers.sampling import take_sample
 
 SAMPLER = "spacy_ner_plugin.SampledCorpus.v1"
@@ -281,7 +282,6 @@ def train_point(job: PointJob) -> Dict[str, Any]:
     spaCy's own `train` does the work from the point's config.cfg; its output goes to the
     point's train.log, so parallel points do not interleave on the terminal.
     """
-    from spacy.cli._util import import_code
     from spacy.cli.train import train
 
     start = time.perf_counter()
@@ -290,7 +290,7 @@ def train_point(job: PointJob) -> Dict[str, Any]:
         try:
             import_code(job.code_path)
             train(job.directory / CONFIG_FILE, job.directory, use_gpu=job.gpu_id)
-        except SystemExit as err:  # spaCy's msg.fail(exits=1): report it as a failure
+        except SystemExit as err:  # spaCy's train fails with msg.fail(exits=1)
             raise RuntimeError(f"training failed, see {log_path}") from err
     performance = srsly.read_json(job.directory / "model-best" / "meta.json")["performance"]
     result = {

@@ -350,3 +350,28 @@ def test_cli_n_seeds_and_n_samples_are_validated(tmp_path):
     with pytest.raises(UsageError, match="--n-seeds must be at least 1"):
         train_curve(CONFIG, n_seeds=0, training_dir=tmp_path / "points")
     assert not (tmp_path / "points").exists()
+
+
+MARK_INIT_CODE = """
+import spacy
+
+@spacy.registry.callbacks("test.mark_init.v1")
+def mark_init():
+    def before_init(nlp):
+        nlp.meta["description"] = "set by the --code file"
+        return nlp
+    return before_init
+"""
+
+
+@pytest.mark.slow
+def test_points_train_with_functions_registered_in_the_code_file(corpus, tmp_path):
+    code = tmp_path / "code.py"
+    code.write_text(MARK_INIT_CODE, encoding="utf8")
+    overrides = {**corpus, "initialize.before_init": {"@callbacks": "test.mark_init.v1"}}
+    curve = run_curve(overrides, tmp_path, code_path=code)
+    metas = [
+        tmp_path / "points" / point["key"] / "model-best" / "meta.json" for point in curve["points"]
+    ]
+    assert len(metas) == 2
+    assert {srsly.read_json(meta)["description"] for meta in metas} == {"set by the --code file"}
