@@ -22,7 +22,6 @@ from typing import (
     Union,
 )
 
-import spacy
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from spacy.attrs import IDX, IS_SPACE, LENGTH, SPACY
 from spacy.cli._util import string_to_list
@@ -32,9 +31,10 @@ from spacy.util import registry
 from thinc.api import Config
 
 from .. import configs
-from ..errors import InternalError, PluginError
+from ..errors import InternalError
 from ..io.files import check_overwrites
 from ..io.hashing import set_hashes
+from ..io.loading import load_pipeline
 from ..io.records import InvalidRecord, Line, Reject, get_text, json_line
 from ..messages import Message
 from .sentences import rule_sentences_for, sentence_ranges, sentence_starts
@@ -195,10 +195,7 @@ class Preannotator:
         resolved = registry.resolve(config.interpolate())
         model = settings.pop("model")
         lang = settings.pop("lang")
-        try:
-            nlp = spacy.load(model) if model else spacy.blank(lang)
-        except (OSError, ImportError) as err:
-            raise PluginError("Cannot load the pipeline", str(err)) from err
+        nlp = load_pipeline(lang, model)
         suggesters = {}
         for name, factory in resolved["suggesters"].items():
             suggest = factory(nlp)

@@ -330,6 +330,15 @@ def test_config_overrides_and_unknown_policy(files, tmp_path):
         run(raw, patterns, tmp_path / "o.jsonl", **{"preannotate.overlaps": "rules"})
 
 
+def test_a_model_that_cannot_be_loaded_is_an_error_naming_it_and_writes_nothing(files, tmp_path):
+    raw, patterns = files
+    missing = tmp_path / "no_model"
+    with pytest.raises(PluginError, match="Cannot load the pipeline") as err:
+        run(raw, patterns, tmp_path / "o.jsonl", **{"preannotate.model": str(missing)})
+    assert str(missing) in err.value.text
+    assert not (tmp_path / "o.jsonl").exists()
+
+
 def test_unknown_setting_is_named(files, tmp_path):
     raw, patterns = files
     with pytest.raises(PluginError, match="unknown \\[preannotate\\] setting.*segmnt"):
