@@ -1,6 +1,7 @@
 """Shared fixtures: inline annotation records written to temporary JSONL files; and the rule
 that under `REQUIRE_ALL_TESTS=1` (CI's full run, with every extra and service) a skip fails."""
 
+import functools
 import gc
 import json
 import os
@@ -10,6 +11,7 @@ from typing import Any, Callable, Dict, List, Tuple, Union
 
 import pytest
 import spacy
+import typer.testing
 from spacy.tokens import Doc, DocBin
 
 ROOT = Path(__file__).parent.parent
@@ -40,6 +42,16 @@ def pytest_make_collect_report(collector: pytest.Collector):
     if _skip_is_a_failure(report):
         report.outcome = "failed"
         report.longrepr = f"skipped, but REQUIRE_ALL_TESTS is set: {report.longrepr}"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def click_command_built_once():
+    """typer's CliRunner turns the app into a click command on every invoke (11 ms for ours,
+    about 3 s over the quick run): build each app's command once per session."""
+    with pytest.MonkeyPatch.context() as patch:
+        built = functools.lru_cache(maxsize=None)(typer.testing._get_command)
+        patch.setattr(typer.testing, "_get_command", built, raising=False)
+        yield
 
 
 def task(text: str, *ents: str, label: str = "BRAND", **extra: Any) -> Dict[str, Any]:
