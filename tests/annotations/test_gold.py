@@ -1,5 +1,6 @@
 """data-to-spacy, evaluate and the AnnotationCorpus reader read the same gold from one file."""
 
+import pytest
 import spacy
 from spacy.tokens import DocBin
 
@@ -32,6 +33,7 @@ def fingerprint(doc):
     )
 
 
+@pytest.mark.slow  # over half a second of CPU: three steps
 def test_the_three_consumers_agree_on_duplicates_conflicts_and_binary_answers(
     write_jsonl, tmp_path, trained_model
 ):

@@ -2,6 +2,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 import spacy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -65,6 +66,7 @@ def records(draw):
     return set_hashes(record)
 
 
+@pytest.mark.slow  # over half a second of CPU: 60 hypothesis examples
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(records(), min_size=1, max_size=6))
 def test_records_to_spacy_and_back_keep_everything(examples):
@@ -97,6 +99,7 @@ def test_jsonl_to_spacy_to_jsonl_on_the_command_line(tmp_path):
     assert back == examples
 
 
+@pytest.mark.slow  # over half a second of CPU: 60 hypothesis examples
 @settings(max_examples=60, deadline=None)
 @given(token_spans(CONLL_WORDS))
 def test_iob2_round_trip_keeps_tokens_and_spans(words_and_spans):

@@ -144,6 +144,7 @@ def _trail(text, start, end, answer="accept"):
     return {"text": text, "spans": [span], "answer": "accept"}
 
 
+@pytest.mark.slow  # over half a second of CPU: a model's predictions
 def test_data_to_spacy_rehearses_the_base_labels_in_training_texts_only(
     trained_model, write_jsonl, tmp_path, nlp
 ):

@@ -60,6 +60,7 @@ def _sample(**options):
     )
 
 
+@pytest.mark.slow  # over half a second of CPU: advise on the sample
 def test_a_question_without_its_flag_stops_the_walk_on_the_sample(tmp_path):
     report = _sample(curve=tmp_path / "none.json", scores=tmp_path / "none.json")
     assert [s["node"] for s in report["steps"]][-3:] == ["a_rules_possible", "a_rules", "a_happy"]
@@ -69,6 +70,7 @@ def test_a_question_without_its_flag_stops_the_walk_on_the_sample(tmp_path):
     )
 
 
+@pytest.mark.slow  # over half a second of CPU: advise on the sample, twice
 def test_the_users_answers_walk_on_and_warnings_follow_the_path(tmp_path, capsys):
     curve = {
         "threshold": 1.0,
@@ -120,6 +122,7 @@ def test_advise_cli_prints_the_path(write_jsonl, tmp_path):
 POINT = {"fraction": 0.5, "n_examples": 10, "f": {"mean": 50.0, "std": 1.0}}
 
 
+@pytest.mark.slow  # about half a second of CPU a case: advise reads the sample first
 @pytest.mark.parametrize(
     "name,content,named",
     [

@@ -151,6 +151,7 @@ def test_text_without_spans_is_an_all_outside_example(write_jsonl, tmp_path, nlp
     assert all(t.ent_iob_ == "O" for d in negatives for t in d)
 
 
+@pytest.mark.slow  # over half a second of CPU: three conversions
 def test_split_is_seeded_by_text_and_reproducible(write_jsonl, tmp_path, nlp):
     records = [task(f"Trip {i} with my Osprey pack", "Osprey") for i in range(40)]
     # the same text answered twice (different annotators) must never straddle the split

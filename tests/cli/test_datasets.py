@@ -53,6 +53,7 @@ def gold(write_jsonl):
     return write_jsonl(records, "gold.jsonl")
 
 
+@pytest.mark.slow  # over half a second of CPU: eight exports
 def test_db_in_then_db_out_gives_the_file_back(gold, db, tmp_path):
     normalized = tmp_path / "normalized.jsonl"
     out = invoke("db-out", gold, normalized)
@@ -128,6 +129,7 @@ def test_db_in_rejects_bad_records_to_the_rejects_file(write_jsonl, tmp_path, db
         assert database.count("gear") == 1
 
 
+@pytest.mark.slow  # over half a second of CPU: several imports
 def test_db_in_input_format_and_kind_on_the_command_line(write_jsonl, tmp_path, db):
     path = write_jsonl([task("I love Osprey packs", "Osprey")])
     assert invoke("db-out", path, tmp_path / "out.txt", "--output-format", "conll").exit_code == 0
@@ -158,6 +160,7 @@ def _corpus(path):
     return {p.name: p.read_bytes() for p in sorted(path.iterdir()) if p.suffix != ".jsonl"}
 
 
+@pytest.mark.slow  # over half a second of CPU: five conversions
 def test_data_to_spacy_reads_datasets_like_files(gold, write_jsonl, db, tmp_path):
     eval_file = write_jsonl([task("Osprey on the trail", "Osprey")], "eval.jsonl")
     db_in("gear", gold, db=db)
@@ -178,6 +181,7 @@ def test_data_to_spacy_reads_datasets_like_files(gold, write_jsonl, db, tmp_path
     assert _corpus(tmp_path / "split") == _corpus(tmp_path / "file-split")
 
 
+@pytest.mark.slow  # over half a second of CPU: three stats runs
 def test_stats_of_a_dataset_equal_those_of_its_file(gold, db):
     db_in("gear", gold, db=db)
     of_file, of_dataset = stats([str(gold)]).to_json(), stats(["dataset:gear"], db=db).to_json()
@@ -206,6 +210,7 @@ def test_review_of_two_datasets(write_jsonl, db, tmp_path):
     assert {s for v in conflict["versions"] for s in v["sessions"]} == {"alice", "bob"}
 
 
+@pytest.mark.slow  # over half a second of CPU: two evaluations
 def test_evaluate_on_a_dataset_equals_the_file(trained_model, write_jsonl, db, tmp_path):
     path = write_jsonl([task(f"I took my Osprey pack on trip {i}", "Osprey") for i in range(3)])
     db_in("gold", path, db=db)

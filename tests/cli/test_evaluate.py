@@ -54,6 +54,7 @@ def test_evaluate_scores_what_the_model_gets_right_per_label(ruler_model, write_
     assert saved["ents_per_type"]["BRAND"] == pytest.approx(EXPECTED["BRAND"])
 
 
+@pytest.mark.slow  # over half a second of CPU: two evaluations and a conversion
 def test_evaluate_jsonl_and_spacy_give_the_same_scores(ruler_model, write_jsonl, tmp_path):
     from_jsonl = evaluate(str(ruler_model), write_jsonl(EVAL, "dev.jsonl"))
     data_to_spacy(

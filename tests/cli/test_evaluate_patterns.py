@@ -98,6 +98,7 @@ def test_missing_code_file_is_a_usage_error(write_jsonl, tmp_path):
     assert out.exit_code == 2 and "nope.py" in out.output
 
 
+@pytest.mark.slow  # over half a second of CPU: 500 real texts
 @requires_shared_data
 def test_fashion_rules_are_precise_but_miss_most_brands():
     result = evaluate_patterns(

@@ -235,6 +235,7 @@ def test_long_texts_are_processed_in_blocks_with_the_same_result(nlp, tmp_path, 
     assert tasks == expected and len(expected[0]["spans"]) > 100
 
 
+@pytest.mark.slow  # over half a second of CPU: three model runs
 def test_model_suggestions_with_labels_filter_and_new_pattern_labels(
     trained_model, write_jsonl, tmp_path
 ):
@@ -258,6 +259,7 @@ def test_model_suggestions_with_labels_filter_and_new_pattern_labels(
     assert [s["label"] for s in task["spans"]] == ["TRAIL"]
 
 
+@pytest.mark.slow  # over half a second of CPU: three model runs
 def test_overlap_policy_decides_between_model_and_patterns(trained_model, write_jsonl, tmp_path):
     raw = write_jsonl([{"text": "I took my Osprey pack on trip 2"}], name="raw.jsonl")
     patterns = write_jsonl([{"label": "GEAR", "pattern": "Osprey pack"}], name="p.jsonl")

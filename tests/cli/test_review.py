@@ -251,6 +251,7 @@ def test_nothing_is_lost_and_the_counts_add_up(write_jsonl, tmp_path, capsys):
     assert len(records) == sum(result.units.values()) == 401
 
 
+@pytest.mark.slow  # over half a second of CPU: review, then data-to-spacy
 def test_an_edited_conflicts_file_goes_through_data_to_spacy(three, tmp_path):
     review(three, tmp_path / "out.jsonl", auto_accept=True)
     conflicts = read(tmp_path / "out.conflicts.jsonl")

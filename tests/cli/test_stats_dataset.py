@@ -4,6 +4,7 @@ in --json."""
 import json
 import re
 
+import pytest
 from typer.testing import CliRunner
 
 from spacy_ner_plugin.cli import app
@@ -13,6 +14,7 @@ from spacy_ner_plugin.db.database import Database
 from ..review.team import ALICE_PER_HOUR, BOB_PER_HOUR, DATASET, check_figures, team_database
 
 
+@pytest.mark.slow  # over half a second of CPU: a team's database
 def test_stats_of_a_dataset_prints_the_team_progress(tmp_path):
     db = str(tmp_path / "db.sqlite")
     team_database(db)

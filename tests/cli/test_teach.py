@@ -21,6 +21,7 @@ def source(write_jsonl):
     return write_jsonl([*TEXTS, "{broken"], "raw.jsonl")
 
 
+@pytest.mark.slow  # over half a second of CPU: two teach runs that update the model
 def test_teach_writes_the_next_questions_and_skips_answered_ones(trained_model, source, tmp_path):
     output = tmp_path / "queue.jsonl"
     every = {"sorter.rate": 1.0}

@@ -49,6 +49,7 @@ def test_fit_recovers_the_parameters_of_an_exact_curve(a, b, c):
     assert fit_curve(sizes, law(a, b, c)(sizes)) == pytest.approx((a, b, c), rel=1e-4)
 
 
+@pytest.mark.slow  # over half a second of CPU: a hypothesis search over fits
 @settings(max_examples=20, deadline=None)
 @given(
     a=st.floats(0.6, 0.95),
@@ -72,6 +73,7 @@ def test_projection_of_a_noisy_curve_lands_near_the_truth(a, rise, c, rng_seed):
             assert found["low"] <= found["f"] <= found["high"]
 
 
+@pytest.mark.slow  # over half a second of CPU: 20 curves of 100 bootstrapped fits
 def test_the_interval_covers_the_truth_most_of_the_time():
     truth = law(0.8, 1.5, 0.5)
     inside = 0

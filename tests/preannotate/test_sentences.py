@@ -3,6 +3,7 @@ boundaries of spaCy's own component."""
 
 import json
 
+import pytest
 import spacy
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,6 +28,7 @@ def spacy_starts(doc: Doc) -> list:
     return [sent.start for sent in Sentencizer()(doc).sents]
 
 
+@pytest.mark.slow  # over half a second of CPU: 300 hypothesis examples
 @settings(max_examples=300, deadline=None, database=None)
 @given(st.lists(st.sampled_from(TOKENS), max_size=40))
 def test_the_rule_equals_spacys_sentencizer_on_any_tokens(words):

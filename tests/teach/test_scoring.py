@@ -63,6 +63,7 @@ def test_span_score_is_the_beam_mass_of_the_parses_containing_it(trained_model):
     assert scores == pytest.approx(dict(expected))
 
 
+@pytest.mark.slow  # over half a second of CPU: trains
 def test_a_shared_tok2vec_runs_before_the_beam(listener_model):
     found = {
         task["text"][task["spans"][0]["start"] : task["spans"][0]["end"]]: score
@@ -75,6 +76,7 @@ def test_a_shared_tok2vec_runs_before_the_beam(listener_model):
     assert found["Osprey"] > 0.5  # with an all-zero tensor the listener would see nothing
 
 
+@pytest.mark.slow  # over half a second of CPU: trains
 def test_a_parser_before_the_ner_is_not_mistaken_for_it(parser_model):
     assert parser_model.pipe_names == ["tok2vec", "parser", "ner"]
     assert find_ner(parser_model) == "ner"

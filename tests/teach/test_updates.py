@@ -40,6 +40,7 @@ def test_the_in_loop_settings_reach_the_session_and_default_to_the_measured_fix(
     assert default["average_weights"] is True and default["binary_learn_rate"] == 0.0001
 
 
+@pytest.mark.slow  # over half a second of CPU: trains
 def test_binary_answers_update_at_their_own_rate_and_corrections_at_learn_rate():
     nlp_model = train_tiny(n_iter=1)
     settings = teach_settings(None, {"teach.learn_rate": 0.002})
