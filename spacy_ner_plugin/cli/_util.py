@@ -15,6 +15,7 @@ from click import NoSuchOption
 from spacy.cli._util import parse_config_overrides, string_to_list
 from wasabi import Printer
 
+from ..annotations.ingest import MAX_REJECTS_SHOWN
 from ..annotations.transfer import Transfer
 from ..errors import PluginError, UsageError
 from ..messages import Message
@@ -50,7 +51,9 @@ class StepPrinter(Printer):
         super().__init__(no_print=silent, pretty=not silent)
 
     def rejects(self, shown: Sequence[Any], total: int, report: Any = None) -> None:
-        """The rejects kept to show, how many more there are, and the report that has them."""
+        """The first `MAX_REJECTS_SHOWN` rejects, how many more there are, and the report that
+        has them."""
+        shown = shown[:MAX_REJECTS_SHOWN]
         for reject in shown:
             self.warn(str(reject))
         if total > len(shown):

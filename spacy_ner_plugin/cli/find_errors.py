@@ -61,6 +61,6 @@ def find_errors_cli(
             training_dir=training_dir, consistency=consistency, db=db, info=msg.info,
         )  # fmt: skip
         rejects, report = result.rejects, result.paths.get("rejects")
-        msg.rejects(rejects[:20], len(rejects), report)
+        msg.rejects(rejects, len(rejects), report)
         msg.tables(result.tables())
         msg.messages(result.messages())

@@ -5,6 +5,7 @@ import spacy
 
 from spacy_ner_plugin.cli.data_to_spacy import data_to_spacy
 from spacy_ner_plugin.cli.evaluate import evaluate
+from spacy_ner_plugin.cli.evaluate_patterns import evaluate_patterns
 
 from ..conftest import task
 
@@ -84,3 +85,22 @@ def test_error_examples_carry_the_input_files_input_hash(ruler_model, write_json
     scores = evaluate(str(ruler_model), write_jsonl(records))
     found = {example["input_hash"] for example in scores["errors"]["examples"]}
     assert found == {1002, 1003, text_hash(EVAL[4]["text"])}
+
+
+@pytest.mark.parametrize("step", ["evaluate", "evaluate-patterns"])
+def test_a_step_shows_the_first_20_rejects_and_counts_the_rest(
+    step, ruler_model, write_jsonl, tmp_path, capsys
+):
+    gold = write_jsonl([*EVAL, *["{broken"] * 25])
+    if step == "evaluate":
+        scores = evaluate(str(ruler_model), gold, silent=False)
+    else:
+        patterns = write_jsonl(PATTERNS, "patterns.jsonl")
+        scores = evaluate_patterns(patterns, gold, silent=False)
+    out = capsys.readouterr().out
+    shown = [line for line in out.splitlines() if f"{gold}:" in line]
+    assert scores["n_rejected"] == 25
+    assert [line.split(f"{gold}:")[1].split()[0] for line in shown] == [
+        str(len(EVAL) + i) for i in range(1, 21)
+    ]
+    assert "... and 5 more" in out
