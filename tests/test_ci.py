@@ -26,8 +26,8 @@ REPORT = """<?xml version="1.0" encoding="utf-8"?>
 
 
 def test_every_file_with_a_skip_is_listed_once_and_a_file_that_passed_is_not(tmp_path, monkeypatch):
+    (tmp_path / "tests" / "sub").mkdir(parents=True)
     for name in "abcd":
-        (tmp_path / "tests" / "sub").mkdir(parents=True, exist_ok=True)
         (tmp_path / "tests" / "sub" / f"test_{name}.py").write_text("", encoding="utf8")
     (tmp_path / "report.xml").write_text(REPORT, encoding="utf8")
     monkeypatch.chdir(tmp_path)

@@ -89,7 +89,7 @@ def test_error_examples_carry_the_input_files_input_hash(ruler_model, write_json
 
 @pytest.mark.parametrize("step", ["evaluate", "evaluate-patterns"])
 def test_a_step_shows_the_first_20_rejects_and_counts_the_rest(
-    step, ruler_model, write_jsonl, tmp_path, capsys
+    step, ruler_model, write_jsonl, capsys
 ):
     gold = write_jsonl([*EVAL, *["{broken"] * 25])
     if step == "evaluate":
